@@ -1,0 +1,132 @@
+"""Benchmark the vectorised bid-strategy simulation against a plain Python loop.
+
+Run: python bench/bench_scoring.py [--trials 20000] [--prices 200] [--loop-trials 100]
+
+Full size: 20,000 scenarios (trials) × 200 candidate prices × 6 competitors per method.
+Interactive fragment: 2,000 trials × 60 candidate prices × 6 competitors, the size the
+strategy fragment asks for on each htmx request (target: under 0.5 s).
+The pure-Python loop runs the same drawn trials through ``score_points_scalar`` (floats)
+on a subsample of trials and is extrapolated linearly; its P(win) is checked against the
+vectorised result on that subsample.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from proposals.scoring import (  # noqa: E402
+    METHODS,
+    AbnormalLow,
+    Benchmark,
+    CompetitorEstimate,
+    Draws,
+    Scenario,
+    ScoringRules,
+    Triangular,
+    draw_bids,
+    evaluate_draws,
+    score_points_scalar,
+    simulate_strategy,
+)
+
+FRAGMENT = (2000, 60)  # trials, candidate prices
+
+
+def scenario(method: str) -> Scenario:
+    """Six competitors around 100, a ceiling at 130, abnormally-low bids scored zero."""
+    k_set = (0.0, 0.02, 0.05) if method in ("average", "trimmed", "composite") else ()
+    rules = ScoringRules(price_weight=40, tech_max=60, ceiling=130,
+                         benchmark=Benchmark(method, k_set=k_set, trim_n=1),  # type: ignore[arg-type]
+                         abnormal_low=AbnormalLow(0.8, "average", "zero"))
+    comps = tuple(CompetitorEstimate(f"C{i}", Triangular(85 + 2 * i, 100 + i, 125),
+                                     Triangular(40, 47 + i, 58)) for i in range(6))
+    return Scenario(rules, Triangular(42, 50, 56), 75.0, comps)
+
+
+def python_loop(rules: ScoringRules, draws: Draws, cand: list[float]) -> list[float]:
+    """The straightforward version: one bid set at a time, lists and floats."""
+    scale = 10.0**rules.decimals
+
+    def rnd(x: float) -> float:
+        return math.floor(x * scale + 0.5 + 1e-9) / scale
+
+    trials = len(draws.k)
+    wins = [0] * len(cand)
+    for t in range(trials):
+        comp = draws.comp_prices[t].tolist()
+        tech = [float(draws.our_tech[t]), *draws.comp_tech[t].tolist()]
+        k = float(draws.k[t])
+        for j, p in enumerate(cand):
+            prices = [p, *comp]
+            pts, _, _, _ = score_points_scalar(rules, prices, k, float)
+            if pts[0] is None:
+                continue
+            totals = [None if x is None else rnd(rnd(x) + tc)
+                      for x, tc in zip(pts, tech, strict=True)]
+            ours = (totals[0], tech[0], -p)
+            if not any(tot is not None and (tot, tc, -pr) > ours
+                       for tot, tc, pr in zip(totals[1:], tech[1:], prices[1:], strict=True)):
+                wins[j] += 1
+    return [w / trials for w in wins]
+
+
+def timed(fn, repeat: int = 1) -> tuple[float, object]:
+    best, out = math.inf, None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trials", type=int, default=20_000)
+    ap.add_argument("--prices", type=int, default=200)
+    ap.add_argument("--loop-trials", type=int, default=200)
+    args = ap.parse_args()
+    full = np.linspace(80, 130, args.prices)
+    frag = np.linspace(80, 130, FRAGMENT[1])
+
+    print(f"Full size: {args.trials:,} trials × {args.prices} prices × 6 competitors "
+          f"(chunked over trials). Fragment: {FRAGMENT[0]:,} trials × {FRAGMENT[1]} prices "
+          "× 6 competitors.")
+    print(f"numpy {np.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}"
+          " (BLAS is not used: the work is elementwise).\n"
+          "Times: best of 2 runs (fragment: best of 3).")
+    print(f"Python loop: {args.loop_trials} trials × {args.prices} prices, extrapolated "
+          f"linearly × {args.trials / args.loop_trials:g} to full size.\n")
+    head = (f"{'method':<10} {'numpy full s':>12} {'python loop s (extrap.)':>24} "
+            f"{'speed-up':>9} {'fragment s':>11} {'max |ΔP(win)|':>14}")
+    print(head)
+    print("-" * len(head))
+    for method in METHODS:
+        sc = scenario(method)
+        t_full, _ = timed(lambda sc=sc: simulate_strategy(sc, full, args.trials, seed=1), 2)
+        t_frag, _ = timed(lambda sc=sc: simulate_strategy(sc, frag, FRAGMENT[0], seed=1), 3)
+        draws = draw_bids(sc, args.loop_trials, seed=2)
+        t_loop, loop_p = timed(lambda sc=sc, d=draws: python_loop(sc.rules, d, full.tolist()), 2)
+        vec_p, _ = evaluate_draws(sc.rules, draws, full)
+        t_loop_full = t_loop * args.trials / args.loop_trials
+        diff = float(np.max(np.abs(np.asarray(loop_p) - vec_p)))
+        print(f"{method:<10} {t_full:>12.3f} {t_loop_full:>24.1f} "
+              f"{t_loop_full / t_full:>8.0f}× {t_frag:>11.3f} {diff:>14.2g}")
+    # the fragment at the largest allowed field, to show the upper bound of a request
+    base = scenario("trimmed")
+    big = replace(base, competitors=(base.competitors * 17)[:100])
+    t_big, _ = timed(lambda: simulate_strategy(big, frag, FRAGMENT[0], seed=1))
+    print(f"\nFragment at the 100-competitor cap (trimmed, the slowest method): {t_big:.3f} s")
+
+
+if __name__ == "__main__":
+    main()
