@@ -1,0 +1,170 @@
+"""Bid Desk web portal: the application factory."""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+
+from flask import Flask, render_template, request, session
+from flask_babel import get_locale
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from portal.config import Config, config_from_env
+from portal.ratelimit import init_login_rate_limit
+from portal.extensions import babel, csrf, db, htmx, login, migrate
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; base-uri 'self'; "
+    "form-action 'self'; frame-ancestors 'none'"
+)
+
+
+def create_app(config: type[Config] | None = None, **overrides) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder="../templates",
+        static_folder="../static",
+        instance_relative_config=False,
+    )
+    app.config.from_object(config or config_from_env())
+    app.config.update(overrides)
+    if not app.config.get("SECRET_KEY"):
+        raise RuntimeError("SECRET_KEY must be set outside development (BIDDESK_ENV=development)")
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        from portal.config import INSTANCE
+
+        INSTANCE.mkdir(exist_ok=True)
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_hooks(app)
+    _register_errors(app)
+
+    from portal.cli import register_cli
+
+    register_cli(app)
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO)
+    return app
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    # WAL lets readers work while one writer commits; the busy timeout makes a second
+    # writer wait instead of failing with "database is locked".
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+
+def _init_extensions(app: Flask) -> None:
+    from portal import audit  # noqa: F401  (registers the audit hook and model)
+    from portal.accounts import models as _accounts  # noqa: F401
+    from portal.auth import models as _auth  # noqa: F401
+    from portal.auth.models import User
+    from portal.deals import models as _deals  # noqa: F401
+
+    db.init_app(app)
+    # Batch mode lets later migrations ALTER tables on SQLite too.
+    migrate.init_app(
+        app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True, compare_type=True
+    )
+    csrf.init_app(app)
+    htmx.init_app(app)
+    init_login_rate_limit(app)
+    babel.init_app(app, locale_selector=_select_locale)
+
+    login.init_app(app)
+    login.login_view = "auth.login"
+    login.login_message = None
+    login.session_protection = "strong"
+
+    @login.user_loader
+    def load_user(user_id: str):
+        return db.session.get(User, int(user_id))
+
+    @login.unauthorized_handler
+    def unauthorized():
+        from flask import make_response, redirect, url_for
+
+        back = request.full_path.rstrip("?") if request.method == "GET" else None
+        target = url_for("auth.login", next=back)
+        if request.headers.get("HX-Request"):
+            # A 302 would be followed by htmx and swapped into the page; ask for a full navigation.
+            response = make_response("", 401)
+            response.headers["HX-Redirect"] = target
+            return response
+        return redirect(target)
+
+
+def _select_locale() -> str:
+    if current_user and current_user.is_authenticated:
+        return current_user.locale
+    chosen = session.get("locale")
+    if chosen in Config.LANGUAGES:
+        return chosen
+    best = request.accept_languages.best_match(["en", "zh_CN", "zh"])
+    return "zh_CN" if best in ("zh_CN", "zh") else "en"
+
+
+def _register_blueprints(app: Flask) -> None:
+    from portal.accounts.views import bp as accounts_bp
+    from portal.admin.views import bp as admin_bp
+    from portal.auth.views import bp as auth_bp
+    from portal.deals.views import bp as deals_bp
+
+    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp):
+        app.register_blueprint(bp)
+
+
+def _register_hooks(app: Flask) -> None:
+    from portal import labels
+    from portal.security import check_request_access
+
+    app.before_request(check_request_access)
+
+    @app.after_request
+    def security_headers(response):
+        headers = response.headers
+        headers.setdefault("Content-Security-Policy", CSP)
+        headers.setdefault("X-Content-Type-Options", "nosniff")
+        headers.setdefault("X-Frame-Options", "DENY")
+        headers.setdefault("Referrer-Policy", "same-origin")
+        headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
+        headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+        if app.config.get("SESSION_COOKIE_SECURE"):
+            headers.setdefault("Strict-Transport-Security", "max-age=31536000")
+        # Pages and their fragments share URLs: caches must key on the htmx header.
+        headers.add("Vary", "HX-Request")
+        if current_user and getattr(current_user, "is_authenticated", False):
+            headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    @app.context_processor
+    def template_globals():
+        return {
+            "labels": labels,
+            # Our code ("en" / "zh_CN"), not Babel's normalised "zh_Hans_CN".
+            "locale": "zh_CN" if getattr(get_locale(), "language", "en") == "zh" else "en",
+            "htmx_version": app.config["HTMX_VERSION"],
+        }
+
+
+def _register_errors(app: Flask) -> None:
+    def error_page(status: int, message=None):
+        template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/page.html"
+        return render_template(template, status=status, message=message), status
+
+    for status in (400, 403, 404, 405, 413, 429, 500):
+        app.register_error_handler(status, lambda e, s=status: error_page(s))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(e):
+        return error_page(400, "csrf")

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask_login import UserMixin
+from sqlalchemy import CheckConstraint, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+# argon2id with the library's RFC 9106 "low memory" profile: strong, and fast enough
+# that a login does not stall a gunicorn worker.
+_hasher = PasswordHasher()
+ROLE_CODES = ("presales", "rep", "leader", "admin")
+
+
+class User(UserMixin, db.Model):
+    __audited__ = True
+    __tablename__ = "user_account"
+    __table_args__ = (
+        CheckConstraint(f"role IN {ROLE_CODES!r}", name="role"),
+        CheckConstraint("locale IN ('en', 'zh_CN')", name="locale"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(254))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    locale: Mapped[str] = mapped_column(String(8), default="en")
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = _hasher.hash(password)
+
+    def check_password(self, password: str) -> bool:
+        try:
+            return _hasher.verify(self.password_hash, password)
+        except (VerificationError, InvalidHashError):
+            return False
+
+    @property
+    def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
+        return self.active
+
+    def __repr__(self) -> str:
+        return f"<User {self.username} {self.role}>"
+
+
+def dummy_password_check(password: str) -> None:
+    """Spend the same time as a real check, so unknown usernames are not revealed by timing."""
+    try:
+        _hasher.verify(_DUMMY_HASH, password)
+    except VerificationError:
+        pass
+
+
+_DUMMY_HASH = _hasher.hash("not-a-real-password")

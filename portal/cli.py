@@ -1,0 +1,53 @@
+"""`flask` commands: schema, users, reference and demo data."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask_migrate import upgrade
+from sqlalchemy import select
+
+from portal.extensions import db
+
+
+def register_cli(app: Flask) -> None:
+    @app.cli.command("init-db")
+    def init_db() -> None:
+        """Create or upgrade the schema (Alembic) and load the reference data."""
+        upgrade()
+        from portal.seed import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+        click.echo("Schema is at the latest revision; reference data loaded.")
+
+    @app.cli.command("create-user")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(["presales", "rep", "leader", "admin"]), required=True)
+    @click.option("--name", "display_name", default=None, help="Display name (default: username)")
+    @click.option("--locale", type=click.Choice(["en", "zh_CN"]), default="en")
+    @click.password_option()
+    def create_user(username, role, display_name, locale, password) -> None:
+        """Create a user with a password (prompted twice unless --password is given)."""
+        from portal.auth.models import User
+
+        if db.session.scalars(select(User).where(User.username == username)).first():
+            raise click.ClickException(f"user {username!r} exists")
+        if len(password) < 10:
+            raise click.ClickException("the password needs at least 10 characters")
+        user = User(username=username, display_name=display_name or username, role=role, locale=locale)
+        user.set_password(password)
+        db.session.add(user)
+        db.session.commit()
+        click.echo(f"created {role} {username}")
+
+    @app.cli.command("load-demo")
+    @click.option("--reset", is_flag=True, help="Delete the existing demo data set first")
+    def load_demo(reset: bool) -> None:
+        """Load the bilingual demo data set and print the demo logins."""
+        from portal.demo import load_demo_data
+
+        logins = load_demo_data(reset=reset)
+        click.echo("Demo logins (username / password / role):")
+        for username, password, role in logins:
+            click.echo(f"  {username:<10} {password:<16} {role}")

@@ -1,0 +1,37 @@
+"""Form pieces shared by every area."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import HiddenField, IntegerField
+from wtforms.validators import InputRequired, Length, ValidationError
+
+# The longest text any single-line field accepts; a 10 MB paste is refused at the field.
+LINE_MAX = 200
+TEXT_MAX = 20_000
+
+
+class EmptyForm(FlaskForm):
+    """A bare button that changes something still carries the CSRF token."""
+
+
+class VersionedForm(FlaskForm):
+    """Forms editing a versioned row send back the version they started from."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+
+def line(required: bool = True, maximum: int = LINE_MAX):
+    from wtforms.validators import Optional
+
+    first = InputRequired(message=_l("This field is required.")) if required else Optional()
+    return [first, Length(max=maximum, message=_l("At most %(max)d characters.", max=maximum))]
+
+
+def choice_in(codes):
+    def check(form, field):
+        if field.data not in codes:
+            raise ValidationError(_l("Choose one of the listed options."))
+
+    return check

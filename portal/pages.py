@@ -1,0 +1,19 @@
+"""One template, two renderings: a full page, or the fragment htmx asked for."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+
+
+def wants_fragment() -> bool:
+    # History restores also carry HX-Request but need the whole page (htmx issue #1521).
+    return (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-History-Restore-Request") != "true"
+        and request.headers.get("HX-Boosted") != "true"
+    )
+
+
+def render_page_or_fragment(page_template: str, fragment_template: str, **context):
+    # The app adds "Vary: HX-Request" to every response, so caches keep the two apart.
+    return render_template(fragment_template if wants_fragment() else page_template, **context)

@@ -1,0 +1,96 @@
+"""Who may do what: the one place that decides.
+
+Every view declares the roles that may call it with `@allowed(...)` (or `@public`).
+A request to an endpoint with no declaration is refused (fail closed), and
+`tests/portal/test_access.py` walks every registered route as each role.
+
+Ownership of opportunities:
+- a rep sees and edits the opportunities they own or are on the team of;
+- presales see and edit the opportunities they are assigned to (as presales or team member);
+- leaders and admins see and edit everything.
+Anything a user may not see answers 404, never 403, so its existence is not revealed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from flask import abort, current_app, request
+from flask_login import current_user
+from sqlalchemy import ColumnElement, exists, or_, select, true
+
+from portal.extensions import db
+
+ROLES = ("presales", "rep", "leader", "admin")
+ALL_ROLES = ROLES
+SEE_ALL_ROLES = ("leader", "admin")
+
+F = TypeVar("F", bound=Callable)
+
+
+def allowed(*roles: str) -> Callable[[F], F]:
+    """Declare which roles may call a view; anyone else gets 403 (404 for hidden objects)."""
+    unknown = set(roles) - set(ROLES)
+    if unknown or not roles:
+        raise ValueError(f"unknown roles {unknown or '(none)'}")
+
+    def mark(view: F) -> F:
+        view.allowed_roles = frozenset(roles)  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+def public(view: F) -> F:
+    """Declare a view that answers without login (the login page and nothing else)."""
+    view.allowed_roles = None  # type: ignore[attr-defined]
+    return view
+
+
+def check_request_access():
+    """before_request hook: enforce the declaration of the endpoint being called."""
+    if request.endpoint is None or request.endpoint == "static":
+        return None
+    view = current_app.view_functions.get(request.endpoint)
+    if not hasattr(view, "allowed_roles"):
+        current_app.logger.error("endpoint %s declares no access rule", request.endpoint)
+        abort(403)
+    roles = view.allowed_roles
+    if roles is None:
+        return None
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    if current_user.role not in roles:
+        abort(403)
+    return None
+
+
+def opportunity_scope(user) -> ColumnElement[bool]:
+    """SQL condition selecting the opportunities `user` may see and edit."""
+    from portal.deals.models import Opportunity, TeamMember
+
+    if user.role in SEE_ALL_ROLES:
+        return true()
+    on_team = exists().where(
+        TeamMember.opportunity_id == Opportunity.id, TeamMember.user_id == user.id
+    )
+    if user.role == "rep":
+        return or_(Opportunity.owner_id == user.id, on_team)
+    return or_(Opportunity.presales_id == user.id, on_team)
+
+
+def get_opportunity_or_404(opportunity_id: int, *options):
+    """Load an opportunity the current user may see, or answer 404."""
+    from portal.deals.models import Opportunity
+
+    stmt = select(Opportunity).where(
+        Opportunity.id == opportunity_id, opportunity_scope(current_user)
+    )
+    if options:
+        stmt = stmt.options(*options)
+    opportunity = db.session.scalars(stmt).first()
+    if opportunity is None:
+        abort(404)
+    return opportunity
+
