@@ -1,0 +1,181 @@
+"""Fixtures: one schema per test run (built by the Alembic migrations), fresh rows per test.
+
+The database is SQLite in a temporary folder, or the PostgreSQL named by DATABASE_URL
+(`.ci/run` creates a fresh one). Each test starts from the same small data set: two reps,
+two presales, a leader and an admin, and opportunities with known ownership.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import delete
+
+from portal import create_app
+from portal.config import TestingConfig
+from portal.extensions import db
+
+PASSWORD = "correct horse battery"
+_HASH_CACHE: dict[str, str] = {}
+
+
+def _database_url(tmp_path_factory) -> str:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        from portal.config import _database_url as normalise
+
+        return normalise()
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory):
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory))
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rows(request):
+    """Empty every table and load the reference data before each test that uses the app."""
+    if "app" not in request.fixturenames:
+        yield  # domain tests need no database
+        return
+    app = request.getfixturevalue("app")
+    with app.app_context():
+        for table in reversed(db.metadata.sorted_tables):
+            db.session.execute(delete(table))
+        db.session.commit()
+        from portal.seed import load_reference_data
+
+        load_reference_data()
+        db.session.commit()
+    yield
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends the CSRF header the way base.html makes htmx send it."""
+
+    csrf_token: str | None = None
+
+    def fetch_csrf(self) -> str:
+        page = self.get("/login", follow_redirects=True).get_data(as_text=True)
+        match = re.search(r'"X-CSRFToken": "([^"]+)"', page)
+        assert match, "no CSRF token in the base layout"
+        self.csrf_token = match.group(1)
+        return self.csrf_token
+
+    def open(self, *args, **kwargs):
+        method = (kwargs.get("method") or "GET").upper()
+        if method not in ("GET", "HEAD", "OPTIONS") and kwargs.pop("csrf", True):
+            headers = dict(kwargs.pop("headers", None) or {})
+            if "X-CSRFToken" not in headers:
+                headers["X-CSRFToken"] = self.csrf_token or self.fetch_csrf()
+            kwargs["headers"] = headers
+        return super().open(*args, **kwargs)
+
+
+@pytest.fixture
+def client(app):
+    app.test_client_class = CsrfClient
+    return app.test_client()
+
+
+def _password_hash() -> str:
+    # argon2id is deliberately slow; hash the shared test password once per run.
+    if "h" not in _HASH_CACHE:
+        from argon2 import PasswordHasher
+
+        _HASH_CACHE["h"] = PasswordHasher().hash(PASSWORD)
+    return _HASH_CACHE["h"]
+
+
+@pytest.fixture
+def users(app):
+    from portal.auth.models import User
+
+    specs = {
+        "rep": ("rep", "Rita Rep"),
+        "rep2": ("rep", "Otto Otherrep"),
+        "presales": ("presales", "Pia Presales"),
+        "presales2": ("presales", "Paul Otherpresales"),
+        "leader": ("leader", "Lena Leader"),
+        "admin": ("admin", "Adam Admin"),
+    }
+    out = {}
+    with app.app_context():
+        for username, (role, name) in specs.items():
+            user = User(username=username, display_name=name, role=role, locale="en",
+                        password_hash=_password_hash())
+            db.session.add(user)
+            out[username] = user
+        db.session.commit()
+        return {k: v.id for k, v in out.items()}
+
+
+@pytest.fixture
+def make_opportunity(app, users):
+    """Factory: an opportunity owned by `owner` (a username), committed, returns its id."""
+    from portal.accounts.models import Account
+    from portal.deals.models import Opportunity
+    from portal.seed import default_stages
+
+    counter = {"n": 0}
+
+    def make(owner="rep", presales="presales", name=None, account_name="Acme 测试客户", **fields):
+        counter["n"] += 1
+        with app.app_context():
+            account = db.session.query(Account).filter_by(name=account_name).first()
+            if account is None:
+                account = Account(name=account_name, industry="Energy", grade="A")
+                db.session.add(account)
+            stage = default_stages()[fields.pop("stage_position", 1)]
+            opportunity = Opportunity(
+                account=account,
+                name=name or f"Opportunity {counter['n']}",
+                stage=stage,
+                procurement_form=fields.pop("procurement_form", "public_tender"),
+                amount=fields.pop("amount", Decimal("1000000.00")),
+                currency=fields.pop("currency", "CNY"),
+                bid_deadline=fields.pop("bid_deadline", date.today() + timedelta(days=30)),
+                owner_id=users[owner],
+                presales_id=users[presales] if presales else None,
+                **fields,
+            )
+            db.session.add(opportunity)
+            db.session.commit()
+            return opportunity.id
+
+    return make
+
+
+@pytest.fixture
+def opportunity(make_opportunity):
+    """Owned by `rep`, presales `presales`; invisible to `rep2` and `presales2`."""
+    return make_opportunity(name="调度数据中心 DC refresh")
+
+
+def login(client: CsrfClient, username: str, password: str = PASSWORD):
+    client.csrf_token = None
+    response = client.post("/login", data={"username": username, "password": password,
+                                           "csrf_token": client.fetch_csrf()})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    client.csrf_token = None  # the session changed: take the token of the new session
+    return response
+
+
+@pytest.fixture
+def as_user(client, users):
+    def as_(username: str) -> CsrfClient:
+        login(client, username)
+        return client
+
+    return as_
