@@ -1,0 +1,69 @@
+"""Opportunity-list fragment (20 rows, with search) against a bare Flask endpoint.
+
+Both are served by gunicorn with 2 workers on loopback, in the same run, with the same
+load generator. Prints both throughputs and their ratio (target: fragment >= 40% of bare).
+
+    .venv/bin/python bench/bench_list.py [--seconds 8]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.serving import ROOT, gunicorn, load_generator, login, requests_per_second  # noqa: E402
+
+SEARCH = "/opportunities?q=%E5%9F%BA%E5%87%86"  # "基准": matches the 200 bench deals
+
+
+def prepare_database(url: str) -> None:
+    code = """
+from decimal import Decimal
+from portal import create_app
+from portal.demo import load_demo_data
+from portal.extensions import db
+from flask_migrate import upgrade
+app = create_app()
+with app.app_context():
+    upgrade()
+    load_demo_data()
+    from portal.deals.models import Opportunity
+    template = db.session.query(Opportunity).first()
+    for i in range(200):
+        db.session.add(Opportunity(account_id=template.account_id, name=f"基准 Bench deal {i:03d}",
+            stage_id=template.stage_id, procurement_form="public_tender",
+            amount=Decimal(1000 + i), currency="CNY", owner_id=template.owner_id))
+    db.session.commit()
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
+                   env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"})
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--seconds", type=float, default=8.0)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
+        prepare_database(url)
+        env = {"DATABASE_URL": url, "BIDDESK_ENV": "production", "SECRET_KEY": "bench-only"}
+        with gunicorn("bench.bare_app:app", env) as bare_port:
+            bare = requests_per_second(bare_port, "/bare", {}, args.seconds)
+        with gunicorn("wsgi:app", env) as port:
+            cookie = login(port, "liu", "biddesk-demo")
+            headers = {"Cookie": cookie, "HX-Request": "true"}
+            fragment = requests_per_second(port, SEARCH, headers, args.seconds)
+    print(f"load generator: {load_generator()}; gunicorn 2 sync workers; {args.seconds:.0f} s each")
+    print(f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite (WAL)'}")
+    print(f"bare Flask endpoint        : {bare:9.1f} req/s")
+    print(f"list fragment (20 rows, q) : {fragment:9.1f} req/s")
+    print(f"ratio fragment / bare      : {fragment / bare:9.1%}  (target >= 40%)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,118 @@
+"""Shared pieces of the HTTP benchmarks: start gunicorn, log in, measure requests per second.
+
+Load comes from `wrk` when installed (apt-get install wrk), else from a small Python
+client; both run on this machine against loopback only, for a fixed duration.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from multiprocessing import Pool
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PY = sys.executable
+USER_AGENT = "biddesk-bench"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextmanager
+def gunicorn(target: str, env: dict, workers: int = 2):
+    port = free_port()
+    proc = subprocess.Popen(
+        [PY, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
+         "warning", target],
+        cwd=ROOT, env={**os.environ, **env},
+    )
+    try:
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(f"gunicorn {target} did not start")
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+
+def login(port: int, username: str, password: str) -> str:
+    """Log in like a browser; returns the Cookie header value of the session."""
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    # Flask-Login's strong session protection ties the session to the user agent.
+    conn.request("GET", "/login", headers={"User-Agent": USER_AGENT})
+    resp = conn.getresponse()
+    body = resp.read().decode()
+    [cookie] = [c.split(";")[0] for c in resp.msg.get_all("Set-Cookie") if c.startswith("session=")]
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', body).group(1)
+    from urllib.parse import urlencode
+
+    form = urlencode({"csrf_token": token, "username": username, "password": password})
+    conn.request("POST", "/login", body=form, headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
+        "User-Agent": USER_AGENT})
+    resp = conn.getresponse()
+    resp.read()
+    if resp.status != 302:
+        raise RuntimeError(f"login failed: {resp.status}")
+    [session] = [c for c in resp.msg.get_all("Set-Cookie") if c.startswith("session=")]
+    return session.split(";")[0]
+
+
+def _python_client(args):
+    port, path, headers, seconds = args
+    done = 0
+    end = time.time() + seconds
+    while time.time() < end:
+        conn = http.client.HTTPConnection("127.0.0.1", port)  # gunicorn sync workers close
+        conn.request("GET", path, headers=headers)
+        resp = conn.getresponse()
+        resp.read()
+        if resp.status != 200:
+            raise RuntimeError(f"{path}: HTTP {resp.status}")
+        conn.close()
+        done += 1
+    return done
+
+
+def requests_per_second(port: int, path: str, headers: dict, seconds: float = 8.0,
+                        connections: int = 4) -> float:
+    headers = {"User-Agent": USER_AGENT, **headers}
+    wrk = shutil.which("wrk")
+    if wrk:
+        with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
+            for name, value in headers.items():
+                script.write(f'wrk.headers["{name}"] = "{value}"\n')
+        out = subprocess.run(
+            [wrk, "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "-s", script.name,
+             f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True,
+        ).stdout
+        os.unlink(script.name)
+        if "Non-2xx" in out:
+            raise RuntimeError(f"{path}: non-2xx answers\n{out}")
+        return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
+    with Pool(connections) as pool:
+        counts = pool.map(_python_client, [(port, path, headers, seconds)] * connections)
+    return sum(counts) / seconds
+
+
+def load_generator() -> str:
+    return "wrk" if shutil.which("wrk") else "python http.client (install wrk for a lighter client)"
