@@ -78,12 +78,13 @@ def login(port: int, username: str, password: str) -> str:
 
 
 def _python_client(args):
-    port, path, headers, seconds = args
+    port, path, headers, seconds, unique = args
     done = 0
     end = time.time() + seconds
     while time.time() < end:
         conn = http.client.HTTPConnection("127.0.0.1", port)  # gunicorn sync workers close
-        conn.request("GET", path, headers=headers)
+        url = f"{path}&n={os.getpid()}-{done}" if unique else path
+        conn.request("GET", url, headers=headers)
         resp = conn.getresponse()
         resp.read()
         if resp.status != 200:
@@ -94,13 +95,18 @@ def _python_client(args):
 
 
 def requests_per_second(port: int, path: str, headers: dict, seconds: float = 8.0,
-                        connections: int = 4) -> float:
+                        connections: int = 4, unique: bool = False) -> float:
+    """Throughput of GET `path`; `unique` adds a distinct query parameter to every request
+    (defeats any cache keyed on the URL)."""
     headers = {"User-Agent": USER_AGENT, **headers}
     wrk = shutil.which("wrk")
     if wrk:
         with tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False) as script:
             for name, value in headers.items():
                 script.write(f'wrk.headers["{name}"] = "{value}"\n')
+            if unique:
+                script.write('local n = 0\nrequest = function()\n  n = n + 1\n'
+                             f'  return wrk.format(nil, "{path}&n=" .. math.random(1e9) .. "-" .. n)\nend\n')
         out = subprocess.run(
             [wrk, "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "-s", script.name,
              f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True,
@@ -110,7 +116,7 @@ def requests_per_second(port: int, path: str, headers: dict, seconds: float = 8.
             raise RuntimeError(f"{path}: non-2xx answers\n{out}")
         return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
     with Pool(connections) as pool:
-        counts = pool.map(_python_client, [(port, path, headers, seconds)] * connections)
+        counts = pool.map(_python_client, [(port, path, headers, seconds, unique)] * connections)
     return sum(counts) / seconds
 
 

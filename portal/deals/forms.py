@@ -101,7 +101,8 @@ class StakeholderForm(VersionedForm):
 
 
 class ListFilterForm(FlaskForm):
-    """Query-string filters of the opportunity list; invalid values are ignored, not fatal."""
+    """The filter bar of the opportunity list (rendering only: deals.queries.ListCriteria
+    parses the query string)."""
 
     class Meta:
         csrf = False
@@ -120,4 +121,3 @@ class ListFilterForm(FlaskForm):
             ("-updated", _l("Recently updated")),
         ],
     )
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=100_000)])

@@ -28,6 +28,7 @@ TEAM_ROLE_CODES = ("account", "solution", "fulfilment")
 class StageModel(db.Model):
     """A named sequence of stages; the default is the five-stage model, others are data too."""
 
+    __audited__ = True
     __tablename__ = "stage_model"
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(String(40), unique=True)
@@ -42,6 +43,7 @@ class StageModel(db.Model):
 
 
 class Stage(db.Model):
+    __audited__ = True
     __tablename__ = "stage"
     __table_args__ = (UniqueConstraint("model_id", "position", name="model_position"),)
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -4,20 +4,24 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from markupsafe import Markup
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import labels
 from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.conflicts import differing_fields, rebase
 from portal.deals.forms import ListFilterForm, OpportunityForm, StakeholderForm
 from portal.deals.models import Opportunity, Stage, StageModel, Stakeholder, TeamMember
-from portal.deals.queries import opportunity_page
+from portal.deals.queries import ListCriteria, opportunity_page
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.pages import render_page_or_fragment, wants_fragment
+from portal.fragment_cache import fragment_cache
+from portal.locale import ui_locale
+from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 
 bp = Blueprint("deals", __name__)
@@ -37,18 +41,30 @@ def home():
 @bp.get("/opportunities")
 @allowed(*ALL_ROLES)
 def index():
+    criteria = ListCriteria.from_args(request.args)
+    locale = ui_locale()
+
+    def results() -> str:
+        page = opportunity_page(current_user, criteria, per_page=current_app.config["PAGE_SIZE"])
+        return render_template("deals/_results.html", page=page, **_list_labels())
+
+    if wants_fragment():
+        # Search-as-you-type sends the same few queries again and again.
+        key = ("deals.index", current_user.id, current_user.role, locale,
+               tuple(sorted(request.args.items(multi=True))))
+        return fragment_cache().get_or_render(key, results)
     filters = ListFilterForm(request.args)
     _fill_filter_choices(filters)
-    filters.validate()
-    # Each invalid filter is dropped, not fatal: a stale bookmark still opens the list.
-    criteria = {
-        name: (None if filters[name].errors else filters[name].data)
-        for name in ("q", "stage", "status", "owner", "sort", "page")
+    return render_template("deals/list.html", filters=filters, results=Markup(results()))
+
+
+def _list_labels() -> dict:
+    """Labels as plain strings, resolved once per page rather than once per row."""
+    return {
+        "form_labels": {code: str(label) for code, label in labels.PROCUREMENT_FORMS.items()},
+        "status_labels": {code: str(label) for code, label in labels.OPPORTUNITY_STATUSES.items()},
+        "detail_url": url_for("deals.index"),
     }
-    page = opportunity_page(current_user, **criteria, per_page=current_app.config["PAGE_SIZE"])
-    return render_page_or_fragment(
-        "deals/list.html", "deals/_results.html", filters=filters, page=page, criteria=criteria
-    )
 
 
 def _stage_choices():
@@ -57,9 +73,7 @@ def _stage_choices():
         .join(StageModel)
         .order_by(StageModel.id, Stage.position)
     ).all()
-    from flask_babel import get_locale
-
-    zh = str(get_locale()) == "zh_CN"
+    zh = ui_locale() == "zh_CN"
     return [(sid, zh_name if zh else en_name) for sid, en_name, zh_name, *_ in stages]
 
 
