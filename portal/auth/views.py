@@ -32,6 +32,9 @@ def _safe_next(target: str | None) -> str:
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("deals.index"))
+    if request.args.get("lang") in ("en", "zh_CN"):
+        # Before login the language is a link, not a form: no other route is public.
+        session["locale"] = request.args["lang"]
     form = LoginForm()
     if request.method == "POST" and not login_attempt_allowed(request.form.get("username", "")):
         abort(429)
@@ -46,9 +49,9 @@ def login():
             session["locale"] = user.locale
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Unknown username or wrong password."))
-        return render_template("auth/login.html", form=form, language_form=LanguageForm()), 422
+        return render_template("auth/login.html", form=form), 422
     status = 422 if request.method == "POST" else 200
-    return render_template("auth/login.html", form=form, language_form=LanguageForm()), status
+    return render_template("auth/login.html", form=form), status
 
 
 @bp.post("/logout")
@@ -62,14 +65,13 @@ def logout():
 
 
 @bp.post("/language")
-@public
+@allowed(*ALL_ROLES)
 def language():
     form = LanguageForm()
     if form.validate_on_submit():
         session["locale"] = form.locale.data
-        if current_user.is_authenticated:
-            current_user.locale = form.locale.data
-            db.session.commit()
+        current_user.locale = form.locale.data
+        db.session.commit()
     referrer = urlsplit(request.referrer or "")
     back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
     return redirect(_safe_next(back or None))

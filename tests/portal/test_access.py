@@ -17,7 +17,7 @@ CREATORS = {"rep", "rep2", "leader", "admin"}
 # endpoint -> (users whose role may call it, whether it is scoped to the opportunity)
 ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "auth.login": (None, False),
-    "auth.language": (None, False),
+    "auth.language": (ALL, False),
     "auth.logout": (ALL, False),
     "deals.home": (ALL, False),
     "deals.index": (ALL, False),

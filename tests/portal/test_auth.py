@@ -150,3 +150,10 @@ def test_language_switch_is_remembered_for_the_user(app, client, users):
     page = client.get("/opportunities").get_data(as_text=True)
     assert '<html lang="zh-CN">' in page
     assert "商机" in page
+
+
+def test_language_can_be_chosen_on_the_login_page(client):
+    page = client.get("/login?lang=zh_CN").get_data(as_text=True)
+    assert '<html lang="zh-CN">' in page
+    assert "登录" in page
+    assert client.post("/language", data={"locale": "en"}).status_code == 302  # to login
