@@ -13,8 +13,8 @@ import os
 import subprocess
 import sys
 import tempfile
-from statistics import median
 from pathlib import Path
+from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.serving import ROOT, gunicorn, load_generator, login, requests_per_second  # noqa: E402
@@ -41,8 +41,12 @@ with app.app_context():
             amount=Decimal(1000 + i), currency="CNY", owner_id=template.owner_id))
     db.session.commit()
 """
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"},
+    )
 
 
 def main() -> None:
@@ -63,16 +67,23 @@ def main() -> None:
                 runs["bare"].append(requests_per_second(bare_port, "/bare", {}, args.seconds))
                 runs["fragment"].append(requests_per_second(port, SEARCH, headers, args.seconds))
                 runs["uncached"].append(
-                    requests_per_second(port, SEARCH, headers, args.seconds, unique=True))
+                    requests_per_second(port, SEARCH, headers, args.seconds, unique=True)
+                )
     bare, fragment, uncached = (median(runs[k]) for k in ("bare", "fragment", "uncached"))
-    print(f"load generator: {load_generator()}; gunicorn 2 sync workers; "
-          f"{args.rounds} alternating rounds of {args.seconds:.0f} s, medians")
+    print(
+        f"load generator: {load_generator()}; gunicorn 2 sync workers; "
+        f"{args.rounds} alternating rounds of {args.seconds:.0f} s, medians"
+    )
     print(f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite (WAL)'}")
     print(f"bare Flask endpoint                 : {bare:9.1f} req/s")
-    print(f"list fragment (20 rows, search)     : {fragment:9.1f} req/s   "
-          f"ratio {fragment / bare:6.1%}  (target >= 40%)")
-    print(f"same, every request a cache miss     : {uncached:9.1f} req/s   "
-          f"ratio {uncached / bare:6.1%}  (a new URL each request: query + render)")
+    print(
+        f"list fragment (20 rows, search)     : {fragment:9.1f} req/s   "
+        f"ratio {fragment / bare:6.1%}  (target >= 40%)"
+    )
+    print(
+        f"same, every request a cache miss     : {uncached:9.1f} req/s   "
+        f"ratio {uncached / bare:6.1%}  (a new URL each request: query + render)"
+    )
 
 
 if __name__ == "__main__":

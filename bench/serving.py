@@ -34,9 +34,20 @@ def free_port() -> int:
 def gunicorn(target: str, env: dict, workers: int = 2):
     port = free_port()
     proc = subprocess.Popen(
-        [PY, "-m", "gunicorn", "-w", str(workers), "-b", f"127.0.0.1:{port}", "--log-level",
-         "warning", target],
-        cwd=ROOT, env={**os.environ, **env},
+        [
+            PY,
+            "-m",
+            "gunicorn",
+            "-w",
+            str(workers),
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            target,
+        ],
+        cwd=ROOT,
+        env={**os.environ, **env},
     )
     try:
         deadline = time.time() + 30
@@ -66,9 +77,16 @@ def login(port: int, username: str, password: str) -> str:
     from urllib.parse import urlencode
 
     form = urlencode({"csrf_token": token, "username": username, "password": password})
-    conn.request("POST", "/login", body=form, headers={
-        "Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie,
-        "User-Agent": USER_AGENT})
+    conn.request(
+        "POST",
+        "/login",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": cookie,
+            "User-Agent": USER_AGENT,
+        },
+    )
     resp = conn.getresponse()
     resp.read()
     if resp.status != 302:
@@ -94,8 +112,14 @@ def _python_client(args):
     return done
 
 
-def requests_per_second(port: int, path: str, headers: dict, seconds: float = 8.0,
-                        connections: int = 4, unique: bool = False) -> float:
+def requests_per_second(
+    port: int,
+    path: str,
+    headers: dict,
+    seconds: float = 8.0,
+    connections: int = 4,
+    unique: bool = False,
+) -> float:
     """Throughput of GET `path`; `unique` adds a distinct query parameter to every request
     (defeats any cache keyed on the URL)."""
     headers = {"User-Agent": USER_AGENT, **headers}
@@ -105,11 +129,26 @@ def requests_per_second(port: int, path: str, headers: dict, seconds: float = 8.
             for name, value in headers.items():
                 script.write(f'wrk.headers["{name}"] = "{value}"\n')
             if unique:
-                script.write('local n = 0\nrequest = function()\n  n = n + 1\n'
-                             f'  return wrk.format(nil, "{path}&n=" .. math.random(1e9) .. "-" .. n)\nend\n')
+                script.write(
+                    "local n = 0\nrequest = function()\n  n = n + 1\n"
+                    f'  return wrk.format(nil, "{path}&n=" .. math.random(1e9) .. "-" .. n)\nend\n'
+                )
         out = subprocess.run(
-            [wrk, "-t", "2", "-c", str(connections), "-d", f"{int(seconds)}s", "-s", script.name,
-             f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True,
+            [
+                wrk,
+                "-t",
+                "2",
+                "-c",
+                str(connections),
+                "-d",
+                f"{int(seconds)}s",
+                "-s",
+                script.name,
+                f"http://127.0.0.1:{port}{path}",
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
         ).stdout
         os.unlink(script.name)
         if "Non-2xx" in out:

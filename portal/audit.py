@@ -82,7 +82,11 @@ def _opportunity_of(obj: Any) -> int | None:
 def _record(session: Session, _ctx) -> None:
     rows = []
     actor = _actor_id()
-    for action, objs in (("create", session.new), ("update", session.dirty), ("delete", session.deleted)):
+    for action, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
         for obj in objs:
             if not getattr(type(obj), "__audited__", False):
                 continue

@@ -23,7 +23,9 @@ def register_cli(app: Flask) -> None:
 
     @app.cli.command("create-user")
     @click.argument("username")
-    @click.option("--role", type=click.Choice(["presales", "rep", "leader", "admin"]), required=True)
+    @click.option(
+        "--role", type=click.Choice(["presales", "rep", "leader", "admin"]), required=True
+    )
     @click.option("--name", "display_name", default=None, help="Display name (default: username)")
     @click.option("--locale", type=click.Choice(["en", "zh_CN"]), default="en")
     @click.password_option()
@@ -35,7 +37,9 @@ def register_cli(app: Flask) -> None:
             raise click.ClickException(f"user {username!r} exists")
         if len(password) < 10:
             raise click.ClickException("the password needs at least 10 characters")
-        user = User(username=username, display_name=display_name or username, role=role, locale=locale)
+        user = User(
+            username=username, display_name=display_name or username, role=role, locale=locale
+        )
         user.set_password(password)
         db.session.add(user)
         db.session.commit()

@@ -24,7 +24,7 @@ def _database_url() -> str:
     # Heroku-style and plain "postgresql://" URLs mean psycopg 3 here, not psycopg2.
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 
@@ -66,7 +66,7 @@ class DevelopmentConfig(Config):
 class TestingConfig(Config):
     ENV_NAME = "testing"
     TESTING = True
-    SECRET_KEY = "testing-only"
+    SECRET_KEY = "testing-only"  # noqa: S105 (tests sign throwaway sessions)
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False

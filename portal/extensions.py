@@ -1,14 +1,14 @@
 """Extensions created unbound here and bound to the app in create_app()."""
 
+from datetime import datetime
+from decimal import Decimal
+
 from flask_babel import Babel
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from datetime import datetime
-from decimal import Decimal
-
 from sqlalchemy import DateTime, MetaData, Numeric
 from sqlalchemy.orm import DeclarativeBase, registry
 

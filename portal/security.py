@@ -93,4 +93,3 @@ def get_opportunity_or_404(opportunity_id: int, *options):
     if opportunity is None:
         abort(404)
     return opportunity
-

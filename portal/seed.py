@@ -34,7 +34,9 @@ def load_reference_data() -> None:
 def default_stages() -> list[Stage]:
     return list(
         db.session.scalars(
-            select(Stage).join(StageModel).where(StageModel.key == DEFAULT_STAGE_MODEL.key)
+            select(Stage)
+            .join(StageModel)
+            .where(StageModel.key == DEFAULT_STAGE_MODEL.key)
             .order_by(Stage.position)
         )
     )

@@ -29,6 +29,14 @@ class AccountForm(VersionedForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT_MAX)])
 
     EDITABLE = (
-        "name", "industry", "region", "grade", "decision_mode", "value_current",
-        "value_potential", "value_relationship", "value_strategic", "notes",
+        "name",
+        "industry",
+        "region",
+        "grade",
+        "decision_mode",
+        "value_current",
+        "value_potential",
+        "value_relationship",
+        "value_strategic",
+        "notes",
     )

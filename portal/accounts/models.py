@@ -14,7 +14,7 @@ VALUE_DIMENSIONS = ("value_current", "value_potential", "value_relationship", "v
 
 
 class Account(db.Model):
-    """A customer. Value scores are 0–10 per dimension (current, potential, relationship, strategic)."""
+    """A customer. Value scores: 0–10 each for current, potential, relationship, strategic."""
 
     __audited__ = True
     __tablename__ = "account"

@@ -11,5 +11,7 @@ class LoginForm(FlaskForm):
 
 class LanguageForm(FlaskForm):
     locale = SelectField(
-        _l("Language"), choices=[("en", "English"), ("zh_CN", "简体中文")], validators=[InputRequired()]
+        _l("Language"),
+        choices=[("en", "English"), ("zh_CN", "简体中文")],
+        validators=[InputRequired()],
     )

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime
 
 from argon2 import PasswordHasher
@@ -54,10 +55,8 @@ class User(UserMixin, db.Model):
 
 def dummy_password_check(password: str) -> None:
     """Spend the same time as a real check, so unknown usernames are not revealed by timing."""
-    try:
+    with contextlib.suppress(VerificationError):
         _hasher.verify(_DUMMY_HASH, password)
-    except VerificationError:
-        pass
 
 
 _DUMMY_HASH = _hasher.hash("not-a-real-password")

@@ -30,13 +30,19 @@ class OpportunityForm(VersionedForm):
     name = StringField(_l("Opportunity name"), validators=line())
     account_id = SelectField(_l("Account"), coerce=int, validate_choice=True)
     stage_id = SelectField(_l("Stage"), coerce=int, validate_choice=True)
-    procurement_form = SelectField(_l("Procurement form"), choices=list(labels.PROCUREMENT_FORMS.items()))
+    procurement_form = SelectField(
+        _l("Procurement form"), choices=list(labels.PROCUREMENT_FORMS.items())
+    )
     amount = DecimalField(
         _l("Estimated amount"),
         places=2,
         validators=[
             InputRequired(message=_l("Enter an amount, e.g. 1200000.")),
-            NumberRange(min=0, max=AMOUNT_MAX, message=_l("Enter an amount between 0 and 1,000,000,000,000.")),
+            NumberRange(
+                min=0,
+                max=AMOUNT_MAX,
+                message=_l("Enter an amount between 0 and 1,000,000,000,000."),
+            ),
         ],
     )
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in labels.CURRENCIES])
@@ -45,19 +51,34 @@ class OpportunityForm(VersionedForm):
     owner_id = SelectField(_l("Owner (rep)"), coerce=int, validate_choice=True)
     presales_id = SelectField(_l("Presales"), coerce=_coerce_int_or_none, validate_choice=True)
     status = SelectField(_l("Status"), choices=list(labels.OPPORTUNITY_STATUSES.items()))
-    status_reason = TextAreaField(_l("Reason (for won, lost or abandoned)"), validators=[Optional(), Length(max=2000)])
+    status_reason = TextAreaField(
+        _l("Reason (for won, lost or abandoned)"), validators=[Optional(), Length(max=2000)]
+    )
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=TEXT_MAX)])
 
     EDITABLE = (
-        "name", "account_id", "stage_id", "procurement_form", "amount", "currency",
-        "bid_deadline", "close_date", "owner_id", "presales_id", "status", "status_reason",
+        "name",
+        "account_id",
+        "stage_id",
+        "procurement_form",
+        "amount",
+        "currency",
+        "bid_deadline",
+        "close_date",
+        "owner_id",
+        "presales_id",
+        "status",
+        "status_reason",
         "description",
     )
 
     def validate(self, extra_validators=None) -> bool:
         valid = super().validate(extra_validators)
         # Checked here, not as validate_status_reason: Optional() would skip that on empty input.
-        if self.status.data in ("lost", "abandoned") and not (self.status_reason.data or "").strip():
+        if (
+            self.status.data in ("lost", "abandoned")
+            and not (self.status_reason.data or "").strip()
+        ):
             self.status_reason.errors.append(_l("Say why the opportunity was lost or abandoned."))
             valid = False
         return valid
@@ -73,7 +94,9 @@ class StakeholderForm(VersionedForm):
     department = StringField(_l("Department"), validators=line(required=False, maximum=120))
     map_role = SelectField(_l("MAP role"), choices=_optional_choice(labels.MAP_ROLES))
     buying_role = SelectField(_l("Buying role"), choices=_optional_choice(labels.BUYING_ROLES))
-    decision_type = SelectField(_l("Decision type"), choices=_optional_choice(labels.DECISION_TYPES))
+    decision_type = SelectField(
+        _l("Decision type"), choices=_optional_choice(labels.DECISION_TYPES)
+    )
     influence = IntegerField(
         _l("Influence (1–5)"),
         validators=[
@@ -86,8 +109,16 @@ class StakeholderForm(VersionedForm):
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT_MAX)])
 
     EDITABLE = (
-        "name", "title", "department", "map_role", "buying_role", "decision_type",
-        "influence", "attitude", "last_contact", "notes",
+        "name",
+        "title",
+        "department",
+        "map_role",
+        "buying_role",
+        "decision_type",
+        "influence",
+        "attitude",
+        "last_contact",
+        "notes",
     )
 
     def clean(self, name):

@@ -50,8 +50,14 @@ class ListCriteria:
         q = (args.get("q") or "").strip()[:SEARCH_MAX] or None
         status = args.get("status") if args.get("status") in STATUS_CODES else None
         sort = args.get("sort") if args.get("sort") in SORTS else "deadline"
-        return cls(q=q, stage=whole("stage"), status=status, owner=whole("owner"), sort=sort,
-                   page=whole("page", high=PAGE_MAX) or 1)
+        return cls(
+            q=q,
+            stage=whole("stage"),
+            status=status,
+            owner=whole("owner"),
+            sort=sort,
+            page=whole("page", high=PAGE_MAX) or 1,
+        )
 
 
 @dataclass(frozen=True)
@@ -115,9 +121,18 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
     """
     stmt = (
         select(
-            Opportunity.id, Opportunity.name, Account.name, Stage.position, Stage.name_en,
-            Stage.name_zh, Opportunity.procurement_form, Opportunity.amount, Opportunity.currency,
-            Opportunity.bid_deadline, User.display_name, Opportunity.status,
+            Opportunity.id,
+            Opportunity.name,
+            Account.name,
+            Stage.position,
+            Stage.name_en,
+            Stage.name_zh,
+            Opportunity.procurement_form,
+            Opportunity.amount,
+            Opportunity.currency,
+            Opportunity.bid_deadline,
+            User.display_name,
+            Opportunity.status,
             func.count().over().label("total"),
         )
         .join(Account, Opportunity.account_id == Account.id)
@@ -127,16 +142,21 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
     )
     if criteria.q:
         pattern = _like_pattern(criteria.q)
-        stmt = stmt.where(or_(Opportunity.name.ilike(pattern, escape="\\"),
-                              Account.name.ilike(pattern, escape="\\")))
+        stmt = stmt.where(
+            or_(
+                Opportunity.name.ilike(pattern, escape="\\"),
+                Account.name.ilike(pattern, escape="\\"),
+            )
+        )
     if criteria.stage:
         stmt = stmt.where(Opportunity.stage_id == criteria.stage)
     if criteria.status:
         stmt = stmt.where(Opportunity.status == criteria.status)
     if criteria.owner:
         stmt = stmt.where(Opportunity.owner_id == criteria.owner)
-    stmt = (stmt.order_by(*SORTS[criteria.sort])
-            .limit(per_page).offset((criteria.page - 1) * per_page))
+    stmt = (
+        stmt.order_by(*SORTS[criteria.sort]).limit(per_page).offset((criteria.page - 1) * per_page)
+    )
     rows = db.session.execute(stmt).all()
     if rows:
         total = rows[0].total

@@ -51,7 +51,9 @@ def test_passwords_are_stored_as_argon2id(app, users):
         assert not user.check_password(PASSWORD)
 
 
-@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"])
+@pytest.mark.parametrize(
+    "target", ["https://evil.example/", "//evil.example/x", "javascript:alert(1)"]
+)
 def test_login_never_redirects_off_site(client, users, target):
     response = client.post(f"/login?next={target}", data={"username": "rep", "password": PASSWORD})
     assert response.status_code == 302
@@ -77,16 +79,21 @@ def test_logout_needs_a_post_with_the_csrf_token(client, users):
 
 
 def test_login_is_rate_limited(tmp_path):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.db'}",
-                     RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="3 per minute",
-                     WTF_CSRF_ENABLED=False)
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.db'}",
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="3 per minute",
+        WTF_CSRF_ENABLED=False,
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
     client = app.test_client()
-    statuses = [client.post("/login", data={"username": "x", "password": "y"}).status_code
-                for _ in range(5)]
+    statuses = [
+        client.post("/login", data={"username": "x", "password": "y"}).status_code for _ in range(5)
+    ]
     assert statuses[:3] == [422, 422, 422]
     assert statuses[3:] == [429, 429]
     assert client.get("/login").status_code == 200  # only attempts are limited
@@ -99,20 +106,30 @@ def test_rate_limit_counters_live_in_redis_when_configured(tmp_path, monkeypatch
     except redis.exceptions.ConnectionError:
         pytest.fail("Redis is expected on 127.0.0.1:6379 on this project's machines")
     prefix = f"test-{uuid.uuid4().hex}"  # Redis outlives the test run: never reuse counters
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.db'}",
-                     RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute",
-                     WTF_CSRF_ENABLED=False, REDIS_URL="redis://127.0.0.1:6379/0",
-                     RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
-                     RATELIMIT_KEY_PREFIX=prefix)
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.db'}",
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="2 per minute",
+        WTF_CSRF_ENABLED=False,
+        REDIS_URL="redis://127.0.0.1:6379/0",
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        RATELIMIT_KEY_PREFIX=prefix,
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
     # Two app instances stand in for two gunicorn workers sharing one Redis.
-    other = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.db'}",
-                       RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute",
-                       WTF_CSRF_ENABLED=False, RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
-                       RATELIMIT_KEY_PREFIX=prefix)
+    other = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp_path / 'rl.db'}",
+        RATELIMIT_ENABLED=True,
+        LOGIN_RATE_LIMIT="2 per minute",
+        WTF_CSRF_ENABLED=False,
+        RATELIMIT_STORAGE_URI="redis://127.0.0.1:6379/0",
+        RATELIMIT_KEY_PREFIX=prefix,
+    )
     data = {"username": "x", "password": "y"}
     assert app.test_client().post("/login", data=data).status_code == 422
     assert other.test_client().post("/login", data=data).status_code == 422
@@ -146,7 +163,9 @@ def test_language_switch_is_remembered_for_the_user(app, client, users):
     login(client, "rep")
     client.post("/language", data={"locale": "zh_CN"}, headers={"Referer": "/opportunities"})
     with app.app_context():
-        assert db.session.scalars(select(User.locale).where(User.id == users["rep"])).one() == "zh_CN"
+        assert (
+            db.session.scalars(select(User.locale).where(User.id == users["rep"])).one() == "zh_CN"
+        )
     page = client.get("/opportunities").get_data(as_text=True)
     assert '<html lang="zh-CN">' in page
     assert "商机" in page

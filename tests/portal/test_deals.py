@@ -23,17 +23,27 @@ def _form(app, opportunity_id, **changes):
     """The edit form as the browser would submit it, with `changes` applied."""
     o = _opportunity(app, opportunity_id)
     data = {
-        "version": o.version, "name": o.name, "account_id": o.account_id, "stage_id": o.stage_id,
-        "procurement_form": o.procurement_form, "amount": str(o.amount), "currency": o.currency,
+        "version": o.version,
+        "name": o.name,
+        "account_id": o.account_id,
+        "stage_id": o.stage_id,
+        "procurement_form": o.procurement_form,
+        "amount": str(o.amount),
+        "currency": o.currency,
         "bid_deadline": o.bid_deadline.isoformat() if o.bid_deadline else "",
-        "close_date": "", "owner_id": o.owner_id, "presales_id": o.presales_id or "",
-        "status": o.status, "status_reason": o.status_reason, "description": o.description,
+        "close_date": "",
+        "owner_id": o.owner_id,
+        "presales_id": o.presales_id or "",
+        "status": o.status,
+        "status_reason": o.status_reason,
+        "description": o.description,
     }
     data.update(changes)
     return data
 
 
 # --- list ------------------------------------------------------------------------------
+
 
 def test_list_shows_only_what_the_user_may_see(as_user, make_opportunity):
     make_opportunity(owner="rep", name="Mine 我的")
@@ -55,8 +65,9 @@ def test_team_member_rep_sees_the_opportunity(app, as_user, make_opportunity, us
 
     opportunity_id = make_opportunity(owner="rep", name="Shared deal")
     with app.app_context():
-        db.session.add(TeamMember(opportunity_id=opportunity_id, user_id=users["rep2"],
-                                  team_role="fulfilment"))
+        db.session.add(
+            TeamMember(opportunity_id=opportunity_id, user_id=users["rep2"], team_role="fulfilment")
+        )
         db.session.commit()
     client = as_user("rep2")
     assert "Shared deal" in client.get("/opportunities").get_data(as_text=True)
@@ -122,12 +133,14 @@ def test_list_answers_a_fragment_to_htmx_and_a_page_otherwise(as_user, make_oppo
     assert "HX-Request" in fragment.headers["Vary"]
     page = client.get("/opportunities?q=Some")
     assert "<html" in page.get_data(as_text=True)
-    restore = client.get("/opportunities?q=Some",
-                         headers={**HX, "HX-History-Restore-Request": "true"})
+    restore = client.get(
+        "/opportunities?q=Some", headers={**HX, "HX-History-Restore-Request": "true"}
+    )
     assert "<html" in restore.get_data(as_text=True)  # back/forward gets the whole page
 
 
 # --- one opportunity --------------------------------------------------------------------
+
 
 def test_unknown_and_foreign_opportunities_answer_404(as_user, make_opportunity):
     theirs = make_opportunity(owner="rep2", presales=None)
@@ -155,25 +168,46 @@ def test_create_opportunity(app, as_user, users):
         db.session.add(account)
         db.session.commit()
         account_id, stage_id = account.id, default_stages()[0].id
-    response = as_user("rep").post("/opportunities/new", data={
-        "version": 0, "name": "Brand-new bid 新项目", "account_id": account_id,
-        "stage_id": stage_id, "procurement_form": "inquiry", "amount": "250000.50",
-        "currency": "CNY", "owner_id": users["rep"], "presales_id": "", "status": "open",
-    })
+    response = as_user("rep").post(
+        "/opportunities/new",
+        data={
+            "version": 0,
+            "name": "Brand-new bid 新项目",
+            "account_id": account_id,
+            "stage_id": stage_id,
+            "procurement_form": "inquiry",
+            "amount": "250000.50",
+            "currency": "CNY",
+            "owner_id": users["rep"],
+            "presales_id": "",
+            "status": "open",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
-        created = db.session.scalars(select(Opportunity).where(Opportunity.name == "Brand-new bid 新项目")).one()
+        created = db.session.scalars(
+            select(Opportunity).where(Opportunity.name == "Brand-new bid 新项目")
+        ).one()
         assert created.amount == Decimal("250000.50")
         assert created.owner_id == users["rep"]
 
 
 def test_rep_cannot_create_an_opportunity_for_another_rep(app, as_user, users, opportunity):
     o = _opportunity(app, opportunity)
-    response = as_user("rep").post("/opportunities/new", data={
-        "version": 0, "name": "Sneaky", "account_id": o.account_id, "stage_id": o.stage_id,
-        "procurement_form": "inquiry", "amount": "1", "currency": "CNY",
-        "owner_id": users["rep2"], "status": "open",
-    })
+    response = as_user("rep").post(
+        "/opportunities/new",
+        data={
+            "version": 0,
+            "name": "Sneaky",
+            "account_id": o.account_id,
+            "stage_id": o.stage_id,
+            "procurement_form": "inquiry",
+            "amount": "1",
+            "currency": "CNY",
+            "owner_id": users["rep2"],
+            "status": "open",
+        },
+    )
     assert response.status_code == 422
     assert "A rep creates opportunities they own." in response.get_data(as_text=True)
 
@@ -181,30 +215,37 @@ def test_rep_cannot_create_an_opportunity_for_another_rep(app, as_user, users, o
 def test_edit_saves_and_writes_the_audit_log(app, as_user, opportunity, users):
     from portal.audit import AuditEvent
 
-    response = as_user("rep").post(f"/opportunities/{opportunity}/edit",
-                                   data=_form(app, opportunity, amount="2500000.00"))
+    response = as_user("rep").post(
+        f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, amount="2500000.00")
+    )
     assert response.status_code == 302
     assert _opportunity(app, opportunity).amount == Decimal("2500000.00")
     with app.app_context():
         event = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.entity == "opportunity",
-                                     AuditEvent.action == "update")).one()
+            select(AuditEvent).where(
+                AuditEvent.entity == "opportunity", AuditEvent.action == "update"
+            )
+        ).one()
         assert event.user_id == users["rep"]
         assert event.changes["amount"] == ["1000000.00", "2500000.00"]
         assert event.opportunity_id == opportunity
 
 
-@pytest.mark.parametrize(("field", "value", "message"), [
-    ("name", "", "This field is required."),
-    ("name", "x" * 10_000_000, "At most 200 characters."),
-    ("stage_id", "987654", "Not a valid choice"),
-    ("amount", "9" * 30, "Enter an amount between 0 and 1,000,000,000,000."),
-    ("amount", "-5", "Enter an amount between 0 and 1,000,000,000,000."),
-    ("amount", "lots", "Not a valid decimal value"),
-    ("status", "lost", "Say why the opportunity was lost or abandoned."),
-])
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("name", "", "This field is required."),
+        ("name", "x" * 10_000_000, "At most 200 characters."),
+        ("stage_id", "987654", "Not a valid choice"),
+        ("amount", "9" * 30, "Enter an amount between 0 and 1,000,000,000,000."),
+        ("amount", "-5", "Enter an amount between 0 and 1,000,000,000,000."),
+        ("amount", "lots", "Not a valid decimal value"),
+        ("status", "lost", "Say why the opportunity was lost or abandoned."),
+    ],
+)
 def test_invalid_edits_are_answered_at_the_field_and_nothing_is_saved(
-        app, as_user, opportunity, field, value, message):
+    app, as_user, opportunity, field, value, message
+):
     before = _opportunity(app, opportunity)
     data = _form(app, opportunity, **{field: value, "description": "keep me 保留"})
     response = as_user("rep").post(f"/opportunities/{opportunity}/edit", data=data)
@@ -219,8 +260,10 @@ def test_invalid_edits_are_answered_at_the_field_and_nothing_is_saved(
 def test_second_editor_gets_a_conflict_not_an_overwrite(app, as_user, opportunity):
     stale = _form(app, opportunity, name="Second editor's name")
     client = as_user("rep")
-    first = client.post(f"/opportunities/{opportunity}/edit",
-                        data=_form(app, opportunity, name="First editor's name"))
+    first = client.post(
+        f"/opportunities/{opportunity}/edit",
+        data=_form(app, opportunity, name="First editor's name"),
+    )
     assert first.status_code == 302
     second = client.post(f"/opportunities/{opportunity}/edit", data=stale)
     assert second.status_code == 409

@@ -68,10 +68,14 @@ def test_repeated_search_is_served_from_the_fragment_cache(app, as_user, make_op
 def test_cached_fragment_never_outlives_a_change(app, as_user, make_opportunity, opportunity):
     client = as_user("rep")
     url = "/opportunities?q=DC"
-    assert "调度数据中心 DC refresh" in client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert "调度数据中心 DC refresh" in client.get(url, headers={"HX-Request": "true"}).get_data(
+        as_text=True
+    )
     from tests.portal.test_deals import _form
 
-    client.post(f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, name="DC renamed"))
+    client.post(
+        f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, name="DC renamed")
+    )
     page = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
     assert "DC renamed" in page and "调度数据中心" not in page
 

@@ -22,8 +22,14 @@ def test_pages_send_a_strict_content_security_policy(as_user):
 
 def test_no_inline_script_or_style_in_any_page(as_user, opportunity):
     client = as_user("admin")
-    for url in ["/opportunities", f"/opportunities/{opportunity}", f"/opportunities/{opportunity}/edit",
-                "/accounts", "/admin/users", "/opportunities/new"]:
+    for url in [
+        "/opportunities",
+        f"/opportunities/{opportunity}",
+        f"/opportunities/{opportunity}/edit",
+        "/accounts",
+        "/admin/users",
+        "/opportunities/new",
+    ]:
         page = client.get(url).get_data(as_text=True)
         assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", page), url
         assert "<style" not in page and " style=" not in page, url
@@ -46,9 +52,12 @@ def test_htmx_post_without_the_csrf_header_is_refused(app, as_user, opportunity)
     from portal.extensions import db
 
     client = as_user("rep")
-    response = client.post(f"/opportunities/{opportunity}/stakeholders", csrf=False,
-                           data={"new-name": "X", "new-influence": "3", "new-attitude": "neutral",
-                                 "new-version": "0"}, headers={"HX-Request": "true"})
+    response = client.post(
+        f"/opportunities/{opportunity}/stakeholders",
+        csrf=False,
+        data={"new-name": "X", "new-influence": "3", "new-attitude": "neutral", "new-version": "0"},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 400
     with app.app_context():
         assert db.session.query(Stakeholder).count() == 0
@@ -60,8 +69,9 @@ def test_csrf_token_is_configured_once_on_the_body_for_htmx(as_user):
 
 
 def test_request_size_is_limited(as_user, opportunity):
-    response = as_user("rep").post(f"/opportunities/{opportunity}/stakeholders",
-                                   data={"new-notes": "x" * (13 * 1024 * 1024)})
+    response = as_user("rep").post(
+        f"/opportunities/{opportunity}/stakeholders", data={"new-notes": "x" * (13 * 1024 * 1024)}
+    )
     assert response.status_code == 413
 
 

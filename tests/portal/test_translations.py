@@ -43,4 +43,6 @@ def test_every_catalog_entry_is_translated_with_the_same_placeholders():
         source = message.id[0] if isinstance(message.id, tuple) else message.id
         target = message.string[0] if isinstance(message.string, tuple) else message.string
         assert target.strip(), f"untranslated: {source!r}"
-        assert set(re.findall(r"%\(\w+\)[sd]", source)) == set(re.findall(r"%\(\w+\)[sd]", target)), source
+        assert set(re.findall(r"%\(\w+\)[sd]", source)) == set(
+            re.findall(r"%\(\w+\)[sd]", target)
+        ), source
