@@ -12,6 +12,7 @@ in currency units (``Decimal`` or float in, float inside the simulation), points
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -46,9 +47,16 @@ def likely_bids(scenario: Scenario) -> list[Bid]:
 
 
 def candidate_grid(low: float, high: float, steps: int) -> np.ndarray:
-    """``steps`` evenly spaced candidate prices from ``low`` to ``high`` inclusive, rounded
-    to whole currency units (a bid is never priced in fractions of a yuan)."""
-    return np.unique(np.round(np.linspace(float(low), float(high), int(steps))))
+    """``steps`` evenly spaced candidate prices from ``low`` to ``high`` inclusive, each
+    rounded to a tenth of the step's order of magnitude (a step of 64,407 gives prices on
+    whole thousands), so the table reads like prices a rep would bid. Ends stay exact."""
+    low, high, steps = float(low), float(high), int(steps)
+    grid = np.linspace(low, high, steps)
+    if steps > 2 and high > low:
+        step = (high - low) / (steps - 1)
+        unit = 10.0 ** max(0, math.floor(math.log10(step)) - 1)
+        grid[1:-1] = np.round(grid[1:-1] / unit) * unit
+    return np.unique(np.round(grid, 2))
 
 
 def _likely_draws(scenario: Scenario) -> Draws:

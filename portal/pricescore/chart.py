@@ -10,17 +10,23 @@ import math
 from dataclasses import dataclass
 
 
-def compact_price(x: float, locale: str) -> str:
+def _short(v: float) -> str:
+    return f"{v:.0f}" if abs(v) >= 100 else f"{v:.3g}"
+
+
+def compact_price(x, locale: str) -> str:
+    """12,800,000 → "1280万" (zh_CN) or "12.8M"; small amounts in full."""
+    x = float(x)
     if locale == "zh_CN":
         if abs(x) >= 1e8:
-            return f"{x / 1e8:.4g}亿"
+            return _short(x / 1e8) + "亿"
         if abs(x) >= 1e4:
-            return f"{x / 1e4:.4g}万"
+            return _short(x / 1e4) + "万"
         return f"{x:,.0f}"
     if abs(x) >= 1e6:
-        return f"{x / 1e6:.4g}M"
+        return _short(x / 1e6) + "M"
     if abs(x) >= 1e4:
-        return f"{x / 1e3:.4g}k"
+        return _short(x / 1e3) + "k"
     return f"{x:,.0f}"
 
 

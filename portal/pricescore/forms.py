@@ -104,7 +104,7 @@ class ScenarioForm(VersionedForm):
                 value = Decimal(str(value))
             self[name].data = value
         for name in self.COLUMNS:
-            self[name].data = getattr(scenario, name)
+            self[name].data = trim(getattr(scenario, name))
         self.version.data = scenario.version
 
     def rules_dict(self) -> dict:
@@ -148,6 +148,13 @@ def parse_k_set(text: str | None) -> tuple[float, ...]:
     return tuple(values)
 
 
+def trim(value):
+    """12800000.00 → 12800000 for display; other values unchanged."""
+    if isinstance(value, Decimal) and value == value.to_integral_value():
+        return value.quantize(Decimal(1))
+    return value
+
+
 def _plain(x) -> str:
     return format(Decimal(str(x)).normalize(), "f")
 
@@ -168,6 +175,10 @@ class CompetitorForm(FlaskForm):
 
     EDITABLE = ("name", "price_low", "price_likely", "price_high",
                 "tech_low", "tech_likely", "tech_high")
+
+    def load(self, competitor) -> None:
+        for name in self.EDITABLE:
+            self[name].data = trim(getattr(competitor, name))
 
 
 class NewScenarioForm(FlaskForm):

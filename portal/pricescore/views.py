@@ -302,7 +302,11 @@ def _after_change(opportunity, scenario):
 def _forms_from(scenario: PriceScenario):
     form = ScenarioForm(formdata=None)
     form.load(scenario)
-    comp_forms = [(c, CompetitorForm(formdata=None, obj=c, prefix=f"c{c.id}")) for c in scenario.competitors]
+    comp_forms = []
+    for c in scenario.competitors:
+        cf = CompetitorForm(formdata=None, prefix=f"c{c.id}")
+        cf.load(c)
+        comp_forms.append((c, cf))
     return form, comp_forms
 
 
@@ -312,7 +316,9 @@ def _competitor_forms(scenario: PriceScenario, formdata):
         prefix = f"c{c.id}"
         posted = any(key.startswith(prefix + "-") for key in formdata)
         # A row added elsewhere since this form was loaded is kept as saved.
-        cf = CompetitorForm(formdata=formdata if posted else None, obj=None if posted else c, prefix=prefix)
+        cf = CompetitorForm(formdata=formdata if posted else None, prefix=prefix)
+        if not posted:
+            cf.load(c)
         out.append((c, cf))
     return out
 
