@@ -43,26 +43,38 @@ SCENARIOS = [
 ]
 
 
+def _build(opportunity_id: int, spec, name: str | None = None, updated_by_id=None) -> PriceScenario:
+    _prefix, default_name, rules, ceiling, cost, tech, grid, chosen, field = spec
+    scenario = PriceScenario(
+        opportunity_id=opportunity_id, name=name or default_name, rules={**DEFAULT_RULES, **rules},
+        ceiling=D(ceiling), our_cost=D(cost),
+        our_tech_low=D(tech[0]), our_tech_likely=D(tech[1]), our_tech_high=D(tech[2]),
+        grid_min=D(grid[0]), grid_max=D(grid[1]), grid_steps=60, seed=7,
+        chosen_price=None if chosen is None else D(chosen), updated_by_id=updated_by_id,
+    )
+    for i, (cname, prices, techs) in enumerate(field):
+        scenario.competitors.append(PriceCompetitor(
+            position=i, name=cname,
+            price_low=D(prices[0]), price_likely=D(prices[1]), price_high=D(prices[2]),
+            tech_low=D(techs[0]), tech_likely=D(techs[1]), tech_high=D(techs[2]),
+        ))
+    db.session.add(scenario)
+    return scenario
+
+
 def add_demo_scenarios() -> None:
-    for prefix, name, rules, ceiling, cost, tech, grid, chosen, field in SCENARIOS:
+    """Called at the end of portal.demo._create(): scenarios for two public tenders."""
+    for spec in SCENARIOS:
         opportunity = db.session.scalars(
-            select(Opportunity).where(Opportunity.name.startswith(prefix))
+            select(Opportunity).where(Opportunity.name.startswith(spec[0]))
         ).first()
-        if opportunity is None:
-            continue
-        scenario = PriceScenario(
-            opportunity_id=opportunity.id, name=name, rules={**DEFAULT_RULES, **rules},
-            ceiling=D(ceiling), our_cost=D(cost),
-            our_tech_low=D(tech[0]), our_tech_likely=D(tech[1]), our_tech_high=D(tech[2]),
-            grid_min=D(grid[0]), grid_max=D(grid[1]), grid_steps=60, seed=7,
-            chosen_price=None if chosen is None else D(chosen),
-            updated_by_id=opportunity.owner_id,
-        )
-        for i, (cname, prices, techs) in enumerate(field):
-            scenario.competitors.append(PriceCompetitor(
-                position=i, name=cname,
-                price_low=D(prices[0]), price_likely=D(prices[1]), price_high=D(prices[2]),
-                tech_low=D(techs[0]), tech_likely=D(techs[1]), tech_high=D(techs[2]),
-            ))
-        db.session.add(scenario)
+        if opportunity is not None:
+            _build(opportunity.id, spec, updated_by_id=opportunity.owner_id)
     db.session.flush()
+
+
+def demo_scenario(opportunity_id: int, name: str = "Demo") -> PriceScenario:
+    """One committed scenario (lowest-price rules, three competitors, price chosen)."""
+    scenario = _build(opportunity_id, SCENARIOS[0], name=name)
+    db.session.commit()
+    return scenario

@@ -16,6 +16,16 @@ from portal.pricescore import labels
 
 # Money fields are NUMERIC(16, 2): refuse absurd pastes at the field, not in the database.
 AMOUNT_MAX = Decimal(10) ** 12
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _not_blank(form, field):
+    # InputRequired looks at the raw input, so "   " would pass it.
+    if not field.data:
+        raise ValidationError(_l("This field is required."))
 POINTS_MAX = Decimal(1000)
 
 
@@ -28,7 +38,7 @@ def _number(label, required=True, maximum=AMOUNT_MAX, places=None):
 
 
 class ScenarioForm(VersionedForm):
-    name = StringField(_l("Scenario name"), validators=line(maximum=120))
+    name = StringField(_l("Scenario name"), validators=[*line(maximum=120), _not_blank], filters=[_strip])
     # --- tender rules
     method = SelectField(_l("Benchmark method"), choices=list(labels.METHODS.items()))
     price_weight = _number(_l("Price weight (points)"), maximum=POINTS_MAX)
@@ -165,7 +175,7 @@ class CompetitorForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Competitor"), validators=line(maximum=120))
+    name = StringField(_l("Competitor"), validators=[*line(maximum=120), _not_blank], filters=[_strip])
     price_low = _number(_l("Price low"))
     price_likely = _number(_l("Price most likely"))
     price_high = _number(_l("Price high"))
@@ -182,4 +192,4 @@ class CompetitorForm(FlaskForm):
 
 
 class NewScenarioForm(FlaskForm):
-    name = StringField(_l("Scenario name"), validators=line(maximum=120))
+    name = StringField(_l("Scenario name"), validators=[*line(maximum=120), _not_blank], filters=[_strip])

@@ -410,7 +410,10 @@ def _reversals(scenario: PriceScenario, form: ScenarioForm, comp_forms):
     i = moved[0]
     rules = inputs.scoring_rules(form.rules_dict(), form.ceiling.data)
     bids = [Bid(n, p, t) for n, p, t in before]
-    return rank_reversals(rules, bids, before[i][0], after[i][1])
+    us = _("our bid")
+    # The engine words the explanation with bidder names; ours is an internal marker.
+    return [(r.was_ahead, r.was_behind, r.explanation[_locale()].replace(OUR_NAME, us))
+            for r in rank_reversals(rules, bids, before[i][0], after[i][1])]
 
 
 def _conflict(opportunity, scenario, form, comp_forms):
@@ -483,6 +486,7 @@ def _explanations(rules: dict, report, locale: str):
     return {
         "method": METHOD_EXPLANATIONS[method][locale],
         "rules": [RULE_EXPLANATIONS[k][locale] for k in keys],
+        "reversal": RULE_EXPLANATIONS["rank_reversal"][locale],
     }
 
 
