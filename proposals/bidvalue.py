@@ -119,15 +119,19 @@ def deterministic_rows(scenario: Scenario, prices: np.ndarray) -> list[tuple]:
         if np.isnan(pts):
             out.append((None, None, None))
             continue
-        total = float(round_points(Decimal(str(pts)) + Decimal(str(scenario.our_tech.likely)),
-                                   rules.decimals))
+        total = float(
+            round_points(Decimal(str(pts)) + Decimal(str(scenario.our_tech.likely)), rules.decimals)
+        )
         out.append((float(pts), total, int(round(ranks[i]))))
     return out
 
 
 def strategy_report(
-    scenario: Scenario, prices: Sequence[float] | np.ndarray, chosen_price: float,
-    trials: int = 2000, seed: int | None = 0,
+    scenario: Scenario,
+    prices: Sequence[float] | np.ndarray,
+    chosen_price: float,
+    trials: int = 2000,
+    seed: int | None = 0,
     weights: Sequence[float] = SENSITIVITY_WEIGHTS,
 ) -> StrategyReport:
     """Everything the strategy page shows for one scenario, at one chosen price.
@@ -141,20 +145,36 @@ def strategy_report(
     det = deterministic_rows(scenario, grid)
     rows = tuple(
         PricePoint(float(p), float(w), float(r), float(m), *d)
-        for p, w, r, m, d in zip(grid, result.p_win, result.expected_rank,
-                                 result.expected_margin, det, strict=True)
+        for p, w, r, m, d in zip(
+            grid, result.p_win, result.expected_rank, result.expected_margin, det, strict=True
+        )
     )
     chosen = float(chosen_price)
     p_win, exp_rank = evaluate_draws(scenario.rules, draw_bids(scenario, trials, seed), [chosen])
     bids = likely_bids(scenario)
-    sheet = score_bids(scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids,
-                       our_name=OUR_NAME)
-    flips = rank_flip_prices(scenario.rules, chosen, scenario.our_tech.likely, bids,
-                             price_range=(float(grid.min()), float(grid.max())), steps=241)
+    sheet = score_bids(
+        scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids, our_name=OUR_NAME
+    )
+    flips = rank_flip_prices(
+        scenario.rules,
+        chosen,
+        scenario.our_tech.likely,
+        bids,
+        price_range=(float(grid.min()), float(grid.max())),
+        steps=241,
+    )
     sensitivity = weight_sensitivity(scenario, chosen, weights, trials=trials, seed=seed)
     return StrategyReport(
-        scenario, chosen, result, rows, sheet, flips, sensitivity,
-        float(p_win[0]), float(exp_rank[0]), float(p_win[0]) * (chosen - scenario.our_cost),
+        scenario,
+        chosen,
+        result,
+        rows,
+        sheet,
+        flips,
+        sensitivity,
+        float(p_win[0]),
+        float(exp_rank[0]),
+        float(p_win[0]) * (chosen - scenario.our_cost),
     )
 
 
@@ -183,7 +203,7 @@ class DiscountEffect:
         return self.points_after - self.points_before
 
     def text(self, locale: str = "en") -> str:
-        """"+3.2 price points, rank 2 → 1, P(win) 38% → 61%" (or its Chinese wording)."""
+        """ "+3.2 price points, rank 2 → 1, P(win) 38% → 61%" (or its Chinese wording)."""
         zh = locale == "zh_CN"
         change = self.points_change
         if change is None:
@@ -212,8 +232,12 @@ def _signed(x: Decimal) -> str:
 
 
 def what_discount_buys(
-    rules: ScoringRules, scenario: Scenario, price_before, price_after,
-    trials: int = 2000, seed: int | None = 0,
+    rules: ScoringRules,
+    scenario: Scenario,
+    price_before,
+    price_after,
+    trials: int = 2000,
+    seed: int | None = 0,
 ) -> DiscountEffect:
     """What moving our bid from ``price_before`` to ``price_after`` buys.
 
@@ -225,10 +249,20 @@ def what_discount_buys(
     scenario = replace(scenario, rules=rules)
     before, after = Decimal(str(price_before)), Decimal(str(price_after))
     bids = likely_bids(scenario)
-    rows = [score_bids(rules, p, scenario.our_tech.likely, bids, our_name=OUR_NAME).by_name(OUR_NAME)
-            for p in (before, after)]
-    p_win, _ = evaluate_draws(rules, draw_bids(scenario, trials, seed), [float(before), float(after)])
+    rows = [
+        score_bids(rules, p, scenario.our_tech.likely, bids, our_name=OUR_NAME).by_name(OUR_NAME)
+        for p in (before, after)
+    ]
+    p_win, _ = evaluate_draws(
+        rules, draw_bids(scenario, trials, seed), [float(before), float(after)]
+    )
     return DiscountEffect(
-        before, after, rows[0].price_points, rows[1].price_points, rows[0].rank, rows[1].rank,
-        float(p_win[0]), float(p_win[1]),
+        before,
+        after,
+        rows[0].price_points,
+        rows[1].price_points,
+        rows[0].rank,
+        rows[1].rank,
+        float(p_win[0]),
+        float(p_win[1]),
     )

@@ -100,10 +100,19 @@ def strategy_chart(report, locale: str, width: int = 640, height: int = 300) -> 
     best_margin_row = report.row_at(res.best_for_margin)
     chosen = None
     if p_lo <= report.chosen_price <= p_hi:
-        chosen = Marker(x(report.chosen_price), y_win(report.p_win_chosen), report.chosen_price,
-                        compact_price(report.chosen_price, locale))
+        chosen = Marker(
+            x(report.chosen_price),
+            y_win(report.p_win_chosen),
+            report.chosen_price,
+            compact_price(report.chosen_price, locale),
+        )
     return StrategyChart(
-        width, height, left, right, top, bottom,
+        width,
+        height,
+        left,
+        right,
+        top,
+        bottom,
         " ".join(f"{x(r.price)},{y_win(r.p_win)}" for r in rows),
         " ".join(f"{x(r.price)},{y_margin(r.expected_margin)}" for r in rows),
         [(x(t), compact_price(t, locale)) for t in _nice_ticks(p_lo, p_hi, 6) if p_lo <= t <= p_hi],
@@ -111,10 +120,18 @@ def strategy_chart(report, locale: str, width: int = 640, height: int = 300) -> 
         [(y_margin(t), compact_price(t, locale)) for t in m_ticks if m_lo <= t <= m_hi],
         y_margin(0.0) if m_lo < 0 < m_hi else None,
         chosen,
-        Marker(x(best_win_row.price), y_win(best_win_row.p_win), best_win_row.price,
-               compact_price(best_win_row.price, locale)),
-        Marker(x(best_margin_row.price), y_margin(best_margin_row.expected_margin),
-               best_margin_row.price, compact_price(best_margin_row.price, locale)),
+        Marker(
+            x(best_win_row.price),
+            y_win(best_win_row.p_win),
+            best_win_row.price,
+            compact_price(best_win_row.price, locale),
+        ),
+        Marker(
+            x(best_margin_row.price),
+            y_margin(best_margin_row.expected_margin),
+            best_margin_row.price,
+            compact_price(best_margin_row.price, locale),
+        ),
     )
 
 
@@ -138,6 +155,15 @@ def sensitivity_bars(sensitivity, current_weight: float, width: int = 360, heigh
     nearest = min((w for w, _ in sensitivity), key=lambda w: abs(w - current_weight), default=None)
     for i, (w, p) in enumerate(sensitivity):
         h = p * (bottom - top)
-        bars.append(Bar(w, p, round(left + i * slot + slot * 0.15, 1), round(bottom - h, 1),
-                        round(slot * 0.7, 1), round(h, 1), w == nearest))
+        bars.append(
+            Bar(
+                w,
+                p,
+                round(left + i * slot + slot * 0.15, 1),
+                round(bottom - h, 1),
+                round(slot * 0.7, 1),
+                round(h, 1),
+                w == nearest,
+            )
+        )
     return {"bars": bars, "width": width, "height": height, "bottom": bottom, "slot": slot}

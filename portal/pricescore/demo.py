@@ -29,35 +29,90 @@ CITY_FIELD = [
 
 SCENARIOS = [
     # opportunity name prefix, scenario name, rules, ceiling, cost, our tech, grid, chosen, field
-    ("调度数据中心网络改造", "低价优先法（招标文件） Lowest-price method, as published",
-     {"method": "lowest", "price_weight": 30.0, "tech_max": 70.0},
-     12_800_000, 9_600_000, (60, 63, 66), (9_000_000, 12_800_000), 11_400_000, DISPATCH_FIELD),
-    ("调度数据中心网络改造", "若改为均价K值法 If the buyer switches to average × (1 − K)",
-     {"method": "average", "price_weight": 30.0, "tech_max": 70.0, "k_set": [0.02, 0.03, 0.05],
-      "deduct_above": 1.0, "deduct_below": 0.5, "abnormal_low": True, "al_threshold": 0.85},
-     12_800_000, 9_600_000, (60, 63, 66), (9_000_000, 12_800_000), 11_400_000, DISPATCH_FIELD),
-    ("城市大脑数据中台", "去高去低平均法 Trimmed average, 40-point price weight",
-     {"method": "trimmed", "price_weight": 40.0, "tech_max": 60.0, "trim_n": 1,
-      "trim_min_remaining": 3, "deduct_above": 0.8, "deduct_below": 0.4},
-     26_500_000, 19_500_000, (50, 53, 56), (19_000_000, 26_500_000), None, CITY_FIELD),
+    (
+        "调度数据中心网络改造",
+        "低价优先法（招标文件） Lowest-price method, as published",
+        {"method": "lowest", "price_weight": 30.0, "tech_max": 70.0},
+        12_800_000,
+        9_600_000,
+        (60, 63, 66),
+        (9_000_000, 12_800_000),
+        11_400_000,
+        DISPATCH_FIELD,
+    ),
+    (
+        "调度数据中心网络改造",
+        "若改为均价K值法 If the buyer switches to average × (1 − K)",
+        {
+            "method": "average",
+            "price_weight": 30.0,
+            "tech_max": 70.0,
+            "k_set": [0.02, 0.03, 0.05],
+            "deduct_above": 1.0,
+            "deduct_below": 0.5,
+            "abnormal_low": True,
+            "al_threshold": 0.85,
+        },
+        12_800_000,
+        9_600_000,
+        (60, 63, 66),
+        (9_000_000, 12_800_000),
+        11_400_000,
+        DISPATCH_FIELD,
+    ),
+    (
+        "城市大脑数据中台",
+        "去高去低平均法 Trimmed average, 40-point price weight",
+        {
+            "method": "trimmed",
+            "price_weight": 40.0,
+            "tech_max": 60.0,
+            "trim_n": 1,
+            "trim_min_remaining": 3,
+            "deduct_above": 0.8,
+            "deduct_below": 0.4,
+        },
+        26_500_000,
+        19_500_000,
+        (50, 53, 56),
+        (19_000_000, 26_500_000),
+        None,
+        CITY_FIELD,
+    ),
 ]
 
 
 def _build(opportunity_id: int, spec, name: str | None = None, updated_by_id=None) -> PriceScenario:
     _prefix, default_name, rules, ceiling, cost, tech, grid, chosen, field = spec
     scenario = PriceScenario(
-        opportunity_id=opportunity_id, name=name or default_name, rules={**DEFAULT_RULES, **rules},
-        ceiling=D(ceiling), our_cost=D(cost),
-        our_tech_low=D(tech[0]), our_tech_likely=D(tech[1]), our_tech_high=D(tech[2]),
-        grid_min=D(grid[0]), grid_max=D(grid[1]), grid_steps=60, seed=7,
-        chosen_price=None if chosen is None else D(chosen), updated_by_id=updated_by_id,
+        opportunity_id=opportunity_id,
+        name=name or default_name,
+        rules={**DEFAULT_RULES, **rules},
+        ceiling=D(ceiling),
+        our_cost=D(cost),
+        our_tech_low=D(tech[0]),
+        our_tech_likely=D(tech[1]),
+        our_tech_high=D(tech[2]),
+        grid_min=D(grid[0]),
+        grid_max=D(grid[1]),
+        grid_steps=60,
+        seed=7,
+        chosen_price=None if chosen is None else D(chosen),
+        updated_by_id=updated_by_id,
     )
     for i, (cname, prices, techs) in enumerate(field):
-        scenario.competitors.append(PriceCompetitor(
-            position=i, name=cname,
-            price_low=D(prices[0]), price_likely=D(prices[1]), price_high=D(prices[2]),
-            tech_low=D(techs[0]), tech_likely=D(techs[1]), tech_high=D(techs[2]),
-        ))
+        scenario.competitors.append(
+            PriceCompetitor(
+                position=i,
+                name=cname,
+                price_low=D(prices[0]),
+                price_likely=D(prices[1]),
+                price_high=D(prices[2]),
+                tech_low=D(techs[0]),
+                tech_likely=D(techs[1]),
+                tech_high=D(techs[2]),
+            )
+        )
     db.session.add(scenario)
     return scenario
 

@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.widgets import TextInput
 
 from portal.forms import VersionedForm, line
 from portal.pricescore import labels
@@ -26,31 +27,51 @@ def _not_blank(form, field):
     # InputRequired looks at the raw input, so "   " would pass it.
     if not field.data:
         raise ValidationError(_l("This field is required."))
+
+
 POINTS_MAX = Decimal(1000)
 
 
 def _number(label, required=True, maximum=AMOUNT_MAX, places=None):
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
-    return DecimalField(label, places=places, validators=[
-        first,
-        NumberRange(min=-maximum, max=maximum, message=_l("This number is too large.")),
-    ])
+    # A text box, not <input type=number>: spinners are useless on 12,800,000, and the
+    # browser would silently drop "abc" instead of letting us say what is wrong with it.
+    return DecimalField(
+        label,
+        places=places,
+        widget=TextInput(),
+        render_kw={"inputmode": "decimal"},
+        validators=[
+            first,
+            NumberRange(min=-maximum, max=maximum, message=_l("This number is too large.")),
+        ],
+    )
 
 
 class ScenarioForm(VersionedForm):
-    name = StringField(_l("Scenario name"), validators=[*line(maximum=120), _not_blank], filters=[_strip])
+    name = StringField(
+        _l("Scenario name"), validators=[*line(maximum=120), _not_blank], filters=[_strip]
+    )
     # --- tender rules
     method = SelectField(_l("Benchmark method"), choices=list(labels.METHODS.items()))
     price_weight = _number(_l("Price weight (points)"), maximum=POINTS_MAX)
     tech_max = _number(_l("Technical & business points (max)"), maximum=POINTS_MAX)
     k = _number(_l("K (fraction, e.g. 0.05)"), required=False, maximum=POINTS_MAX)
     k_set = StringField(_l("or K drawn at opening from"), validators=[Optional()])
-    trim_n = IntegerField(_l("Drop n highest and n lowest"), validators=[
-        InputRequired(message=_l("Enter a whole number.")),
-        NumberRange(min=-1000, max=1000, message=_l("This number is too large."))])
-    trim_min_remaining = IntegerField(_l("Only if at least m bids remain"), validators=[
-        InputRequired(message=_l("Enter a whole number.")),
-        NumberRange(min=-1000, max=1000, message=_l("This number is too large."))])
+    trim_n = IntegerField(
+        _l("Drop n highest and n lowest"),
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(min=-1000, max=1000, message=_l("This number is too large.")),
+        ],
+    )
+    trim_min_remaining = IntegerField(
+        _l("Only if at least m bids remain"),
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(min=-1000, max=1000, message=_l("This number is too large.")),
+        ],
+    )
     alpha = _number(_l("α (weight on the lowest bid)"), maximum=POINTS_MAX)
     deduct_above = _number(_l("Deduction per 1 % above"), maximum=POINTS_MAX)
     deduct_below = _number(_l("Deduction per 1 % below"), maximum=POINTS_MAX)
@@ -59,9 +80,13 @@ class ScenarioForm(VersionedForm):
     al_threshold = _number(_l("Abnormally low below (% of reference)"), maximum=POINTS_MAX)
     al_reference = SelectField(_l("Reference"), choices=list(labels.AL_REFERENCES.items()))
     al_action = SelectField(_l("Abnormally low bids are"), choices=list(labels.AL_ACTIONS.items()))
-    decimals = IntegerField(_l("Decimal places"), validators=[
-        InputRequired(message=_l("Enter a whole number.")),
-        NumberRange(min=-100, max=100, message=_l("This number is too large."))])
+    decimals = IntegerField(
+        _l("Decimal places"),
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(min=-100, max=100, message=_l("This number is too large.")),
+        ],
+    )
     ceiling = _number(_l("Budget ceiling"), required=False)
     # --- our bid
     our_cost = _number(_l("Our cost"))
@@ -71,28 +96,70 @@ class ScenarioForm(VersionedForm):
     # --- price grid and simulation
     grid_min = _number(_l("Lowest price to test"))
     grid_max = _number(_l("Highest price to test"))
-    grid_steps = IntegerField(_l("Prices to test"), validators=[
-        InputRequired(message=_l("Enter a whole number.")),
-        NumberRange(min=2, max=200, message=_l("Test between 2 and 200 prices."))])
-    seed = IntegerField(_l("Random seed"), validators=[
-        InputRequired(message=_l("Enter a whole number.")),
-        NumberRange(min=0, max=2**31 - 1, message=_l("Use a whole number from 0 to 2147483647."))])
+    grid_steps = IntegerField(
+        _l("Prices to test"),
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(min=2, max=200, message=_l("Test between 2 and 200 prices.")),
+        ],
+    )
+    seed = IntegerField(
+        _l("Random seed"),
+        validators=[
+            InputRequired(message=_l("Enter a whole number.")),
+            NumberRange(
+                min=0, max=2**31 - 1, message=_l("Use a whole number from 0 to 2147483647.")
+            ),
+        ],
+    )
     chosen_price = _number(_l("Our bid price"), required=False)
 
-    RULE_FIELDS = ("method", "price_weight", "tech_max", "k", "k_set", "trim_n",
-                   "trim_min_remaining", "alpha", "deduct_above", "deduct_below", "floor",
-                   "abnormal_low", "al_threshold", "al_reference", "al_action", "decimals")
-    COLUMNS = ("name", "ceiling", "our_cost", "our_tech_low", "our_tech_likely", "our_tech_high",
-               "grid_min", "grid_max", "grid_steps", "seed", "chosen_price")
+    RULE_FIELDS = (
+        "method",
+        "price_weight",
+        "tech_max",
+        "k",
+        "k_set",
+        "trim_n",
+        "trim_min_remaining",
+        "alpha",
+        "deduct_above",
+        "deduct_below",
+        "floor",
+        "abnormal_low",
+        "al_threshold",
+        "al_reference",
+        "al_action",
+        "decimals",
+    )
+    COLUMNS = (
+        "name",
+        "ceiling",
+        "our_cost",
+        "our_tech_low",
+        "our_tech_likely",
+        "our_tech_high",
+        "grid_min",
+        "grid_max",
+        "grid_steps",
+        "seed",
+        "chosen_price",
+    )
 
     def validate_k_set(self, field):
         try:
             parse_k_set(field.data)
         except ValueError as exc:
-            raise ValidationError(_l("Enter K values as numbers separated by commas, e.g. 0.02, 0.05.")) from exc
+            raise ValidationError(
+                _l("Enter K values as numbers separated by commas, e.g. 0.02, 0.05.")
+            ) from exc
 
     def validate_grid_max(self, field):
-        if field.data is not None and self.grid_min.data is not None and field.data <= self.grid_min.data:
+        if (
+            field.data is not None
+            and self.grid_min.data is not None
+            and field.data <= self.grid_min.data
+        ):
             raise ValidationError(_l("The highest price must be above the lowest price."))
 
     def validate_chosen_price(self, field):
@@ -141,10 +208,12 @@ class ScenarioForm(VersionedForm):
 
 
 def parse_k_set(text: str | None) -> tuple[float, ...]:
-    """"0.02, 0.03；0.05" → (0.02, 0.03, 0.05); raises ValueError on anything else."""
+    """ "0.02, 0.03；0.05" → (0.02, 0.03, 0.05); raises ValueError on anything else."""
     if not text or not text.strip():
         return ()
-    parts = [p.strip() for p in text.replace("，", ",").replace("；", ",").replace(";", ",").split(",")]
+    parts = [
+        p.strip() for p in text.replace("，", ",").replace("；", ",").replace(";", ",").split(",")
+    ]
     values = []
     for part in parts:
         if not part:
@@ -175,7 +244,9 @@ class CompetitorForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField(_l("Competitor"), validators=[*line(maximum=120), _not_blank], filters=[_strip])
+    name = StringField(
+        _l("Competitor"), validators=[*line(maximum=120), _not_blank], filters=[_strip]
+    )
     price_low = _number(_l("Price low"))
     price_likely = _number(_l("Price most likely"))
     price_high = _number(_l("Price high"))
@@ -183,8 +254,15 @@ class CompetitorForm(FlaskForm):
     tech_likely = _number(_l("Technical most likely"), maximum=POINTS_MAX)
     tech_high = _number(_l("Technical high"), maximum=POINTS_MAX)
 
-    EDITABLE = ("name", "price_low", "price_likely", "price_high",
-                "tech_low", "tech_likely", "tech_high")
+    EDITABLE = (
+        "name",
+        "price_low",
+        "price_likely",
+        "price_high",
+        "tech_low",
+        "tech_likely",
+        "tech_high",
+    )
 
     def load(self, competitor) -> None:
         for name in self.EDITABLE:
@@ -192,4 +270,6 @@ class CompetitorForm(FlaskForm):
 
 
 class NewScenarioForm(FlaskForm):
-    name = StringField(_l("Scenario name"), validators=[*line(maximum=120), _not_blank], filters=[_strip])
+    name = StringField(
+        _l("Scenario name"), validators=[*line(maximum=120), _not_blank], filters=[_strip]
+    )

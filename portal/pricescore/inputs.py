@@ -42,12 +42,18 @@ def scoring_rules(rules: Mapping[str, Any], ceiling: Decimal | None) -> ScoringR
     )
     al = None
     if rules.get("abnormal_low"):
-        al = AbnormalLow(threshold=float(rules["al_threshold"]),
-                         reference=rules["al_reference"], action=rules["al_action"])
+        al = AbnormalLow(
+            threshold=float(rules["al_threshold"]),
+            reference=rules["al_reference"],
+            action=rules["al_action"],
+        )
     return ScoringRules(
-        price_weight=float(rules["price_weight"]), tech_max=float(rules["tech_max"]),
-        benchmark=bm, abnormal_low=al,
-        ceiling=None if ceiling is None else float(ceiling), decimals=int(rules["decimals"]),
+        price_weight=float(rules["price_weight"]),
+        tech_max=float(rules["tech_max"]),
+        benchmark=bm,
+        abnormal_low=al,
+        ceiling=None if ceiling is None else float(ceiling),
+        decimals=int(rules["decimals"]),
     )
 
 
@@ -57,27 +63,36 @@ def _tri(values) -> Triangular:
 
 
 def engine_scenario(
-    rules: Mapping[str, Any], ceiling: Decimal | None, our_cost: Decimal,
-    our_tech: tuple[Decimal, Decimal, Decimal], competitors: Iterable[CompetitorInput],
+    rules: Mapping[str, Any],
+    ceiling: Decimal | None,
+    our_cost: Decimal,
+    our_tech: tuple[Decimal, Decimal, Decimal],
+    competitors: Iterable[CompetitorInput],
 ) -> Scenario:
     return Scenario(
         rules=scoring_rules(rules, ceiling),
         our_tech=_tri(our_tech),
         our_cost=float(our_cost),
-        competitors=tuple(CompetitorEstimate(c.name, _tri(c.price), _tri(c.tech))
-                          for c in competitors),
+        competitors=tuple(
+            CompetitorEstimate(c.name, _tri(c.price), _tri(c.tech)) for c in competitors
+        ),
     )
 
 
 def from_model(scenario) -> Scenario:
     """The engine Scenario of a saved PriceScenario."""
     return engine_scenario(
-        scenario.rules, scenario.ceiling, scenario.our_cost,
+        scenario.rules,
+        scenario.ceiling,
+        scenario.our_cost,
         (scenario.our_tech_low, scenario.our_tech_likely, scenario.our_tech_high),
         [competitor_input(c) for c in scenario.competitors],
     )
 
 
 def competitor_input(c) -> CompetitorInput:
-    return CompetitorInput(c.name, (c.price_low, c.price_likely, c.price_high),
-                           (c.tech_low, c.tech_likely, c.tech_high))
+    return CompetitorInput(
+        c.name,
+        (c.price_low, c.price_likely, c.price_high),
+        (c.tech_low, c.tech_likely, c.tech_high),
+    )

@@ -13,7 +13,16 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from flask import Blueprint, abort, flash, make_response, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -65,10 +74,14 @@ def _scenario_or_404(opportunity, scenario_id: int) -> PriceScenario:
 
 
 def _scenarios(opportunity) -> list[PriceScenario]:
-    return list(db.session.scalars(
-        select(PriceScenario).where(PriceScenario.opportunity_id == opportunity.id)
-        .options(selectinload(PriceScenario.competitors)).order_by(PriceScenario.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(PriceScenario)
+            .where(PriceScenario.opportunity_id == opportunity.id)
+            .options(selectinload(PriceScenario.competitors))
+            .order_by(PriceScenario.id)
+        )
+    )
 
 
 def _touch(scenario: PriceScenario) -> None:
@@ -78,6 +91,7 @@ def _touch(scenario: PriceScenario) -> None:
 
 
 # --- list, compare, create -------------------------------------------------------------
+
 
 @bp.get("/opportunities/<int:opportunity_id>/price-scores")
 @allowed(*READ_ROLES)
@@ -89,8 +103,12 @@ def index(opportunity_id: int):
         report = _report(s)
         compared.append((s, report))
     return render_template(
-        "pricescore/index.html", opportunity=opportunity, compared=compared,
-        new_form=NewScenarioForm(), can_edit=can_edit(), labels_ps=labels,
+        "pricescore/index.html",
+        opportunity=opportunity,
+        compared=compared,
+        new_form=NewScenarioForm(),
+        can_edit=can_edit(),
+        labels_ps=labels,
     )
 
 
@@ -102,42 +120,63 @@ def create(opportunity_id: int):
     if not form.validate():
         scenarios = _scenarios(opportunity)
         return render_template(
-            "pricescore/index.html", opportunity=opportunity,
-            compared=[(s, _report(s)) for s in scenarios], new_form=form,
-            can_edit=True, labels_ps=labels,
+            "pricescore/index.html",
+            opportunity=opportunity,
+            compared=[(s, _report(s)) for s in scenarios],
+            new_form=form,
+            can_edit=True,
+            labels_ps=labels,
         ), 422
     scenario = new_scenario(opportunity, form.name.data.strip())
     scenario.updated_by_id = current_user.id
     db.session.add(scenario)
     db.session.commit()
     flash(_("Scenario created. Enter the tender's rules and your competitors."), "success")
-    return redirect(url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id))
+    return redirect(
+        url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id)
+    )
 
 
 def new_scenario(opportunity, name: str) -> PriceScenario:
     """A starting point from the opportunity's amount: ceiling at the amount, cost at 75 %,
     prices tested from 70 % to 100 % of the ceiling, two placeholder competitors."""
-    amount = opportunity.amount if opportunity.amount and opportunity.amount > 0 else Decimal("1000000")
+    amount = (
+        opportunity.amount if opportunity.amount and opportunity.amount > 0 else Decimal("1000000")
+    )
     ceiling = amount.quantize(Decimal(1))
     scenario = PriceScenario(
-        opportunity_id=opportunity.id, name=name, rules=dict(DEFAULT_RULES), ceiling=ceiling,
+        opportunity_id=opportunity.id,
+        name=name,
+        rules=dict(DEFAULT_RULES),
+        ceiling=ceiling,
         our_cost=(ceiling * Decimal("0.75")).quantize(Decimal(1)),
-        our_tech_low=Decimal(55), our_tech_likely=Decimal(60), our_tech_high=Decimal(64),
-        grid_min=(ceiling * Decimal("0.70")).quantize(Decimal(1)), grid_max=ceiling,
-        grid_steps=60, seed=1,
+        our_tech_low=Decimal(55),
+        our_tech_likely=Decimal(60),
+        our_tech_high=Decimal(64),
+        grid_min=(ceiling * Decimal("0.70")).quantize(Decimal(1)),
+        grid_max=ceiling,
+        grid_steps=60,
+        seed=1,
     )
     for i, (share, tech) in enumerate(((Decimal("0.90"), 58), (Decimal("0.85"), 55))):
         likely = (ceiling * share).quantize(Decimal(1))
-        scenario.competitors.append(PriceCompetitor(
-            position=i, name=_("Competitor %(n)s", n="ABCDEFGH"[i]),
-            price_low=(likely * Decimal("0.93")).quantize(Decimal(1)), price_likely=likely,
-            price_high=min(ceiling, (likely * Decimal("1.06")).quantize(Decimal(1))),
-            tech_low=Decimal(tech - 5), tech_likely=Decimal(tech), tech_high=Decimal(tech + 4),
-        ))
+        scenario.competitors.append(
+            PriceCompetitor(
+                position=i,
+                name=_("Competitor %(n)s", n="ABCDEFGH"[i]),
+                price_low=(likely * Decimal("0.93")).quantize(Decimal(1)),
+                price_likely=likely,
+                price_high=min(ceiling, (likely * Decimal("1.06")).quantize(Decimal(1))),
+                tech_low=Decimal(tech - 5),
+                tech_likely=Decimal(tech),
+                tech_high=Decimal(tech + 4),
+            )
+        )
     return scenario
 
 
 # --- one scenario -----------------------------------------------------------------------
+
 
 @bp.get("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>")
 @allowed(*READ_ROLES)
@@ -175,10 +214,20 @@ def save(opportunity_id: int, scenario_id: int):
         return _conflict(opportunity, scenario, form, _competitor_forms(scenario, request.form))
     if not wants_fragment():
         flash(_("Scenario saved."), "success")
-        return redirect(url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id))
+        return redirect(
+            url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id)
+        )
     form, comp_forms = _forms_from(scenario)
-    return _editor(opportunity, scenario, form, comp_forms, report=_report(scenario),
-                   reversals=reversals, warnings=warnings, saved=True)
+    return _editor(
+        opportunity,
+        scenario,
+        form,
+        comp_forms,
+        report=_report(scenario),
+        reversals=reversals,
+        warnings=warnings,
+        saved=True,
+    )
 
 
 @bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/competitors")
@@ -190,27 +239,43 @@ def add_competitor(opportunity_id: int, scenario_id: int):
         abort(400)
     if len(scenario.competitors) >= PAGE_MAX_COMPETITORS:
         form, comp_forms = _forms_from(scenario)
-        message = _("At most %(n)d competitors per scenario: merge the smallest ones into one "
-                    "\"others\" row.", n=PAGE_MAX_COMPETITORS)
-        return _editor(opportunity, scenario, form, comp_forms, status=422,
-                       report=_report(scenario), competitors_error=message)
+        message = _(
+            "At most %(n)d competitors per scenario: merge the smallest ones into one "
+            '"others" row.',
+            n=PAGE_MAX_COMPETITORS,
+        )
+        return _editor(
+            opportunity,
+            scenario,
+            form,
+            comp_forms,
+            status=422,
+            report=_report(scenario),
+            competitors_error=message,
+        )
     base = scenario.chosen_price or scenario.grid_max
     n = len(scenario.competitors)
     likely = base.quantize(Decimal(1))
-    scenario.competitors.append(PriceCompetitor(
-        position=max((c.position for c in scenario.competitors), default=-1) + 1,
-        name=_("Competitor %(n)s", n=n + 1),
-        price_low=(likely * Decimal("0.92")).quantize(Decimal(1)), price_likely=likely,
-        price_high=(likely * Decimal("1.05")).quantize(Decimal(1)),
-        tech_low=scenario.our_tech_low, tech_likely=scenario.our_tech_likely,
-        tech_high=scenario.our_tech_high,
-    ))
+    scenario.competitors.append(
+        PriceCompetitor(
+            position=max((c.position for c in scenario.competitors), default=-1) + 1,
+            name=_("Competitor %(n)s", n=n + 1),
+            price_low=(likely * Decimal("0.92")).quantize(Decimal(1)),
+            price_likely=likely,
+            price_high=(likely * Decimal("1.05")).quantize(Decimal(1)),
+            tech_low=scenario.our_tech_low,
+            tech_likely=scenario.our_tech_likely,
+            tech_high=scenario.our_tech_high,
+        )
+    )
     _touch(scenario)
     db.session.commit()
     return _after_change(opportunity, scenario)
 
 
-@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/competitors/<int:competitor_id>/delete")
+@bp.post(
+    "/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/competitors/<int:competitor_id>/delete"
+)
 @allowed(*EDIT_ROLES)
 def delete_competitor(opportunity_id: int, scenario_id: int, competitor_id: int):
     opportunity = get_opportunity_or_404(opportunity_id)
@@ -229,7 +294,7 @@ def delete_competitor(opportunity_id: int, scenario_id: int, competitor_id: int)
 @bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/choose")
 @allowed(*EDIT_ROLES)
 def choose(opportunity_id: int, scenario_id: int):
-    """"Use this price": store the recommended price as our chosen bid price."""
+    """ "Use this price": store the recommended price as our chosen bid price."""
     opportunity = get_opportunity_or_404(opportunity_id)
     scenario = _scenario_or_404(opportunity, scenario_id)
     if not EmptyForm(request.form).validate():
@@ -241,7 +306,9 @@ def choose(opportunity_id: int, scenario_id: int):
     if price is None or not 0 < price < Decimal(10) ** 12:
         form, comp_forms = _forms_from(scenario)
         form.chosen_price.errors = [_("A bid price must be above zero.")]
-        return _editor(opportunity, scenario, form, comp_forms, status=422, report=_report(scenario))
+        return _editor(
+            opportunity, scenario, form, comp_forms, status=422, report=_report(scenario)
+        )
     scenario.chosen_price = price
     scenario.updated_by_id = current_user.id
     db.session.commit()
@@ -256,17 +323,24 @@ def copy(opportunity_id: int, scenario_id: int):
     if not EmptyForm(request.form).validate():
         abort(400)
     twin = PriceScenario(
-        opportunity_id=opportunity.id, name=_("%(name)s (copy)", name=scenario.name)[:120],
-        rules=dict(scenario.rules), updated_by_id=current_user.id,
+        opportunity_id=opportunity.id,
+        name=_("%(name)s (copy)", name=scenario.name)[:120],
+        rules=dict(scenario.rules),
+        updated_by_id=current_user.id,
         **{k: getattr(scenario, k) for k in ScenarioForm.COLUMNS if k != "name"},
     )
     for c in scenario.competitors:
-        twin.competitors.append(PriceCompetitor(
-            position=c.position, **{k: getattr(c, k) for k in CompetitorForm.EDITABLE}))
+        twin.competitors.append(
+            PriceCompetitor(
+                position=c.position, **{k: getattr(c, k) for k in CompetitorForm.EDITABLE}
+            )
+        )
     db.session.add(twin)
     db.session.commit()
     flash(_("Scenario copied: change what you want to compare."), "success")
-    return _redirect(url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=twin.id))
+    return _redirect(
+        url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=twin.id)
+    )
 
 
 @bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/delete")
@@ -284,6 +358,7 @@ def delete(opportunity_id: int, scenario_id: int):
 
 # --- helpers --------------------------------------------------------------------------------
 
+
 def _redirect(target: str):
     if request.headers.get("HX-Request"):
         response = make_response("", 204)
@@ -294,7 +369,9 @@ def _redirect(target: str):
 
 def _after_change(opportunity, scenario):
     if not wants_fragment():
-        return redirect(url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id))
+        return redirect(
+            url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id)
+        )
     form, comp_forms = _forms_from(scenario)
     return _editor(opportunity, scenario, form, comp_forms, report=_report(scenario), saved=True)
 
@@ -324,18 +401,31 @@ def _competitor_forms(scenario: PriceScenario, formdata):
 
 
 def _comp_inputs(comp_forms):
-    return [inputs.CompetitorInput(
-        cf.name.data.strip(), (cf.price_low.data, cf.price_likely.data, cf.price_high.data),
-        (cf.tech_low.data, cf.tech_likely.data, cf.tech_high.data)) for _c, cf in comp_forms]
+    return [
+        inputs.CompetitorInput(
+            cf.name.data.strip(),
+            (cf.price_low.data, cf.price_likely.data, cf.price_high.data),
+            (cf.tech_low.data, cf.tech_likely.data, cf.tech_high.data),
+        )
+        for _c, cf in comp_forms
+    ]
 
 
 # Engine issue field → the form field that shows it.
 _RULE_FIELD = {
-    "price_weight": "price_weight", "tech_max": "tech_max", "benchmark.method": "method",
-    "benchmark.alpha": "alpha", "benchmark.deductions": "deduct_above",
-    "benchmark.floor": "floor", "benchmark.trim": "trim_n",
-    "abnormal_low.threshold": "al_threshold", "ceiling": "ceiling", "decimals": "decimals",
-    "our_tech": "our_tech_low", "our_cost": "our_cost", "candidate_prices": "grid_min",
+    "price_weight": "price_weight",
+    "tech_max": "tech_max",
+    "benchmark.method": "method",
+    "benchmark.alpha": "alpha",
+    "benchmark.deductions": "deduct_above",
+    "benchmark.floor": "floor",
+    "benchmark.trim": "trim_n",
+    "abnormal_low.threshold": "al_threshold",
+    "ceiling": "ceiling",
+    "decimals": "decimals",
+    "our_tech": "our_tech_low",
+    "our_cost": "our_cost",
+    "candidate_prices": "grid_min",
 }
 
 
@@ -349,9 +439,12 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
             ok = False
     rules = form.rules_dict()
     estimate = inputs.engine_scenario(
-        rules, form.ceiling.data, form.our_cost.data,
+        rules,
+        form.ceiling.data,
+        form.our_cost.data,
         (form.our_tech_low.data, form.our_tech_likely.data, form.our_tech_high.data),
-        _comp_inputs(comp_forms))
+        _comp_inputs(comp_forms),
+    )
     grid = (float(form.grid_min.data), float(form.grid_max.data))
     issues = validate_scenario(estimate, grid, TRIALS)
     zh = _locale() == "zh_CN"
@@ -360,7 +453,7 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
         if key == "benchmark.k":
             field = form.k_set if (form.k.data is None and form.k_set.data) else form.k
         elif key.startswith("competitors["):
-            index = int(key[len("competitors["):key.index("]")])
+            index = int(key[len("competitors[") : key.index("]")])
             cf = comp_forms[index][1]
             field = cf.price_low if key.endswith(".price") else cf.tech_low
         elif key == "competitors":
@@ -401,7 +494,9 @@ def _reversals(scenario: PriceScenario, form: ScenarioForm, comp_forms):
     before = [(OUR_NAME, scenario.chosen_price, scenario.our_tech_likely)]
     before += [(c.name, c.price_likely, c.tech_likely) for c in scenario.competitors]
     after = [(OUR_NAME, form.chosen_price.data, form.our_tech_likely.data)]
-    after += [(cf.name.data.strip(), cf.price_likely.data, cf.tech_likely.data) for _c, cf in comp_forms]
+    after += [
+        (cf.name.data.strip(), cf.price_likely.data, cf.tech_likely.data) for _c, cf in comp_forms
+    ]
     if [(n, t) for n, _p, t in before] != [(n, t) for n, _p, t in after]:
         return ()  # names or technical scores changed too: not a single price move
     moved = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if b[1] != a[1]]
@@ -412,8 +507,10 @@ def _reversals(scenario: PriceScenario, form: ScenarioForm, comp_forms):
     bids = [Bid(n, p, t) for n, p, t in before]
     us = _("our bid")
     # The engine words the explanation with bidder names; ours is an internal marker.
-    return [(r.was_ahead, r.was_behind, r.explanation[_locale()].replace(OUR_NAME, us))
-            for r in rank_reversals(rules, bids, before[i][0], after[i][1])]
+    return [
+        (r.was_ahead, r.was_behind, r.explanation[_locale()].replace(OUR_NAME, us))
+        for r in rank_reversals(rules, bids, before[i][0], after[i][1])
+    ]
 
 
 def _conflict(opportunity, scenario, form, comp_forms):
@@ -427,8 +524,11 @@ def _conflict(opportunity, scenario, form, comp_forms):
     for c, cf in comp_forms:
         for name in CompetitorForm.EDITABLE:
             if _differs(cf[name].data, getattr(c, name)):
-                conflicts.append(FieldConflict(name, f"{c.name}: {cf[name].label.text}",
-                                               cf[name].data, getattr(c, name)))
+                conflicts.append(
+                    FieldConflict(
+                        name, f"{c.name}: {cf[name].label.text}", cf[name].data, getattr(c, name)
+                    )
+                )
     rebase(form, scenario.version)
     return _editor(opportunity, scenario, form, comp_forms, status=409, conflicts=conflicts)
 
@@ -464,12 +564,24 @@ def _recommendations(scenario, report):
         return []
     estimate = report.scenario
     out = []
-    for kind, price in (("win", report.result.best_for_win), ("margin", report.result.best_for_margin)):
+    for kind, price in (
+        ("win", report.result.best_for_win),
+        ("margin", report.result.best_for_margin),
+    ):
         row = report.row_at(price)
-        effect = what_discount_buys(estimate.rules, estimate, report.chosen_price, price,
-                                    TRIALS, scenario.seed)
-        out.append({"kind": kind, "price": price, "row": row, "effect": effect,
-                    "same": abs(price - report.chosen_price) < 0.005})
+        effect = what_discount_buys(
+            estimate.rules, estimate, report.chosen_price, price, TRIALS, scenario.seed
+        )
+        out.append(
+            {
+                "kind": kind,
+                "price": price,
+                "row": row,
+                "effect": effect,
+                "same": bool(scenario.chosen_price) and abs(price - report.chosen_price) < 0.005,
+                "moves": abs(price - report.chosen_price) >= 0.005,
+            }
+        )
     return out
 
 
@@ -500,9 +612,19 @@ def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=N
     ctx.setdefault("warnings", {})
     template = "pricescore/_editor.html" if wants_fragment() else "pricescore/scenario.html"
     return render_template(
-        template, opportunity=opportunity, scenario=scenario, form=form, comp_forms=comp_forms,
-        report=report, can_edit=can_edit(), action_form=EmptyForm(), labels_ps=labels,
-        our_name=OUR_NAME, reason_text=REASON_TEXT, compact=lambda x: compact_price(x, locale),
+        template,
+        opportunity=opportunity,
+        scenario=scenario,
+        form=form,
+        comp_forms=comp_forms,
+        report=report,
+        can_edit=can_edit(),
+        action_form=EmptyForm(),
+        labels_ps=labels,
+        our_name=OUR_NAME,
+        reason_text=REASON_TEXT,
+        compact=lambda x: compact_price(x, locale),
         siblings=_scenarios(opportunity) if not wants_fragment() else [],
-        max_competitors=PAGE_MAX_COMPETITORS, **ctx,
+        max_competitors=PAGE_MAX_COMPETITORS,
+        **ctx,
     ), status

@@ -17,11 +17,16 @@ def scenario(app, opportunity):
 
 
 def _competitor_input(page, row: int, field: str):
-    return page.locator("table.ps-competitors tbody tr[data-competitor]").nth(row).locator(
-        f"input[name$='-{field}']")
+    return (
+        page.locator("table.ps-competitors tbody tr[data-competitor]")
+        .nth(row)
+        .locator(f"input[name$='-{field}']")
+    )
 
 
-def test_changing_a_competitor_price_moves_the_chart_and_the_recommendation(page, log_in, opportunity, scenario):
+def test_changing_a_competitor_price_moves_the_chart_and_the_recommendation(
+    page, log_in, opportunity, scenario
+):
     log_in("rep")
     page.goto(f"/opportunities/{opportunity}")
     page.click("text=Open price strategy")

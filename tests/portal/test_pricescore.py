@@ -1,4 +1,4 @@
-"""Price strategy pages: scenarios per opportunity, edited in place, every bad input at its field."""
+"""Price strategy pages: scenarios per opportunity, edited in place, bad input at its field."""
 
 from __future__ import annotations
 
@@ -48,8 +48,15 @@ def form_data(app, scenario_id, **changes):
         ids = []
         for c in scenario.competitors:
             ids.append(c.id)
-            for name in ("name", "price_low", "price_likely", "price_high",
-                         "tech_low", "tech_likely", "tech_high"):
+            for name in (
+                "name",
+                "price_low",
+                "price_likely",
+                "price_high",
+                "tech_low",
+                "tech_likely",
+                "tech_high",
+            ):
                 data[f"c{c.id}-{name}"] = str(getattr(c, name))
     for key, value in changes.items():
         match = re.fullmatch(r"c(\d+)_(\w+)", key)
@@ -72,7 +79,10 @@ def _saved(app, scenario_id):
 
 # --- pages ---------------------------------------------------------------------------------
 
-def test_scenario_page_shows_chart_recommendations_and_the_method_explained(as_user, opportunity, scenario):
+
+def test_scenario_page_shows_chart_recommendations_and_the_method_explained(
+    as_user, opportunity, scenario
+):
     page = as_user("rep").get(_url(opportunity, scenario)).get_data(as_text=True)
     assert "<svg" in page and 'class="line-win"' in page and 'class="line-margin"' in page
     assert 'class="chosen"' in page  # the chosen price is marked
@@ -82,11 +92,15 @@ def test_scenario_page_shows_chart_recommendations_and_the_method_explained(as_u
     assert "Score sheet at your price" in page and "Our bid" in page
     assert "Where our rank flips" in page
     assert "If the buyer changed the price weight" in page
-    assert "The cheapest valid bid sets the benchmark" in page  # METHOD_EXPLANATIONS["lowest"]["en"]
+    assert (
+        "The cheapest valid bid sets the benchmark" in page
+    )  # METHOD_EXPLANATIONS["lowest"]["en"]
     assert "Equal totals are separated" in page  # tie-break rule explained
 
 
-def test_chinese_reader_gets_the_engine_explanations_in_chinese(app, as_user, users, opportunity, scenario):
+def test_chinese_reader_gets_the_engine_explanations_in_chinese(
+    app, as_user, users, opportunity, scenario
+):
     from portal.auth.models import User
 
     with app.app_context():
@@ -105,7 +119,11 @@ def test_compare_view_puts_the_saved_scenarios_side_by_side(app, as_user, opport
     page = as_user("rep").get(_url(opportunity)).get_data(as_text=True)
     assert "Scenarios side by side" in page
     assert "Demo" in page and "Second view" in page
-    for label in ("Best price for P(win)", "Best price for expected margin", "P(win) at the chosen price"):
+    for label in (
+        "Best price for P(win)",
+        "Best price for expected margin",
+        "P(win) at the chosen price",
+    ):
         assert label in page
     assert page.count("11,400,000") >= 2  # both chosen prices
 
@@ -145,12 +163,18 @@ def test_empty_scenario_name_is_refused_at_the_field(as_user, opportunity):
 
 # --- edit in place ------------------------------------------------------------------------
 
-def test_changing_a_competitor_price_saves_and_answers_the_fresh_fragment(app, as_user, opportunity, scenario):
+
+def test_changing_a_competitor_price_saves_and_answers_the_fresh_fragment(
+    app, as_user, opportunity, scenario
+):
     client = as_user("rep")
     before = client.get(_url(opportunity, scenario)).get_data(as_text=True)
     version = _saved(app, scenario)[0].version
-    response = client.post(_url(opportunity, scenario),
-                           data=form_data(app, scenario, c2_price_likely=12_000_000), headers=HX)
+    response = client.post(
+        _url(opportunity, scenario),
+        data=form_data(app, scenario, c2_price_likely=12_000_000),
+        headers=HX,
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "<html" not in html and "<svg" in html  # the editor fragment, not the page
@@ -163,23 +187,29 @@ def test_changing_a_competitor_price_saves_and_answers_the_fresh_fragment(app, a
 
 
 def test_use_this_price_stores_the_chosen_price(app, as_user, opportunity, scenario):
-    response = as_user("rep").post(_url(opportunity, scenario, "/choose"),
-                                   data={"use_price": "10996610.00"}, headers=HX)
+    response = as_user("rep").post(
+        _url(opportunity, scenario, "/choose"), data={"use_price": "10996610.00"}, headers=HX
+    )
     assert response.status_code == 200
     assert _saved(app, scenario)[0].chosen_price == Decimal("10996610.00")
-    response = as_user("rep").post(_url(opportunity, scenario, "/choose"),
-                                   data={"use_price": "-5"}, headers=HX)
+    response = as_user("rep").post(
+        _url(opportunity, scenario, "/choose"), data={"use_price": "-5"}, headers=HX
+    )
     assert response.status_code == 422
 
 
 def test_add_and_remove_competitors_down_to_none(app, as_user, opportunity, scenario):
     client = as_user("rep")
-    assert client.post(_url(opportunity, scenario, "/competitors"), data={}, headers=HX).status_code == 200
+    assert (
+        client.post(_url(opportunity, scenario, "/competitors"), data={}, headers=HX).status_code
+        == 200
+    )
     saved, comps = _saved(app, scenario)
     assert len(comps) == 4
     for c in list(saved.competitors):
-        response = client.post(_url(opportunity, scenario, f"/competitors/{c.id}/delete"),
-                               data={}, headers=HX)
+        response = client.post(
+            _url(opportunity, scenario, f"/competitors/{c.id}/delete"), data={}, headers=HX
+        )
         assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert "you are the only bidder" in html  # 0 competitors: a defined, explained result
@@ -192,10 +222,18 @@ def test_fifty_competitors_work_and_a_fifty_first_is_refused(app, as_user, oppor
     with app.app_context():
         s = db.session.get(PriceScenario, scenario)
         for i in range(47):
-            s.competitors.append(PriceCompetitor(
-                position=10 + i, name=f"Bidder {i}", price_low=Decimal(10_000_000),
-                price_likely=Decimal(11_000_000 + i * 20_000), price_high=Decimal(12_500_000),
-                tech_low=Decimal(50), tech_likely=Decimal(58), tech_high=Decimal(66)))
+            s.competitors.append(
+                PriceCompetitor(
+                    position=10 + i,
+                    name=f"Bidder {i}",
+                    price_low=Decimal(10_000_000),
+                    price_likely=Decimal(11_000_000 + i * 20_000),
+                    price_high=Decimal(12_500_000),
+                    tech_low=Decimal(50),
+                    tech_likely=Decimal(58),
+                    tech_high=Decimal(66),
+                )
+            )
         db.session.commit()
     client = as_user("rep")
     started = time.perf_counter()
@@ -211,7 +249,9 @@ def test_fifty_competitors_work_and_a_fifty_first_is_refused(app, as_user, oppor
 def test_a_stale_version_answers_409_with_both_versions(app, as_user, opportunity, scenario):
     client = as_user("rep")
     stale = form_data(app, scenario, our_cost=9_000_000)
-    client.post(_url(opportunity, scenario), data=form_data(app, scenario, our_cost=9_500_000), headers=HX)
+    client.post(
+        _url(opportunity, scenario), data=form_data(app, scenario, our_cost=9_500_000), headers=HX
+    )
     response = client.post(_url(opportunity, scenario), data=stale, headers=HX)
     assert response.status_code == 409
     html = response.get_data(as_text=True)
@@ -222,7 +262,7 @@ def test_a_stale_version_answers_409_with_both_versions(app, as_user, opportunit
 def test_presales_read_the_scenario_but_cannot_edit(as_user, opportunity, scenario):
     client = as_user("presales")
     page = client.get(_url(opportunity, scenario)).get_data(as_text=True)
-    assert "Read only" in page and "<fieldset class=\"ps-box\" disabled" in page
+    assert "Read only" in page and '<fieldset class="ps-box" disabled' in page
     assert "Use this price" not in page and "hx-post" not in page.split('id="scenario-editor"')[1]
     assert client.post(_url(opportunity, scenario), data={}).status_code == 403
 
@@ -231,14 +271,38 @@ def test_rank_reversal_is_detected_and_explained(app, as_user, opportunity, scen
     """Average method: when C re-prices from 94 to 117, A overtakes our bid although
     neither of us changed anything (numbers checked with proposals.scoring)."""
     data = form_data(
-        app, scenario, method="average", ceiling="", grid_min=80, grid_max=130, chosen_price=97,
-        our_tech_low=60, our_tech_likely=60, our_tech_high=60, our_cost=70,
-        c0_name="A", c0_price_low=108, c0_price_likely=108, c0_price_high=108,
-        c0_tech_low=64, c0_tech_likely=64, c0_tech_high=64,
-        c1_name="B", c1_price_low=107, c1_price_likely=107, c1_price_high=107,
-        c1_tech_low=62, c1_tech_likely=62, c1_tech_high=62,
-        c2_name="C", c2_price_low=90, c2_price_likely=94, c2_price_high=120,
-        c2_tech_low=65, c2_tech_likely=65, c2_tech_high=65,
+        app,
+        scenario,
+        method="average",
+        ceiling="",
+        grid_min=80,
+        grid_max=130,
+        chosen_price=97,
+        our_tech_low=60,
+        our_tech_likely=60,
+        our_tech_high=60,
+        our_cost=70,
+        c0_name="A",
+        c0_price_low=108,
+        c0_price_likely=108,
+        c0_price_high=108,
+        c0_tech_low=64,
+        c0_tech_likely=64,
+        c0_tech_high=64,
+        c1_name="B",
+        c1_price_low=107,
+        c1_price_likely=107,
+        c1_price_high=107,
+        c1_tech_low=62,
+        c1_tech_likely=62,
+        c1_tech_high=62,
+        c2_name="C",
+        c2_price_low=90,
+        c2_price_likely=94,
+        c2_price_high=120,
+        c2_tech_low=65,
+        c2_tech_likely=65,
+        c2_tech_high=65,
     )
     client = as_user("rep")
     assert client.post(_url(opportunity, scenario), data=data, headers=HX).status_code == 200
@@ -251,10 +315,15 @@ def test_rank_reversal_is_detected_and_explained(app, as_user, opportunity, scen
 def test_changes_are_audited_under_the_opportunity(app, as_user, opportunity, scenario):
     from portal.audit import AuditEvent
 
-    as_user("rep").post(_url(opportunity, scenario), data=form_data(app, scenario, c1_price_likely=10_400_000),
-                        headers=HX)
+    as_user("rep").post(
+        _url(opportunity, scenario),
+        data=form_data(app, scenario, c1_price_likely=10_400_000),
+        headers=HX,
+    )
     with app.app_context():
-        events = db.session.query(AuditEvent).filter_by(entity="price_competitor", action="update").all()
+        events = (
+            db.session.query(AuditEvent).filter_by(entity="price_competitor", action="update").all()
+        )
         assert events and events[0].opportunity_id == opportunity
         assert Decimal(events[0].changes["price_likely"][1]) == Decimal("10400000")
 
@@ -283,11 +352,13 @@ BAD_INPUTS = [
 
 
 @pytest.mark.parametrize(("changes", "field", "message"), BAD_INPUTS)
-def test_bad_input_gets_a_message_at_the_field_and_is_kept(app, as_user, opportunity, scenario,
-                                                           changes, field, message):
+def test_bad_input_gets_a_message_at_the_field_and_is_kept(
+    app, as_user, opportunity, scenario, changes, field, message
+):
     before = _saved(app, scenario)
-    response = as_user("rep").post(_url(opportunity, scenario),
-                                   data=form_data(app, scenario, **changes), headers=HX)
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario, **changes), headers=HX
+    )
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert message in html
@@ -295,32 +366,42 @@ def test_bad_input_gets_a_message_at_the_field_and_is_kept(app, as_user, opportu
         assert re.search(rf'<p class="error" id="{field}-error">[^<]*{re.escape(message)}', html)
     else:
         assert re.search(rf'<tr class="row-error">.*{re.escape(message)}', html, re.S)
-    for key, value in changes.items():  # the user's input is kept as typed
+    for value in changes.values():  # the user's input is kept as typed
         assert f'value="{value}"' in html
     assert "Some inputs need attention" in html
     assert _saved(app, scenario)[0].version == before[0].version  # nothing saved
 
 
-def test_chinese_reader_gets_the_engine_message_in_chinese(app, as_user, users, opportunity, scenario):
+def test_chinese_reader_gets_the_engine_message_in_chinese(
+    app, as_user, users, opportunity, scenario
+):
     from portal.auth.models import User
 
     with app.app_context():
         db.session.get(User, users["rep"]).locale = "zh_CN"
         db.session.commit()
-    response = as_user("rep").post(_url(opportunity, scenario),
-                                   data=form_data(app, scenario, method="average", k="1.5"), headers=HX)
+    response = as_user("rep").post(
+        _url(opportunity, scenario),
+        data=form_data(app, scenario, method="average", k="1.5"),
+        headers=HX,
+    )
     assert response.status_code == 422
     assert "K值须在0到1之间" in response.get_data(as_text=True)
 
 
-@pytest.mark.parametrize(("changes", "field", "message"), [
-    ({"ceiling": 9_000_000}, "ceiling", "below our cost"),
-    ({"method": "trimmed", "trim_n": 3}, "trim_n", "Trimming would drop every bid"),
-])
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"ceiling": 9_000_000}, "ceiling", "below our cost"),
+        ({"method": "trimmed", "trim_n": 3}, "trim_n", "Trimming would drop every bid"),
+    ],
+)
 def test_warnings_are_shown_at_the_field_and_the_result_is_still_defined(
-        app, as_user, opportunity, scenario, changes, field, message):
-    response = as_user("rep").post(_url(opportunity, scenario),
-                                   data=form_data(app, scenario, **changes), headers=HX)
+    app, as_user, opportunity, scenario, changes, field, message
+):
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario, **changes), headers=HX
+    )
     assert response.status_code == 200
     html = response.get_data(as_text=True)
     assert re.search(rf'<p class="warning" id="{field}-error">[^<]*{message}', html)
@@ -328,6 +409,8 @@ def test_warnings_are_shown_at_the_field_and_the_result_is_still_defined(
 
 
 def test_plain_post_without_htmx_redirects_after_saving(app, as_user, opportunity, scenario):
-    response = as_user("rep").post(_url(opportunity, scenario), data=form_data(app, scenario, seed=3))
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario, seed=3)
+    )
     assert response.status_code == 302
     assert _saved(app, scenario)[0].seed == 3

@@ -21,10 +21,15 @@ RULES = ScoringRules(price_weight=30, tech_max=70, benchmark=Benchmark("lowest")
 
 def exact_scenario(rules=RULES) -> Scenario:
     """Known bids: A at 90 with 64 technical points, B at 100 with 60; us at 62."""
-    return Scenario(rules, Triangular.exact(62), our_cost=70, competitors=(
-        CompetitorEstimate("A", Triangular.exact(90), Triangular.exact(64)),
-        CompetitorEstimate("B", Triangular.exact(100), Triangular.exact(60)),
-    ))
+    return Scenario(
+        rules,
+        Triangular.exact(62),
+        our_cost=70,
+        competitors=(
+            CompetitorEstimate("A", Triangular.exact(90), Triangular.exact(64)),
+            CompetitorEstimate("B", Triangular.exact(100), Triangular.exact(60)),
+        ),
+    )
 
 
 def test_discount_effect_by_hand():
@@ -42,11 +47,13 @@ def test_discount_effect_by_hand():
 
 
 def test_text_format_matches_the_approval_wording():
-    effect = DiscountEffect(Decimal(100), Decimal(95), Decimal("24.10"), Decimal("27.30"), 2, 1,
-                            0.38, 0.61)
+    effect = DiscountEffect(
+        Decimal(100), Decimal(95), Decimal("24.10"), Decimal("27.30"), 2, 1, 0.38, 0.61
+    )
     assert effect.text() == "+3.2 price points, rank 2 → 1, P(win) 38% → 61%"
-    raised = DiscountEffect(Decimal(95), Decimal(100), Decimal("27.30"), Decimal("24.55"), 1, 2,
-                            0.61, 0.38)
+    raised = DiscountEffect(
+        Decimal(95), Decimal(100), Decimal("27.30"), Decimal("24.55"), 1, 2, 0.61, 0.38
+    )
     assert raised.text() == "−2.75 price points, rank 1 → 2, P(win) 61% → 38%"
 
 
@@ -64,8 +71,12 @@ def test_rules_argument_replaces_the_scenarios_rules():
 
 
 def test_same_seed_same_answer():
-    scenario = Scenario(RULES, Triangular(55, 62, 66), 70, (
-        CompetitorEstimate("A", Triangular(80, 90, 105), Triangular(58, 64, 68)),))
+    scenario = Scenario(
+        RULES,
+        Triangular(55, 62, 66),
+        70,
+        (CompetitorEstimate("A", Triangular(80, 90, 105), Triangular(58, 64, 68)),),
+    )
     a = what_discount_buys(RULES, scenario, 100, 90, seed=5)
     b = what_discount_buys(RULES, scenario, 100, 90, seed=5)
     assert a == b and a.p_win_after >= a.p_win_before
