@@ -73,6 +73,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.session_user import load_session_user
     from portal.deals import models as _deals  # noqa: F401
+    from portal.pricescore import models as _pricescore  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
@@ -127,8 +128,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.deals.views import bp as deals_bp
+    from portal.pricescore.views import bp as pricescore_bp
 
-    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp):
+    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp, pricescore_bp):
         app.register_blueprint(bp)
 
 

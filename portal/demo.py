@@ -169,6 +169,9 @@ def _create() -> None:
                 opportunity.team.append(TeamMember(user=users[other], team_role="fulfilment"))
         _add_chain(opportunity, rng, chinese=acc < 5, today_=start)
     db.session.flush()
+    from portal.pricescore.demo import add_demo_scenarios
+
+    add_demo_scenarios()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:

@@ -35,6 +35,16 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "admin.users": ({"admin"}, False),
     "admin.create_user": ({"admin"}, False),
     "admin.edit_user": ({"admin"}, False),
+    # Price strategy: everyone who sees the opportunity reads; presales do not edit.
+    "pricescore.index": (ALL, True),
+    "pricescore.scenario": (ALL, True),
+    "pricescore.create": (CREATORS, True),
+    "pricescore.save": (CREATORS, True),
+    "pricescore.add_competitor": (CREATORS, True),
+    "pricescore.delete_competitor": (CREATORS, True),
+    "pricescore.choose": (CREATORS, True),
+    "pricescore.copy": (CREATORS, True),
+    "pricescore.delete": (CREATORS, True),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -86,8 +96,12 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         db.session.add(stakeholder)
         db.session.commit()
         account_id = db.session.get(Stakeholder, stakeholder.id).opportunity.account_id
+        from portal.pricescore.demo import demo_scenario
+
+        scenario = demo_scenario(opportunity)
         ids = {"opportunity_id": opportunity, "stakeholder_id": stakeholder.id,
-               "account_id": account_id, "user_id": users["rep"]}
+               "account_id": account_id, "user_id": users["rep"],
+               "scenario_id": scenario.id, "competitor_id": scenario.competitors[0].id}
     url = _url(rule, ids)
     if who != "anonymous":
         login(client, who)

@@ -1,0 +1,1 @@
+"""Price-score strategy: saved bid scenarios per opportunity, scored with proposals.scoring."""

@@ -1,0 +1,114 @@
+"""Saved price-score scenarios and the competitors each one assumes.
+
+A scenario holds one tender's scoring rules (a JSON column, checked by the engine's
+``validate_rules`` before every save), our cost and budget ceiling (money: NUMERIC), our
+technical-score range, the candidate price grid, the simulation seed and the price the
+rep chose. Points and ratios in the rules are plain numbers: points out of 100, K and
+alpha as fractions 0–1, the abnormally-low threshold as a fraction 0–1.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from portal.extensions import db
+from portal.timeutil import utcnow
+
+# The rules a new scenario starts from: the common "low price first" government method.
+DEFAULT_RULES: dict[str, Any] = {
+    "method": "lowest",
+    "price_weight": 30.0,
+    "tech_max": 70.0,
+    "k": None,
+    "k_set": [],
+    "trim_n": 1,
+    "trim_min_remaining": 3,
+    "alpha": 0.5,
+    "deduct_above": 1.0,
+    "deduct_below": 0.5,
+    "floor": 0.0,
+    "abnormal_low": False,
+    "al_threshold": 0.8,
+    "al_reference": "average",
+    "al_action": "zero",
+    "decimals": 2,
+}
+
+
+class PriceScenario(db.Model):
+    __audited__ = True
+    __tablename__ = "price_scenario"
+    __table_args__ = (
+        CheckConstraint("grid_steps BETWEEN 2 AND 200", name="grid_steps_range"),
+        CheckConstraint("grid_min > 0 AND grid_max > grid_min", name="grid_order"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(120))
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_RULES))
+    our_cost: Mapped[Decimal]
+    ceiling: Mapped[Decimal | None]
+    our_tech_low: Mapped[Decimal]
+    our_tech_likely: Mapped[Decimal]
+    our_tech_high: Mapped[Decimal]
+    grid_min: Mapped[Decimal]
+    grid_max: Mapped[Decimal]
+    grid_steps: Mapped[int] = mapped_column(default=60)
+    seed: Mapped[int] = mapped_column(default=1)
+    chosen_price: Mapped[Decimal | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
+    competitors: Mapped[list[PriceCompetitor]] = relationship(
+        back_populates="scenario",
+        cascade="all, delete-orphan",
+        order_by="(PriceCompetitor.position, PriceCompetitor.id)",
+        passive_deletes=True,
+    )
+
+    def __repr__(self) -> str:
+        return f"<PriceScenario {self.id} {self.name!r}>"
+
+
+class PriceCompetitor(db.Model):
+    """One competitor's expected bid: price (currency units) and technical points as
+    low / most likely / high. Ranges are checked by the engine, not by constraints, so a
+    half-typed row can be explained at the field rather than refused by the database."""
+
+    __audited__ = True
+    __tablename__ = "price_competitor"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("price_scenario.id", ondelete="CASCADE"), index=True
+    )
+    position: Mapped[int] = mapped_column(default=0)
+    name: Mapped[str] = mapped_column(String(120))
+    price_low: Mapped[Decimal]
+    price_likely: Mapped[Decimal]
+    price_high: Mapped[Decimal]
+    tech_low: Mapped[Decimal]
+    tech_likely: Mapped[Decimal]
+    tech_high: Mapped[Decimal]
+
+    # No version of its own: competitors are edited in the scenario's form, and every
+    # change to them bumps the scenario's version (see views._touch).
+    scenario: Mapped[PriceScenario] = relationship(back_populates="competitors")
+
+    @property
+    def opportunity_id(self) -> int | None:
+        # Lets the audit log file competitor changes under their opportunity.
+        return self.scenario.opportunity_id if self.scenario is not None else None

@@ -1,0 +1,630 @@
+"""Price-score strategy pages: saved scenarios per opportunity, edited in place.
+
+Who may do what (decided here, tested in tests/portal/test_access.py):
+- reps (owner or team), leaders and admins edit scenarios of the opportunities they see;
+- presales assigned to the opportunity read them (the price is the rep's call; presales
+  see the numbers they need for the proposal but cannot change them).
+Every change is saved at once (the form posts on each change) and answers the editor
+fragment with fresh results; invalid input answers 422 with the input kept and a
+message at the field; a save over someone else's newer save answers 409.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.conflicts import FieldConflict, rebase
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.pages import wants_fragment
+from portal.pricescore import inputs, labels
+from portal.pricescore.chart import compact_price, sensitivity_bars, strategy_chart
+from portal.pricescore.forms import CompetitorForm, NewScenarioForm, ScenarioForm
+from portal.pricescore.models import DEFAULT_RULES, PriceCompetitor, PriceScenario
+from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
+from portal.timeutil import utcnow
+from proposals.bidvalue import OUR_NAME, candidate_grid, strategy_report, what_discount_buys
+from proposals.scoring import (
+    METHOD_EXPLANATIONS,
+    REASON_TEXT,
+    RULE_EXPLANATIONS,
+    Bid,
+    rank_reversals,
+    validate_scenario,
+)
+
+bp = Blueprint("pricescore", __name__)
+
+EDIT_ROLES = ("rep", "leader", "admin")
+READ_ROLES = ALL_ROLES
+TRIALS = 2000
+# The page stays interactive (about a second per change) up to this many competitors.
+PAGE_MAX_COMPETITORS = 50
+
+
+def can_edit() -> bool:
+    return current_user.role in EDIT_ROLES
+
+
+def _scenario_or_404(opportunity, scenario_id: int) -> PriceScenario:
+    scenario = db.session.scalars(
+        select(PriceScenario)
+        .where(PriceScenario.id == scenario_id, PriceScenario.opportunity_id == opportunity.id)
+        .options(selectinload(PriceScenario.competitors))
+    ).first()
+    if scenario is None:
+        abort(404)
+    return scenario
+
+
+def _scenarios(opportunity) -> list[PriceScenario]:
+    return list(
+        db.session.scalars(
+            select(PriceScenario)
+            .where(PriceScenario.opportunity_id == opportunity.id)
+            .options(selectinload(PriceScenario.competitors))
+            .order_by(PriceScenario.id)
+        )
+    )
+
+
+def _touch(scenario: PriceScenario) -> None:
+    """Competitor rows have no version: any change to them bumps the scenario's."""
+    scenario.updated_at = utcnow()
+    scenario.updated_by_id = current_user.id
+
+
+# --- list, compare, create -------------------------------------------------------------
+
+
+@bp.get("/opportunities/<int:opportunity_id>/price-scores")
+@allowed(*READ_ROLES)
+def index(opportunity_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenarios = _scenarios(opportunity)
+    compared = []
+    for s in scenarios:
+        report = _report(s)
+        compared.append((s, report))
+    return render_template(
+        "pricescore/index.html",
+        opportunity=opportunity,
+        compared=compared,
+        new_form=NewScenarioForm(),
+        can_edit=can_edit(),
+        labels_ps=labels,
+    )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores")
+@allowed(*EDIT_ROLES)
+def create(opportunity_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    form = NewScenarioForm(request.form)
+    if not form.validate():
+        scenarios = _scenarios(opportunity)
+        return render_template(
+            "pricescore/index.html",
+            opportunity=opportunity,
+            compared=[(s, _report(s)) for s in scenarios],
+            new_form=form,
+            can_edit=True,
+            labels_ps=labels,
+        ), 422
+    scenario = new_scenario(opportunity, form.name.data.strip())
+    scenario.updated_by_id = current_user.id
+    db.session.add(scenario)
+    db.session.commit()
+    flash(_("Scenario created. Enter the tender's rules and your competitors."), "success")
+    return redirect(
+        url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id)
+    )
+
+
+def new_scenario(opportunity, name: str) -> PriceScenario:
+    """A starting point from the opportunity's amount: ceiling at the amount, cost at 75 %,
+    prices tested from 70 % to 100 % of the ceiling, two placeholder competitors."""
+    amount = (
+        opportunity.amount if opportunity.amount and opportunity.amount > 0 else Decimal("1000000")
+    )
+    ceiling = amount.quantize(Decimal(1))
+    scenario = PriceScenario(
+        opportunity_id=opportunity.id,
+        name=name,
+        rules=dict(DEFAULT_RULES),
+        ceiling=ceiling,
+        our_cost=(ceiling * Decimal("0.75")).quantize(Decimal(1)),
+        our_tech_low=Decimal(55),
+        our_tech_likely=Decimal(60),
+        our_tech_high=Decimal(64),
+        grid_min=(ceiling * Decimal("0.70")).quantize(Decimal(1)),
+        grid_max=ceiling,
+        grid_steps=60,
+        seed=1,
+    )
+    for i, (share, tech) in enumerate(((Decimal("0.90"), 58), (Decimal("0.85"), 55))):
+        likely = (ceiling * share).quantize(Decimal(1))
+        scenario.competitors.append(
+            PriceCompetitor(
+                position=i,
+                name=_("Competitor %(n)s", n="ABCDEFGH"[i]),
+                price_low=(likely * Decimal("0.93")).quantize(Decimal(1)),
+                price_likely=likely,
+                price_high=min(ceiling, (likely * Decimal("1.06")).quantize(Decimal(1))),
+                tech_low=Decimal(tech - 5),
+                tech_likely=Decimal(tech),
+                tech_high=Decimal(tech + 4),
+            )
+        )
+    return scenario
+
+
+# --- one scenario -----------------------------------------------------------------------
+
+
+@bp.get("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>")
+@allowed(*READ_ROLES)
+def scenario(opportunity_id: int, scenario_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    form, comp_forms = _forms_from(scenario)
+    return _editor(opportunity, scenario, form, comp_forms, report=_report(scenario))
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>")
+@allowed(*EDIT_ROLES)
+def save(opportunity_id: int, scenario_id: int):
+    """Save every input of the scenario form (posted on each change) and recompute."""
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    form = ScenarioForm(request.form)
+    comp_forms = _competitor_forms(scenario, request.form)
+    valid = form.validate()
+    valid = all([cf.validate() for _c, cf in comp_forms]) and valid
+    warnings: dict = {}
+    if valid:
+        valid = _engine_check(form, comp_forms, warnings)
+    if not valid:
+        return _editor(opportunity, scenario, form, comp_forms, status=422, warnings=warnings)
+    if form.version.data != scenario.version:
+        return _conflict(opportunity, scenario, form, comp_forms)
+    reversals = _reversals(scenario, form, comp_forms)
+    _apply(scenario, form, comp_forms)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        scenario = _scenario_or_404(opportunity, scenario_id)
+        return _conflict(opportunity, scenario, form, _competitor_forms(scenario, request.form))
+    if not wants_fragment():
+        flash(_("Scenario saved."), "success")
+        return redirect(
+            url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id)
+        )
+    form, comp_forms = _forms_from(scenario)
+    return _editor(
+        opportunity,
+        scenario,
+        form,
+        comp_forms,
+        report=_report(scenario),
+        reversals=reversals,
+        warnings=warnings,
+        saved=True,
+    )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/competitors")
+@allowed(*EDIT_ROLES)
+def add_competitor(opportunity_id: int, scenario_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    if len(scenario.competitors) >= PAGE_MAX_COMPETITORS:
+        form, comp_forms = _forms_from(scenario)
+        message = _(
+            "At most %(n)d competitors per scenario: merge the smallest ones into one "
+            '"others" row.',
+            n=PAGE_MAX_COMPETITORS,
+        )
+        return _editor(
+            opportunity,
+            scenario,
+            form,
+            comp_forms,
+            status=422,
+            report=_report(scenario),
+            competitors_error=message,
+        )
+    base = scenario.chosen_price or scenario.grid_max
+    n = len(scenario.competitors)
+    likely = base.quantize(Decimal(1))
+    scenario.competitors.append(
+        PriceCompetitor(
+            position=max((c.position for c in scenario.competitors), default=-1) + 1,
+            name=_("Competitor %(n)s", n=n + 1),
+            price_low=(likely * Decimal("0.92")).quantize(Decimal(1)),
+            price_likely=likely,
+            price_high=(likely * Decimal("1.05")).quantize(Decimal(1)),
+            tech_low=scenario.our_tech_low,
+            tech_likely=scenario.our_tech_likely,
+            tech_high=scenario.our_tech_high,
+        )
+    )
+    _touch(scenario)
+    db.session.commit()
+    return _after_change(opportunity, scenario)
+
+
+@bp.post(
+    "/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/competitors/<int:competitor_id>/delete"
+)
+@allowed(*EDIT_ROLES)
+def delete_competitor(opportunity_id: int, scenario_id: int, competitor_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    competitor = next((c for c in scenario.competitors if c.id == competitor_id), None)
+    if competitor is None:
+        abort(404)
+    scenario.competitors.remove(competitor)
+    _touch(scenario)
+    db.session.commit()
+    return _after_change(opportunity, scenario)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/choose")
+@allowed(*EDIT_ROLES)
+def choose(opportunity_id: int, scenario_id: int):
+    """ "Use this price": store the recommended price as our chosen bid price."""
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    try:
+        price = Decimal(request.form.get("use_price", "")).quantize(Decimal("0.01"))
+    except ArithmeticError:
+        price = None
+    if price is None or not 0 < price < Decimal(10) ** 12:
+        form, comp_forms = _forms_from(scenario)
+        form.chosen_price.errors = [_("A bid price must be above zero.")]
+        return _editor(
+            opportunity, scenario, form, comp_forms, status=422, report=_report(scenario)
+        )
+    scenario.chosen_price = price
+    scenario.updated_by_id = current_user.id
+    db.session.commit()
+    return _after_change(opportunity, scenario)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/copy")
+@allowed(*EDIT_ROLES)
+def copy(opportunity_id: int, scenario_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    twin = PriceScenario(
+        opportunity_id=opportunity.id,
+        name=_("%(name)s (copy)", name=scenario.name)[:120],
+        rules=dict(scenario.rules),
+        updated_by_id=current_user.id,
+        **{k: getattr(scenario, k) for k in ScenarioForm.COLUMNS if k != "name"},
+    )
+    for c in scenario.competitors:
+        twin.competitors.append(
+            PriceCompetitor(
+                position=c.position, **{k: getattr(c, k) for k in CompetitorForm.EDITABLE}
+            )
+        )
+    db.session.add(twin)
+    db.session.commit()
+    flash(_("Scenario copied: change what you want to compare."), "success")
+    return _redirect(
+        url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=twin.id)
+    )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/delete")
+@allowed(*EDIT_ROLES)
+def delete(opportunity_id: int, scenario_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    db.session.delete(scenario)
+    db.session.commit()
+    flash(_("Scenario deleted."), "success")
+    return _redirect(url_for("pricescore.index", opportunity_id=opportunity.id))
+
+
+# --- helpers --------------------------------------------------------------------------------
+
+
+def _redirect(target: str):
+    if request.headers.get("HX-Request"):
+        response = make_response("", 204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)
+
+
+def _after_change(opportunity, scenario):
+    if not wants_fragment():
+        return redirect(
+            url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=scenario.id)
+        )
+    form, comp_forms = _forms_from(scenario)
+    return _editor(opportunity, scenario, form, comp_forms, report=_report(scenario), saved=True)
+
+
+def _forms_from(scenario: PriceScenario):
+    form = ScenarioForm(formdata=None)
+    form.load(scenario)
+    comp_forms = []
+    for c in scenario.competitors:
+        cf = CompetitorForm(formdata=None, prefix=f"c{c.id}")
+        cf.load(c)
+        comp_forms.append((c, cf))
+    return form, comp_forms
+
+
+def _competitor_forms(scenario: PriceScenario, formdata):
+    out = []
+    for c in scenario.competitors:
+        prefix = f"c{c.id}"
+        posted = any(key.startswith(prefix + "-") for key in formdata)
+        # A row added elsewhere since this form was loaded is kept as saved.
+        cf = CompetitorForm(formdata=formdata if posted else None, prefix=prefix)
+        if not posted:
+            cf.load(c)
+        out.append((c, cf))
+    return out
+
+
+def _comp_inputs(comp_forms):
+    return [
+        inputs.CompetitorInput(
+            cf.name.data.strip(),
+            (cf.price_low.data, cf.price_likely.data, cf.price_high.data),
+            (cf.tech_low.data, cf.tech_likely.data, cf.tech_high.data),
+        )
+        for _c, cf in comp_forms
+    ]
+
+
+# Engine issue field → the form field that shows it.
+_RULE_FIELD = {
+    "price_weight": "price_weight",
+    "tech_max": "tech_max",
+    "benchmark.method": "method",
+    "benchmark.alpha": "alpha",
+    "benchmark.deductions": "deduct_above",
+    "benchmark.floor": "floor",
+    "benchmark.trim": "trim_n",
+    "abnormal_low.threshold": "al_threshold",
+    "ceiling": "ceiling",
+    "decimals": "decimals",
+    "our_tech": "our_tech_low",
+    "our_cost": "our_cost",
+    "candidate_prices": "grid_min",
+}
+
+
+def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
+    """Run the engine's validation and put each issue at its field; False on any error."""
+    names = [cf.name.data.strip().casefold() for _c, cf in comp_forms]
+    ok = True
+    for (_c, cf), name in zip(comp_forms, names, strict=True):
+        if names.count(name) > 1:
+            cf.name.errors.append(_("Each competitor needs a different name."))
+            ok = False
+    rules = form.rules_dict()
+    estimate = inputs.engine_scenario(
+        rules,
+        form.ceiling.data,
+        form.our_cost.data,
+        (form.our_tech_low.data, form.our_tech_likely.data, form.our_tech_high.data),
+        _comp_inputs(comp_forms),
+    )
+    grid = (float(form.grid_min.data), float(form.grid_max.data))
+    issues = validate_scenario(estimate, grid, TRIALS)
+    zh = _locale() == "zh_CN"
+    for key, issue in issues.items():
+        text = issue.zh_CN if zh else issue.en
+        if key == "benchmark.k":
+            field = form.k_set if (form.k.data is None and form.k_set.data) else form.k
+        elif key.startswith("competitors["):
+            index = int(key[len("competitors[") : key.index("]")])
+            cf = comp_forms[index][1]
+            field = cf.price_low if key.endswith(".price") else cf.tech_low
+        elif key == "competitors":
+            field = form.name  # cannot happen below PAGE_MAX_COMPETITORS; shown at the top
+        else:
+            field = form[_RULE_FIELD.get(key, "name")]
+        if issue.severity == "warning":
+            warnings[field.id] = text
+        else:
+            field.errors.append(text)
+            ok = False
+    return ok
+
+
+def _locale() -> str:
+    from flask_babel import get_locale
+
+    return "zh_CN" if getattr(get_locale(), "language", "en") == "zh" else "en"
+
+
+def _apply(scenario: PriceScenario, form: ScenarioForm, comp_forms) -> None:
+    scenario.rules = form.rules_dict()
+    for name in ScenarioForm.COLUMNS:
+        value = form[name].data
+        setattr(scenario, name, value.strip() if isinstance(value, str) else value)
+    for c, cf in comp_forms:
+        for name in CompetitorForm.EDITABLE:
+            value = cf[name].data
+            setattr(c, name, value.strip() if isinstance(value, str) else value)
+    _touch(scenario)
+
+
+def _reversals(scenario: PriceScenario, form: ScenarioForm, comp_forms):
+    """Rank reversals caused by this one change: when exactly one bidder's likely price moved
+    (a competitor's, or our chosen price), did two OTHER bidders swap places?"""
+    if not scenario.chosen_price and not form.chosen_price.data:
+        return ()
+    before = [(OUR_NAME, scenario.chosen_price, scenario.our_tech_likely)]
+    before += [(c.name, c.price_likely, c.tech_likely) for c in scenario.competitors]
+    after = [(OUR_NAME, form.chosen_price.data, form.our_tech_likely.data)]
+    after += [
+        (cf.name.data.strip(), cf.price_likely.data, cf.tech_likely.data) for _c, cf in comp_forms
+    ]
+    if [(n, t) for n, _p, t in before] != [(n, t) for n, _p, t in after]:
+        return ()  # names or technical scores changed too: not a single price move
+    moved = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if b[1] != a[1]]
+    if len(moved) != 1 or any(p is None for _n, p, _t in before + after):
+        return ()
+    i = moved[0]
+    rules = inputs.scoring_rules(form.rules_dict(), form.ceiling.data)
+    bids = [Bid(n, p, t) for n, p, t in before]
+    us = _("our bid")
+    # The engine words the explanation with bidder names; ours is an internal marker.
+    return [
+        (r.was_ahead, r.was_behind, r.explanation[_locale()].replace(OUR_NAME, us))
+        for r in rank_reversals(rules, bids, before[i][0], after[i][1])
+    ]
+
+
+def _conflict(opportunity, scenario, form, comp_forms):
+    conflicts = []
+    for name in ScenarioForm.COLUMNS:
+        mine, saved = form[name].data, getattr(scenario, name)
+        if _differs(mine, saved):
+            conflicts.append(FieldConflict(name, form[name].label.text, mine, saved))
+    if form.rules_dict() != scenario.rules:
+        conflicts.append(FieldConflict("rules", _("Tender rules"), _("changed"), _("changed")))
+    for c, cf in comp_forms:
+        for name in CompetitorForm.EDITABLE:
+            if _differs(cf[name].data, getattr(c, name)):
+                conflicts.append(
+                    FieldConflict(
+                        name, f"{c.name}: {cf[name].label.text}", cf[name].data, getattr(c, name)
+                    )
+                )
+    rebase(form, scenario.version)
+    return _editor(opportunity, scenario, form, comp_forms, status=409, conflicts=conflicts)
+
+
+def _differs(a, b) -> bool:
+    def norm(v):
+        if v is None:
+            return ""
+        if isinstance(v, Decimal):
+            return str(v.normalize())
+        return str(v).strip()
+
+    return norm(a) != norm(b)
+
+
+def _report(scenario: PriceScenario):
+    """The strategy report of a saved scenario at its chosen price (or, before a price is
+    chosen, at the price with the best expected margin)."""
+    estimate = inputs.from_model(scenario)
+    if any(i.severity == "error" for i in validate_scenario(estimate).values()):
+        return None  # saved rows passed this check; kept so a bad row never breaks the page
+    grid = candidate_grid(scenario.grid_min, scenario.grid_max, scenario.grid_steps)
+    chosen = float(scenario.chosen_price) if scenario.chosen_price else None
+    if chosen is None:
+        first = strategy_report(estimate, grid, float(grid[-1]), TRIALS, scenario.seed)
+        chosen = first.result.best_for_margin
+    return strategy_report(estimate, grid, chosen, TRIALS, scenario.seed)
+
+
+def _recommendations(scenario, report):
+    """The two optimal prices and what moving to each buys from the chosen price."""
+    if report is None:
+        return []
+    estimate = report.scenario
+    out = []
+    for kind, price in (
+        ("win", report.result.best_for_win),
+        ("margin", report.result.best_for_margin),
+    ):
+        row = report.row_at(price)
+        effect = what_discount_buys(
+            estimate.rules, estimate, report.chosen_price, price, TRIALS, scenario.seed
+        )
+        out.append(
+            {
+                "kind": kind,
+                "price": price,
+                "row": row,
+                "effect": effect,
+                "same": bool(scenario.chosen_price) and abs(price - report.chosen_price) < 0.005,
+                "moves": abs(price - report.chosen_price) >= 0.005,
+            }
+        )
+    return out
+
+
+def _explanations(rules: dict, report, locale: str):
+    method = rules["method"]
+    keys = []
+    if rules.get("abnormal_low"):
+        keys.append("abnormal_low_zero" if rules["al_action"] == "zero" else "abnormal_low_reject")
+    keys += ["ceiling", "single_bidder", "rounding", "tie_break"]
+    if method in ("average", "trimmed", "composite"):
+        keys.append("floor")
+    if method != "lowest" or rules.get("abnormal_low"):
+        keys.append("rank_reversal")
+    return {
+        "method": METHOD_EXPLANATIONS[method][locale],
+        "rules": [RULE_EXPLANATIONS[k][locale] for k in keys],
+        "reversal": RULE_EXPLANATIONS["rank_reversal"][locale],
+    }
+
+
+def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=None, **ctx):
+    locale = _locale()
+    if report is not None:
+        ctx["chart"] = strategy_chart(report, locale)
+        ctx["bars"] = sensitivity_bars(report.sensitivity, report.scenario.rules.price_weight)
+        ctx["recommendations"] = _recommendations(scenario, report)
+    ctx["explanations"] = _explanations(scenario.rules, report, locale)
+    ctx.setdefault("warnings", {})
+    template = "pricescore/_editor.html" if wants_fragment() else "pricescore/scenario.html"
+    return render_template(
+        template,
+        opportunity=opportunity,
+        scenario=scenario,
+        form=form,
+        comp_forms=comp_forms,
+        report=report,
+        can_edit=can_edit(),
+        action_form=EmptyForm(),
+        labels_ps=labels,
+        our_name=OUR_NAME,
+        reason_text=REASON_TEXT,
+        compact=lambda x: compact_price(x, locale),
+        siblings=_scenarios(opportunity) if not wants_fragment() else [],
+        max_competitors=PAGE_MAX_COMPETITORS,
+        **ctx,
+    ), status
