@@ -70,6 +70,8 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.models import User
     from portal.deals import models as _deals  # noqa: F401
+    from portal.negotiation import models as _negotiation  # noqa: F401
+    from portal.objections import models as _objections  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
@@ -119,8 +121,10 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.deals.views import bp as deals_bp
+    from portal.negotiation.views import bp as negotiation_bp
+    from portal.objections.views import bp as objections_bp
 
-    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp):
+    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp, objections_bp, negotiation_bp):
         app.register_blueprint(bp)
 
 
