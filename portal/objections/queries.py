@@ -65,7 +65,7 @@ def objection_records(scope) -> list[ObjectionRecord]:
     return [ObjectionRecord(opp, t, words) for opp, t, words in rows]
 
 
-def ensure_playbook() -> None:
+def ensure_playbook(commit: bool = True) -> None:
     """Insert the built-in playbook responses that are missing (edited ones stay as edited).
 
     Called before the playbook is read, so a fresh installation (or a test database) has
@@ -86,6 +86,9 @@ def ensure_playbook() -> None:
                 title_zh=seed.title_zh, body_en=seed.body_en, body_zh=seed.body_zh, active=True,
             )
         )
+    if not commit:
+        db.session.flush()
+        return
     try:
         db.session.commit()
     except IntegrityError:
