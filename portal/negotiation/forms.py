@@ -3,11 +3,16 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DateField, DecimalField, IntegerField, SelectField, SelectMultipleField, TextAreaField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import labels as base_labels
 from portal.forms import TEXT_MAX, VersionedForm, line
+
+
+def strip(value):
+    return value.strip() if isinstance(value, str) else value
+
 from portal.negotiation import labels
 from portal.objections.forms import coerce_int_or_none
 from wtforms import StringField
@@ -88,10 +93,10 @@ class GoalForm(FlaskForm):
 
 class InterestForm(FlaskForm):
     stakeholder_id = SelectField(_l("Stakeholder"), coerce=coerce_int_or_none, validate_choice=True)
-    position = TextAreaField(_l("Stated position (what they ask for)"),
-                             validators=[InputRequired(message=_l("Write what they say they want.")), Length(max=TEXT_MAX)])
-    interest = TextAreaField(_l("Underlying interest (why)"),
-                             validators=[InputRequired(message=_l("Write why they want it: the interest behind the position.")), Length(max=TEXT_MAX)])
+    position = TextAreaField(_l("Stated position (what they ask for)"), filters=[strip],
+                             validators=[DataRequired(message=_l("Write what they say they want.")), Length(max=TEXT_MAX)])
+    interest = TextAreaField(_l("Underlying interest (why)"), filters=[strip],
+                             validators=[DataRequired(message=_l("Write why they want it: the interest behind the position.")), Length(max=TEXT_MAX)])
 
 
 class ConcessionForm(FlaskForm):

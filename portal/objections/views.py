@@ -145,9 +145,6 @@ def _step_form(opportunity: Opportunity, objection: Objection, step: LscpaStep |
     form.stakeholder_id.choices = _stakeholder_choices(opportunity, _("— not recorded —"))
     form.owner_id.choices = [(None, "—")] + _team_users(opportunity)
     playbook = queries.ranked_playbook(objection.objection_type)
-    form.response.choices = [("", _("Choose a response…"))] + [
-        (str(r.id), r.title(_locale())) for r, _rank in playbook
-    ] + [("custom", _("Our own answer (describe it in the notes)"))]
     if formdata is None:
         if step:
             form.step.data = step.value
@@ -188,7 +185,7 @@ def detail(opportunity_id: int, objection_id: int):
     return _render_detail(opportunity, objection, step)
 
 
-def _step_errors(step: LscpaStep, form: StepForm) -> dict[str, str]:
+def _step_errors(step: LscpaStep, form: StepForm, objection_type: str) -> dict[str, str]:
     """Domain rules for the step, as messages keyed by form field."""
     data = {
         "notes": form.notes.data or "",
@@ -199,6 +196,11 @@ def _step_errors(step: LscpaStep, form: StepForm) -> dict[str, str]:
         "due_date": form.due_date.data or form.due_date.raw_data and form.due_date.raw_data[0] or "",
     }
     out: dict[str, str] = {}
+    if step is LscpaStep.PROCESS and data["response_key"] not in ("", "custom"):
+        allowed_ids = {str(r.id) for r, _rank in queries.ranked_playbook(objection_type)}
+        if data["response_key"] not in allowed_ids:
+            out["response"] = _("Choose one of the listed responses.")
+            return out
     for key, error in validate_step(step, data, today=today()).items():
         field = {"response_key": "response", "owner": "owner_id"}.get(key, key)
         if error.code == "required":
@@ -232,7 +234,7 @@ def complete_step(opportunity_id: int, objection_id: int):
         )
     form_valid = form.validate()
     if not errors:
-        errors = _step_errors(step, form)
+        errors = _step_errors(step, form, objection.objection_type)
     if errors or not form_valid:
         return _render_detail(opportunity, objection, step, form, 422, errors)
 
