@@ -81,15 +81,24 @@ def _blank_sheet(opportunity: Opportunity) -> NegotiationSheet:
     )
 
 
-def _sheet_for_edit(opportunity: Opportunity, sheet: NegotiationSheet | None) -> NegotiationSheet:
+def _sheet_for_edit(opportunity: Opportunity, sheet: NegotiationSheet | None, fill=None) -> NegotiationSheet:
+    """The sheet to change, started from the defaults if there is none yet.
+
+    A new sheet gets `fill` applied before its first insert, so its first save is version 1.
+    """
     if sheet is not None:
+        if fill:
+            fill(sheet)
         return sheet
     sheet = _blank_sheet(opportunity)
     sheet.version = None  # let the version counter start at 1
     sheet.updated_by_id = current_user.id
+    if fill:
+        fill(sheet)
     db.session.add(sheet)
     db.session.flush()
-    record_version(sheet, "created", current_user.id)
+    if not fill:
+        record_version(sheet, "created", current_user.id)
     return sheet
 
 
@@ -187,13 +196,15 @@ def save(opportunity_id: int):
     current_version = sheet.version if sheet else 0
     if form.version.data != current_version:
         return _sheet_conflict(opportunity, sheet, form)
-    sheet = _sheet_for_edit(opportunity, sheet)
-    for name in SheetForm.EDITABLE:
-        value = form[name].data
-        setattr(sheet, name, value.strip() if isinstance(value, str) else value)
-    sheet.checklist = [k for k in (form.checklist.data or [])]
-    sheet.updated_by_id = current_user.id
+    def fill(row: NegotiationSheet) -> None:
+        for name in SheetForm.EDITABLE:
+            value = form[name].data
+            setattr(row, name, value.strip() if isinstance(value, str) else value)
+        row.checklist = list(form.checklist.data or [])
+        row.updated_by_id = current_user.id
+
     try:
+        sheet = _sheet_for_edit(opportunity, sheet, fill)
         db.session.flush()
         record_version(sheet, "sheet", current_user.id)
         db.session.commit()
