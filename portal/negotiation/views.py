@@ -152,9 +152,16 @@ def _round_form(sheet, formdata=None):
     return form
 
 
+def _latest_version(sheet) -> int | None:
+    if sheet is None:
+        return None
+    return db.session.scalar(select(func.max(SheetVersion.number)).where(SheetVersion.sheet_id == sheet.id))
+
+
 def _render(opportunity, sheet, status=200, **forms):
     """The whole sheet page, or the #sheet block for htmx; forms passed in keep user input."""
     ctx = dict(
+        latest_version=_latest_version(sheet),
         opportunity=opportunity, sheet=sheet, shown=sheet or _blank_sheet(opportunity),
         analysis=analyse(sheet), can_edit=current_user.role in EDIT_ROLES,
         sheet_form=forms.get("sheet_form") or _sheet_form(opportunity, sheet),
@@ -388,7 +395,7 @@ def print_sheet(opportunity_id: int):
         "negotiation/print.html", opportunity=opportunity, sheet=sheet,
         shown=sheet or _blank_sheet(opportunity), analysis=analyse(sheet), nlabels=nlabels,
         situations=SITUATIONS, checklist=TECHNIQUE_CHECKLIST, areas=TECHNIQUE_AREA_LABELS,
-        locale_code=_locale(), printed_on=today(),
+        locale_code=_locale(), printed_on=today(), latest_version=_latest_version(sheet),
     )
 
 

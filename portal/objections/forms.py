@@ -15,7 +15,8 @@ from portal.objections import labels
 
 
 def coerce_int_or_none(value):
-    if value in ("", None):
+    # WTForms renders a None choice as value="None"; it comes back as that string.
+    if value in ("", None, "None"):
         return None
     try:
         return int(value)
