@@ -74,7 +74,7 @@ SHEETS = [
         "our_batna_value": "480000",
         "buyer_batna": "Switch to the incumbent's rival at about EUR 520k, with migration effort.",
         "buyer_max": "545000", "buyer_currency": "USD",
-        "economics": ("640000", "380000", "60000", "70000", 3, "390000", "30000", "900", "4"),
+        "economics": ("720000", "380000", "60000", "70000", 3, "390000", "30000", "900", "4"),
         "goals": [
             ("price", "Three-year renewal", "EUR", "620000", "585000", "560000", True, True),
             ("payment_terms", "Payment terms", "days", "30", "45", "60", True, False),
