@@ -62,15 +62,23 @@ class SheetAnalysis:
 
 def domain_goal(row) -> Goal:
     return Goal(
-        term=Term(row.term), best=row.best, expected=row.expected, walk_away=row.walk_away,
-        core=row.core, higher_is_better=row.higher_is_better,
+        term=Term(row.term),
+        best=row.best,
+        expected=row.expected,
+        walk_away=row.walk_away,
+        core=row.core,
+        higher_is_better=row.higher_is_better,
     )
 
 
 def domain_concession(row) -> Concession:
     return Concession(
-        order=row.position, part=QuotePart(row.part), kind=ConcessionKind(row.kind),
-        amount=row.amount, value_to_buyer=row.value_to_buyer or "", condition=row.condition or "",
+        order=row.position,
+        part=QuotePart(row.part),
+        kind=ConcessionKind(row.kind),
+        amount=row.amount,
+        value_to_buyer=row.value_to_buyer or "",
+        condition=row.condition or "",
     )
 
 
@@ -101,7 +109,9 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
     if price_goal is not None and sheet.buyer_max is not None:
         zone = zopa(price_goal.walk_away, sheet.buyer_max, sheet.currency, sheet.buyer_currency)
         if isinstance(zone, Zopa) or zone.reason.value == "no_overlap":
-            chart = charts.zone_chart(price_goal.walk_away, sheet.buyer_max, price_goal.best, price_goal.expected)
+            chart = charts.zone_chart(
+                price_goal.walk_away, sheet.buyer_max, price_goal.best, price_goal.expected
+            )
 
     plan = [domain_concession(c) for c in sheet.concessions]
     start = totals.contract_value
@@ -110,23 +120,42 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
     steps = plan_steps(plan, economics, start)
     warnings = concession_warnings(plan, economics, walk_away, start, goals, tradeable)
     approval = concession_approval(plan, totals, economics) if plan else None
-    walk_away_approval = approval_at_price(totals, price_goal.walk_away) if price_goal and totals.contract_list else None
+    walk_away_approval = (
+        approval_at_price(totals, price_goal.walk_away)
+        if price_goal and totals.contract_list
+        else None
+    )
 
     tracks: list[RoundTrack] = []
     rounds_chart = None
     rounds = [
-        NegotiationRound(r.number, r.their_ask, r.our_offer,
-                         tuple(filter(None, [r.given])), tuple(filter(None, [r.received])))
+        NegotiationRound(
+            r.number,
+            r.their_ask,
+            r.our_offer,
+            tuple(filter(None, [r.given])),
+            tuple(filter(None, [r.received])),
+        )
         for r in sheet.rounds
     ]
     if price_goal is not None and rounds:
         tracks = positions_by_round(price_goal, rounds)
         rounds_chart = charts.rounds_chart(
-            price_goal.best, price_goal.expected, price_goal.walk_away,
+            price_goal.best,
+            price_goal.expected,
+            price_goal.walk_away,
             [(r.number, r.our_offer, r.their_ask) for r in sorted(rounds, key=lambda r: r.number)],
         )
     return SheetAnalysis(
-        totals=totals, price_goal=price_goal, zone=zone, zone_chart=chart, steps=steps,
-        warnings=warnings, approval=approval, walk_away_approval=walk_away_approval,
-        rep_limit_pct=discount_limit_for_role("rep"), tracks=tracks, rounds_chart=rounds_chart,
+        totals=totals,
+        price_goal=price_goal,
+        zone=zone,
+        zone_chart=chart,
+        steps=steps,
+        warnings=warnings,
+        approval=approval,
+        walk_away_approval=walk_away_approval,
+        rep_limit_pct=discount_limit_for_role("rep"),
+        tracks=tracks,
+        rounds_chart=rounds_chart,
     )

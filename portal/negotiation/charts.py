@@ -51,7 +51,9 @@ def _scale(lo: Decimal, hi: Decimal, left: float, right: float):
 
 
 def zone_chart(
-    walk_away: Decimal, buyer_max: Decimal, best: Decimal | None = None,
+    walk_away: Decimal,
+    buyer_max: Decimal,
+    best: Decimal | None = None,
     expected: Decimal | None = None,
 ) -> ZoneChart:
     """Lay out the price axis with 10 % padding around every value shown.
@@ -67,7 +69,10 @@ def zone_chart(
     theirs = (float(ZONE_LEFT), x(buyer_max))
     zone = (x(walk_away), x(buyer_max)) if buyer_max >= walk_away else None
     gap = (x(buyer_max), x(walk_away)) if buyer_max < walk_away else None
-    markers = [Marker("walk_away", walk_away, x(walk_away)), Marker("buyer_max", buyer_max, x(buyer_max))]
+    markers = [
+        Marker("walk_away", walk_away, x(walk_away)),
+        Marker("buyer_max", buyer_max, x(buyer_max)),
+    ]
     if expected is not None:
         markers.append(Marker("expected", expected, x(expected)))
     if best is not None:
@@ -105,7 +110,9 @@ class RoundsChart:
 
 
 def rounds_chart(
-    best: Decimal, expected: Decimal, walk_away: Decimal,
+    best: Decimal,
+    expected: Decimal,
+    walk_away: Decimal,
     rounds: Sequence[tuple[int, Decimal, Decimal | None]],
 ) -> RoundsChart:
     """Our offer (and their ask) per round against the best / expected / walk-away lines.
@@ -128,11 +135,19 @@ def rounds_chart(
     count = max(len(rounds), 1)
     step = (ROUNDS_RIGHT - ROUNDS_LEFT) / (count + 1)
     points = tuple(
-        RoundPoint(number, round(ROUNDS_LEFT + step * (i + 1), 1), y(offer), None if ask is None else y(ask))
+        RoundPoint(
+            number,
+            round(ROUNDS_LEFT + step * (i + 1), 1),
+            y(offer),
+            None if ask is None else y(ask),
+        )
         for i, (number, offer, ask) in enumerate(rounds)
     )
-    levels = (Level("best", best, y(best)), Level("expected", expected, y(expected)),
-              Level("walk_away", walk_away, y(walk_away)))
+    levels = (
+        Level("best", best, y(best)),
+        Level("expected", expected, y(expected)),
+        Level("walk_away", walk_away, y(walk_away)),
+    )
     offer_path = " ".join(f"{p.x},{p.offer_y}" for p in points)
     ask_path = " ".join(f"{p.x},{p.ask_y}" for p in points if p.ask_y is not None)
     return RoundsChart(levels, points, offer_path, ask_path)

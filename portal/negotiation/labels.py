@@ -78,7 +78,7 @@ CONCESSION_ERRORS = {
     "invalid_order": _l("Number concessions from 1."),
     "not_positive": _l("Enter an amount above zero."),
     "out_of_range": _l("Enter a discount between 0 and 100."),
-    "wrong_part": _l("This concession belongs to another part of the deal: training days to implementation & training, warranty years to maintenance."),
+    "wrong_part": _l("Training days go with implementation, warranty years with maintenance."),
 }
 
 ROLE_NAMES = {

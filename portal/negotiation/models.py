@@ -6,7 +6,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -37,7 +46,9 @@ class NegotiationSheet(db.Model):
     __audited__ = True
     __tablename__ = "negotiation_sheet"
     __table_args__ = (
-        CheckConstraint(f"situation IS NULL OR {_in('situation', SITUATION_CODES)}", name="situation"),
+        CheckConstraint(
+            f"situation IS NULL OR {_in('situation', SITUATION_CODES)}", name="situation"
+        ),
         CheckConstraint("maintenance_years BETWEEN 0 AND 10", name="maintenance_years_range"),
     )
 
@@ -67,14 +78,22 @@ class NegotiationSheet(db.Model):
     cost_of_capital_pct: Mapped[Decimal] = mapped_column(RATE, default=Decimal(0))
     # Team roles (users).
     lead_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    technical_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    finance_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
-    sponsor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    technical_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    finance_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    sponsor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     # Keys of the technique checklist items ticked (proposals.negotiation.TECHNIQUE_CHECKLIST).
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -86,23 +105,33 @@ class NegotiationSheet(db.Model):
     sponsor: Mapped[User | None] = relationship(foreign_keys=[sponsor_id])  # noqa: F821
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
     goals: Mapped[list[NegotiationGoal]] = relationship(
-        back_populates="sheet", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="sheet",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="NegotiationGoal.id",
     )
     interests: Mapped[list[CounterpartInterest]] = relationship(
-        back_populates="sheet", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="sheet",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="CounterpartInterest.id",
     )
     concessions: Mapped[list[PlannedConcession]] = relationship(
-        back_populates="sheet", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="sheet",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="(PlannedConcession.position, PlannedConcession.id)",
     )
     rounds: Mapped[list[NegotiationRoundLog]] = relationship(
-        back_populates="sheet", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="sheet",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="NegotiationRoundLog.number",
     )
     versions: Mapped[list[SheetVersion]] = relationship(
-        back_populates="sheet", cascade="all, delete-orphan", passive_deletes=True,
+        back_populates="sheet",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
         order_by="SheetVersion.number.desc()",
     )
 
@@ -118,8 +147,12 @@ class NegotiationGoal(db.Model):
     __table_args__ = (CheckConstraint(_in("term", TERM_CODES), name="term"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     term: Mapped[str] = mapped_column(String(16))
     label: Mapped[str] = mapped_column(String(200), default="")
     unit: Mapped[str] = mapped_column(String(40), default="")
@@ -139,8 +172,12 @@ class CounterpartInterest(db.Model):
     __tablename__ = "counterpart_interest"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     stakeholder_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder.id", ondelete="SET NULL"), index=True
     )
@@ -164,8 +201,12 @@ class PlannedConcession(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(32))
     part: Mapped[str] = mapped_column(String(16))
@@ -184,8 +225,12 @@ class NegotiationRoundLog(db.Model):
     __table_args__ = (UniqueConstraint("sheet_id", "number", name="round_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     held_on: Mapped[date | None]
     their_ask: Mapped[Decimal | None] = mapped_column(MONEY)
@@ -193,7 +238,9 @@ class NegotiationRoundLog(db.Model):
     given: Mapped[str] = mapped_column(Text, default="")
     received: Mapped[str] = mapped_column(Text, default="")
     notes: Mapped[str] = mapped_column(Text, default="")
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     sheet: Mapped[NegotiationSheet] = relationship(back_populates="rounds")
 
@@ -205,10 +252,14 @@ class SheetVersion(db.Model):
     __table_args__ = (UniqueConstraint("sheet_id", "number", name="sheet_version_number"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    sheet_id: Mapped[int] = mapped_column(ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True)
+    sheet_id: Mapped[int] = mapped_column(
+        ForeignKey("negotiation_sheet.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
-    saved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    saved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     change: Mapped[str] = mapped_column(String(40))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 

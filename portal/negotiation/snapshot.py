@@ -11,11 +11,29 @@ from portal.extensions import db
 from portal.negotiation.models import NegotiationSheet, SheetVersion
 
 SHEET_FIELDS = (
-    "situation", "intended_outcome", "our_batna", "our_batna_value", "our_batna_currency",
-    "buyer_batna", "buyer_max", "buyer_currency", "currency", "contract_list", "solution_net",
-    "services_net", "maintenance_net_per_year", "maintenance_years", "contract_cost",
-    "annual_maintenance_cost", "training_day_cost", "cost_of_capital_pct", "lead_id",
-    "technical_id", "finance_id", "sponsor_id", "checklist",
+    "situation",
+    "intended_outcome",
+    "our_batna",
+    "our_batna_value",
+    "our_batna_currency",
+    "buyer_batna",
+    "buyer_max",
+    "buyer_currency",
+    "currency",
+    "contract_list",
+    "solution_net",
+    "services_net",
+    "maintenance_net_per_year",
+    "maintenance_years",
+    "contract_cost",
+    "annual_maintenance_cost",
+    "training_day_cost",
+    "cost_of_capital_pct",
+    "lead_id",
+    "technical_id",
+    "finance_id",
+    "sponsor_id",
+    "checklist",
 )
 CHILDREN = {
     "goals": ("term", "label", "unit", "best", "expected", "walk_away", "core", "higher_is_better"),
@@ -39,18 +57,23 @@ def snapshot(sheet: NegotiationSheet) -> dict[str, Any]:
     data: dict[str, Any] = {name: _plain(getattr(sheet, name)) for name in SHEET_FIELDS}
     for relation, fields in CHILDREN.items():
         data[relation] = [
-            {name: _plain(getattr(row, name)) for name in fields} for row in getattr(sheet, relation)
+            {name: _plain(getattr(row, name)) for name in fields}
+            for row in getattr(sheet, relation)
         ]
     return data
 
 
 def record_version(sheet: NegotiationSheet, change: str, user_id: int | None) -> SheetVersion:
     """Add the next numbered snapshot of `sheet` (flushed rows; committed by the caller)."""
-    number = (db.session.scalar(
-        select(func.max(SheetVersion.number)).where(SheetVersion.sheet_id == sheet.id)
-    ) or 0) + 1
-    row = SheetVersion(sheet_id=sheet.id, number=number, change=change, saved_by_id=user_id,
-                       data=snapshot(sheet))
+    number = (
+        db.session.scalar(
+            select(func.max(SheetVersion.number)).where(SheetVersion.sheet_id == sheet.id)
+        )
+        or 0
+    ) + 1
+    row = SheetVersion(
+        sheet_id=sheet.id, number=number, change=change, saved_by_id=user_id, data=snapshot(sheet)
+    )
     db.session.add(row)
     return row
 

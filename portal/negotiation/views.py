@@ -59,9 +59,13 @@ def _locale() -> str:
 def _load(opportunity_id: int):
     opportunity = get_opportunity_or_404(opportunity_id, selectinload(Opportunity.stakeholders))
     sheet = db.session.scalars(
-        select(NegotiationSheet).where(NegotiationSheet.opportunity_id == opportunity.id).options(
-            selectinload(NegotiationSheet.goals), selectinload(NegotiationSheet.interests),
-            selectinload(NegotiationSheet.concessions), selectinload(NegotiationSheet.rounds),
+        select(NegotiationSheet)
+        .where(NegotiationSheet.opportunity_id == opportunity.id)
+        .options(
+            selectinload(NegotiationSheet.goals),
+            selectinload(NegotiationSheet.interests),
+            selectinload(NegotiationSheet.concessions),
+            selectinload(NegotiationSheet.rounds),
         )
     ).first()
     return opportunity, sheet
@@ -71,17 +75,32 @@ def _blank_sheet(opportunity: Opportunity) -> NegotiationSheet:
     """An unsaved sheet with the defaults a new one starts from (not added to the session)."""
     currency = opportunity.currency
     return NegotiationSheet(
-        opportunity_id=opportunity.id, situation="win_win", currency=currency,
-        our_batna_currency=currency, buyer_currency=currency, solution_net=opportunity.amount,
-        services_net=Decimal(0), maintenance_net_per_year=Decimal(0), maintenance_years=0,
-        contract_cost=Decimal(0), annual_maintenance_cost=Decimal(0), training_day_cost=Decimal(0),
-        cost_of_capital_pct=Decimal(0), checklist=[], version=0, intended_outcome="",
-        our_batna="", buyer_batna="", lead_id=opportunity.owner_id,
+        opportunity_id=opportunity.id,
+        situation="win_win",
+        currency=currency,
+        our_batna_currency=currency,
+        buyer_currency=currency,
+        solution_net=opportunity.amount,
+        services_net=Decimal(0),
+        maintenance_net_per_year=Decimal(0),
+        maintenance_years=0,
+        contract_cost=Decimal(0),
+        annual_maintenance_cost=Decimal(0),
+        training_day_cost=Decimal(0),
+        cost_of_capital_pct=Decimal(0),
+        checklist=[],
+        version=0,
+        intended_outcome="",
+        our_batna="",
+        buyer_batna="",
+        lead_id=opportunity.owner_id,
         technical_id=opportunity.presales_id,
     )
 
 
-def _sheet_for_edit(opportunity: Opportunity, sheet: NegotiationSheet | None, fill=None) -> NegotiationSheet:
+def _sheet_for_edit(
+    opportunity: Opportunity, sheet: NegotiationSheet | None, fill=None
+) -> NegotiationSheet:
     """The sheet to change, started from the defaults if there is none yet.
 
     A new sheet gets `fill` applied before its first insert, so its first save is version 1.
@@ -113,13 +132,15 @@ def _sheet_form(opportunity, sheet, formdata=None) -> SheetForm:
     source = sheet if sheet is not None else _blank_sheet(opportunity)
     form = SheetForm(formdata=formdata, obj=None if formdata else source, prefix="sheet")
     form.situation.choices = [
-        (s.value, info.label_zh if _locale() == "zh_CN" else info.label_en) for s, info in SITUATIONS.items()
+        (s.value, info.label_zh if _locale() == "zh_CN" else info.label_en)
+        for s, info in SITUATIONS.items()
     ]
     users = _user_choices()
     for name in ("lead_id", "technical_id", "finance_id", "sponsor_id"):
         form[name].choices = users
     form.checklist.choices = [
-        (item.key, item.label_zh if _locale() == "zh_CN" else item.label_en) for item in TECHNIQUE_CHECKLIST
+        (item.key, item.label_zh if _locale() == "zh_CN" else item.label_en)
+        for item in TECHNIQUE_CHECKLIST
     ]
     if formdata is None:
         form.version.data = source.version or 0
@@ -140,7 +161,9 @@ def _interest_form(opportunity, formdata=None):
 def _concession_form(sheet, formdata=None):
     form = ConcessionForm(formdata=formdata, prefix="concession")
     if formdata is None:
-        form.position.data = (max((c.position for c in sheet.concessions), default=0) + 1) if sheet else 1
+        form.position.data = (
+            (max((c.position for c in sheet.concessions), default=0) + 1) if sheet else 1
+        )
     return form
 
 
@@ -155,23 +178,33 @@ def _round_form(sheet, formdata=None):
 def _latest_version(sheet) -> int | None:
     if sheet is None:
         return None
-    return db.session.scalar(select(func.max(SheetVersion.number)).where(SheetVersion.sheet_id == sheet.id))
+    return db.session.scalar(
+        select(func.max(SheetVersion.number)).where(SheetVersion.sheet_id == sheet.id)
+    )
 
 
 def _render(opportunity, sheet, status=200, **forms):
     """The whole sheet page, or the #sheet block for htmx; forms passed in keep user input."""
     ctx = dict(
         latest_version=_latest_version(sheet),
-        opportunity=opportunity, sheet=sheet, shown=sheet or _blank_sheet(opportunity),
-        analysis=analyse(sheet), can_edit=current_user.role in EDIT_ROLES,
+        opportunity=opportunity,
+        sheet=sheet,
+        shown=sheet or _blank_sheet(opportunity),
+        analysis=analyse(sheet),
+        can_edit=current_user.role in EDIT_ROLES,
         sheet_form=forms.get("sheet_form") or _sheet_form(opportunity, sheet),
         goal_form=forms.get("goal_form") or _goal_form(),
         interest_form=forms.get("interest_form") or _interest_form(opportunity),
         concession_form=forms.get("concession_form") or _concession_form(sheet),
         round_form=forms.get("round_form") or _round_form(sheet),
-        conflicts=forms.get("conflicts"), open_section=forms.get("open_section"),
-        nlabels=nlabels, situations=SITUATIONS, checklist=TECHNIQUE_CHECKLIST,
-        areas=TECHNIQUE_AREA_LABELS, locale_code=_locale(), action_form=EmptyForm(),
+        conflicts=forms.get("conflicts"),
+        open_section=forms.get("open_section"),
+        nlabels=nlabels,
+        situations=SITUATIONS,
+        checklist=TECHNIQUE_CHECKLIST,
+        areas=TECHNIQUE_AREA_LABELS,
+        locale_code=_locale(),
+        action_form=EmptyForm(),
     )
     template = "negotiation/_sheet.html" if wants_fragment() else "negotiation/sheet.html"
     return render_template(template, **ctx), status
@@ -203,6 +236,7 @@ def save(opportunity_id: int):
     current_version = sheet.version if sheet else 0
     if form.version.data != current_version:
         return _sheet_conflict(opportunity, sheet, form)
+
     def fill(row: NegotiationSheet) -> None:
         for name in SheetForm.EDITABLE:
             value = form[name].data
@@ -226,19 +260,34 @@ def _sheet_conflict(opportunity, sheet, form):
     fields = tuple(n for n in SheetForm.EDITABLE if n != "checklist")
     conflicts = differing_fields(form, sheet, fields) if sheet else []
     rebase(form, sheet.version if sheet else 0)
-    return _render(opportunity, sheet, 409, sheet_form=form, conflicts=conflicts, open_section="sheet")
+    return _render(
+        opportunity, sheet, 409, sheet_form=form, conflicts=conflicts, open_section="sheet"
+    )
 
 
 # --- goals ----------------------------------------------------------------------------
 
+
 def _goal_errors(form: GoalForm, sheet) -> bool:
     term = form.term.data
     if sheet is not None and term != "other" and sheet.goal(term) is not None:
-        form.term.errors.append(_("There is already a goal for this term: remove it first to change it."))
+        form.term.errors.append(
+            _("There is already a goal for this term: remove it first to change it.")
+        )
         return True
-    higher = default_direction(term) if form.direction.data == "auto" else form.direction.data == "higher"
-    goal = Goal(Term(term), form.best.data, form.expected.data, form.walk_away.data,
-                form.core.data == "core", higher)
+    higher = (
+        default_direction(term)
+        if form.direction.data == "auto"
+        else form.direction.data == "higher"
+    )
+    goal = Goal(
+        Term(term),
+        form.best.data,
+        form.expected.data,
+        form.walk_away.data,
+        form.core.data == "core",
+        higher,
+    )
     errors = validate_goal(goal)
     for key, error in errors.items():
         form[key].errors.append(str(nlabels.GOAL_ERRORS.get(error.code, error.message)))
@@ -254,12 +303,22 @@ def add_goal(opportunity_id: int):
         return _render(opportunity, sheet, 422, goal_form=form, open_section="goals")
     sheet = _sheet_for_edit(opportunity, sheet)
     term = form.term.data
-    db.session.add(NegotiationGoal(
-        sheet=sheet, opportunity_id=opportunity.id, term=term, label=(form.label.data or "").strip(),
-        unit=(form.unit.data or "").strip(), best=form.best.data, expected=form.expected.data,
-        walk_away=form.walk_away.data, core=form.core.data == "core",
-        higher_is_better=default_direction(term) if form.direction.data == "auto" else form.direction.data == "higher",
-    ))
+    db.session.add(
+        NegotiationGoal(
+            sheet=sheet,
+            opportunity_id=opportunity.id,
+            term=term,
+            label=(form.label.data or "").strip(),
+            unit=(form.unit.data or "").strip(),
+            best=form.best.data,
+            expected=form.expected.data,
+            walk_away=form.walk_away.data,
+            core=form.core.data == "core",
+            higher_is_better=default_direction(term)
+            if form.direction.data == "auto"
+            else form.direction.data == "higher",
+        )
+    )
     db.session.flush()
     record_version(sheet, "goal_added", current_user.id)
     db.session.commit()
@@ -294,6 +353,7 @@ def delete_goal(opportunity_id: int, goal_id: int):
 
 # --- counterpart interests -------------------------------------------------------------
 
+
 @bp.post("/opportunities/<int:opportunity_id>/negotiation/interests")
 @allowed(*EDIT_ROLES)
 def add_interest(opportunity_id: int):
@@ -302,10 +362,15 @@ def add_interest(opportunity_id: int):
     if not form.validate():
         return _render(opportunity, sheet, 422, interest_form=form, open_section="interests")
     sheet = _sheet_for_edit(opportunity, sheet)
-    db.session.add(CounterpartInterest(
-        sheet=sheet, opportunity_id=opportunity.id, stakeholder_id=form.stakeholder_id.data,
-        position=form.position.data.strip(), interest=form.interest.data.strip(),
-    ))
+    db.session.add(
+        CounterpartInterest(
+            sheet=sheet,
+            opportunity_id=opportunity.id,
+            stakeholder_id=form.stakeholder_id.data,
+            position=form.position.data.strip(),
+            interest=form.interest.data.strip(),
+        )
+    )
     db.session.flush()
     record_version(sheet, "interest_added", current_user.id)
     db.session.commit()
@@ -320,6 +385,7 @@ def delete_interest(opportunity_id: int, interest_id: int):
 
 # --- concession plan ------------------------------------------------------------------
 
+
 @bp.post("/opportunities/<int:opportunity_id>/negotiation/concessions")
 @allowed(*EDIT_ROLES)
 def add_concession(opportunity_id: int):
@@ -327,8 +393,14 @@ def add_concession(opportunity_id: int):
     form = _concession_form(sheet, request.form)
     valid = form.validate()
     if valid:
-        concession = Concession(form.position.data, QuotePart(form.part.data), ConcessionKind(form.kind.data),
-                                form.amount.data, form.value_to_buyer.data or "", form.condition.data or "")
+        concession = Concession(
+            form.position.data,
+            QuotePart(form.part.data),
+            ConcessionKind(form.kind.data),
+            form.amount.data,
+            form.value_to_buyer.data or "",
+            form.condition.data or "",
+        )
         for key, error in validate_concession(concession).items():
             field = {"order": "position"}.get(key, key)
             form[field].errors.append(str(nlabels.CONCESSION_ERRORS.get(error.code, error.message)))
@@ -336,11 +408,18 @@ def add_concession(opportunity_id: int):
     if not valid:
         return _render(opportunity, sheet, 422, concession_form=form, open_section="concessions")
     sheet = _sheet_for_edit(opportunity, sheet)
-    db.session.add(PlannedConcession(
-        sheet=sheet, opportunity_id=opportunity.id, position=form.position.data, kind=form.kind.data,
-        part=form.part.data, amount=form.amount.data, value_to_buyer=(form.value_to_buyer.data or "").strip(),
-        condition=(form.condition.data or "").strip(),
-    ))
+    db.session.add(
+        PlannedConcession(
+            sheet=sheet,
+            opportunity_id=opportunity.id,
+            position=form.position.data,
+            kind=form.kind.data,
+            part=form.part.data,
+            amount=form.amount.data,
+            value_to_buyer=(form.value_to_buyer.data or "").strip(),
+            condition=(form.condition.data or "").strip(),
+        )
+    )
     db.session.flush()
     record_version(sheet, "concession_added", current_user.id)
     db.session.commit()
@@ -355,6 +434,7 @@ def delete_concession(opportunity_id: int, concession_id: int):
 
 # --- negotiation log ------------------------------------------------------------------
 
+
 @bp.post("/opportunities/<int:opportunity_id>/negotiation/rounds")
 @allowed(*EDIT_ROLES)
 def add_round(opportunity_id: int):
@@ -367,12 +447,20 @@ def add_round(opportunity_id: int):
     if not valid:
         return _render(opportunity, sheet, 422, round_form=form, open_section="rounds")
     sheet = _sheet_for_edit(opportunity, sheet)
-    db.session.add(NegotiationRoundLog(
-        sheet=sheet, opportunity_id=opportunity.id, number=form.number.data, held_on=form.held_on.data,
-        their_ask=form.their_ask.data, our_offer=form.our_offer.data,
-        given=(form.given.data or "").strip(), received=(form.received.data or "").strip(),
-        notes=(form.notes.data or "").strip(), created_by_id=current_user.id,
-    ))
+    db.session.add(
+        NegotiationRoundLog(
+            sheet=sheet,
+            opportunity_id=opportunity.id,
+            number=form.number.data,
+            held_on=form.held_on.data,
+            their_ask=form.their_ask.data,
+            our_offer=form.our_offer.data,
+            given=(form.given.data or "").strip(),
+            received=(form.received.data or "").strip(),
+            notes=(form.notes.data or "").strip(),
+            created_by_id=current_user.id,
+        )
+    )
     db.session.flush()
     record_version(sheet, "round_logged", current_user.id)
     db.session.commit()
@@ -387,15 +475,24 @@ def delete_round(opportunity_id: int, round_id: int):
 
 # --- print view and history -------------------------------------------------------------
 
+
 @bp.get("/opportunities/<int:opportunity_id>/negotiation/print")
 @allowed(*ALL_ROLES)
 def print_sheet(opportunity_id: int):
     opportunity, sheet = _load(opportunity_id)
     return render_template(
-        "negotiation/print.html", opportunity=opportunity, sheet=sheet,
-        shown=sheet or _blank_sheet(opportunity), analysis=analyse(sheet), nlabels=nlabels,
-        situations=SITUATIONS, checklist=TECHNIQUE_CHECKLIST, areas=TECHNIQUE_AREA_LABELS,
-        locale_code=_locale(), printed_on=today(), latest_version=_latest_version(sheet),
+        "negotiation/print.html",
+        opportunity=opportunity,
+        sheet=sheet,
+        shown=sheet or _blank_sheet(opportunity),
+        analysis=analyse(sheet),
+        nlabels=nlabels,
+        situations=SITUATIONS,
+        checklist=TECHNIQUE_CHECKLIST,
+        areas=TECHNIQUE_AREA_LABELS,
+        locale_code=_locale(),
+        printed_on=today(),
+        latest_version=_latest_version(sheet),
     )
 
 
@@ -404,10 +501,18 @@ def print_sheet(opportunity_id: int):
 def history(opportunity_id: int):
     opportunity, sheet = _load(opportunity_id)
     versions = list(sheet.versions) if sheet else []
-    diffs = {v.id: snapshot_diff(versions[i + 1].data if i + 1 < len(versions) else None, v.data)
-             for i, v in enumerate(versions)}
-    return render_template("negotiation/history.html", opportunity=opportunity, sheet=sheet,
-                           versions=versions, diffs=diffs, nlabels=nlabels)
+    diffs = {
+        v.id: snapshot_diff(versions[i + 1].data if i + 1 < len(versions) else None, v.data)
+        for i, v in enumerate(versions)
+    }
+    return render_template(
+        "negotiation/history.html",
+        opportunity=opportunity,
+        sheet=sheet,
+        versions=versions,
+        diffs=diffs,
+        nlabels=nlabels,
+    )
 
 
 @bp.get("/opportunities/<int:opportunity_id>/negotiation/history/<int:version_id>")
@@ -417,7 +522,17 @@ def version(opportunity_id: int, version_id: int):
     row = db.session.get(SheetVersion, version_id)
     if row is None or sheet is None or row.sheet_id != sheet.id:
         abort(404)
-    count = db.session.scalar(select(func.count(SheetVersion.id)).where(SheetVersion.sheet_id == sheet.id))
-    return render_template("negotiation/version.html", opportunity=opportunity, sheet=sheet, row=row,
-                           data=row.data, count=count, nlabels=nlabels, situations=SITUATIONS,
-                           locale_code=_locale())
+    count = db.session.scalar(
+        select(func.count(SheetVersion.id)).where(SheetVersion.sheet_id == sheet.id)
+    )
+    return render_template(
+        "negotiation/version.html",
+        opportunity=opportunity,
+        sheet=sheet,
+        row=row,
+        data=row.data,
+        count=count,
+        nlabels=nlabels,
+        situations=SITUATIONS,
+        locale_code=_locale(),
+    )

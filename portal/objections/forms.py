@@ -2,16 +2,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, InputRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional
 
 from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.objections import labels
 
 
 def strip(value):
     return value.strip() if isinstance(value, str) else value
-
-from portal.objections import labels
 
 
 def coerce_int_or_none(value):
@@ -28,10 +35,16 @@ class ObjectionForm(FlaskForm):
     stakeholder_id = SelectField(_l("Raised by"), coerce=coerce_int_or_none, validate_choice=True)
     objection_type = SelectField(_l("Type"), choices=list(labels.TYPES.items()))
     customer_words = TextAreaField(
-        _l("The customer's words"), filters=[strip],
-        validators=[DataRequired(message=_l("Write down what the customer said.")), Length(max=TEXT_MAX)],
+        _l("The customer's words"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Write down what the customer said.")),
+            Length(max=TEXT_MAX),
+        ],
     )
-    severity = SelectField(_l("Severity"), choices=list(labels.SEVERITIES.items()), default="medium")
+    severity = SelectField(
+        _l("Severity"), choices=list(labels.SEVERITIES.items()), default="medium"
+    )
     raised_on = DateField(_l("Raised on"), validators=[Optional()])
 
 
@@ -46,7 +59,9 @@ class StepForm(FlaskForm):
     # Process step sends it.
     response = StringField(_l("Response used"), validators=[Optional(), Length(max=20)])
     evidence = TextAreaField(_l("Evidence offered"), validators=[Optional(), Length(max=TEXT_MAX)])
-    commitment = TextAreaField(_l("Commitment or guarantee"), validators=[Optional(), Length(max=TEXT_MAX)])
+    commitment = TextAreaField(
+        _l("Commitment or guarantee"), validators=[Optional(), Length(max=TEXT_MAX)]
+    )
     owner_id = SelectField(_l("Owner"), coerce=coerce_int_or_none, validate_choice=True)
     due_date = DateField(_l("Due date"), validators=[Optional()])
 
@@ -71,9 +86,12 @@ class ReusableAnswerForm(FlaskForm):
     objection_type = SelectField(_l("Objection type"), choices=list(labels.TYPES.items()))
     title = StringField(_l("Title"), validators=line())
     body = TextAreaField(
-        _l("Answer"), filters=[strip],
-        validators=[DataRequired(message=_l("Write the answer the next proposal should give.")),
-                    Length(max=TEXT_MAX)],
+        _l("Answer"),
+        filters=[strip],
+        validators=[
+            DataRequired(message=_l("Write the answer the next proposal should give.")),
+            Length(max=TEXT_MAX),
+        ],
     )
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
     source_words = HiddenField()

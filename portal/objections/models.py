@@ -52,7 +52,11 @@ class PlaybookResponse(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     def title(self, locale: str) -> str:
-        return (self.title_zh if locale == "zh_CN" else self.title_en) or self.title_en or self.title_zh
+        return (
+            (self.title_zh if locale == "zh_CN" else self.title_en)
+            or self.title_en
+            or self.title_zh
+        )
 
     def body(self, locale: str) -> str:
         return (self.body_zh if locale == "zh_CN" else self.body_en) or self.body_en or self.body_zh
@@ -150,7 +154,9 @@ class ObjectionStep(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     due_date: Mapped[date | None]
     done_at: Mapped[datetime] = mapped_column(default=utcnow)
-    done_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    done_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     objection: Mapped[Objection] = relationship(back_populates="steps")
     response: Mapped[PlaybookResponse | None] = relationship()

@@ -25,7 +25,10 @@ def response_stats(objection_type: str | None = None) -> dict[int, ResponseStats
         stmt = stmt.join(PlaybookResponse, PlaybookResponse.id == ObjectionStep.response_id).where(
             PlaybookResponse.objection_type == objection_type
         )
-    return {rid: ResponseStats(str(rid), used, int(resolved or 0)) for rid, used, resolved in db.session.execute(stmt)}
+    return {
+        rid: ResponseStats(str(rid), used, int(resolved or 0))
+        for rid, used, resolved in db.session.execute(stmt)
+    }
 
 
 def ranked_playbook(objection_type: str, active_only: bool = True):
@@ -36,9 +39,7 @@ def ranked_playbook(objection_type: str, active_only: bool = True):
         stmt = stmt.where(PlaybookResponse.active)
     responses = {str(r.id): r for r in db.session.scalars(stmt)}
     stats = response_stats(objection_type)
-    ranked = rank_responses(
-        stats.get(int(key), ResponseStats(key, 0, 0)) for key in responses
-    )
+    ranked = rank_responses(stats.get(int(key), ResponseStats(key, 0, 0)) for key in responses)
     return [(responses[r.key], r) for r in ranked]
 
 
@@ -75,15 +76,22 @@ def ensure_playbook(commit: bool = True) -> None:
 
     from proposals.objections import PLAYBOOK_SEED
 
-    existing = set(db.session.scalars(select(PlaybookResponse.key).where(PlaybookResponse.key.is_not(None))))
+    existing = set(
+        db.session.scalars(select(PlaybookResponse.key).where(PlaybookResponse.key.is_not(None)))
+    )
     missing = [seed for seed in PLAYBOOK_SEED if seed.key not in existing]
     if not missing:
         return
     for seed in missing:
         db.session.add(
             PlaybookResponse(
-                key=seed.key, objection_type=seed.objection_type.value, title_en=seed.title_en,
-                title_zh=seed.title_zh, body_en=seed.body_en, body_zh=seed.body_zh, active=True,
+                key=seed.key,
+                objection_type=seed.objection_type.value,
+                title_en=seed.title_en,
+                title_zh=seed.title_zh,
+                body_en=seed.body_en,
+                body_zh=seed.body_zh,
+                active=True,
             )
         )
     if not commit:

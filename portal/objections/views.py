@@ -16,10 +16,22 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.objections import labels as olabels
 from portal.objections import queries
-from portal.objections.forms import CloseForm, ObjectionForm, PlaybookForm, ReusableAnswerForm, StepForm
+from portal.objections.forms import (
+    CloseForm,
+    ObjectionForm,
+    PlaybookForm,
+    ReusableAnswerForm,
+    StepForm,
+)
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse, ReusableAnswer
 from portal.pages import render_page_or_fragment
-from portal.security import ALL_ROLES, SEE_ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
+from portal.security import (
+    ALL_ROLES,
+    SEE_ALL_ROLES,
+    allowed,
+    get_opportunity_or_404,
+    opportunity_scope,
+)
 from portal.timeutil import today, utcnow
 from proposals.objections import (
     STEP_ORDER,
@@ -61,6 +73,7 @@ def _stakeholder_choices(opportunity: Opportunity, blank: str):
 
 # --- per opportunity -----------------------------------------------------------------
 
+
 def _new_form(opportunity: Opportunity, formdata=None) -> ObjectionForm:
     form = ObjectionForm(formdata=formdata, prefix="new")
     form.stakeholder_id.choices = _stakeholder_choices(opportunity, _("— not recorded —"))
@@ -87,10 +100,17 @@ def _render_index(opportunity: Opportunity, form: ObjectionForm, status: int = 2
         today(),
     )
     return render_page_or_fragment(
-        "objections/index.html", "objections/_list.html",
-        opportunity=opportunity, objections=objections, form=form, counts=counts,
-        types=list(ObjectionType), buckets=list(AgeBucket), can_edit=_can_edit(opportunity),
-        olabels=olabels, today=today(),
+        "objections/index.html",
+        "objections/_list.html",
+        opportunity=opportunity,
+        objections=objections,
+        form=form,
+        counts=counts,
+        types=list(ObjectionType),
+        buckets=list(AgeBucket),
+        can_edit=_can_edit(opportunity),
+        olabels=olabels,
+        today=today(),
     ), status
 
 
@@ -120,7 +140,9 @@ def create(opportunity_id: int):
     db.session.add(objection)
     db.session.commit()
     flash(_("Objection logged. Work it through the five steps below."), "success")
-    return redirect(url_for("objections.detail", opportunity_id=opportunity.id, objection_id=objection.id))
+    return redirect(
+        url_for("objections.detail", opportunity_id=opportunity.id, objection_id=objection.id)
+    )
 
 
 def _objection_or_404(opportunity: Opportunity, objection_id: int) -> Objection:
@@ -139,7 +161,9 @@ def _team_users(opportunity: Opportunity):
     return [(u.id, u.display_name) for u in users]
 
 
-def _step_form(opportunity: Opportunity, objection: Objection, step: LscpaStep | None, formdata=None):
+def _step_form(
+    opportunity: Opportunity, objection: Objection, step: LscpaStep | None, formdata=None
+):
     saved = objection.step(step.value) if step else None
     form = StepForm(formdata=formdata, obj=saved, prefix="step")
     form.stakeholder_id.choices = _stakeholder_choices(opportunity, _("— not recorded —"))
@@ -159,17 +183,27 @@ def _step_form(opportunity: Opportunity, objection: Objection, step: LscpaStep |
     return form, playbook
 
 
-def _render_detail(opportunity, objection, step=None, form=None, status=200, errors=None, close_form=None):
+def _render_detail(
+    opportunity, objection, step=None, form=None, status=200, errors=None, close_form=None
+):
     current = step or objection.next_step
     if form is None:
         form, playbook = _step_form(opportunity, objection, current)
     else:
         playbook = queries.ranked_playbook(objection.objection_type)
     return render_page_or_fragment(
-        "objections/detail.html", "objections/_flow.html",
-        opportunity=opportunity, objection=objection, current=current, form=form,
-        playbook=playbook, steps=STEP_ORDER, step_errors=errors or {},
-        close_form=close_form or CloseForm(), can_edit=_can_edit(opportunity), olabels=olabels,
+        "objections/detail.html",
+        "objections/_flow.html",
+        opportunity=opportunity,
+        objection=objection,
+        current=current,
+        form=form,
+        playbook=playbook,
+        steps=STEP_ORDER,
+        step_errors=errors or {},
+        close_form=close_form or CloseForm(),
+        can_edit=_can_edit(opportunity),
+        olabels=olabels,
         locale_code=_locale(),
     ), status
 
@@ -193,7 +227,10 @@ def _step_errors(step: LscpaStep, form: StepForm, objection_type: str) -> dict[s
         "response_key": form.response.data or "",
         "commitment": form.commitment.data or "",
         "owner": str(form.owner_id.data or ""),
-        "due_date": form.due_date.data or form.due_date.raw_data and form.due_date.raw_data[0] or "",
+        "due_date": form.due_date.data
+        or form.due_date.raw_data
+        and form.due_date.raw_data[0]
+        or "",
     }
     out: dict[str, str] = {}
     if step is LscpaStep.PROCESS and data["response_key"] not in ("", "custom"):
@@ -295,13 +332,21 @@ def reopen(opportunity_id: int, objection_id: int):
 
 # --- playbook ------------------------------------------------------------------------
 
+
 def _playbook_page(status=200, **ctx):
     by_type = {t: queries.ranked_playbook(t.value, active_only=False) for t in ObjectionType}
-    reusable = list(db.session.scalars(select(ReusableAnswer).order_by(ReusableAnswer.created_at.desc())))
+    reusable = list(
+        db.session.scalars(select(ReusableAnswer).order_by(ReusableAnswer.created_at.desc()))
+    )
     return render_template(
-        "objections/playbook.html", by_type=by_type, olabels=olabels,
-        can_edit=current_user.role in PLAYBOOK_EDITORS, locale_code=_locale(),
-        new_form=ctx.pop("new_form", None) or _new_playbook_form(), reusable=reusable, **ctx,
+        "objections/playbook.html",
+        by_type=by_type,
+        olabels=olabels,
+        can_edit=current_user.role in PLAYBOOK_EDITORS,
+        locale_code=_locale(),
+        new_form=ctx.pop("new_form", None) or _new_playbook_form(),
+        reusable=reusable,
+        **ctx,
     ), status
 
 
@@ -343,7 +388,9 @@ def edit_response(response_id: int):
     if response is None:
         abort(404)
     if request.method == "GET":
-        return render_template("objections/response_edit.html", form=PlaybookForm(obj=response), response=response)
+        return render_template(
+            "objections/response_edit.html", form=PlaybookForm(obj=response), response=response
+        )
     form = PlaybookForm(request.form)
     if not form.validate():
         return render_template("objections/response_edit.html", form=form, response=response), 422
@@ -372,6 +419,7 @@ def _response_conflict(form, response):
 
 # --- leaders: the pipeline ------------------------------------------------------------
 
+
 def _pipeline_page(status=200, answer_forms=None):
     scope = opportunity_scope(current_user)
     counts = objection_age_buckets(queries.open_objections(scope), today())
@@ -391,8 +439,13 @@ def _pipeline_page(status=200, answer_forms=None):
         forms.append(form)
     totals = {t: sum(row.values()) for t, row in counts.items()}
     return render_template(
-        "objections/pipeline.html", counts=counts, totals=totals, types=list(ObjectionType),
-        buckets=list(AgeBucket), groups=list(zip(groups, forms)), olabels=olabels,
+        "objections/pipeline.html",
+        counts=counts,
+        totals=totals,
+        types=list(ObjectionType),
+        buckets=list(AgeBucket),
+        groups=list(zip(groups, forms, strict=True)),
+        olabels=olabels,
         opportunity_names=opportunity_names,
     ), status
 
@@ -424,5 +477,8 @@ def make_reusable():
     )
     db.session.add(answer)
     db.session.commit()
-    flash(_("Saved as a reusable answer: the next proposal can answer this before it is raised."), "success")
+    flash(
+        _("Saved as a reusable answer: the next proposal can answer this before it is raised."),
+        "success",
+    )
     return redirect(url_for("objections.playbook") + "#reusable")

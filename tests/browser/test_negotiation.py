@@ -8,14 +8,18 @@ from playwright.sync_api import expect
 pytestmark = pytest.mark.browser
 
 
-def test_build_a_sheet_see_the_zone_warn_on_a_free_concession_and_log_rounds(page, log_in, opportunity):
+def test_build_a_sheet_see_the_zone_warn_on_a_free_concession_and_log_rounds(
+    page, log_in, opportunity
+):
     log_in("rep")
     page.goto(f"/opportunities/{opportunity}")
     page.click("#objections-negotiation >> text=Negotiation sheet")
     expect(page.locator("h1")).to_have_text("Negotiation sheet")
 
     basics = page.locator("#basics form")
-    basics.locator("[name='sheet-intended_outcome']").fill("Sign at 1.0M or better with a reference visit")
+    basics.locator("[name='sheet-intended_outcome']").fill(
+        "Sign at 1.0M or better with a reference visit"
+    )
     basics.locator("[name='sheet-buyer_batna']").fill("The runner-up at about 0.95M")
     basics.locator("[name='sheet-buyer_max']").fill("1050000")
     basics.locator("[name='sheet-contract_list']").fill("1150000")
@@ -46,7 +50,9 @@ def test_build_a_sheet_see_the_zone_warn_on_a_free_concession_and_log_rounds(pag
     plan.locator("[name='concession-amount']").fill("3")
     plan.locator("[name='concession-value_to_buyer']").fill("Lower price this year")
     page.click("button:has-text('Add concession')")
-    expect(page.locator("#concessions .warning-no_condition")).to_contain_text("gives something for nothing")
+    expect(page.locator("#concessions .warning-no_condition")).to_contain_text(
+        "gives something for nothing"
+    )
     expect(page.locator("#concessions .plan-table")).to_contain_text("30,000.00")
 
     page.click("summary:has-text('Log a round')")

@@ -16,8 +16,15 @@ def stakeholder(app, opportunity):
     from portal.extensions import db
 
     with app.app_context():
-        db.session.add(Stakeholder(opportunity_id=opportunity, name="王芳 Wang Fang", title="CFO",
-                                   influence=4, attitude="neutral"))
+        db.session.add(
+            Stakeholder(
+                opportunity_id=opportunity,
+                name="王芳 Wang Fang",
+                title="CFO",
+                influence=4,
+                attitude="neutral",
+            )
+        )
         db.session.commit()
 
 
@@ -26,7 +33,9 @@ def _mark_done(page, step_name):
     expect(page.locator(f".stepper li[data-step='{step_name}'] .step-num")).to_have_text("✓")
 
 
-def test_walk_an_objection_through_lscpa_with_a_playbook_response(page, log_in, opportunity, stakeholder):
+def test_walk_an_objection_through_lscpa_with_a_playbook_response(
+    page, log_in, opportunity, stakeholder
+):
     log_in("rep")
     page.goto(f"/opportunities/{opportunity}")
     page.click("text=Objections (LSCPA)")

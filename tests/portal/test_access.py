@@ -150,7 +150,8 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
 
     response = PlaybookResponse(objection_type="price", title_en="T", title_zh="T")
     objection = Objection(opportunity_id=opportunity_id, stakeholder_id=stakeholder_id,
-                          objection_type="price", customer_words="Too expensive", raised_on=date.today())
+                          objection_type="price", customer_words="Too expensive",
+                          raised_on=date.today())
     sheet = n.NegotiationSheet(opportunity_id=opportunity_id, checklist=[])
     db.session.add_all([response, objection, sheet])
     db.session.flush()

@@ -21,8 +21,12 @@ from proposals.negotiation import (
 
 def _totals(contract_list=None):
     return totals_from_figures(
-        solution_net=D("900000"), services_net=D("100000"), maintenance_net_per_year=D("50000"),
-        maintenance_years=2, contract_cost=D("600000"), annual_maintenance_cost=D("20000"),
+        solution_net=D("900000"),
+        services_net=D("100000"),
+        maintenance_net_per_year=D("50000"),
+        maintenance_years=2,
+        contract_cost=D("600000"),
+        annual_maintenance_cost=D("20000"),
         contract_list=contract_list,
     )
 
@@ -84,7 +88,9 @@ def test_zone_chart_draws_the_gap_when_there_is_no_zone():
 
 
 def test_rounds_chart_puts_higher_prices_higher():
-    chart = charts.rounds_chart(D("100"), D("90"), D("80"), [(1, D("100"), D("70")), (2, D("95"), None)])
+    chart = charts.rounds_chart(
+        D("100"), D("90"), D("80"), [(1, D("100"), D("70")), (2, D("95"), None)]
+    )
     levels = {level.key: level.y for level in chart.levels}
     assert levels["best"] < levels["expected"] < levels["walk_away"]  # SVG y grows downwards
     assert chart.points[0].x < chart.points[1].x
