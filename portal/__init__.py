@@ -74,6 +74,8 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth.session_user import load_session_user
     from portal.deals import models as _deals  # noqa: F401
     from portal.pricescore import models as _pricescore  # noqa: F401
+    from portal.negotiation import models as _negotiation  # noqa: F401
+    from portal.objections import models as _objections  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
@@ -129,8 +131,18 @@ def _register_blueprints(app: Flask) -> None:
     from portal.auth.views import bp as auth_bp
     from portal.deals.views import bp as deals_bp
     from portal.pricescore.views import bp as pricescore_bp
+    from portal.negotiation.views import bp as negotiation_bp
+    from portal.objections.views import bp as objections_bp
 
-    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp, pricescore_bp):
+    for bp in (
+        auth_bp,
+        deals_bp,
+        accounts_bp,
+        admin_bp,
+        pricescore_bp,
+        objections_bp,
+        negotiation_bp,
+    ):
         app.register_blueprint(bp)
 
 

@@ -172,6 +172,9 @@ def _create() -> None:
     from portal.pricescore.demo import add_demo_scenarios
 
     add_demo_scenarios()
+    from portal.negotiation.demo import create_demo as create_negotiation_demo
+
+    create_negotiation_demo()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:

@@ -26,6 +26,7 @@ from proposals.pricing import (
     ApprovalRule,
     FieldError,
     OptionTotals,
+    PartTotals,
     QuotePart,
     can_approve_alone,
     discount_limit_for_role,
@@ -641,3 +642,173 @@ SITUATIONS: dict[NegotiationSituation, SituationInfo] = {
         ),
     )
 }
+
+
+# --- deal economics typed on the sheet ------------------------------------------------
+
+
+def totals_from_figures(
+    *,
+    solution_net: Decimal,
+    services_net: Decimal,
+    maintenance_net_per_year: Decimal,
+    maintenance_years: int,
+    contract_cost: Decimal,
+    annual_maintenance_cost: Decimal,
+    contract_list: Decimal | None = None,
+    option_name: str = "",
+) -> OptionTotals:
+    """Option figures from amounts typed on a negotiation sheet (quote currency).
+
+    Stands in for :func:`pricing.option_totals` when no priced quote exists: the part
+    amounts are net, maintenance per year × ``maintenance_years``; ``contract_list`` is
+    the list amount before any discount (``None``: no discount given yet, list = net).
+    ``contract_cost`` is our cost over the whole contract; ``annual_maintenance_cost`` one
+    year of it (used for warranty-year concessions). List amounts per part are not known
+    here and are set to the net amounts.
+    """
+    contract_value = solution_net + services_net + maintenance_net_per_year * maintenance_years
+    contract_list = contract_value if contract_list is None else contract_list
+    return OptionTotals(
+        option_name=option_name,
+        recommended=True,
+        maintenance_years=maintenance_years,
+        solution=PartTotals(solution_net, solution_net, ZERO),
+        services=PartTotals(services_net, services_net, ZERO),
+        maintenance_per_year=PartTotals(
+            maintenance_net_per_year, maintenance_net_per_year, annual_maintenance_cost
+        ),
+        first_year_price=solution_net + services_net
+        + maintenance_net_per_year * min(maintenance_years, 1),
+        contract_list=contract_list,
+        contract_value=contract_value,
+        contract_cost=contract_cost,
+        margin_amount=contract_value - contract_cost,
+        margin_pct=margin_pct_of(contract_value, contract_cost),
+        discount_pct=discount_pct_of(contract_list, contract_value),
+    )
+
+
+@dataclass(frozen=True)
+class RoundTrack:
+    """Position after one round (cumulative over the rounds up to it)."""
+
+    round: NegotiationRound
+    position: RoundPosition
+
+
+def positions_by_round(goal: Goal, rounds: Sequence[NegotiationRound]) -> list[RoundTrack]:
+    """:func:`position_after_round` after each round in number order (the live position as
+    the log grows)."""
+    ordered = sorted(rounds, key=lambda r: r.number)
+    out: list[RoundTrack] = []
+    for i, rnd in enumerate(ordered):
+        position = position_after_round(goal, ordered[: i + 1])
+        assert position is not None
+        out.append(RoundTrack(rnd, position))
+    return out
+
+
+# --- technique checklist ---------------------------------------------------------------
+
+
+class TechniqueArea(StrEnum):
+    """The four areas of negotiation technique to prepare."""
+
+    PRICE = "price"
+    CONDITIONS = "conditions"
+    TIME = "time"
+    POWER = "power"
+
+
+@dataclass(frozen=True)
+class ChecklistItem:
+    key: str
+    area: TechniqueArea
+    label_en: str
+    label_zh: str
+
+
+TECHNIQUE_AREA_LABELS: dict[TechniqueArea, tuple[str, str]] = {
+    TechniqueArea.PRICE: ("Price", "价格"),
+    TechniqueArea.CONDITIONS: ("Conditions", "条件"),
+    TechniqueArea.TIME: ("Time", "时间"),
+    TechniqueArea.POWER: ("Power", "权力"),
+}
+
+TECHNIQUE_CHECKLIST: tuple[ChecklistItem, ...] = (
+    ChecklistItem("price_value_first", TechniqueArea.PRICE,
+                  "We open with the value delivered before any number is discussed",
+                  "先谈交付的价值，再谈任何数字"),
+    ChecklistItem("price_tco_ready", TechniqueArea.PRICE,
+                  "A total-cost comparison against the buyer's alternative is ready",
+                  "已准备好与客户备选方案的总成本对比"),
+    ChecklistItem("price_tiers", TechniqueArea.PRICE,
+                  "Two or three priced options are ready, so price moves with scope",
+                  "准备了两到三档报价，价格随范围变化"),
+    ChecklistItem("price_scope_for_discount", TechniqueArea.PRICE,
+                  "Any discount comes with a matching cut in scope",
+                  "任何降价都伴随相应的范围缩减"),
+    ChecklistItem("price_benchmarks", TechniqueArea.PRICE,
+                  "Industry price references are at hand to anchor the discussion",
+                  "手头有行业价格参考，用来锚定讨论"),
+    ChecklistItem("cond_package", TechniqueArea.CONDITIONS,
+                  "Terms are negotiated as a package, never one at a time",
+                  "条款打包谈，不逐条让步"),
+    ChecklistItem("cond_if_then", TechniqueArea.CONDITIONS,
+                  "Every concession is phrased as “if you …, then we …”",
+                  "每个让步都按“如果你方……，那么我方……”提出"),
+    ChecklistItem("cond_tradeables", TechniqueArea.CONDITIONS,
+                  "We know which terms cost us little but matter to the buyer",
+                  "清楚哪些条件对我方成本低、对客户价值高"),
+    ChecklistItem("time_decision_window", TechniqueArea.TIME,
+                  "The buyer's decision window and budget deadline are known",
+                  "已掌握客户的决策窗口和预算截止时间"),
+    ChecklistItem("time_no_deadline_giveaways", TechniqueArea.TIME,
+                  "No large concession is planned close to a deadline",
+                  "不在截止日前夕安排大的让步"),
+    ChecklistItem("time_cooling_off", TechniqueArea.TIME,
+                  "A pause is agreed in advance if talks get heated",
+                  "事先约定谈判僵持时的冷静期"),
+    ChecklistItem("power_real_decider", TechniqueArea.POWER,
+                  "We are talking to the person who really decides",
+                  "谈判对象是真正拍板的人"),
+    ChecklistItem("power_exec_to_exec", TechniqueArea.POWER,
+                  "An executive-to-executive contact is lined up",
+                  "已安排高层对高层的沟通"),
+    ChecklistItem("power_champion", TechniqueArea.POWER,
+                  "Our champion inside the customer is briefed",
+                  "客户内部的支持者已提前沟通"),
+    ChecklistItem("power_third_party", TechniqueArea.POWER,
+                  "A third-party reference or authority can back our position",
+                  "有第三方案例或权威可以支持我方立场"),
+)
+
+
+@dataclass(frozen=True)
+class _PriceFigures:
+    option_name: str
+    discount_pct: Decimal | None
+    margin_pct: Decimal | None
+    contract_cost: Decimal
+
+
+def approval_at_price(
+    totals: OptionTotals,
+    price: Decimal,
+    rules: Sequence[ApprovalRule] = DEFAULT_APPROVAL_RULES,
+    role_order: Sequence[str] = DEFAULT_ROLE_ORDER,
+):
+    """Who must approve if the whole contract is sold at ``price`` (e.g. our walk-away).
+
+    Discount % is against ``totals.contract_list`` and margin % against
+    ``totals.contract_cost``, checked exactly as a quote is (``pricing.required_approver``).
+    Returns the :class:`pricing.ApprovalDecision`.
+    """
+    figures = _PriceFigures(
+        option_name=totals.option_name,
+        discount_pct=discount_pct_of(totals.contract_list, price),
+        margin_pct=margin_pct_of(price, totals.contract_cost),
+        contract_cost=totals.contract_cost,
+    )
+    return required_approver(figures, rules, role_order)

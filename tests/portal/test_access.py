@@ -13,6 +13,8 @@ from tests.conftest import login
 ALL = {"rep", "rep2", "presales", "presales2", "leader", "admin"}
 EDITORS_OF_ACCOUNTS = {"rep", "rep2", "leader", "admin"}
 CREATORS = {"rep", "rep2", "leader", "admin"}
+WORKERS = {"rep", "rep2", "admin"}
+LEADERS = {"leader", "admin"}
 
 # endpoint -> (users whose role may call it, whether it is scoped to the opportunity)
 ACCESS: dict[str, tuple[set[str] | None, bool]] = {
@@ -45,6 +47,32 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "pricescore.choose": (CREATORS, True),
     "pricescore.copy": (CREATORS, True),
     "pricescore.delete": (CREATORS, True),
+    # Objections: reps (owner/team) and admins work them, everyone who sees the deal reads.
+    "objections.index": (ALL, True),
+    "objections.create": (WORKERS, True),
+    "objections.detail": (ALL, True),
+    "objections.complete_step": (WORKERS, True),
+    "objections.close": (WORKERS, True),
+    "objections.reopen": (WORKERS, True),
+    "objections.playbook": (ALL, False),
+    "objections.add_response": (LEADERS, False),
+    "objections.edit_response": (LEADERS, False),
+    "objections.pipeline": (LEADERS, False),
+    "objections.make_reusable": (LEADERS, False),
+    # Negotiation sheet: reps (owner/team) and admins edit; presales and leaders read.
+    "negotiation.sheet": (ALL, True),
+    "negotiation.save": (WORKERS, True),
+    "negotiation.add_goal": (WORKERS, True),
+    "negotiation.delete_goal": (WORKERS, True),
+    "negotiation.add_interest": (WORKERS, True),
+    "negotiation.delete_interest": (WORKERS, True),
+    "negotiation.add_concession": (WORKERS, True),
+    "negotiation.delete_concession": (WORKERS, True),
+    "negotiation.add_round": (WORKERS, True),
+    "negotiation.delete_round": (WORKERS, True),
+    "negotiation.print_sheet": (ALL, True),
+    "negotiation.history": (ALL, True),
+    "negotiation.version": (ALL, True),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -102,6 +130,7 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         ids = {"opportunity_id": opportunity, "stakeholder_id": stakeholder.id,
                "account_id": account_id, "user_id": users["rep"],
                "scenario_id": scenario.id, "competitor_id": scenario.competitors[0].id}
+        ids.update(_objection_and_sheet_ids(opportunity, stakeholder.id))
     url = _url(rule, ids)
     if who != "anonymous":
         login(client, who)
@@ -122,6 +151,38 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         assert response.status_code in (200, 302, 400, 409, 422), response.status_code
         if response.status_code == 302 and endpoint != "auth.logout":
             assert "/login" not in response.headers["Location"]
+
+
+def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
+    """One objection, playbook response and negotiation sheet with one row of each part."""
+    from datetime import date
+    from decimal import Decimal
+
+    from portal.extensions import db
+    from portal.negotiation import models as n
+    from portal.objections.models import Objection, PlaybookResponse
+
+    response = PlaybookResponse(objection_type="price", title_en="T", title_zh="T")
+    objection = Objection(opportunity_id=opportunity_id, stakeholder_id=stakeholder_id,
+                          objection_type="price", customer_words="Too expensive",
+                          raised_on=date.today())
+    sheet = n.NegotiationSheet(opportunity_id=opportunity_id, checklist=[])
+    db.session.add_all([response, objection, sheet])
+    db.session.flush()
+    common = {"sheet_id": sheet.id, "opportunity_id": opportunity_id}
+    one = Decimal(1)
+    rows = {
+        "goal_id": n.NegotiationGoal(term="price", best=one, expected=one, walk_away=one, **common),
+        "interest_id": n.CounterpartInterest(position="p", interest="i", **common),
+        "concession_id": n.PlannedConcession(position=1, kind="discount_pct", part="solution",
+                                             amount=one, **common),
+        "round_id": n.NegotiationRoundLog(number=1, our_offer=one, **common),
+        "version_id": n.SheetVersion(sheet_id=sheet.id, number=1, change="created", data={}),
+    }
+    db.session.add_all(rows.values())
+    db.session.commit()
+    return {"objection_id": objection.id, "response_id": response.id,
+            **{name: row.id for name, row in rows.items()}}
 
 
 def test_htmx_request_without_session_gets_a_full_page_redirect(client, opportunity):

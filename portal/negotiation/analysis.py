@@ -1,0 +1,161 @@
+"""From stored sheet rows to the domain's answers: zone, plan costs, warnings, approval, positions.
+
+No rules live here: it only builds the domain objects of proposals.negotiation from the
+rows and collects the results the templates show.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from portal.negotiation import charts
+from portal.negotiation.models import NegotiationSheet
+from proposals.negotiation import (
+    DEFAULT_HIGHER_IS_BETTER,
+    Concession,
+    ConcessionApproval,
+    ConcessionKind,
+    ConcessionWarning,
+    Goal,
+    NegotiationRound,
+    NoZopa,
+    PlannedStep,
+    RoundTrack,
+    Term,
+    Zopa,
+    approval_at_price,
+    concession_approval,
+    concession_warnings,
+    deal_economics_from_totals,
+    plan_steps,
+    positions_by_round,
+    totals_from_figures,
+    zopa,
+)
+from proposals.pricing import ApprovalDecision, OptionTotals, QuotePart, discount_limit_for_role
+
+ZERO = Decimal(0)
+
+
+@dataclass
+class SheetAnalysis:
+    totals: OptionTotals
+    price_goal: Goal | None
+    zone: Zopa | NoZopa | None
+    zone_chart: charts.ZoneChart | None
+    steps: list[PlannedStep]
+    warnings: list[ConcessionWarning]
+    approval: ConcessionApproval | None
+    walk_away_approval: ApprovalDecision | None
+    rep_limit_pct: Decimal | None
+    tracks: list[RoundTrack]
+    rounds_chart: charts.RoundsChart | None
+
+    def warnings_for(self, order: int) -> list[ConcessionWarning]:
+        return [w for w in self.warnings if w.step == order]
+
+    @property
+    def plan_warnings(self) -> list[ConcessionWarning]:
+        return [w for w in self.warnings if w.step is None]
+
+
+def domain_goal(row) -> Goal:
+    return Goal(
+        term=Term(row.term),
+        best=row.best,
+        expected=row.expected,
+        walk_away=row.walk_away,
+        core=row.core,
+        higher_is_better=row.higher_is_better,
+    )
+
+
+def domain_concession(row) -> Concession:
+    return Concession(
+        order=row.position,
+        part=QuotePart(row.part),
+        kind=ConcessionKind(row.kind),
+        amount=row.amount,
+        value_to_buyer=row.value_to_buyer or "",
+        condition=row.condition or "",
+    )
+
+
+def default_direction(term: str) -> bool:
+    return DEFAULT_HIGHER_IS_BETTER[Term(term)]
+
+
+def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
+    if sheet is None or sheet.id is None:
+        return None
+    totals = totals_from_figures(
+        solution_net=sheet.solution_net or ZERO,
+        services_net=sheet.services_net or ZERO,
+        maintenance_net_per_year=sheet.maintenance_net_per_year or ZERO,
+        maintenance_years=sheet.maintenance_years or 0,
+        contract_cost=sheet.contract_cost or ZERO,
+        annual_maintenance_cost=sheet.annual_maintenance_cost or ZERO,
+        contract_list=sheet.contract_list,
+    )
+    economics = deal_economics_from_totals(
+        totals, sheet.training_day_cost or ZERO, sheet.cost_of_capital_pct or ZERO
+    )
+    goals = [domain_goal(g) for g in sheet.goals]
+    price_row = sheet.goal("price")
+    price_goal = domain_goal(price_row) if price_row else None
+
+    zone = chart = None
+    if price_goal is not None and sheet.buyer_max is not None:
+        zone = zopa(price_goal.walk_away, sheet.buyer_max, sheet.currency, sheet.buyer_currency)
+        if isinstance(zone, Zopa) or zone.reason.value == "no_overlap":
+            chart = charts.zone_chart(
+                price_goal.walk_away, sheet.buyer_max, price_goal.best, price_goal.expected
+            )
+
+    plan = [domain_concession(c) for c in sheet.concessions]
+    start = totals.contract_value
+    walk_away = price_goal.walk_away if price_goal else ZERO
+    tradeable = [g.term for g in goals if not g.core]
+    steps = plan_steps(plan, economics, start)
+    warnings = concession_warnings(plan, economics, walk_away, start, goals, tradeable)
+    approval = concession_approval(plan, totals, economics) if plan else None
+    walk_away_approval = (
+        approval_at_price(totals, price_goal.walk_away)
+        if price_goal and totals.contract_list
+        else None
+    )
+
+    tracks: list[RoundTrack] = []
+    rounds_chart = None
+    rounds = [
+        NegotiationRound(
+            r.number,
+            r.their_ask,
+            r.our_offer,
+            tuple(filter(None, [r.given])),
+            tuple(filter(None, [r.received])),
+        )
+        for r in sheet.rounds
+    ]
+    if price_goal is not None and rounds:
+        tracks = positions_by_round(price_goal, rounds)
+        rounds_chart = charts.rounds_chart(
+            price_goal.best,
+            price_goal.expected,
+            price_goal.walk_away,
+            [(r.number, r.our_offer, r.their_ask) for r in sorted(rounds, key=lambda r: r.number)],
+        )
+    return SheetAnalysis(
+        totals=totals,
+        price_goal=price_goal,
+        zone=zone,
+        zone_chart=chart,
+        steps=steps,
+        warnings=warnings,
+        approval=approval,
+        walk_away_approval=walk_away_approval,
+        rep_limit_pct=discount_limit_for_role("rep"),
+        tracks=tracks,
+        rounds_chart=rounds_chart,
+    )

@@ -1,0 +1,103 @@
+"""Read-side queries of the objections area: playbook statistics and pipeline reports."""
+
+from __future__ import annotations
+
+from sqlalchemy import case, func, select
+
+from portal.extensions import db
+from portal.objections.models import Objection, ObjectionStep, PlaybookResponse
+from proposals.objections import ObjectionRecord, OpenObjection, ResponseStats, rank_responses
+
+
+def response_stats(objection_type: str | None = None) -> dict[int, ResponseStats]:
+    """Per playbook response: objections it was used on (Process step) and how many resolved."""
+    stmt = (
+        select(
+            ObjectionStep.response_id,
+            func.count(ObjectionStep.id),
+            func.sum(case((Objection.status == "resolved", 1), else_=0)),
+        )
+        .join(Objection, Objection.id == ObjectionStep.objection_id)
+        .where(ObjectionStep.step == "process", ObjectionStep.response_id.is_not(None))
+        .group_by(ObjectionStep.response_id)
+    )
+    if objection_type:
+        stmt = stmt.join(PlaybookResponse, PlaybookResponse.id == ObjectionStep.response_id).where(
+            PlaybookResponse.objection_type == objection_type
+        )
+    return {
+        rid: ResponseStats(str(rid), used, int(resolved or 0))
+        for rid, used, resolved in db.session.execute(stmt)
+    }
+
+
+def ranked_playbook(objection_type: str, active_only: bool = True):
+    """(response, RankedResponse) pairs for one type, best first (Wilson lower bound)."""
+    ensure_playbook()
+    stmt = select(PlaybookResponse).where(PlaybookResponse.objection_type == objection_type)
+    if active_only:
+        stmt = stmt.where(PlaybookResponse.active)
+    responses = {str(r.id): r for r in db.session.scalars(stmt)}
+    stats = response_stats(objection_type)
+    ranked = rank_responses(stats.get(int(key), ResponseStats(key, 0, 0)) for key in responses)
+    return [(responses[r.key], r) for r in ranked]
+
+
+def open_objections(scope) -> list[OpenObjection]:
+    from portal.deals.models import Opportunity
+
+    rows = db.session.execute(
+        select(Objection.objection_type, Objection.raised_on)
+        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
+        .where(Objection.status == "open", scope)
+    )
+    return [OpenObjection(t, raised) for t, raised in rows]
+
+
+def objection_records(scope) -> list[ObjectionRecord]:
+    from portal.deals.models import Opportunity
+
+    rows = db.session.execute(
+        select(Objection.opportunity_id, Objection.objection_type, Objection.customer_words)
+        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
+        .where(scope)
+        .order_by(Objection.id)
+    )
+    return [ObjectionRecord(opp, t, words) for opp, t, words in rows]
+
+
+def ensure_playbook(commit: bool = True) -> None:
+    """Insert the built-in playbook responses that are missing (edited ones stay as edited).
+
+    Called before the playbook is read, so a fresh installation (or a test database) has
+    the seeded responses without a separate step; a concurrent first call is harmless.
+    """
+    from sqlalchemy.exc import IntegrityError
+
+    from proposals.objections import PLAYBOOK_SEED
+
+    existing = set(
+        db.session.scalars(select(PlaybookResponse.key).where(PlaybookResponse.key.is_not(None)))
+    )
+    missing = [seed for seed in PLAYBOOK_SEED if seed.key not in existing]
+    if not missing:
+        return
+    for seed in missing:
+        db.session.add(
+            PlaybookResponse(
+                key=seed.key,
+                objection_type=seed.objection_type.value,
+                title_en=seed.title_en,
+                title_zh=seed.title_zh,
+                body_en=seed.body_en,
+                body_zh=seed.body_zh,
+                active=True,
+            )
+        )
+    if not commit:
+        db.session.flush()
+        return
+    try:
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()

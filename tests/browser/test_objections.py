@@ -1,0 +1,91 @@
+"""A rep logs an objection and works it through all five LSCPA steps in the page."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def stakeholder(app, opportunity):
+    from portal.deals.models import Stakeholder
+    from portal.extensions import db
+
+    with app.app_context():
+        db.session.add(
+            Stakeholder(
+                opportunity_id=opportunity,
+                name="王芳 Wang Fang",
+                title="CFO",
+                influence=4,
+                attitude="neutral",
+            )
+        )
+        db.session.commit()
+
+
+def _mark_done(page, step_name):
+    page.locator("#step-form button[type=submit]").click()
+    expect(page.locator(f".stepper li[data-step='{step_name}'] .step-num")).to_have_text("✓")
+
+
+def test_walk_an_objection_through_lscpa_with_a_playbook_response(
+    page, log_in, opportunity, stakeholder
+):
+    log_in("rep")
+    page.goto(f"/opportunities/{opportunity}")
+    page.click("text=Objections (LSCPA)")
+    page.fill("[name='new-customer_words']", "你们比竞争对手贵了20%，预算批不下来")
+    page.select_option("[name='new-stakeholder_id']", label="王芳 Wang Fang · CFO")
+    page.select_option("[name='new-objection_type']", "price")
+    page.select_option("[name='new-severity']", "high")
+    page.click("button:has-text('Log objection')")
+    expect(page.locator(".customer-words")).to_contain_text("预算批不下来")
+    detail_url = page.url
+
+    # Assure cannot come first: the stepper shows it locked, no form for it.
+    expect(page.locator(".stepper li[data-step='assure']")).to_have_class("step step-locked ")
+
+    expect(page.locator("#step-form h2")).to_have_text("Step 1: Listen")
+    expect(page.locator("[name='step-notes']")).to_have_value("你们比竞争对手贵了20%，预算批不下来")
+    _mark_done(page, "listen")
+
+    expect(page.locator("#step-form h2")).to_have_text("Step 2: Sympathize")
+    page.fill("[name='step-notes']", "理解，预算年初就定了。")
+    _mark_done(page, "sympathize")
+
+    expect(page.locator("#step-form h2")).to_have_text("Step 3: Confirm")
+    page.fill("[name='step-notes']", "真正的顾虑是今年的预算上限")
+    page.locator("#step-form button[type=submit]").click()
+    expect(page.locator("#step-form")).to_contain_text("The customer must confirm")
+    expect(page.locator("[name='step-notes']")).to_have_value("真正的顾虑是今年的预算上限")
+    page.check("[name='step-customer_confirmed']")
+    _mark_done(page, "confirm")
+
+    expect(page.locator("#step-form h2")).to_have_text("Step 4: Process")
+    options = page.locator(".response-option")
+    expect(options).to_have_count(5)  # four price responses + our own answer
+    options.filter(has_text="Spread payments to fit the budget").click()
+    page.fill("[name='step-evidence']", "Instalment plan over three years")
+    _mark_done(page, "process")
+    expect(page.locator("#done-process")).to_contain_text("Spread payments to fit the budget")
+
+    expect(page.locator("#step-form h2")).to_have_text("Step 5: Assure")
+    page.fill("[name='step-commitment']", "Written payment schedule by Friday")
+    page.select_option("[name='step-owner_id']", label="Rita Rep")
+    page.fill("[name='step-due_date']", (date.today() + timedelta(days=5)).isoformat())
+    _mark_done(page, "assure")
+    expect(page.locator(".all-done")).to_be_visible()
+
+    page.select_option("[name='outcome']", "resolved")
+    page.click("#close button[type=submit]")
+    expect(page.locator("#close h2")).to_have_text("Closed as Resolved")
+    assert page.url == detail_url  # every step was swapped in place
+
+    page.goto("/objections/playbook#type-price")
+    item = page.locator(".playbook-item", has_text="Spread payments to fit the budget")
+    expect(item.locator(".rate-big")).to_have_text("100%")
