@@ -170,6 +170,10 @@ def _create() -> None:
         _add_chain(opportunity, rng, chinese=acc < 5, today_=start)
     db.session.flush()
 
+    from portal.workspace import demo as workspace_demo
+
+    workspace_demo.create()
+
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:
     # Every deal has the Money and Product roles; most have Authority too.

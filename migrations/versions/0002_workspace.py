@@ -2,7 +2,7 @@
 
 Revision ID: 0002_workspace
 Revises: 0001_foundation
-Create Date: 2026-11-23 16:26:23.618110
+Create Date: 2026-11-23 16:31:25.726982
 
 """
 from alembic import op
@@ -51,7 +51,7 @@ def upgrade():
     sa.Column('competitor_id', sa.Integer(), nullable=False),
     sa.Column('position', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['competitor_id'], ['competitor.id'], name=op.f('fk_matrix_competitor_competitor_id_competitor')),
-    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_matrix_competitor_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_matrix_competitor_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matrix_competitor')),
     sa.UniqueConstraint('opportunity_id', 'competitor_id', name='once_per_matrix')
     )
@@ -69,7 +69,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('our_score BETWEEN 0 AND 10', name=op.f('ck_matrix_criterion_our_score_range')),
     sa.CheckConstraint('weight BETWEEN 0 AND 100', name=op.f('ck_matrix_criterion_weight_range')),
-    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_matrix_criterion_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_matrix_criterion_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matrix_criterion'))
     )
     with op.batch_alter_table('matrix_criterion', schema=None) as batch_op:
@@ -87,10 +87,10 @@ def upgrade():
     sa.Column('updated_by_id', sa.Integer(), nullable=True),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("status IN ('not_started', 'in_progress', 'done', 'not_applicable')", name=op.f('ck_opportunity_activity_status')),
-    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_opportunity_activity_opportunity_id_opportunity')),
-    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_opportunity_activity_owner_id_user_account')),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_opportunity_activity_opportunity_id_opportunity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_opportunity_activity_owner_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['template_id'], ['activity_template.id'], name=op.f('fk_opportunity_activity_template_id_activity_template')),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_opportunity_activity_updated_by_id_user_account')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_opportunity_activity_updated_by_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opportunity_activity')),
     sa.UniqueConstraint('opportunity_id', 'template_id', name='one_per_template')
     )
@@ -104,7 +104,7 @@ def upgrade():
     sa.Column('percent', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint('percent BETWEEN 0 AND 100', name=op.f('ck_opportunity_likelihood_percent_range')),
-    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_opportunity_likelihood_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_opportunity_likelihood_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_opportunity_likelihood')),
     sa.UniqueConstraint('opportunity_id', name=op.f('uq_opportunity_likelihood_opportunity_id'))
     )
@@ -117,8 +117,8 @@ def upgrade():
     sa.Column('moved_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('overridden', sa.JSON(), nullable=False),
     sa.ForeignKeyConstraint(['from_stage_id'], ['stage.id'], name=op.f('fk_stage_move_from_stage_id_stage')),
-    sa.ForeignKeyConstraint(['moved_by_id'], ['user_account.id'], name=op.f('fk_stage_move_moved_by_id_user_account')),
-    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_stage_move_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['moved_by_id'], ['user_account.id'], name=op.f('fk_stage_move_moved_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_stage_move_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['to_stage_id'], ['stage.id'], name=op.f('fk_stage_move_to_stage_id_stage')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_move'))
     )
@@ -134,8 +134,8 @@ def upgrade():
     sa.Column('score', sa.Numeric(precision=5, scale=2), nullable=False),
     sa.CheckConstraint('score BETWEEN 0 AND 10', name=op.f('ck_matrix_score_score_range')),
     sa.ForeignKeyConstraint(['competitor_id'], ['competitor.id'], name=op.f('fk_matrix_score_competitor_id_competitor')),
-    sa.ForeignKeyConstraint(['criterion_id'], ['matrix_criterion.id'], name=op.f('fk_matrix_score_criterion_id_matrix_criterion')),
-    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_matrix_score_opportunity_id_opportunity')),
+    sa.ForeignKeyConstraint(['criterion_id'], ['matrix_criterion.id'], name=op.f('fk_matrix_score_criterion_id_matrix_criterion'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_matrix_score_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_matrix_score')),
     sa.UniqueConstraint('criterion_id', 'competitor_id', name='one_score')
     )

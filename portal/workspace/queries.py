@@ -34,7 +34,7 @@ ELEMENTS = tuple(NsabcElement)
 
 # --- NSABC activities ------------------------------------------------------------------
 
-def ensure_templates(model_id: int) -> None:
+def ensure_templates(model_id: int, commit: bool = True) -> None:
     """Seed the NSABC grid of a stage model from proposals/stages.py on first use.
 
     Done lazily (not at install time) so a model added later by an admin gets the grid of
@@ -57,6 +57,9 @@ def ensure_templates(model_id: int) -> None:
             ))
             added = True
     if not added:
+        return
+    if not commit:
+        db.session.flush()
         return
     try:
         db.session.commit()
