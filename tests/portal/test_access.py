@@ -35,6 +35,25 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "admin.users": ({"admin"}, False),
     "admin.create_user": ({"admin"}, False),
     "admin.edit_user": ({"admin"}, False),
+    "workspace.board": (ALL, False),
+    "workspace.move": (ALL, True),
+    "workspace.page": (ALL, True),
+    "workspace.tick_activity": (ALL, True),
+    "workspace.activity": (ALL, True),
+    "workspace.set_attitude": (ALL, True),
+    "workspace.add_criterion": (ALL, True),
+    "workspace.save_criterion": (ALL, True),
+    "workspace.delete_criterion": (ALL, True),
+    "workspace.add_matrix_competitor": (ALL, True),
+    "workspace.remove_matrix_competitor": (ALL, True),
+    "workspace.set_likelihood": (ALL, True),
+    "workspace.account_grading": (ALL, False),
+    "workspace.competitors": (ALL, False),
+    "workspace.add_competitor": (ALL, False),
+    "workspace.delete_competitor": ({"leader", "admin"}, False),
+    "workspace.templates": ({"admin"}, False),
+    "workspace.add_template": ({"admin"}, False),
+    "workspace.rename_template": ({"admin"}, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -87,7 +106,8 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         db.session.commit()
         account_id = db.session.get(Stakeholder, stakeholder.id).opportunity.account_id
         ids = {"opportunity_id": opportunity, "stakeholder_id": stakeholder.id,
-               "account_id": account_id, "user_id": users["rep"]}
+               "account_id": account_id, "user_id": users["rep"],
+               **_workspace_ids(db, opportunity)}
     url = _url(rule, ids)
     if who != "anonymous":
         login(client, who)
@@ -108,6 +128,24 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         assert response.status_code in (200, 302, 400, 409, 422), response.status_code
         if response.status_code == 302 and endpoint != "auth.logout":
             assert "/login" not in response.headers["Location"]
+
+
+def _workspace_ids(db, opportunity_id) -> dict:
+    from portal.deals.models import Opportunity
+    from portal.workspace.models import (
+        ActivityTemplate, Competitor, MatrixCompetitor, MatrixCriterion)
+    from portal.workspace.queries import ensure_templates
+
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    ensure_templates(opportunity.stage.model_id)
+    template = db.session.query(ActivityTemplate).filter_by(stage_id=opportunity.stage_id).first()
+    competitor = Competitor(name="Rival Co", notes="")
+    criterion = MatrixCriterion(opportunity_id=opportunity_id, name="Price", weight=50, our_score=6)
+    db.session.add_all([competitor, criterion])
+    db.session.flush()
+    db.session.add(MatrixCompetitor(opportunity_id=opportunity_id, competitor_id=competitor.id))
+    db.session.commit()
+    return {"template_id": template.id, "criterion_id": criterion.id, "competitor_id": competitor.id}
 
 
 def test_htmx_request_without_session_gets_a_full_page_redirect(client, opportunity):
