@@ -12,6 +12,7 @@ from sqlalchemy.orm import joinedload, selectinload
 from sqlalchemy.orm.attributes import flag_modified
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal import labels
 from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.conflicts import FieldConflict, differing_fields, rebase
@@ -46,6 +47,9 @@ from proposals.workspace import suggest_account_grade
 bp = Blueprint("workspace", __name__)
 
 REFERENCE_DELETERS = ("leader", "admin")
+# Cards shown per column before "Show all": totals always cover every card. A column of
+# hundreds of cards is unreadable, and rendering them is most of the board's cost.
+CARDS_PER_COLUMN = 40
 
 
 @bp.context_processor
@@ -91,6 +95,7 @@ def _board_filters(source) -> dict:
     form = source.get("form") or None
     status = source.get("status", "open")
     return {
+        "expand": int_or_none("expand"),
         "model": int_or_none("model"),
         "owner": int_or_none("owner"),
         "account": int_or_none("account"),
@@ -107,8 +112,14 @@ def _board_context(filters: dict, **extra) -> dict:
         abort(404)
     board = queries.board(current_user, model, owner=filters["owner"], account=filters["account"],
                           procurement_form=filters["procurement_form"], status=filters["status"])
+    # Translated once, not once per card.
+    form_labels = {code: str(label) for code, label in labels.PROCUREMENT_FORMS.items()}
+    filter_args = {"model": filters["model"], "owner": filters["owner"], "account": filters["account"],
+                   "form": filters["procurement_form"], "status": filters["status"] or ""}
     return {"board": board, "filters": filters, "owners": owners, "accounts": accounts,
-            "models": models, "action_form": EmptyForm(), **extra}
+            "models": models, "action_form": EmptyForm(), "form_labels": form_labels,
+            "card_limit": CARDS_PER_COLUMN, "filter_args": {k: v for k, v in filter_args.items() if v is not None},
+            **extra}
 
 
 @bp.get("/board")

@@ -36,6 +36,13 @@ def _add_opportunities(app, users, n, prefix, moves=False):
         db.session.commit()
 
 
+def _first_stage_id(app):
+    from portal.seed import default_stages
+
+    with app.app_context():
+        return default_stages()[0].id
+
+
 def _board_queries(app, client, url="/board"):
     client.get(url)  # warm-up: user loader and session cost the same each time
     with count_queries(app) as statements:
@@ -50,9 +57,15 @@ def test_board_queries_do_not_grow_with_cards(app, as_user, users):
     few, _ = _board_queries(app, client)
     _add_opportunities(app, users, 497, "many", moves=True)
     many, page = _board_queries(app, client)
-    assert page.count('class="deal-card') == 500
+    # About 100 per stage: 40 cards shown per column, every card counted in the totals.
+    assert page.count('class="deal-card') == 5 * 40
+    assert page.count("Show all ") == 5
+    assert "500 opportunities" in page
     assert many == few
     assert few <= 8
+    expanded, page = _board_queries(app, client, f"/board?expand={_first_stage_id(app)}")
+    assert page.count('class="deal-card') == 101 + 4 * 40
+    assert expanded == few
 
 
 def test_scoped_filtered_board_is_constant_too(app, as_user, users):
@@ -62,4 +75,4 @@ def test_scoped_filtered_board_is_constant_too(app, as_user, users):
     _add_opportunities(app, users, 200, "b", moves=True)
     many, page = _board_queries(app, client, "/board?form=inquiry")
     assert many == one
-    assert page.count('class="deal-card') == 101
+    assert page.count('class="deal-card') == 101  # 21 or fewer per column: all shown
