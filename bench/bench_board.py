@@ -45,11 +45,16 @@ with app.app_context():
     db.session.flush()
     for row in rows[::2]:  # half the cards show who moved them last
         db.session.add(StageMove(opportunity_id=row.id, from_stage_id=stages[0].id,
-                                 to_stage_id=row.stage_id, moved_by_id=template.owner_id, overridden=[]))
+                                 to_stage_id=row.stage_id, moved_by_id=template.owner_id,
+                                 overridden=[]))
     db.session.commit()
 """
-    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True,
-                   env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"})
+    subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        check=True,
+        env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"},
+    )
 
 
 def main() -> None:

@@ -70,7 +70,10 @@ class StageMovePlan:
 
 
 def plan_stage_move(
-    activities: Iterable[Activity], from_index: int, direction: MoveDirection | str, stage_count: int
+    activities: Iterable[Activity],
+    from_index: int,
+    direction: MoveDirection | str,
+    stage_count: int,
 ) -> StageMovePlan:
     """Plan a one-step move of an opportunity along its stage model (positions 0-based).
 
@@ -139,4 +142,6 @@ def suggest_grade_for_account(
     if not per_opportunity:
         return AccountGradeSuggestion(None, {}, None, tuple(unestimated))
     driver = min(per_opportunity, key=lambda key: _GRADE_ORDER.index(per_opportunity[key]))
-    return AccountGradeSuggestion(per_opportunity[driver], per_opportunity, driver, tuple(unestimated))
+    return AccountGradeSuggestion(
+        per_opportunity[driver], per_opportunity, driver, tuple(unestimated)
+    )

@@ -39,7 +39,9 @@ CRITERIA = [
 def create() -> None:
     rng = random.Random(7)
     existing = {c.name: c for c in db.session.scalars(select(Competitor))}
-    competitors = [existing.get(name) or Competitor(name=name, notes=notes) for name, notes in COMPETITORS]
+    competitors = [
+        existing.get(name) or Competitor(name=name, notes=notes) for name, notes in COMPETITORS
+    ]
     db.session.add_all(competitors)
     db.session.flush()
     opportunities = db.session.scalars(select(Opportunity).order_by(Opportunity.id)).all()
@@ -48,32 +50,57 @@ def create() -> None:
     start = today()
     for index, opportunity in enumerate(opportunities):
         if opportunity.status == "open":
-            db.session.add(Likelihood(opportunity_id=opportunity.id, percent=rng.choice((20, 35, 50, 60, 75, 85))))
+            db.session.add(
+                Likelihood(
+                    opportunity_id=opportunity.id, percent=rng.choice((20, 35, 50, 60, 75, 85))
+                )
+            )
         queries.ensure_templates(opportunity.stage.model_id, commit=False)
         grid = queries.load_grid(opportunity, start)
         for activity in grid.activities:
             if activity.stage_index < grid.current_index:
-                status = rng.choices(["done", "in_progress", "not_applicable"], weights=[8, 1, 1])[0]
+                status = rng.choices(["done", "in_progress", "not_applicable"], weights=[8, 1, 1])[
+                    0
+                ]
             elif activity.stage_index == grid.current_index:
                 status = rng.choice(["done", "in_progress", "not_started"])
             else:
                 continue
-            db.session.add(OpportunityActivity(
-                opportunity_id=opportunity.id, template_id=activity.id, status=status,
-                owner_id=opportunity.owner_id, evidence="",
-                due_date=start + timedelta(days=rng.randint(-10, 30)) if status != "done" else None,
-            ))
+            db.session.add(
+                OpportunityActivity(
+                    opportunity_id=opportunity.id,
+                    template_id=activity.id,
+                    status=status,
+                    owner_id=opportunity.owner_id,
+                    evidence="",
+                    due_date=start + timedelta(days=rng.randint(-10, 30))
+                    if status != "done"
+                    else None,
+                )
+            )
         if index % 3 == 0 and opportunity.status == "open":
             rivals = competitors[: 2 + index % 2]
             for position, rival in enumerate(rivals):
-                db.session.add(MatrixCompetitor(opportunity_id=opportunity.id, competitor_id=rival.id,
-                                                position=position))
+                db.session.add(
+                    MatrixCompetitor(
+                        opportunity_id=opportunity.id, competitor_id=rival.id, position=position
+                    )
+                )
             for position, (name, weight, ours, theirs) in enumerate(CRITERIA):
-                criterion = MatrixCriterion(opportunity_id=opportunity.id, name=name,
-                                            weight=Decimal(weight), our_score=Decimal(ours),
-                                            position=position)
+                criterion = MatrixCriterion(
+                    opportunity_id=opportunity.id,
+                    name=name,
+                    weight=Decimal(weight),
+                    our_score=Decimal(ours),
+                    position=position,
+                )
                 for rival, score in zip(rivals, theirs, strict=False):
-                    criterion.scores.append(MatrixScore(opportunity_id=opportunity.id,
-                                                        competitor_id=rival.id, score=Decimal(score)))
+                    criterion.scores.append(
+                        MatrixScore(
+                            opportunity_id=opportunity.id,
+                            competitor_id=rival.id,
+                            score=Decimal(score),
+                        )
+                    )
                 db.session.add(criterion)
     db.session.flush()

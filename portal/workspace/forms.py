@@ -32,15 +32,19 @@ class ActivityForm(VersionedForm):
     EDITABLE = ("status", "owner_id", "due_date", "evidence")
 
     def fill_choices(self, locale: str, users) -> None:
-        self.status.choices = [(code, localized(text, locale)) for code, text in ACTIVITY_STATUSES.items()]
+        self.status.choices = [
+            (code, localized(text, locale)) for code, text in ACTIVITY_STATUSES.items()
+        ]
         self.owner_id.choices = [(None, "—")] + [(uid, name) for uid, name in users]
 
 
 class LikelihoodForm(VersionedForm):
     percent = IntegerField(
         _l("Likelihood of winning (%)"),
-        validators=[InputRequired(message=_l("Enter a whole percent from 0 to 100.")),
-                    NumberRange(min=0, max=100, message=_l("Enter a whole percent from 0 to 100."))],
+        validators=[
+            InputRequired(message=_l("Enter a whole percent from 0 to 100.")),
+            NumberRange(min=0, max=100, message=_l("Enter a whole percent from 0 to 100.")),
+        ],
     )
 
 
@@ -61,7 +65,9 @@ class TemplateForm(VersionedForm):
 
     def fill_choices(self, locale: str, stages) -> None:
         self.stage_id.choices = [(stage.id, stage.name(locale)) for stage in stages]
-        self.element.choices = [(code, localized(text, locale)) for code, text in NSABC_ELEMENTS.items()]
+        self.element.choices = [
+            (code, localized(text, locale)) for code, text in NSABC_ELEMENTS.items()
+        ]
 
 
 class CriterionInput:
@@ -73,8 +79,11 @@ class CriterionInput:
     """
 
     def __init__(self, formdata, competitor_ids, locale: str):
-        self.raw = {key: (formdata.get(key) or "") for key in
-                    ["name", "weight", "our_score", "version"] + [f"score-{c}" for c in competitor_ids]}
+        self.raw = {
+            key: (formdata.get(key) or "")
+            for key in ["name", "weight", "our_score", "version"]
+            + [f"score-{c}" for c in competitor_ids]
+        }
         self.errors: dict[str, str] = {}
         self.name = self.raw["name"].strip()
         if not self.name:

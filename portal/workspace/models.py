@@ -63,14 +63,18 @@ class OpportunityActivity(db.Model):
         UniqueConstraint("opportunity_id", "template_id", name="one_per_template"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     template_id: Mapped[int] = mapped_column(ForeignKey("activity_template.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="not_started")
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     due_date: Mapped[date | None]
     evidence: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -85,10 +89,14 @@ class StageMove(db.Model):
     __audited__ = True
     __tablename__ = "stage_move"
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     from_stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"))
     to_stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"))
-    moved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    moved_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     moved_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     # Titles (en) and template ids of the activities still open when the rep chose to move on.
     overridden: Mapped[list] = mapped_column(JSON, default=list)
@@ -119,7 +127,9 @@ class MatrixCompetitor(db.Model):
     __tablename__ = "matrix_competitor"
     __table_args__ = (UniqueConstraint("opportunity_id", "competitor_id", name="once_per_matrix"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id"), index=True)
     position: Mapped[int] = mapped_column(default=0)
 
@@ -136,7 +146,9 @@ class MatrixCriterion(db.Model):
         CheckConstraint("our_score BETWEEN 0 AND 10", name="our_score_range"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     name: Mapped[str] = mapped_column(String(200))
     weight: Mapped[Decimal] = mapped_column(Numeric(5, 2))
     our_score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
@@ -161,8 +173,12 @@ class MatrixScore(db.Model):
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     # Kept beside the criterion so audit events of a score belong to the opportunity.
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
-    criterion_id: Mapped[int] = mapped_column(ForeignKey("matrix_criterion.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    criterion_id: Mapped[int] = mapped_column(
+        ForeignKey("matrix_criterion.id", ondelete="CASCADE"), index=True
+    )
     competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id"), index=True)
     score: Mapped[Decimal] = mapped_column(Numeric(5, 2))
 
@@ -176,7 +192,9 @@ class Likelihood(db.Model):
     __tablename__ = "opportunity_likelihood"
     __table_args__ = (CheckConstraint("percent BETWEEN 0 AND 100", name="percent_range"),)
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), unique=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), unique=True
+    )
     percent: Mapped[int]
     version: Mapped[int] = mapped_column(default=1)
 

@@ -34,6 +34,7 @@ ELEMENTS = tuple(NsabcElement)
 
 # --- NSABC activities ------------------------------------------------------------------
 
+
 def ensure_templates(model_id: int, commit: bool = True) -> None:
     """Seed the NSABC grid of a stage model from proposals/stages.py on first use.
 
@@ -50,11 +51,17 @@ def ensure_templates(model_id: int, commit: bool = True) -> None:
     added = False
     for stage in stages:
         for element, template in NSABC_ACTIVITIES.get(stage.code, {}).items():
-            db.session.add(ActivityTemplate(
-                stage_id=stage.id, element=str(element), position=0,
-                title_en=template.title["en"], title_zh=template.title["zh_CN"],
-                hint_en=template.hint["en"], hint_zh=template.hint["zh_CN"],
-            ))
+            db.session.add(
+                ActivityTemplate(
+                    stage_id=stage.id,
+                    element=str(element),
+                    position=0,
+                    title_en=template.title["en"],
+                    title_zh=template.title["zh_CN"],
+                    hint_en=template.hint["en"],
+                    hint_zh=template.hint["zh_CN"],
+                )
+            )
             added = True
     if not added:
         return
@@ -85,8 +92,10 @@ class Grid:
         return row.status if row else ActivityStatus.NOT_STARTED.value
 
     def undone(self, stage_index: int) -> list[ActivityTemplate]:
-        return [self.templates[a.id] for a in
-                workspace.undone_activities_for_stage(self.activities, stage_index)]
+        return [
+            self.templates[a.id]
+            for a in workspace.undone_activities_for_stage(self.activities, stage_index)
+        ]
 
 
 def load_grid(opportunity: Opportunity, today: date) -> Grid:
@@ -115,34 +124,46 @@ def load_grid(opportunity: Opportunity, today: date) -> Grid:
     for template in templates:
         cells[(template.stage_id, template.element)].append(template)
         row = rows.get(template.id)
-        activities.append(workspace.Activity(
-            stage_index=index_of[template.stage_id],
-            element=NsabcElement(template.element),
-            status=ActivityStatus(row.status if row else "not_started"),
-            due_date=row.due_date if row else None,
-            id=template.id,
-            title=template.title_en,
-        ))
+        activities.append(
+            workspace.Activity(
+                stage_index=index_of[template.stage_id],
+                element=NsabcElement(template.element),
+                status=ActivityStatus(row.status if row else "not_started"),
+                due_date=row.due_date if row else None,
+                id=template.id,
+                title=template.title_en,
+            )
+        )
     current = index_of.get(opportunity.stage_id, 0)
     return Grid(
-        stages=list(stages), current_index=current, cells=cells, rows=rows,
-        activities=activities, health=workspace.element_health(activities, current, today),
+        stages=list(stages),
+        current_index=current,
+        cells=cells,
+        rows=rows,
+        activities=activities,
+        health=workspace.element_health(activities, current, today),
         templates={template.id: template for template in templates},
     )
 
 
 def stage_moves(opportunity_id: int, limit: int = 5) -> list[StageMove]:
-    return list(db.session.scalars(
-        select(StageMove)
-        .options(joinedload(StageMove.moved_by), joinedload(StageMove.from_stage),
-                 joinedload(StageMove.to_stage))
-        .where(StageMove.opportunity_id == opportunity_id)
-        .order_by(StageMove.moved_at.desc(), StageMove.id.desc())
-        .limit(limit)
-    ))
+    return list(
+        db.session.scalars(
+            select(StageMove)
+            .options(
+                joinedload(StageMove.moved_by),
+                joinedload(StageMove.from_stage),
+                joinedload(StageMove.to_stage),
+            )
+            .where(StageMove.opportunity_id == opportunity_id)
+            .order_by(StageMove.moved_at.desc(), StageMove.id.desc())
+            .limit(limit)
+        )
+    )
 
 
 # --- the pipeline board ------------------------------------------------------------------
+
 
 @dataclass
 class Board:
@@ -154,8 +175,9 @@ class Board:
     count: int
 
 
-def board(user, model: StageModel, *, owner=None, account=None, procurement_form=None,
-          status="open") -> Board:
+def board(
+    user, model: StageModel, *, owner=None, account=None, procurement_form=None, status="open"
+) -> Board:
     """Cards of every opportunity `user` may see in `model`, by stage: always 3 queries
     (stages, cards with account and owner joined in, each card's latest move)."""
     stages = db.session.scalars(
@@ -164,11 +186,18 @@ def board(user, model: StageModel, *, owner=None, account=None, procurement_form
     stmt = (
         select(Opportunity)
         .join(Opportunity.stage)
-        .options(contains_eager(Opportunity.stage), joinedload(Opportunity.account),
-                 joinedload(Opportunity.owner))
+        .options(
+            contains_eager(Opportunity.stage),
+            joinedload(Opportunity.account),
+            joinedload(Opportunity.owner),
+        )
         .where(Stage.model_id == model.id, opportunity_scope(user))
-        .order_by(Stage.position, Opportunity.bid_deadline.is_(None), Opportunity.bid_deadline,
-                  Opportunity.id)
+        .order_by(
+            Stage.position,
+            Opportunity.bid_deadline.is_(None),
+            Opportunity.bid_deadline,
+            Opportunity.id,
+        )
     )
     if owner:
         stmt = stmt.where(Opportunity.owner_id == owner)
@@ -196,17 +225,26 @@ def board(user, model: StageModel, *, owner=None, account=None, procurement_form
             .group_by(StageMove.opportunity_id)
         )
         for move in db.session.scalars(
-            select(StageMove).options(joinedload(StageMove.moved_by)).where(StageMove.id.in_(latest))
+            select(StageMove)
+            .options(joinedload(StageMove.moved_by))
+            .where(StageMove.id.in_(latest))
         ):
             last_moves[move.opportunity_id] = move
-    return Board(model=model, stages=list(stages), columns=columns, totals=totals,
-                 last_moves=last_moves, count=len(cards))
+    return Board(
+        model=model,
+        stages=list(stages),
+        columns=columns,
+        totals=totals,
+        last_moves=last_moves,
+        count=len(cards),
+    )
 
 
 def board_choices(user):
     """Owners, accounts and stage models to filter the board by (3 queries)."""
     owners = db.session.execute(
-        select(User.id, User.display_name).where(User.role.in_(("rep", "leader", "admin")))
+        select(User.id, User.display_name)
+        .where(User.role.in_(("rep", "leader", "admin")))
         .order_by(User.display_name)
     ).all()
     accounts = db.session.execute(select(Account.id, Account.name).order_by(Account.name)).all()
@@ -216,19 +254,26 @@ def board_choices(user):
 
 # --- decision chain ----------------------------------------------------------------------
 
+
 def coverage(opportunity: Opportunity, today: date) -> workspace.Coverage:
     return workspace.decision_chain_coverage([_person(s) for s in opportunity.stakeholders], today)
 
 
 def _person(s: Stakeholder) -> workspace.Stakeholder:
     return workspace.Stakeholder(
-        id=s.id, name=s.name, map_role=s.map_role, buying_role=s.buying_role,
-        decision_type=s.decision_type, influence=s.influence, attitude=s.attitude,
+        id=s.id,
+        name=s.name,
+        map_role=s.map_role,
+        buying_role=s.buying_role,
+        decision_type=s.decision_type,
+        influence=s.influence,
+        attitude=s.attitude,
         last_contact=s.last_contact,
     )
 
 
 # --- competition matrix ------------------------------------------------------------------
+
 
 @dataclass
 class Matrix:
@@ -249,11 +294,13 @@ def load_matrix(opportunity_id: int) -> Matrix:
     """Criteria, the competitors in this matrix (deleted ones too: history stays), their
     scores, and the competitors that could still be added (4 queries)."""
     criteria = db.session.scalars(
-        select(MatrixCriterion).where(MatrixCriterion.opportunity_id == opportunity_id)
+        select(MatrixCriterion)
+        .where(MatrixCriterion.opportunity_id == opportunity_id)
         .order_by(MatrixCriterion.position, MatrixCriterion.id)
     ).all()
     entries = db.session.scalars(
-        select(MatrixCompetitor).options(joinedload(MatrixCompetitor.competitor))
+        select(MatrixCompetitor)
+        .options(joinedload(MatrixCompetitor.competitor))
         .where(MatrixCompetitor.opportunity_id == opportunity_id)
         .order_by(MatrixCompetitor.position, MatrixCompetitor.id)
     ).all()
@@ -265,35 +312,48 @@ def load_matrix(opportunity_id: int) -> Matrix:
     }
     in_matrix = {entry.competitor_id for entry in entries}
     available = [
-        competitor for competitor in db.session.scalars(
+        competitor
+        for competitor in db.session.scalars(
             select(Competitor).where(Competitor.deleted_at.is_(None)).order_by(Competitor.name)
-        ) if competitor.id not in in_matrix
+        )
+        if competitor.id not in in_matrix
     ]
     result = workspace.competition_matrix(
         [
             workspace.Criterion(
-                id=c.id, name=c.name, weight=float(c.weight), our_score=float(c.our_score),
+                id=c.id,
+                name=c.name,
+                weight=float(c.weight),
+                our_score=float(c.our_score),
                 competitor_scores={
                     entry.competitor_id: float(scores[(c.id, entry.competitor_id)].score)
-                    for entry in entries if (c.id, entry.competitor_id) in scores
+                    for entry in entries
+                    if (c.id, entry.competitor_id) in scores
                 },
             )
             for c in criteria
         ],
-        [workspace.Competitor(id=entry.competitor_id, name=entry.competitor.name) for entry in entries],
+        [
+            workspace.Competitor(id=entry.competitor_id, name=entry.competitor.name)
+            for entry in entries
+        ],
     )
     return Matrix(list(criteria), list(entries), scores, result, available)
 
 
 def competitor_usage() -> dict[int, int]:
     """Competitor id → number of opportunity matrices it appears in."""
-    return dict(db.session.execute(
-        select(MatrixCompetitor.competitor_id, func.count(MatrixCompetitor.id))
-        .group_by(MatrixCompetitor.competitor_id)
-    ).all())
+    return dict(
+        db.session.execute(
+            select(MatrixCompetitor.competitor_id, func.count(MatrixCompetitor.id)).group_by(
+                MatrixCompetitor.competitor_id
+            )
+        ).all()
+    )
 
 
 # --- likelihood and account grade -----------------------------------------------------------
+
 
 def likelihood_of(opportunity_id: int) -> Likelihood | None:
     return db.session.scalars(
@@ -307,8 +367,11 @@ def account_outlook(user, account_id: int, today: date):
     rows = db.session.execute(
         select(Opportunity, Likelihood.percent)
         .outerjoin(Likelihood, Likelihood.opportunity_id == Opportunity.id)
-        .where(Opportunity.account_id == account_id, Opportunity.status == "open",
-               opportunity_scope(user))
+        .where(
+            Opportunity.account_id == account_id,
+            Opportunity.status == "open",
+            opportunity_scope(user),
+        )
         .order_by(Opportunity.close_date.is_(None), Opportunity.close_date, Opportunity.id)
     ).all()
     suggestion = pipeline.suggest_grade_for_account(

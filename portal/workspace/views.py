@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -16,8 +17,15 @@ from portal import labels
 from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.conflicts import FieldConflict, differing_fields, rebase
-from portal.deals.models import ATTITUDE_CODES, PROCUREMENT_FORM_CODES, STATUS_CODES
-from portal.deals.models import Opportunity, Stage, StageModel, Stakeholder
+from portal.deals.models import (
+    ATTITUDE_CODES,
+    PROCUREMENT_FORM_CODES,
+    STATUS_CODES,
+    Opportunity,
+    Stage,
+    StageModel,
+    Stakeholder,
+)
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.pages import render_page_or_fragment, wants_fragment
@@ -47,6 +55,10 @@ from proposals.workspace import suggest_account_grade
 bp = Blueprint("workspace", __name__)
 
 REFERENCE_DELETERS = ("leader", "admin")
+STALE_MOVE = _l(
+    "Someone else changed this opportunity meanwhile. It is shown as saved now; "
+    "move it again if you still want to."
+)
 # Cards shown per column before "Show all": totals always cover every card. A column of
 # hundreds of cards is unreadable, and rendering them is most of the board's cost.
 CARDS_PER_COLUMN = 40
@@ -67,8 +79,12 @@ def _reference_tables() -> dict:
         "decision_types": stages.DECISION_TYPES,
         "decision_concerns": stages.DECISION_TYPE_CONCERNS,
         "grade_descriptions": stages.ACCOUNT_GRADE_DESCRIPTIONS,
-        "value_dimensions": {"current": _l("Current"), "potential": _l("Potential"),
-                             "relationship": _l("Relationship"), "strategic": _l("Strategic")},
+        "value_dimensions": {
+            "current": _l("Current"),
+            "potential": _l("Potential"),
+            "relationship": _l("Relationship"),
+            "strategic": _l("Strategic"),
+        },
         "today": today(),
     }
 
@@ -84,8 +100,10 @@ def _csrf_ok() -> None:
 
 # --- pipeline board ------------------------------------------------------------------------
 
+
 def _board_filters(source) -> dict:
     """Filters from the query string (GET) or the form (a move): invalid values are dropped."""
+
     def int_or_none(name):
         try:
             return int(source.get(name) or 0) or None
@@ -107,19 +125,39 @@ def _board_filters(source) -> dict:
 def _board_context(filters: dict, **extra) -> dict:
     owners, accounts, models = queries.board_choices(current_user)
     model = next((m for m in models if m.id == filters["model"]), None) or next(
-        (m for m in models if m.key == "default"), models[0] if models else None)
+        (m for m in models if m.key == "default"), models[0] if models else None
+    )
     if model is None:
         abort(404)
-    board = queries.board(current_user, model, owner=filters["owner"], account=filters["account"],
-                          procurement_form=filters["procurement_form"], status=filters["status"])
+    board = queries.board(
+        current_user,
+        model,
+        owner=filters["owner"],
+        account=filters["account"],
+        procurement_form=filters["procurement_form"],
+        status=filters["status"],
+    )
     # Translated once, not once per card.
     form_labels = {code: str(label) for code, label in labels.PROCUREMENT_FORMS.items()}
-    filter_args = {"model": filters["model"], "owner": filters["owner"], "account": filters["account"],
-                   "form": filters["procurement_form"], "status": filters["status"] or ""}
-    return {"board": board, "filters": filters, "owners": owners, "accounts": accounts,
-            "models": models, "action_form": EmptyForm(), "form_labels": form_labels,
-            "card_limit": CARDS_PER_COLUMN, "filter_args": {k: v for k, v in filter_args.items() if v is not None},
-            **extra}
+    filter_args = {
+        "model": filters["model"],
+        "owner": filters["owner"],
+        "account": filters["account"],
+        "form": filters["procurement_form"],
+        "status": filters["status"] or "",
+    }
+    return {
+        "board": board,
+        "filters": filters,
+        "owners": owners,
+        "accounts": accounts,
+        "models": models,
+        "action_form": EmptyForm(),
+        "form_labels": form_labels,
+        "card_limit": CARDS_PER_COLUMN,
+        "filter_args": {k: v for k, v in filter_args.items() if v is not None},
+        **extra,
+    }
 
 
 @bp.get("/board")
@@ -131,6 +169,7 @@ def board():
 
 # --- stage moves (board and workspace) ---------------------------------------------------------
 
+
 @bp.post("/opportunities/<int:opportunity_id>/move")
 @allowed(*ALL_ROLES)
 def move(opportunity_id: int):
@@ -140,33 +179,52 @@ def move(opportunity_id: int):
     on_board = request.form.get("view") == "board"
     grid = queries.load_grid(opportunity, today())
     try:
-        plan = pipeline.plan_stage_move(grid.activities, grid.current_index,
-                                        request.form.get("direction", ""), len(grid.stages))
+        plan = pipeline.plan_stage_move(
+            grid.activities, grid.current_index, request.form.get("direction", ""), len(grid.stages)
+        )
     except ValueError:
         return _after_move(opportunity, on_board, 422, move_error=_("This move is not possible."))
     if request.form.get("version", type=int) != opportunity.version:
-        return _after_move(opportunity, on_board, 409, move_error=_(
-            "Someone else changed this opportunity meanwhile. It is shown as saved now; move it again if you still want to."))
+        return _after_move(
+            opportunity,
+            on_board,
+            409,
+            move_error=STALE_MOVE,
+        )
     confirmed = request.form.get("confirm") == "1"
     if plan.needs_confirmation and not confirmed:
-        return _after_move(opportunity, on_board, 200, confirming=opportunity.id,
-                           undone=[grid.templates[a.id] for a in plan.undone],
-                           direction=plan.direction.value)
+        return _after_move(
+            opportunity,
+            on_board,
+            200,
+            confirming=opportunity.id,
+            undone=[grid.templates[a.id] for a in plan.undone],
+            direction=plan.direction.value,
+        )
     from_stage = opportunity.stage_id
     opportunity.stage_id = grid.stages[plan.to_index].id
     opportunity.updated_by_id = current_user.id
-    db.session.add(StageMove(
-        opportunity_id=opportunity.id, from_stage_id=from_stage, to_stage_id=opportunity.stage_id,
-        moved_by_id=current_user.id, moved_at=utcnow(),
-        overridden=[{"template_id": a.id, "title": a.title} for a in plan.undone],
-    ))
+    db.session.add(
+        StageMove(
+            opportunity_id=opportunity.id,
+            from_stage_id=from_stage,
+            to_stage_id=opportunity.stage_id,
+            moved_by_id=current_user.id,
+            moved_at=utcnow(),
+            overridden=[{"template_id": a.id, "title": a.title} for a in plan.undone],
+        )
+    )
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         opportunity = get_opportunity_or_404(opportunity_id, joinedload(Opportunity.stage))
-        return _after_move(opportunity, on_board, 409, move_error=_(
-            "Someone else changed this opportunity meanwhile. It is shown as saved now; move it again if you still want to."))
+        return _after_move(
+            opportunity,
+            on_board,
+            409,
+            move_error=STALE_MOVE,
+        )
     db.session.refresh(opportunity)
     return _after_move(opportunity, on_board, 200, moved=opportunity.id)
 
@@ -175,38 +233,64 @@ def _after_move(opportunity, on_board: bool, status: int, **extra):
     if on_board:
         if not wants_fragment():
             if status == 200 and "moved" in extra:
-                return redirect(url_for("workspace.board", **{k: v for k, v in request.form.items()
-                                                              if k in ("model", "owner", "account", "form", "status")}))
-            return render_template("workspace/board.html",
-                                   **_board_context(_board_filters(request.form), **extra)), status
-        return render_template("workspace/_board.html",
-                               **_board_context(_board_filters(request.form), **extra)), status
+                return redirect(
+                    url_for(
+                        "workspace.board",
+                        **{
+                            k: v
+                            for k, v in request.form.items()
+                            if k in ("model", "owner", "account", "form", "status")
+                        },
+                    )
+                )
+            return render_template(
+                "workspace/board.html", **_board_context(_board_filters(request.form), **extra)
+            ), status
+        return render_template(
+            "workspace/_board.html", **_board_context(_board_filters(request.form), **extra)
+        ), status
     return _progress(opportunity, status, **extra)
 
 
 # --- the workspace page ---------------------------------------------------------------------
 
+
 def _load(opportunity_id: int):
     return get_opportunity_or_404(
-        opportunity_id, joinedload(Opportunity.account), joinedload(Opportunity.stage),
+        opportunity_id,
+        joinedload(Opportunity.account),
+        joinedload(Opportunity.stage),
         selectinload(Opportunity.stakeholders),
     )
 
 
 def _progress_context(opportunity, **extra) -> dict:
     grid = queries.load_grid(opportunity, today())
-    return {"opportunity": opportunity, "grid": grid, "moves": queries.stage_moves(opportunity.id),
-            "action_form": EmptyForm(), **extra}
+    return {
+        "opportunity": opportunity,
+        "grid": grid,
+        "moves": queries.stage_moves(opportunity.id),
+        "action_form": EmptyForm(),
+        **extra,
+    }
 
 
 def _chain_context(opportunity, **extra) -> dict:
-    return {"opportunity": opportunity, "coverage": queries.coverage(opportunity, today()),
-            "action_form": EmptyForm(), **extra}
+    return {
+        "opportunity": opportunity,
+        "coverage": queries.coverage(opportunity, today()),
+        "action_form": EmptyForm(),
+        **extra,
+    }
 
 
 def _matrix_context(opportunity, **extra) -> dict:
-    return {"opportunity": opportunity, "matrix": queries.load_matrix(opportunity.id),
-            "action_form": EmptyForm(), **extra}
+    return {
+        "opportunity": opportunity,
+        "matrix": queries.load_matrix(opportunity.id),
+        "action_form": EmptyForm(),
+        **extra,
+    }
 
 
 def _outlook_context(opportunity, form=None, **extra) -> dict:
@@ -218,8 +302,13 @@ def _outlook_context(opportunity, form=None, **extra) -> dict:
     grade = None
     if likelihood is not None:
         grade = suggest_account_grade(opportunity.close_date, likelihood.percent, today())
-    return {"opportunity": opportunity, "likelihood": likelihood, "likelihood_form": form,
-            "suggested_grade": grade, **extra}
+    return {
+        "opportunity": opportunity,
+        "likelihood": likelihood,
+        "likelihood_form": form,
+        "suggested_grade": grade,
+        **extra,
+    }
 
 
 def _page(opportunity, status=200, **extra):
@@ -262,6 +351,7 @@ def page(opportunity_id: int):
 
 # --- NSABC activities ------------------------------------------------------------------------
 
+
 def _template_or_404(opportunity, template_id: int) -> ActivityTemplate:
     template = db.session.get(ActivityTemplate, template_id)
     if template is None:
@@ -273,9 +363,12 @@ def _template_or_404(opportunity, template_id: int) -> ActivityTemplate:
 
 
 def _activity_row(opportunity_id: int, template_id: int) -> OpportunityActivity | None:
-    return db.session.scalars(select(OpportunityActivity).where(
-        OpportunityActivity.opportunity_id == opportunity_id,
-        OpportunityActivity.template_id == template_id)).first()
+    return db.session.scalars(
+        select(OpportunityActivity).where(
+            OpportunityActivity.opportunity_id == opportunity_id,
+            OpportunityActivity.template_id == template_id,
+        )
+    ).first()
 
 
 def _assignable_users(opportunity):
@@ -300,11 +393,17 @@ def tick_activity(opportunity_id: int, template_id: int):
     row = _activity_row(opportunity.id, template.id)
     version = request.form.get("version", type=int)
     if version != (row.version if row else 0):
-        return _progress(opportunity, 409, progress_error=_(
-            "Someone else updated this activity meanwhile; it is shown as saved now."))
+        return _progress(
+            opportunity,
+            409,
+            progress_error=_(
+                "Someone else updated this activity meanwhile; it is shown as saved now."
+            ),
+        )
     if row is None:
-        row = OpportunityActivity(opportunity_id=opportunity.id, template_id=template.id,
-                                  evidence="")
+        row = OpportunityActivity(
+            opportunity_id=opportunity.id, template_id=template.id, evidence=""
+        )
         db.session.add(row)
     row.status = "not_started" if row.status == "done" else "done"
     row.updated_by_id = current_user.id
@@ -312,12 +411,19 @@ def tick_activity(opportunity_id: int, template_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _progress(_load(opportunity_id), 409, progress_error=_(
-            "Someone else updated this activity meanwhile; it is shown as saved now."))
+        return _progress(
+            _load(opportunity_id),
+            409,
+            progress_error=_(
+                "Someone else updated this activity meanwhile; it is shown as saved now."
+            ),
+        )
     return _progress(opportunity)
 
 
-@bp.route("/opportunities/<int:opportunity_id>/activities/<int:template_id>", methods=["GET", "POST"])
+@bp.route(
+    "/opportunities/<int:opportunity_id>/activities/<int:template_id>", methods=["GET", "POST"]
+)
 @allowed(*ALL_ROLES)
 def activity(opportunity_id: int, template_id: int):
     """GET: the editor of one activity. POST: save status, owner, due date and evidence."""
@@ -347,8 +453,9 @@ def activity(opportunity_id: int, template_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _activity_conflict(_load(opportunity_id), template,
-                                  _activity_row(opportunity_id, template_id), form)
+        return _activity_conflict(
+            _load(opportunity_id), template, _activity_row(opportunity_id, template_id), form
+        )
     return _progress(opportunity, flash_message=_("Activity saved."))
 
 
@@ -359,6 +466,7 @@ def _activity_conflict(opportunity, template, row, form):
 
 
 # --- decision chain ----------------------------------------------------------------------------
+
 
 @bp.post("/opportunities/<int:opportunity_id>/chain/<int:stakeholder_id>/attitude")
 @allowed(*ALL_ROLES)
@@ -372,20 +480,33 @@ def set_attitude(opportunity_id: int, stakeholder_id: int):
     if attitude not in ATTITUDE_CODES:
         return _chain(opportunity, 422, chain_error=_("Choose one of the listed attitudes."))
     if request.form.get("version", type=int) != stakeholder.version:
-        return _chain(opportunity, 409, chain_error=_(
-            "Someone else changed %(name)s meanwhile; the saved attitude is shown now.", name=stakeholder.name))
+        return _chain(
+            opportunity,
+            409,
+            chain_error=_(
+                "Someone else changed %(name)s meanwhile; the saved attitude is shown now.",
+                name=stakeholder.name,
+            ),
+        )
     stakeholder.attitude = attitude
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _chain(_load(opportunity_id), 409, chain_error=_(
-            "Someone else changed %(name)s meanwhile; the saved attitude is shown now.", name=stakeholder.name))
+        return _chain(
+            _load(opportunity_id),
+            409,
+            chain_error=_(
+                "Someone else changed %(name)s meanwhile; the saved attitude is shown now.",
+                name=stakeholder.name,
+            ),
+        )
     db.session.refresh(opportunity)
     return _chain(opportunity)
 
 
 # --- competition matrix ------------------------------------------------------------------------
+
 
 def _criterion_or_404(opportunity, criterion_id: int) -> MatrixCriterion:
     criterion = db.session.get(MatrixCriterion, criterion_id)
@@ -402,10 +523,23 @@ def add_criterion(opportunity_id: int):
     typed = CriterionInput(request.form, [], _locale())
     if not typed.ok:
         return _matrix(opportunity, 422, new_input=typed)
-    position = db.session.scalar(select(func.coalesce(func.max(MatrixCriterion.position), 0))
-                                 .where(MatrixCriterion.opportunity_id == opportunity.id)) + 1
-    db.session.add(MatrixCriterion(opportunity_id=opportunity.id, name=typed.name,
-                                   weight=typed.weight, our_score=typed.our_score, position=position))
+    position = (
+        db.session.scalar(
+            select(func.coalesce(func.max(MatrixCriterion.position), 0)).where(
+                MatrixCriterion.opportunity_id == opportunity.id
+            )
+        )
+        + 1
+    )
+    db.session.add(
+        MatrixCriterion(
+            opportunity_id=opportunity.id,
+            name=typed.name,
+            weight=typed.weight,
+            our_score=typed.our_score,
+            position=position,
+        )
+    )
     db.session.commit()
     return _matrix(opportunity, matrix_message=_("Criterion added."))
 
@@ -417,22 +551,30 @@ def save_criterion(opportunity_id: int, criterion_id: int):
     opportunity = _load(opportunity_id)
     criterion = _criterion_or_404(opportunity, criterion_id)
     _csrf_ok()
-    entries = db.session.scalars(select(MatrixCompetitor.competitor_id).where(
-        MatrixCompetitor.opportunity_id == opportunity.id)).all()
+    entries = db.session.scalars(
+        select(MatrixCompetitor.competitor_id).where(
+            MatrixCompetitor.opportunity_id == opportunity.id
+        )
+    ).all()
     typed = CriterionInput(request.form, entries, _locale())
     if not typed.ok:
         return _matrix(opportunity, 422, row_input={criterion.id: typed})
     if typed.version != criterion.version:
         return _criterion_conflict(opportunity, criterion, typed)
-    criterion.name, criterion.weight, criterion.our_score = typed.name, typed.weight, typed.our_score
+    criterion.name, criterion.weight, criterion.our_score = (
+        typed.name,
+        typed.weight,
+        typed.our_score,
+    )
     existing = {s.competitor_id: s for s in criterion.scores}
     for competitor_id, value in typed.scores.items():
         score = existing.get(competitor_id)
         if value is None and score is not None:
             db.session.delete(score)
         elif value is not None and score is None:
-            criterion.scores.append(MatrixScore(opportunity_id=opportunity.id,
-                                                competitor_id=competitor_id, score=value))
+            criterion.scores.append(
+                MatrixScore(opportunity_id=opportunity.id, competitor_id=competitor_id, score=value)
+            )
         elif value is not None and score.score != value:
             score.score = value
     # A score change alone must still bump the row's version, so concurrent edits collide.
@@ -441,16 +583,19 @@ def save_criterion(opportunity_id: int, criterion_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _criterion_conflict(_load(opportunity_id),
-                                   db.session.get(MatrixCriterion, criterion_id), typed)
+        return _criterion_conflict(
+            _load(opportunity_id), db.session.get(MatrixCriterion, criterion_id), typed
+        )
     return _matrix(opportunity)
 
 
 def _criterion_conflict(opportunity, criterion, typed: CriterionInput):
     conflicts = []
-    for key, label, saved in (("name", _("Criterion"), criterion.name),
-                              ("weight", _("Weight"), criterion.weight),
-                              ("our_score", _("Our score"), criterion.our_score)):
+    for key, label, saved in (
+        ("name", _("Criterion"), criterion.name),
+        ("weight", _("Weight"), criterion.weight),
+        ("our_score", _("Our score"), criterion.our_score),
+    ):
         if str(typed.raw[key]).strip() != str(saved):
             conflicts.append(FieldConflict(key, label, typed.raw[key], saved))
     typed.raw["version"] = str(criterion.version)
@@ -478,10 +623,15 @@ def add_matrix_competitor(opportunity_id: int):
     competitor = None
     if new_name:
         if len(new_name) > 120:
-            return _matrix(opportunity, 422, competitor_error=_("At most %(max)d characters.", max=120),
-                           new_name=new_name)
+            return _matrix(
+                opportunity,
+                422,
+                competitor_error=_("At most %(max)d characters.", max=120),
+                new_name=new_name,
+            )
         competitor = db.session.scalars(
-            select(Competitor).where(func.lower(Competitor.name) == new_name.lower())).first()
+            select(Competitor).where(func.lower(Competitor.name) == new_name.lower())
+        ).first()
         if competitor is None:
             competitor = Competitor(name=new_name, notes="")
             db.session.add(competitor)
@@ -490,18 +640,31 @@ def add_matrix_competitor(opportunity_id: int):
     else:
         competitor = db.session.get(Competitor, request.form.get("competitor_id", type=int) or 0)
         if competitor is None or competitor.deleted_at is not None:
-            return _matrix(opportunity, 422, competitor_error=_("Choose a competitor or type a new name."))
+            return _matrix(
+                opportunity, 422, competitor_error=_("Choose a competitor or type a new name.")
+            )
     db.session.flush()
-    already = db.session.scalars(select(MatrixCompetitor).where(
-        MatrixCompetitor.opportunity_id == opportunity.id,
-        MatrixCompetitor.competitor_id == competitor.id)).first()
+    already = db.session.scalars(
+        select(MatrixCompetitor).where(
+            MatrixCompetitor.opportunity_id == opportunity.id,
+            MatrixCompetitor.competitor_id == competitor.id,
+        )
+    ).first()
     if already is None:
-        count = db.session.scalar(select(func.count(MatrixCompetitor.id)).where(
-            MatrixCompetitor.opportunity_id == opportunity.id))
-        db.session.add(MatrixCompetitor(opportunity_id=opportunity.id, competitor_id=competitor.id,
-                                        position=count + 1))
+        count = db.session.scalar(
+            select(func.count(MatrixCompetitor.id)).where(
+                MatrixCompetitor.opportunity_id == opportunity.id
+            )
+        )
+        db.session.add(
+            MatrixCompetitor(
+                opportunity_id=opportunity.id, competitor_id=competitor.id, position=count + 1
+            )
+        )
     db.session.commit()
-    return _matrix(opportunity, matrix_message=_("%(name)s added to the matrix.", name=competitor.name))
+    return _matrix(
+        opportunity, matrix_message=_("%(name)s added to the matrix.", name=competitor.name)
+    )
 
 
 @bp.post("/opportunities/<int:opportunity_id>/matrix/competitors/<int:competitor_id>/remove")
@@ -509,13 +672,19 @@ def add_matrix_competitor(opportunity_id: int):
 def remove_matrix_competitor(opportunity_id: int, competitor_id: int):
     opportunity = _load(opportunity_id)
     _csrf_ok()
-    entry = db.session.scalars(select(MatrixCompetitor).where(
-        MatrixCompetitor.opportunity_id == opportunity.id,
-        MatrixCompetitor.competitor_id == competitor_id)).first()
+    entry = db.session.scalars(
+        select(MatrixCompetitor).where(
+            MatrixCompetitor.opportunity_id == opportunity.id,
+            MatrixCompetitor.competitor_id == competitor_id,
+        )
+    ).first()
     if entry is None:
         abort(404)
-    for score in db.session.scalars(select(MatrixScore).where(
-            MatrixScore.opportunity_id == opportunity.id, MatrixScore.competitor_id == competitor_id)):
+    for score in db.session.scalars(
+        select(MatrixScore).where(
+            MatrixScore.opportunity_id == opportunity.id, MatrixScore.competitor_id == competitor_id
+        )
+    ):
         db.session.delete(score)
     db.session.delete(entry)
     db.session.commit()
@@ -523,6 +692,7 @@ def remove_matrix_competitor(opportunity_id: int, competitor_id: int):
 
 
 # --- likelihood -------------------------------------------------------------------------------
+
 
 @bp.post("/opportunities/<int:opportunity_id>/likelihood")
 @allowed(*ALL_ROLES)
@@ -534,9 +704,16 @@ def set_likelihood(opportunity_id: int):
     likelihood = queries.likelihood_of(opportunity.id)
     if form.version.data != (likelihood.version if likelihood else 0):
         rebase(form, likelihood.version if likelihood else 0)
-        return _outlook(opportunity, 409, form=form, outlook_error=_(
-            "Someone else changed the likelihood meanwhile (now %(p)s %%). Save again to overwrite it.",
-            p=likelihood.percent if likelihood else "—"))
+        return _outlook(
+            opportunity,
+            409,
+            form=form,
+            outlook_error=_(
+                "Someone else changed the likelihood meanwhile (now %(p)s %%). "
+                "Save again to overwrite it.",
+                p=likelihood.percent if likelihood else "—",
+            ),
+        )
     if likelihood is None:
         likelihood = Likelihood(opportunity_id=opportunity.id)
         db.session.add(likelihood)
@@ -545,12 +722,19 @@ def set_likelihood(opportunity_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        return _outlook(_load(opportunity_id), 409, form=form, outlook_error=_(
-            "Someone else changed the likelihood meanwhile. Save again to overwrite it."))
+        return _outlook(
+            _load(opportunity_id),
+            409,
+            form=form,
+            outlook_error=_(
+                "Someone else changed the likelihood meanwhile. Save again to overwrite it."
+            ),
+        )
     return _outlook(opportunity)
 
 
 # --- account grading (shown on the account page) ------------------------------------------------
+
 
 @bp.get("/accounts/<int:account_id>/grading")
 @allowed(*ALL_ROLES)
@@ -559,22 +743,36 @@ def account_grading(account_id: int):
 
     account = db.session.get(Account, account_id) or abort(404)
     rows, suggestion = queries.account_outlook(current_user, account.id, today())
-    value = customer_value_scores(account.value_current, account.value_potential,
-                                  account.value_relationship, account.value_strategic)
+    value = customer_value_scores(
+        account.value_current,
+        account.value_potential,
+        account.value_relationship,
+        account.value_strategic,
+    )
     return render_page_or_fragment(
-        "workspace/account_grading.html", "workspace/_account_grading.html",
-        account=account, rows=rows, suggestion=suggestion, value=value,
+        "workspace/account_grading.html",
+        "workspace/_account_grading.html",
+        account=account,
+        rows=rows,
+        suggestion=suggestion,
+        value=value,
     )
 
 
 # --- competitors (shared reference data) ----------------------------------------------------------
 
+
 def _competitors_page(status=200, **extra):
     competitors = db.session.scalars(select(Competitor).order_by(Competitor.name)).all()
     extra.setdefault("form", CompetitorForm(formdata=None))
-    return render_template("workspace/competitors.html", competitors=competitors,
-                           usage=queries.competitor_usage(), action_form=EmptyForm(),
-                           can_delete=current_user.role in REFERENCE_DELETERS, **extra), status
+    return render_template(
+        "workspace/competitors.html",
+        competitors=competitors,
+        usage=queries.competitor_usage(),
+        action_form=EmptyForm(),
+        can_delete=current_user.role in REFERENCE_DELETERS,
+        **extra,
+    ), status
 
 
 @bp.get("/competitors")
@@ -590,7 +788,9 @@ def add_competitor():
     if not form.validate():
         return _competitors_page(422, form=form)
     name = form.name.data.strip()
-    existing = db.session.scalars(select(Competitor).where(func.lower(Competitor.name) == name.lower())).first()
+    existing = db.session.scalars(
+        select(Competitor).where(func.lower(Competitor.name) == name.lower())
+    ).first()
     if existing is not None and existing.deleted_at is None:
         form.name.errors.append(_("This competitor is already on the list."))
         return _competitors_page(422, form=form)
@@ -615,27 +815,42 @@ def delete_competitor(competitor_id: int):
         return _competitors_page(confirming=competitor, used=used)
     competitor.deleted_at = utcnow()
     db.session.commit()
-    flash(_("%(name)s deleted from the list. Matrices that used it keep it.", name=competitor.name), "success")
+    flash(
+        _("%(name)s deleted from the list. Matrices that used it keep it.", name=competitor.name),
+        "success",
+    )
     return redirect(url_for("workspace.competitors"))
 
 
-# --- NSABC activity templates (admin reference data) ------------------------------------------------
+# --- NSABC activity templates (admin reference data) ----------------------------------
+
 
 def _templates_page(model_id=None, status=200, **extra):
     models = db.session.scalars(select(StageModel).order_by(StageModel.id)).all()
     model = next((m for m in models if m.id == model_id), None) or models[0]
     queries.ensure_templates(model.id)
-    stages = db.session.scalars(select(Stage).where(Stage.model_id == model.id).order_by(Stage.position)).all()
+    stages = db.session.scalars(
+        select(Stage).where(Stage.model_id == model.id).order_by(Stage.position)
+    ).all()
     templates = db.session.scalars(
-        select(ActivityTemplate).where(ActivityTemplate.stage_id.in_([s.id for s in stages]))
-        .order_by(ActivityTemplate.position, ActivityTemplate.id)).all()
+        select(ActivityTemplate)
+        .where(ActivityTemplate.stage_id.in_([s.id for s in stages]))
+        .order_by(ActivityTemplate.position, ActivityTemplate.id)
+    ).all()
     form = extra.pop("form", None)
     if form is None:
         form = TemplateForm(formdata=None)
         form.version.data = 0
     form.fill_choices(_locale(), stages)
-    return render_template("workspace/templates.html", models=models, model=model, stages=stages,
-                           templates=templates, form=form, **extra), status
+    return render_template(
+        "workspace/templates.html",
+        models=models,
+        model=model,
+        stages=stages,
+        templates=templates,
+        form=form,
+        **extra,
+    ), status
 
 
 @bp.get("/workspace/activity-templates")
@@ -653,9 +868,18 @@ def add_template():
     form.fill_choices(_locale(), stages)
     if not form.validate():
         return _templates_page(model_id, 422, form=form)
-    position = db.session.scalar(select(func.coalesce(func.max(ActivityTemplate.position), -1)).where(
-        ActivityTemplate.stage_id == form.stage_id.data, ActivityTemplate.element == form.element.data)) + 1
-    template = ActivityTemplate(stage_id=form.stage_id.data, element=form.element.data, position=position)
+    position = (
+        db.session.scalar(
+            select(func.coalesce(func.max(ActivityTemplate.position), -1)).where(
+                ActivityTemplate.stage_id == form.stage_id.data,
+                ActivityTemplate.element == form.element.data,
+            )
+        )
+        + 1
+    )
+    template = ActivityTemplate(
+        stage_id=form.stage_id.data, element=form.element.data, position=position
+    )
     for name in TemplateForm.EDITABLE:
         setattr(template, name, (form[name].data or "").strip())
     db.session.add(template)
@@ -677,7 +901,9 @@ def rename_template(template_id: int):
     if form.version.data != template.version:
         conflicts = differing_fields(form, template, TemplateForm.EDITABLE)
         rebase(form, template.version)
-        return _templates_page(model_id, 409, edit_form=form, editing=template.id, conflicts=conflicts)
+        return _templates_page(
+            model_id, 409, edit_form=form, editing=template.id, conflicts=conflicts
+        )
     for name in TemplateForm.EDITABLE:
         setattr(template, name, (form[name].data or "").strip())
     try:
@@ -687,4 +913,3 @@ def rename_template(template_id: int):
         abort(409)
     flash(_("Activity renamed."), "success")
     return redirect(url_for("workspace.templates", model=model_id))
-

@@ -30,7 +30,8 @@ def test_move_a_card_on_the_board(page, log_in, make_opportunity):
     expect(columns.nth(1).locator(".deal-card")).to_contain_text("Grid dispatch network")
     _mark_page(page)
     columns.nth(1).locator(".deal-card", has_text="Grid dispatch network").get_by_role(
-        "button", name="Move forward one stage").click()
+        "button", name="Move forward one stage"
+    ).click()
     # Open activities of the stage being left: the board asks first.
     expect(page.locator(".confirm-move")).to_contain_text("Leave this stage with open activities?")
     page.get_by_role("button", name="Move anyway").click()
@@ -58,8 +59,9 @@ def test_tick_an_activity(page, log_in, opportunity):
     expect(needs).to_have_text("0")  # nothing done in the past or the current stage
     _mark_page(page)
     tick.click()
-    expect(row.get_by_role("button", name="Mark “Guide the evaluation criteria” not done")).to_have_attribute(
-        "aria-pressed", "true")
+    expect(
+        row.get_by_role("button", name="Mark “Guide the evaluation criteria” not done")
+    ).to_have_attribute("aria-pressed", "true")
     expect(row.locator(".status-done")).to_have_count(1)
     # Needs: the current-stage activity done (weight 0.5) against the undone past one (weight 1).
     expect(needs).to_have_text("33")
@@ -105,9 +107,18 @@ def test_see_a_decision_chain_warning_appear(page, log_in, app, opportunity):
     from portal.deals.models import Stakeholder
 
     with app.app_context():
-        db.session.add(Stakeholder(opportunity_id=opportunity, name="Zhao Min 赵敏", influence=5,
-                                   attitude="supporter", map_role="money", buying_role="economic",
-                                   decision_type="final", last_contact=date.today()))
+        db.session.add(
+            Stakeholder(
+                opportunity_id=opportunity,
+                name="Zhao Min 赵敏",
+                influence=5,
+                attitude="supporter",
+                map_role="money",
+                buying_role="economic",
+                decision_type="final",
+                last_contact=date.today(),
+            )
+        )
         db.session.commit()
     log_in("rep")
     page.goto(f"/opportunities/{opportunity}/workspace")

@@ -133,7 +133,11 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
 def _workspace_ids(db, opportunity_id) -> dict:
     from portal.deals.models import Opportunity
     from portal.workspace.models import (
-        ActivityTemplate, Competitor, MatrixCompetitor, MatrixCriterion)
+        ActivityTemplate,
+        Competitor,
+        MatrixCompetitor,
+        MatrixCriterion,
+    )
     from portal.workspace.queries import ensure_templates
 
     opportunity = db.session.get(Opportunity, opportunity_id)
@@ -145,7 +149,8 @@ def _workspace_ids(db, opportunity_id) -> dict:
     db.session.flush()
     db.session.add(MatrixCompetitor(opportunity_id=opportunity_id, competitor_id=competitor.id))
     db.session.commit()
-    return {"template_id": template.id, "criterion_id": criterion.id, "competitor_id": competitor.id}
+    return {"template_id": template.id, "criterion_id": criterion.id,
+            "competitor_id": competitor.id}
 
 
 def test_htmx_request_without_session_gets_a_full_page_redirect(client, opportunity):

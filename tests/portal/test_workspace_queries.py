@@ -20,19 +20,31 @@ def _add_opportunities(app, users, n, prefix, moves=False):
         db.session.add_all(accounts)
         rows = []
         for i in range(n):
-            rows.append(Opportunity(
-                account=accounts[i % 5], name=f"{prefix} {i}", stage=stages[i % 5],
-                procurement_form=("public_tender", "inquiry")[i % 2], amount=Decimal(1000 + i),
-                currency=("CNY", "EUR", "USD")[i % 3],
-                owner_id=users["rep"] if i % 2 else users["rep2"], presales_id=users["presales"],
-            ))
+            rows.append(
+                Opportunity(
+                    account=accounts[i % 5],
+                    name=f"{prefix} {i}",
+                    stage=stages[i % 5],
+                    procurement_form=("public_tender", "inquiry")[i % 2],
+                    amount=Decimal(1000 + i),
+                    currency=("CNY", "EUR", "USD")[i % 3],
+                    owner_id=users["rep"] if i % 2 else users["rep2"],
+                    presales_id=users["presales"],
+                )
+            )
         db.session.add_all(rows)
         db.session.flush()
         if moves:
-            for i, opportunity in enumerate(rows):
-                db.session.add(StageMove(opportunity_id=opportunity.id, from_stage_id=stages[0].id,
-                                         to_stage_id=opportunity.stage_id, moved_by_id=users["rep"],
-                                         overridden=[]))
+            for opportunity in rows:
+                db.session.add(
+                    StageMove(
+                        opportunity_id=opportunity.id,
+                        from_stage_id=stages[0].id,
+                        to_stage_id=opportunity.stage_id,
+                        moved_by_id=users["rep"],
+                        overridden=[],
+                    )
+                )
         db.session.commit()
 
 

@@ -18,8 +18,12 @@ TODAY = date(2026, 11, 23)
 
 def test_column_totals_count_and_sum_per_currency_exactly():
     totals = column_totals(
-        [(1, "CNY", Decimal("0.10")), (1, "CNY", Decimal("0.20")), (1, "EUR", Decimal("5")),
-         (2, "USD", None)],
+        [
+            (1, "CNY", Decimal("0.10")),
+            (1, "CNY", Decimal("0.20")),
+            (1, "EUR", Decimal("5")),
+            (2, "USD", None),
+        ],
         columns=[0, 1, 2],
     )
     assert totals[0].count == 0 and totals[0].sums == {}
@@ -38,9 +42,13 @@ def _activity(stage, status, element=NsabcElement.NEEDS, id_=None):
 
 
 def test_forward_move_lists_open_work_of_the_stage_left():
-    activities = [_activity(1, "done", id_=1), _activity(1, "in_progress", id_=2),
-                  _activity(1, "not_applicable", id_=3), _activity(0, "not_started", id_=4),
-                  _activity(2, "not_started", id_=5)]
+    activities = [
+        _activity(1, "done", id_=1),
+        _activity(1, "in_progress", id_=2),
+        _activity(1, "not_applicable", id_=3),
+        _activity(0, "not_started", id_=4),
+        _activity(2, "not_started", id_=5),
+    ]
     plan = plan_stage_move(activities, 1, "forward", 5)
     assert plan.to_index == 2
     assert [a.id for a in plan.undone] == [2]
@@ -56,7 +64,9 @@ def test_forward_move_with_everything_done_needs_no_confirmation():
     assert not plan_stage_move([_activity(0, "done")], 0, "forward", 5).needs_confirmation
 
 
-@pytest.mark.parametrize(("index", "direction"), [(0, "back"), (4, "forward"), (5, "back"), (-1, "forward")])
+@pytest.mark.parametrize(
+    ("index", "direction"), [(0, "back"), (4, "forward"), (5, "back"), (-1, "forward")]
+)
 def test_moves_outside_the_model_are_refused(index, direction):
     with pytest.raises(ValueError):
         plan_stage_move([], index, direction, 5)
