@@ -313,8 +313,10 @@ def _outlook_context(opportunity, form=None, **extra) -> dict:
 
 def _page(opportunity, status=200, **extra):
     context = {}
-    for build in (_progress_context, _chain_context, _matrix_context, _outlook_context):
+    for build in (_progress_context, _chain_context, _matrix_context):
         context.update(build(opportunity))
+    # The likelihood form comes back with the user's input when its save failed.
+    context.update(_outlook_context(opportunity, form=extra.pop("form", None)))
     context.update(extra)
     return render_template("workspace/page.html", **context), status
 
@@ -346,7 +348,11 @@ def _outlook(opportunity, status=200, **extra):
 @bp.get("/opportunities/<int:opportunity_id>/workspace")
 @allowed(*ALL_ROLES)
 def page(opportunity_id: int):
-    return _page(_load(opportunity_id), editing=request.args.get("activity", type=int))[0]
+    opportunity = _load(opportunity_id)
+    template_id = request.args.get("activity", type=int)
+    if template_id:  # the activity editor opened without htmx
+        return activity(opportunity_id, template_id)
+    return _page(opportunity)[0]
 
 
 # --- NSABC activities ------------------------------------------------------------------------

@@ -565,3 +565,26 @@ def test_workspace_changes_are_audited(app, as_user, opportunity):
             )
         )
     assert {"matrix_criterion", "matrix_competitor", "opportunity_activity"} <= entities
+
+
+def test_pages_work_without_javascript(app, as_user, opportunity):
+    client = as_user("rep")
+    template_id = _templates(app, opportunity, stage_position=1)[0]
+    page = client.get(f"/opportunities/{opportunity}/workspace?activity={template_id}")
+    assert page.status_code == 200 and "Save activity" in page.get_data(as_text=True)
+    assert client.get(f"/opportunities/{opportunity}/workspace?activity=999999").status_code == 404
+    response = client.post(
+        f"/opportunities/{opportunity}/likelihood", data={"percent": "150", "version": 0}
+    )
+    assert response.status_code == 422
+    body = response.get_data(as_text=True)
+    assert 'value="150"' in body and "Enter a whole percent from 0 to 100." in body
+    response = client.post(
+        f"/opportunities/{opportunity}/likelihood", data={"percent": "40", "version": 0}
+    )
+    assert response.status_code == 302
+    response = client.post(
+        f"/opportunities/{opportunity}/move",
+        data={"direction": "forward", "version": _version(app, opportunity)},
+    )
+    assert response.status_code == 200 and "Move anyway" in response.get_data(as_text=True)
