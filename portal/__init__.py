@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.pricescore import models as _pricescore  # noqa: F401
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.objections import models as _objections  # noqa: F401
+    from portal.workspace import models as _workspace  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.pricescore.views import bp as pricescore_bp
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
+    from portal.workspace.views import bp as workspace_bp
 
     for bp in (
         auth_bp,
@@ -142,6 +144,7 @@ def _register_blueprints(app: Flask) -> None:
         pricescore_bp,
         objections_bp,
         negotiation_bp,
+        workspace_bp,
     ):
         app.register_blueprint(bp)
 

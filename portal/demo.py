@@ -176,6 +176,10 @@ def _create() -> None:
 
     create_negotiation_demo()
 
+    from portal.workspace import demo as workspace_demo
+
+    workspace_demo.create()
+
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:
     # Every deal has the Money and Product roles; most have Authority too.

@@ -73,6 +73,25 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "negotiation.print_sheet": (ALL, True),
     "negotiation.history": (ALL, True),
     "negotiation.version": (ALL, True),
+    "workspace.board": (ALL, False),
+    "workspace.move": (ALL, True),
+    "workspace.page": (ALL, True),
+    "workspace.tick_activity": (ALL, True),
+    "workspace.activity": (ALL, True),
+    "workspace.set_attitude": (ALL, True),
+    "workspace.add_criterion": (ALL, True),
+    "workspace.save_criterion": (ALL, True),
+    "workspace.delete_criterion": (ALL, True),
+    "workspace.add_matrix_competitor": (ALL, True),
+    "workspace.remove_matrix_competitor": (ALL, True),
+    "workspace.set_likelihood": (ALL, True),
+    "workspace.account_grading": (ALL, False),
+    "workspace.competitors": (ALL, False),
+    "workspace.add_competitor": (ALL, False),
+    "workspace.delete_competitor": ({"leader", "admin"}, False),
+    "workspace.templates": ({"admin"}, False),
+    "workspace.add_template": ({"admin"}, False),
+    "workspace.rename_template": ({"admin"}, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -131,6 +150,9 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
                "account_id": account_id, "user_id": users["rep"],
                "scenario_id": scenario.id, "competitor_id": scenario.competitors[0].id}
         ids.update(_objection_and_sheet_ids(opportunity, stakeholder.id))
+        ids.update(_workspace_ids(db, opportunity))
+        if endpoint.startswith("pricescore."):  # its competitors belong to a scenario
+            ids["competitor_id"] = scenario.competitors[0].id
     url = _url(rule, ids)
     if who != "anonymous":
         login(client, who)
@@ -183,6 +205,27 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
     db.session.commit()
     return {"objection_id": objection.id, "response_id": response.id,
             **{name: row.id for name, row in rows.items()}}
+def _workspace_ids(db, opportunity_id) -> dict:
+    from portal.deals.models import Opportunity
+    from portal.workspace.models import (
+        ActivityTemplate,
+        Competitor,
+        MatrixCompetitor,
+        MatrixCriterion,
+    )
+    from portal.workspace.queries import ensure_templates
+
+    opportunity = db.session.get(Opportunity, opportunity_id)
+    ensure_templates(opportunity.stage.model_id)
+    template = db.session.query(ActivityTemplate).filter_by(stage_id=opportunity.stage_id).first()
+    competitor = Competitor(name="Rival Co", notes="")
+    criterion = MatrixCriterion(opportunity_id=opportunity_id, name="Price", weight=50, our_score=6)
+    db.session.add_all([competitor, criterion])
+    db.session.flush()
+    db.session.add(MatrixCompetitor(opportunity_id=opportunity_id, competitor_id=competitor.id))
+    db.session.commit()
+    return {"template_id": template.id, "criterion_id": criterion.id,
+            "competitor_id": competitor.id}
 
 
 def test_htmx_request_without_session_gets_a_full_page_redirect(client, opportunity):
