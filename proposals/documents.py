@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import io
 import logging
@@ -379,9 +380,9 @@ def _render_here(html: str, stylesheets: Sequence[str], static_root: str,
         font_config=font_config, stylesheets=css, presentational_hints=False)
     problems = check_keep_with_next(document, group_header_class)
     pdf = document.write_pdf(pdf_identifier=True, presentational_hints=False)
-    problems += check_glyphs(pdf)
+    problems += check_document_glyphs(document)
     if expected_totals:
-        problems += check_totals(pdf, expected_totals)
+        problems += check_totals(pdf, expected_totals, pages=_pages_with_rows(document))
     return RenderOutcome(pdf, len(document.pages), problems, list(fetcher.refused),
                          time.perf_counter() - started)
 
@@ -551,8 +552,9 @@ class _PdfFont:
                             if hasattr(encoding, "get_data") else None)
         self.two_byte = str(font.get("/Subtype")) == "/Type0"
         self.glyph_count = 0
-        self.cmap: dict[int, str] = {}
-        self.cid_to_gid: dict[int, int] | None = None
+        self._font_file: bytes | None = None
+        self.cid_to_gid: dict[int, int] | None = None  # None: identity (retained gids)
+        self.cff = False
         descendant = (font["/DescendantFonts"][0].get_object()
                       if "/DescendantFonts" in font else font)
         descriptor = descendant.get("/FontDescriptor")
@@ -562,16 +564,19 @@ class _PdfFont:
                       or descriptor.get("/FontFile"))
             if stream is not None:
                 with contextlib.suppress(Exception):
-                    tt = TTFont(io.BytesIO(stream.get_object().get_data()), lazy=True)
+                    self._font_file = stream.get_object().get_data()
+                    tt = TTFont(io.BytesIO(self._font_file), lazy=True)
                     self.glyph_count = tt["maxp"].numGlyphs
-                    self.cmap = tt.getBestCmap() or {}
-                    if "CFF " in tt:
-                        cff = tt["CFF "].cff
-                        top = cff[cff.fontNames[0]]
-                        if hasattr(top, "ROS"):
-                            # CID-keyed CFF: glyph names are "cidNNNNN", the index is the gid.
-                            self.cid_to_gid = {int(n[3:]): i for i, n in
-                                               enumerate(top.charset) if n.startswith("cid")}
+                    self.cff = "CFF " in tt
+
+    @functools.cached_property
+    def cmap(self) -> dict[int, str]:
+        """The embedded font's own character map (code point → glyph name)."""
+        from fontTools.ttLib import TTFont
+
+        if self._font_file is None:
+            return {}
+        return TTFont(io.BytesIO(self._font_file), lazy=True).getBestCmap() or {}
 
     def decode(self, data: bytes) -> list[Glyph]:
         out = []
@@ -637,27 +642,61 @@ def _utf16(hex_bytes: bytes) -> str:
     return raw.decode("utf-16-be", errors="replace")
 
 
+def embedded_fonts(pdf: bytes) -> list[tuple[int, _PdfFont]]:
+    """Each font the PDF uses, once, with the first page (1-based) that uses it."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(io.BytesIO(pdf))
+    seen: dict[int, _PdfFont] = {}
+    fonts = []
+    for number, page in enumerate(reader.pages, start=1):
+        before = set(seen)
+        _page_fonts(page, seen)
+        fonts += [(number, seen[key]) for key in seen if key not in before]
+    return fonts
+
+
+def check_document_glyphs(document) -> list[Problem]:
+    """`check_glyphs` for a document WeasyPrint has just written: its fonts list the
+    characters they drew as .notdef, so nothing needs parsing."""
+    missing: dict[str, str] = {}
+    for font in getattr(document, "fonts", {}).values():
+        for codepoint in getattr(font, "missing", {}):
+            missing.setdefault(chr(codepoint), getattr(font, "family", "?"))
+    return [Problem("glyphs", f"no font has a glyph for “{char}” (U+{ord(char):04X})")
+            for char in missing]
+
+
 def check_glyphs(pdf: bytes) -> list[Problem]:
-    """Characters drawn with no glyph (.notdef) in the PDF's embedded fonts, one problem per
-    distinct character, naming it and its code point."""
+    """Characters drawn with no glyph, one problem per distinct character, naming it and
+    its code point. WeasyPrint writes, for every font, the codes it draws in /ToUnicode; a
+    character no font covers is drawn as CID 0 (.notdef), or a glyph id past the end of
+    the embedded font. Reading the fonts' maps is enough: no content stream is parsed."""
     missing: dict[str, int] = {}
-    for number, glyphs in enumerate(pdf_glyphs(pdf), start=1):
-        for glyph in glyphs:
-            if not glyph.covered and not glyph.text.isspace():
-                for char in glyph.text or "\ufffd":
-                    missing.setdefault(char, number)
+    for page, font in embedded_fonts(pdf):
+        for code, text in font.to_unicode.items():
+            cid = font.code_to_cid.get(code, code) if font.code_to_cid is not None else code
+            bad = cid == 0 or (font.cid_to_gid is None and font.glyph_count
+                               and cid >= font.glyph_count)
+            if bad and text and not text.isspace():
+                for char in text:
+                    missing.setdefault(char, page)
     return [Problem("glyphs", f"no font has a glyph for “{char}” (U+{ord(char):04X}), "
-                              f"first on page {page}")
+                              f"in a font first used on page {page}")
             for char, page in missing.items()]
 
 
-def pdf_text(pdf: bytes, layout: bool = True) -> list[str]:
-    """The text of each page, by poppler's `pdftotext` (Debian poppler-utils, installed by
-    scripts/setup): it reads WeasyPrint's CID-keyed CFF fonts correctly."""
+def pdf_text(pdf: bytes, layout: bool = True, first: int | None = None,
+             last: int | None = None) -> list[str]:
+    """The text of each page (or of pages `first`..`last`, 1-based), by poppler's
+    `pdftotext` (Debian poppler-utils, installed by scripts/setup): it reads WeasyPrint's
+    CID-keyed CFF fonts correctly."""
     exe = shutil.which("pdftotext")
     if exe is None:
         raise PdfError("pdftotext (poppler-utils) is not installed; run scripts/setup")
-    args = [exe, "-enc", "UTF-8"] + (["-layout"] if layout else []) + ["-", "-"]
+    args = [exe, "-enc", "UTF-8"] + (["-layout"] if layout else [])
+    args += (["-f", str(first)] if first else []) + (["-l", str(last)] if last else [])
+    args += ["-", "-"]
     result = subprocess.run(args, input=pdf, capture_output=True, timeout=120, check=True)  # noqa: S603
     pages = result.stdout.decode("utf-8").split("\f")
     return pages[:-1] if pages and pages[-1] == "" else pages
@@ -675,10 +714,27 @@ def parse_amounts(text: str) -> list[Decimal]:
     return amounts
 
 
-def check_totals(pdf: bytes, expected: Mapping[str, Decimal]) -> list[Problem]:
-    """For each label → amount: the PDF has a line with the label, and the last number on
-    it equals the amount (to the cent)."""
-    lines = [" ".join(line.split()) for page in pdf_text(pdf) for line in page.splitlines()]
+def _pages_with_rows(document, classes=("total", "tco")) -> tuple[int, int] | None:
+    """The first and last page (1-based) holding a table row of one of `classes`."""
+    found = []
+    for number, page in enumerate(document.pages, start=1):
+        for box in _descendants(page._page_box):
+            element = getattr(box, "element", None)
+            if (getattr(box, "element_tag", None) == "tr" and element is not None
+                    and set((element.get("class") or "").split()) & set(classes)):
+                found.append(number)
+                break
+    return (found[0], found[-1]) if found else None
+
+
+def check_totals(pdf: bytes, expected: Mapping[str, Decimal],
+                 pages: tuple[int, int] | None = None) -> list[Problem]:
+    """For each label → amount: the PDF's text has a line with the label, and the last
+    number after the label on that line equals the amount (to the cent). `pages` limits the
+    search to a page range (1-based, inclusive) known to hold the totals."""
+    first, last = pages or (None, None)
+    lines = [" ".join(line.split())
+             for page in pdf_text(pdf, first=first, last=last) for line in page.splitlines()]
     problems = []
     for label, amount in expected.items():
         wanted = Decimal(amount).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
