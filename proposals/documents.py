@@ -139,6 +139,7 @@ class StaticFileFetcher(URLFetcher):
                          fail_on_errors=False, timeout=1)
         self.static_root = Path(static_root).resolve()
         self.refused: list[str] = []
+        self.served: list[str] = []
 
     def fetch(self, url, headers=None):
         try:
@@ -148,6 +149,7 @@ class StaticFileFetcher(URLFetcher):
             log.warning("PDF render: refused resource %.200s", url)
             raise
         mime_type, _ = mimetypes.guess_type(path.name)
+        self.served.append(url)
         return URLFetcherResponse(
             url, path.read_bytes(), {"Content-Type": mime_type or "application/octet-stream"})
 
@@ -463,22 +465,32 @@ def render(html: str, *, stylesheets: Sequence[str] = (),
 
 
 def check_keep_with_next(document, group_header_class: str = "group-header") -> list[Problem]:
-    """Table group-header rows (`<tr class="group-header">`) that end a page while their
-    group's rows continue on the next one. `document` is `HTML(...).render()`'s result."""
+    """Table group-header rows (`<tr class="group-header">`) left as the last body row of a
+    page while the next page goes on with that group's rows (repeated table headers are not
+    counted). `document` is `HTML(...).render()`'s result."""
+
+    def classes(box) -> set[str]:
+        element = getattr(box, "element", None)
+        return set((element.get("class") or "").split()) if element is not None else set()
+
+    pages = []
+    for page in document.pages:
+        rows = []
+        for group in _descendants(page._page_box):
+            if type(group).__name__ == "TableRowGroupBox" and not group.is_header \
+                    and not group.is_footer:
+                rows += [row for row in group.children
+                         if getattr(row, "element_tag", None) == "tr"]
+        pages.append(rows)
     problems = []
-    for number, page in enumerate(document.pages, start=1):
-        rows = [box for box in _descendants(page._page_box)
-                if getattr(box, "element_tag", None) == "tr"]
-        if not rows:
+    for number, rows in enumerate(pages, start=1):
+        if not rows or group_header_class not in classes(rows[-1]):
             continue
-        last = rows[-1]
-        element = last.element
-        classes = (element.get("class") or "").split() if element is not None else []
-        if group_header_class not in classes:
-            continue
-        following = element.getnext() if element is not None else None
-        if following is not None and following.tag == "tr":
-            title = " ".join("".join(element.itertext()).split())
+        following = next((later[0] for later in pages[number:] if later), None)
+        if following is not None and group_header_class not in classes(following) \
+                and "total" not in classes(following):
+            element = rows[-1].element
+            title = " ".join("".join(element.itertext()).split()) if element is not None else ""
             problems.append(Problem(
                 "keep-with-next",
                 f"group header “{title}” sits alone at the bottom of page {number}"))
