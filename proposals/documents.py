@@ -199,11 +199,25 @@ _SECTION_TAGS = {
 def clean_html(fragment: str) -> str:
     """User-written HTML reduced to text markup: no links, images, styles, classes, ids,
     scripts or SVG survive, so user content cannot fetch anything, restyle the document, or
-    break the layout with its own CSS."""
-    return nh3.clean(
+    break the layout with its own CSS. Runs of more than `LONG_RUN` characters without a
+    space get an invisible break opportunity (U+200B) every `LONG_RUN` characters: one
+    100,000-character "word" otherwise takes WeasyPrint minutes to lay out."""
+    cleaned = nh3.clean(
         fragment or "", tags=_SECTION_TAGS, attributes={"td": {"colspan", "rowspan"},
                                                         "th": {"colspan", "rowspan"}},
         url_schemes=set(), strip_comments=True, link_rel=None)
+    return "".join(part if part.startswith(("<", "&")) else _LONG_RUN_RE.sub(_break_run, part)
+                   for part in _MARKUP_RE.split(cleaned))
+
+
+LONG_RUN = 80
+_MARKUP_RE = re.compile(r"(<[^>]*>|&[#\w]+;)")
+_LONG_RUN_RE = re.compile(r"[^\s\u200b]{%d,}" % (LONG_RUN + 1))
+
+
+def _break_run(match: re.Match) -> str:
+    run = match.group(0)
+    return "\u200b".join(run[i:i + LONG_RUN] for i in range(0, len(run), LONG_RUN))
 
 
 # --------------------------------------------------------------------------------------------
@@ -783,11 +797,18 @@ def harfbuzz_subsetting() -> str | None:
     """The HarfBuzz version WeasyPrint subsets fonts with, or None when it falls back to the
     (about ten times slower) fontTools subsetter because libharfbuzz-subset is missing or
     older than 4.1.0."""
-    from weasyprint.text.ffi import ffi, harfbuzz, harfbuzz_subset
+    import ctypes
+
+    from weasyprint.text.ffi import harfbuzz, harfbuzz_subset
 
     if harfbuzz_subset is None or not harfbuzz.hb_version_atleast(4, 1, 0):
         return None
-    return ffi.string(harfbuzz.hb_version_string()).decode()
+    try:  # WeasyPrint's cffi declarations have no hb_version_string; ask the library itself
+        library = ctypes.CDLL("libharfbuzz.so.0")
+        library.hb_version_string.restype = ctypes.c_char_p
+        return library.hb_version_string().decode()
+    except (OSError, AttributeError):
+        return "4.1 or later"
 
 
 # --------------------------------------------------------------------------------------------
