@@ -1029,7 +1029,7 @@ def run_export_job(request: ExportRequest) -> dict:
 
 
 def submit_render(request: ExportRequest, redis_url: str | None = None,
-                  job_timeout: int | None = None) -> RenderTicket:
+                  job_timeout: int | None = None, queue: str = RQ_QUEUE) -> RenderTicket:
     """Queue the render on RQ when `redis_url` is given (the PDF lands in the shared cache
     directory); otherwise render now, in this process, and return a finished ticket."""
     key = request.key()
@@ -1044,8 +1044,7 @@ def submit_render(request: ExportRequest, redis_url: str | None = None,
     from redis import Redis
     from rq import Queue
 
-    queue = Queue(RQ_QUEUE, connection=Redis.from_url(redis_url))
-    job = queue.enqueue(run_export_job, request, job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
+    job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(run_export_job, request, job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
                         job_timeout=job_timeout or int(request.limits.seconds) + 30,
                         result_ttl=3600, failure_ttl=3600)
     return RenderTicket(job.id, "queued", key)
