@@ -212,7 +212,7 @@ def clean_html(fragment: str) -> str:
 
 LONG_RUN = 80
 _MARKUP_RE = re.compile(r"(<[^>]*>|&[#\w]+;)")
-_LONG_RUN_RE = re.compile(r"[^\s\u200b]{%d,}" % (LONG_RUN + 1))
+_LONG_RUN_RE = re.compile(rf"[^\s\u200b]{{{LONG_RUN + 1},}}")
 
 
 def _break_run(match: re.Match) -> str:
@@ -1044,9 +1044,10 @@ def submit_render(request: ExportRequest, redis_url: str | None = None,
     from redis import Redis
     from rq import Queue
 
-    job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(run_export_job, request, job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
-                        job_timeout=job_timeout or int(request.limits.seconds) + 30,
-                        result_ttl=3600, failure_ttl=3600)
+    job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(
+        run_export_job, request, job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
+        job_timeout=job_timeout or int(request.limits.seconds) + 30,
+        result_ttl=3600, failure_ttl=3600)
     return RenderTicket(job.id, "queued", key)
 
 
@@ -1055,8 +1056,8 @@ def render_status(ticket: RenderTicket, redis_url: str | None = None) -> RenderT
     if ticket.done or not redis_url:
         return ticket
     from redis import Redis
-    from rq.job import Job, JobStatus
     from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
 
     try:
         job = Job.fetch(ticket.job_id, connection=Redis.from_url(redis_url))

@@ -41,6 +41,10 @@ from proposals.documents import (
 
 REPO = Path(__file__).resolve().parents[2]
 needs_qpdf = pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
+# The largest documents take minutes: CI runs them (.ci/run sets BIDDESK_SLOW_TESTS=1);
+# a plain ./test skips them so the suite stays quick.
+run_slow = pytest.mark.skipif(not os.environ.get("BIDDESK_SLOW_TESTS"),
+                              reason="slow PDF test: set BIDDESK_SLOW_TESTS=1")
 
 
 @pytest.fixture(scope="module")
@@ -363,6 +367,7 @@ def test_long_unbroken_section(env, tmp_path):
 
 
 @pytest.mark.slow
+@run_slow
 @needs_qpdf
 def test_hundred_thousand_character_sections(env, tmp_path):
     for body in ("长文本测试" * 20_000, "x" * 100_000):
@@ -374,17 +379,20 @@ def test_hundred_thousand_character_sections(env, tmp_path):
 
 
 @pytest.mark.slow
+@run_slow
 @needs_qpdf
 def test_two_hundred_sections(env, tmp_path):
     doc = sample_document("mixed", sections=200, paragraphs=1, quotes=1, rows=10)
     outcome = render(render_document_html(doc, env), expected_totals=doc.expected_totals(),
                      limits=RenderLimits(seconds=240))
     assert outcome.problems == [] and qpdf_ok(outcome.pdf, tmp_path)
-    toc = pdf_text(outcome.pdf, layout=False)[1:6]
-    assert "200." in "".join(toc)
+    pages = pdf_text(outcome.pdf, layout=False)
+    toc = "".join(pages[1:12])
+    assert "1." in toc and "200." in toc
 
 
 @pytest.mark.slow
+@run_slow
 @needs_qpdf
 def test_five_thousand_row_quote(env, tmp_path):
     doc = sample_document("en", sections=1, quotes=1, rows=5000)
