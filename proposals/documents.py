@@ -962,6 +962,16 @@ class ExportRequest:
                    tuple((k, str(v)) for k, v in (expected_totals or {}).items()),
                    limits or RenderLimits())
 
+    @classmethod
+    def for_document(cls, document: Document, env, cache_dir, *,
+                     limits: RenderLimits | None = None,
+                     static_root=DEFAULT_STATIC_ROOT) -> ExportRequest:
+        """The request for `document` rendered with `env` (see `render_document_html`); the
+        totals pre-flight checks the document's quote totals and TCOs."""
+        return cls.build(render_document_html(document, env), cache_dir,
+                         static_root=static_root, expected_totals=document.expected_totals(),
+                         limits=limits)
+
     def totals(self) -> dict[str, Decimal]:
         return {k: Decimal(v) for k, v in self.expected_totals}
 
@@ -998,6 +1008,39 @@ def export_pdf(request: ExportRequest) -> ExportedPdf:
     cache.put(key, outcome.pdf)
     return ExportedPdf(outcome.pdf, key, hashlib.sha256(outcome.pdf).hexdigest(), False,
                        outcome.pages)
+
+
+def export_frozen(store: FrozenStore, name: str, request: ExportRequest) -> FrozenPdf:
+    """The frozen PDF `name` (a submitted revision): rendered and stored the first time,
+    then the stored bytes for ever, whatever the templates have become since."""
+    frozen = store.get(name)
+    if frozen is not None:
+        return frozen
+    return store.freeze(name, export_pdf(request).pdf)
+
+
+def zip_pdfs(files: Iterable[tuple[str, bytes]]) -> bytes:
+    """Several PDFs as one zip (the bid desk's "download selected"), reproducible: fixed
+    timestamps and permissions, names made unique with a counter, no directories."""
+    import zipfile
+
+    out = io.BytesIO()
+    used: set[str] = set()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, pdf in files:
+            base = re.sub(r"[\\/:*?\"<>|\x00-\x1f]+", "_", name).strip(". ") or "document.pdf"
+            stem, dot, suffix = base.rpartition(".")
+            stem, suffix = (stem, f".{suffix}") if dot else (base, "")
+            unique, n = base, 1
+            while unique in used:
+                n += 1
+                unique = f"{stem}-{n}{suffix}"
+            used.add(unique)
+            info = zipfile.ZipInfo(unique, date_time=(1980, 1, 1, 0, 0, 0))
+            info.external_attr = 0o644 << 16
+            info.compress_type = zipfile.ZIP_DEFLATED
+            archive.writestr(info, pdf)
+    return out.getvalue()
 
 
 # --------------------------------------------------------------------------------------------

@@ -429,3 +429,30 @@ def test_document_model_defaults():
                              DocumentSection("B", "<p>b</p>", anchor="b")))
     assert [s.anchor for s in doc.anchored_sections()] == ["section-1", "b"]
     assert doc.expected_totals() == {}
+
+
+def test_export_frozen_renders_once_then_serves_the_stored_bytes(env, tmp_path):
+    doc = sample_document("en", sections=1, quotes=1, rows=4)
+    store = FrozenStore(tmp_path / "frozen")
+    request = ExportRequest.for_document(doc, env, tmp_path / "cache")
+    assert dict(request.totals()) == doc.expected_totals()
+    first = d.export_frozen(store, "revision-7", request)
+    changed = ExportRequest.for_document(dataclasses.replace(doc, title="Renamed"), env,
+                                         tmp_path / "cache")
+    again = d.export_frozen(store, "revision-7", changed)
+    assert again.pdf == first.pdf and again.sha256 == hashlib.sha256(first.pdf).hexdigest()
+
+
+def test_zip_of_several_pdfs_is_reproducible_and_safe():
+    import io
+    import zipfile
+
+    files = [("Bid pack: Acme/2026.pdf", b"%PDF-a"), ("Bid pack: Acme_2026.pdf", b"%PDF-b"),
+             ("../../etc/x.pdf", b"%PDF-c")]
+    data = d.zip_pdfs(files)
+    assert data == d.zip_pdfs(files)
+    archive = zipfile.ZipFile(io.BytesIO(data))
+    names = archive.namelist()
+    assert len(set(names)) == 3
+    assert all("/" not in n and "\\" not in n and not n.startswith(".") for n in names)
+    assert [archive.read(n) for n in names] == [b"%PDF-a", b"%PDF-b", b"%PDF-c"]
