@@ -77,7 +77,7 @@ class ScenarioForm(VersionedForm):
     deduct_below = _number(_l("Deduction per 1 % below"), maximum=POINTS_MAX)
     floor = _number(_l("Floor (points)"), maximum=POINTS_MAX)
     abnormal_low = BooleanField(_l("Exclude abnormally low bids"))
-    al_threshold = _number(_l("Abnormally low below (% of reference)"), maximum=POINTS_MAX)
+    al_threshold = _number(_l("Abnormally low below (percent of reference)"), maximum=POINTS_MAX)
     al_reference = SelectField(_l("Reference"), choices=list(labels.AL_REFERENCES.items()))
     al_action = SelectField(_l("Abnormally low bids are"), choices=list(labels.AL_ACTIONS.items()))
     decimals = IntegerField(
