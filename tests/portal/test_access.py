@@ -132,8 +132,8 @@ def _url(rule: str, ids: dict) -> str:
     return rule
 
 
-@pytest.mark.parametrize(("endpoint", "rule", "method", "who"), _cases())
-def test_route_access(app, client, users, opportunity, endpoint, rule, method, who):
+def _route_ids(app, users, opportunity, endpoint) -> dict:
+    """An id for every URL parameter: one row of each kind, on the fixture opportunity."""
     from portal.deals.models import Stakeholder
     from portal.extensions import db
 
@@ -153,6 +153,12 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         ids.update(_workspace_ids(db, opportunity))
         if endpoint.startswith("pricescore."):  # its competitors belong to a scenario
             ids["competitor_id"] = scenario.competitors[0].id
+    return ids
+
+
+@pytest.mark.parametrize(("endpoint", "rule", "method", "who"), _cases())
+def test_route_access(app, client, users, opportunity, endpoint, rule, method, who):
+    ids = _route_ids(app, users, opportunity, endpoint)
     url = _url(rule, ids)
     if who != "anonymous":
         login(client, who)
@@ -232,3 +238,24 @@ def test_htmx_request_without_session_gets_a_full_page_redirect(client, opportun
     response = client.get(f"/opportunities/{opportunity}", headers={"HX-Request": "true"})
     assert response.status_code == 401
     assert response.headers["HX-Redirect"].startswith("/login")
+
+
+@pytest.mark.parametrize(
+    ("endpoint", "rule"),
+    sorted({(c.values[0], c.values[1]) for c in _cases() if c.values[2] == "GET"}),
+)
+def test_every_page_renders_in_chinese(app, client, users, opportunity, endpoint, rule):
+    """Translations are applied with "%" formatting: a bad one breaks only the Chinese page."""
+    from portal.auth.models import User
+    from portal.extensions import db
+
+    with app.app_context():
+        db.session.get(User, users["admin"]).locale = "zh_CN"
+        db.session.commit()
+    url = _url(rule, _route_ids(app, users, opportunity, endpoint))
+    login(client, "admin")
+    for headers in ({}, {"HX-Request": "true"}):
+        response = client.get(url, headers=headers)
+        assert response.status_code < 500, (url, headers)
+        if response.status_code == 200 and not headers and response.mimetype == "text/html":
+            assert '<html lang="zh-CN">' in response.get_data(as_text=True)

@@ -46,3 +46,9 @@ def test_every_catalog_entry_is_translated_with_the_same_placeholders():
         assert set(re.findall(r"%\(\w+\)[sd]", source)) == set(
             re.findall(r"%\(\w+\)[sd]", target)
         ), source
+        # Templates apply "%" to every translation (newstyle gettext): a bare "%" the
+        # source does not have breaks the page in that language only.
+        bare = re.compile(r"%(?!\(|%)")
+        assert len(bare.findall(target.replace("%%", ""))) == len(
+            bare.findall(source.replace("%%", ""))
+        ), f"bare % in the translation of {source!r}"
