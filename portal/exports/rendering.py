@@ -74,7 +74,8 @@ def render_pdf_html(template: str, language: str, **context) -> str:
         )
 
 
-def export_request(html: str, expected_totals: Mapping[str, Decimal] | None = None) -> ExportRequest:
+def export_request(html: str,
+                   expected_totals: Mapping[str, Decimal] | None = None) -> ExportRequest:
     return ExportRequest.build(html, current_app.config["PDF_CACHE_DIR"],
                                expected_totals=expected_totals)
 
@@ -90,12 +91,12 @@ def cached_pdf(key: str) -> bytes | None:
 
 # --- file names and responses ------------------------------------------------------------
 
-_UNSAFE = re.compile(r"[^\w.-]+", re.UNICODE)
+_UNSAFE = re.compile(r"[^\w-]+", re.UNICODE)
 
 
 def safe_filename(*parts: str, suffix: str = ".pdf") -> str:
-    """A download name from `parts`: letters (any script), digits, `-`, `_` and `.` only,
-    no leading dot, at most 100 characters before the suffix."""
+    """A download name from `parts`: letters (any script), digits, `-` and `_` only (so no
+    path, dot segment or header trick survives), at most 100 characters, then `suffix`."""
     text = unicodedata.normalize("NFKC", "-".join(p for p in parts if p))
     stem = _UNSAFE.sub("-", text).strip(".-_")
     stem = re.sub(r"-{2,}", "-", stem)[:100].rstrip(".-_") or "document"
@@ -128,7 +129,8 @@ def describe_failure(error: PdfError) -> FailureText:
     if isinstance(error, PreflightFailed):
         return FailureText(
             _("The PDF failed its pre-flight checks and was not produced."),
-            [(CHECK_NAMES.get(p.check, lambda: p.check)(), p.message) for p in error.problems],
+            [(CHECK_NAMES[p.check]() if p.check in CHECK_NAMES else p.check, p.message)
+             for p in error.problems],
             422,
         )
     if isinstance(error, RenderTimeout):
