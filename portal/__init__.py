@@ -131,6 +131,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.deals.views import bp as deals_bp
+    from portal.exports.views import bp as exports_bp
     from portal.pricescore.views import bp as pricescore_bp
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
@@ -145,6 +146,7 @@ def _register_blueprints(app: Flask) -> None:
         objections_bp,
         negotiation_bp,
         workspace_bp,
+        exports_bp,
     ):
         app.register_blueprint(bp)
 

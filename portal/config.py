@@ -35,6 +35,10 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
     SQLALCHEMY_RECORD_QUERIES = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Rendered PDFs by content hash, and the frozen PDFs of submitted revisions (portal/exports).
+    PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR") or str(INSTANCE / "pdf-cache")
+    PDF_FROZEN_DIR = os.environ.get("PDF_FROZEN_DIR") or str(INSTANCE / "pdf-frozen")
+    PDF_RQ_QUEUE = "pdf"
     # Larger bodies are refused outright (413). The cap sits above any real form so an
     # oversized paste into one field still reaches its validator and is answered at the field.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024

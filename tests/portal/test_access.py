@@ -92,6 +92,14 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "workspace.templates": ({"admin"}, False),
     "workspace.add_template": ({"admin"}, False),
     "workspace.rename_template": ({"admin"}, False),
+    # PDF exports: the negotiation sheet for all who see the deal; the bid pack and the desk
+    # for reps (their own bids), leaders and admins. Progress/file follow the documents' deals.
+    "exports.negotiation_pdf": (ALL, True),
+    "exports.bid_pack": (CREATORS, True),
+    "exports.desk": (CREATORS, False),
+    "exports.desk_zip": (CREATORS, False),
+    "exports.progress": (ALL, True),
+    "exports.file": (ALL, True),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -127,7 +135,7 @@ def _cases():
 
 def _url(rule: str, ids: dict) -> str:
     for name, value in ids.items():
-        rule = rule.replace(f"<int:{name}>", str(value))
+        rule = rule.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
     assert "<" not in rule, f"no test id for {rule}"
     return rule
 
@@ -151,6 +159,7 @@ def _route_ids(app, users, opportunity, endpoint) -> dict:
                "scenario_id": scenario.id, "competitor_id": scenario.competitors[0].id}
         ids.update(_objection_and_sheet_ids(opportunity, stakeholder.id))
         ids.update(_workspace_ids(db, opportunity))
+        ids["token"] = _export_token(app, opportunity)
         if endpoint.startswith("pricescore."):  # its competitors belong to a scenario
             ids["competitor_id"] = scenario.competitors[0].id
     return ids
@@ -211,6 +220,15 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
     db.session.commit()
     return {"objection_id": objection.id, "response_id": response.id,
             **{name: row.id for name, row in rows.items()}}
+def _export_token(app, opportunity_id) -> str:
+    """A queued (never run) negotiation-sheet download of the fixture opportunity."""
+    from portal.exports.rendering import JobItem, sign_download
+
+    with app.test_request_context():
+        return sign_download("negotiation", [JobItem(opportunity_id, "0" * 64, "job", "x.pdf")],
+                             None)
+
+
 def _workspace_ids(db, opportunity_id) -> dict:
     from portal.deals.models import Opportunity
     from portal.workspace.models import (

@@ -1,0 +1,244 @@
+"""What goes into the negotiation-sheet PDF and the internal bid pack of one opportunity.
+
+Each builder reads the rows of the other areas through their own query and analysis
+functions (negotiation.analysis.analyse, workspace.queries.load_matrix/coverage, the
+price-score engine via proposals.bidvalue.strategy_report) and returns the template
+context; no rule is decided here. Call the builders inside `force_locale(language)`: the
+titles they make are translated when built.
+
+`proposal_parts(opportunity)` is the hook for the proposal drafts capability (issue 4):
+once proposals, revisions, quotes and approvals exist, it returns the sections "the
+proposal" and "pricing with margins and approval trail" of the opportunity's latest
+submitted revision, and the bid pack prints them between the summary and the price-score
+analysis, listed in the contents. Until then it returns [] and the summary says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.deals.models import Opportunity
+from portal.extensions import db
+from portal.negotiation import labels as nlabels
+from portal.negotiation.analysis import SheetAnalysis, analyse
+from portal.negotiation.models import NegotiationSheet
+from portal.objections import labels as olabels
+from portal.objections.models import Objection
+from portal.pricescore import inputs
+from portal.pricescore.chart import StrategyChart, strategy_chart
+from portal.pricescore.models import PriceScenario
+from portal.timeutil import today
+from portal.workspace.queries import Matrix, coverage, load_matrix
+from proposals import stages
+from proposals.biddesk import ScenarioChoice, days_left, deciding_scenario
+from proposals.bidvalue import OUR_NAME, StrategyReport, candidate_grid, strategy_report
+from proposals.documents import DocumentSection
+from proposals.negotiation import SITUATIONS
+from proposals.scoring import REASON_TEXT, validate_scenario
+
+#: As on the price-score page (portal/pricescore/views.py TRIALS): same seed, same figures.
+TRIALS = 2000
+#: Rows the one-page negotiation sheet prints per list before "and N more".
+SHEET_ROWS = 6
+
+
+def proposal_parts(opportunity: Opportunity) -> list[DocumentSection]:
+    """The proposal and its pricing for the bid pack; [] until proposal drafts exist.
+
+    After the proposal-drafts merge this returns, from the latest submitted revision:
+    its sections (the customer proposal's text, cleaned), then one section "Pricing with
+    margins and approval trail" (quote options with cost, margin and discount per option,
+    and each approval step with who, when and the decision). The bid pack template prints
+    each returned section numbered, in order, after the summary and lists it in the
+    contents; quote tables whose totals must be checked go into the document's
+    `quote_tables` instead (see proposals.documents.Document).
+    """
+    return []
+
+
+# --- negotiation sheet --------------------------------------------------------------------
+
+
+def load_sheet(opportunity_id: int) -> NegotiationSheet | None:
+    return db.session.scalars(
+        select(NegotiationSheet)
+        .where(NegotiationSheet.opportunity_id == opportunity_id)
+        .options(
+            selectinload(NegotiationSheet.goals),
+            selectinload(NegotiationSheet.interests),
+            selectinload(NegotiationSheet.concessions),
+            selectinload(NegotiationSheet.rounds),
+        )
+    ).first()
+
+
+@dataclass
+class SheetContent:
+    sheet: NegotiationSheet | None
+    analysis: SheetAnalysis | None
+    situation: str
+    limit: int = SHEET_ROWS
+
+    def more(self, rows: Sequence) -> int:
+        return max(0, len(rows) - self.limit)
+
+
+def negotiation_content(opportunity: Opportunity, locale: str) -> SheetContent:
+    sheet = load_sheet(opportunity.id)
+    info = SITUATIONS.get(sheet.situation) if sheet and sheet.situation else None
+    situation = (info.label_zh if locale == "zh_CN" else info.label_en) if info else ""
+    return SheetContent(sheet, analyse(sheet), situation)
+
+
+def negotiation_context(opportunity: Opportunity, locale: str) -> dict:
+    return {
+        "opportunity": opportunity,
+        "negotiation": negotiation_content(opportunity, locale),
+        "nlabels": nlabels,
+        "locale_code": locale,
+        "printed_on": today().isoformat(),
+        "doc_title": _("Negotiation sheet"),
+        "confidentiality": _("Not for the customer"),
+    }
+
+
+# --- price score --------------------------------------------------------------------------
+
+
+@dataclass
+class PriceAnalysis:
+    scenario: PriceScenario
+    report: StrategyReport | None
+    chart: StrategyChart | None
+    suggested: bool  # no chosen price yet: shown at the best expected margin
+
+    @property
+    def our_row(self):
+        return self.report.sheet.by_name(OUR_NAME) if self.report else None
+
+
+def load_scenarios(opportunity_ids: Sequence[int]) -> dict[int, list[PriceScenario]]:
+    """Every scenario of the opportunities, with competitors (2 queries)."""
+    out: dict[int, list[PriceScenario]] = {i: [] for i in opportunity_ids}
+    if not opportunity_ids:
+        return out
+    for s in db.session.scalars(
+        select(PriceScenario)
+        .where(PriceScenario.opportunity_id.in_(list(opportunity_ids)))
+        .options(selectinload(PriceScenario.competitors))
+        .order_by(PriceScenario.id)
+    ):
+        out[s.opportunity_id].append(s)
+    return out
+
+
+def pick_scenario(scenarios: Sequence[PriceScenario]) -> PriceScenario | None:
+    choice = deciding_scenario(
+        [ScenarioChoice(s.id, s.updated_at, s.chosen_price) for s in scenarios])
+    return next((s for s in scenarios if choice and s.id == choice.id), None)
+
+
+def price_analysis(scenario: PriceScenario | None, locale: str) -> PriceAnalysis | None:
+    """The strategy report of the deciding scenario at its chosen price (before one is
+    chosen: at the best expected margin, as the price-score page shows it)."""
+    if scenario is None:
+        return None
+    estimate = inputs.from_model(scenario)
+    if any(i.severity == "error" for i in validate_scenario(estimate).values()):
+        return PriceAnalysis(scenario, None, None, False)
+    grid = candidate_grid(scenario.grid_min, scenario.grid_max, scenario.grid_steps)
+    suggested = not scenario.chosen_price
+    if suggested:
+        first = strategy_report(estimate, grid, float(grid[-1]), TRIALS, scenario.seed)
+        chosen = first.result.best_for_margin
+    else:
+        chosen = float(scenario.chosen_price)
+    report = strategy_report(estimate, grid, chosen, TRIALS, scenario.seed)
+    return PriceAnalysis(scenario, report, strategy_chart(report, locale), suggested)
+
+
+# --- the bid pack --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PackSection:
+    """One numbered part of the bid pack; `template` prints its body (None: `html`)."""
+
+    anchor: str
+    title: str
+    template: str | None = None
+    html: str = ""
+
+
+def _stakeholders_by_map_role(opportunity: Opportunity, locale: str):
+    """[(role label, [stakeholders by influence, then name])], unmapped people last."""
+    groups = []
+    for role in [*stages.MAP_ROLES, None]:
+        people = sorted((s for s in opportunity.stakeholders if s.map_role == role),
+                        key=lambda s: (-s.influence, s.name))
+        label = stages.MAP_ROLES[role][locale] if role else _("No MAP role")
+        if people or role is not None:
+            groups.append((role, label, people))
+    return groups
+
+
+def open_objections(opportunity_id: int) -> list[Objection]:
+    return list(db.session.scalars(
+        select(Objection)
+        .where(Objection.opportunity_id == opportunity_id, Objection.status == "open")
+        .options(selectinload(Objection.steps), selectinload(Objection.stakeholder))
+        .order_by(Objection.raised_on, Objection.id)
+    ))
+
+
+def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
+    """Everything pdf/bid_pack.html prints, in the language of the enclosing force_locale."""
+    price = price_analysis(pick_scenario(load_scenarios([opportunity.id])[opportunity.id]),
+                           locale)
+    negotiation = negotiation_content(opportunity, locale)
+    matrix: Matrix = load_matrix(opportunity.id)
+    chain = coverage(opportunity, today())
+    parts = proposal_parts(opportunity)
+    sections = [PackSection("summary", _("Summary and recommendation"), "pdf/_pack_summary.html")]
+    sections += [PackSection(p.anchor or f"proposal-{i}", p.title, None, p.html)
+                 for i, p in enumerate(parts, start=1)]
+    sections += [
+        PackSection("price-score", _("Price-score analysis"), "pdf/_pack_price.html"),
+        PackSection("competition", _("Competition matrix"), "pdf/_pack_matrix.html"),
+        PackSection("decision-chain", _("Decision-chain map"), "pdf/_pack_chain.html"),
+        PackSection("objections", _("Open objections"), "pdf/_pack_objections.html"),
+        PackSection("negotiation", _("Negotiation sheet"), "pdf/_negotiation.html"),
+    ]
+    stage = opportunity.stage
+    return {
+        "opportunity": opportunity,
+        "stage_name": stage.name_zh if locale == "zh_CN" else stage.name_en,
+        "procurement_form": stages.PROCUREMENT_FORMS.get(opportunity.procurement_form, {}).get(
+            locale, opportunity.procurement_form),
+        "days_left": days_left(opportunity.bid_deadline, today()),
+        "sections": sections,
+        "has_proposal": bool(parts),
+        "price": price,
+        "reason_text": REASON_TEXT,
+        "our_name": OUR_NAME,
+        "negotiation": negotiation,
+        "matrix": matrix,
+        "coverage": chain,
+        "chain_groups": _stakeholders_by_map_role(opportunity, locale),
+        "map_roles": stages.MAP_ROLES,
+        "buying_roles": stages.BUYING_ROLES,
+        "decision_types": stages.DECISION_TYPES,
+        "attitudes": stages.ATTITUDES,
+        "objections": open_objections(opportunity.id),
+        "olabels": olabels,
+        "nlabels": nlabels,
+        "locale_code": locale,
+        "printed_on": today().isoformat(),
+        "doc_title": _("Bid pack: %(name)s", name=opportunity.name),
+        "confidentiality": _("Not for the customer"),
+    }

@@ -1,0 +1,231 @@
+"""The web side of the PDF pipeline (proposals/documents.py).
+
+- `render_pdf_html` renders a `templates/pdf/` template with the app's Jinja environment
+  (context processors, `_()` and all) inside `flask_babel.force_locale(language)`, so a
+  document comes out in the language asked for whatever the reader's interface language;
+- `export_now` hands the HTML to `export_pdf` (cache in PDF_CACHE_DIR) in this process;
+- `start_jobs` / `load_download` queue renders on RQ when REDIS_URL is set and report how
+  they stand; what one download queued travels in a signed token valid for an hour;
+- `attachment` serves the bytes with Content-Disposition: attachment, a safe file name and
+  the SHA-256 in `X-Content-SHA256`;
+- `failure_page` turns a failed pre-flight or render into a page naming the problem (and
+  logs it), never a blank file.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import unicodedata
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from flask import current_app, render_template, request, send_file
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from proposals.documents import (
+    ASSET_BASE_URL,
+    ExportedPdf,
+    ExportRequest,
+    PdfCache,
+    PdfError,
+    PreflightFailed,
+    RenderMemoryExceeded,
+    RenderTicket,
+    RenderTimeout,
+    clean_html,
+    counter_content,
+    css_string,
+    export_pdf,
+    format_money,
+    render_status,
+    submit_render,
+)
+
+LANGUAGES = ("en", "zh_CN")
+JOB_TTL_SECONDS = 3600
+
+
+def pdf_language(requested: str | None = None) -> str:
+    """`en` or `zh_CN`: the `lang` asked for, else the reader's interface language."""
+    if requested in LANGUAGES:
+        return requested
+    from flask_babel import get_locale
+
+    return "zh_CN" if getattr(get_locale(), "language", "en") == "zh" else "en"
+
+
+def render_pdf_html(template: str, language: str, **context) -> str:
+    """HTML of a PDF template in `language`, resources addressed under ASSET_BASE_URL."""
+    with force_locale(language):
+        return render_template(
+            template,
+            asset_base=ASSET_BASE_URL,
+            pdf_language=language,
+            html_lang="zh-CN" if language == "zh_CN" else "en",
+            format_money=format_money,
+            css_string=css_string,
+            counter_content=counter_content,
+            clean_html=clean_html,
+            **context,
+        )
+
+
+def export_request(html: str,
+                   expected_totals: Mapping[str, Decimal] | None = None) -> ExportRequest:
+    return ExportRequest.build(html, current_app.config["PDF_CACHE_DIR"],
+                               expected_totals=expected_totals)
+
+
+def export_now(export: ExportRequest) -> ExportedPdf:
+    """The checked PDF, rendered here (or read from the cache); raises PdfError."""
+    return export_pdf(export)
+
+
+def cached_pdf(key: str) -> bytes | None:
+    return PdfCache(current_app.config["PDF_CACHE_DIR"]).get(key)
+
+
+# --- file names and responses ------------------------------------------------------------
+
+_UNSAFE = re.compile(r"[^\w-]+", re.UNICODE)
+
+
+def safe_filename(*parts: str, suffix: str = ".pdf") -> str:
+    """A download name from `parts`: letters (any script), digits, `-` and `_` only (so no
+    path, dot segment or header trick survives), at most 100 characters, then `suffix`."""
+    text = unicodedata.normalize("NFKC", "-".join(p for p in parts if p))
+    stem = _UNSAFE.sub("-", text).strip(".-_")
+    stem = re.sub(r"-{2,}", "-", stem)[:100].rstrip(".-_") or "document"
+    return stem + suffix
+
+
+def attachment(data: bytes, filename: str, sha256: str, mimetype: str = "application/pdf"):
+    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
+                         download_name=filename, max_age=0)
+    response.headers["X-Content-SHA256"] = sha256
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+CHECK_NAMES = {
+    "glyphs": lambda: _("A character has no glyph in the embedded fonts"),
+    "keep-with-next": lambda: _("A table group header sits alone at the bottom of a page"),
+    "totals": lambda: _("The totals printed differ from the quote's"),
+}
+
+
+@dataclass(frozen=True)
+class FailureText:
+    title: str
+    problems: list[tuple[str, str]]  # (what kind of problem, the pipeline's own words)
+    status: int
+
+
+def describe_failure(error: PdfError) -> FailureText:
+    if isinstance(error, PreflightFailed):
+        return FailureText(
+            _("The PDF failed its pre-flight checks and was not produced."),
+            [(CHECK_NAMES[p.check]() if p.check in CHECK_NAMES else p.check, p.message)
+             for p in error.problems],
+            422,
+        )
+    if isinstance(error, RenderTimeout):
+        return FailureText(_("The PDF took too long to render and was stopped."), [], 503)
+    if isinstance(error, RenderMemoryExceeded):
+        return FailureText(_("The PDF needed too much memory to render and was stopped."), [], 503)
+    return FailureText(_("The PDF could not be rendered."), [(_("Renderer"), str(error))], 500)
+
+
+def failure_page(error: PdfError, what: str, back_url: str | None = None):
+    """The page shown instead of a file; the failure is logged with who asked for what."""
+    current_app.logger.error("PDF export failed (%s, user %s): %s", what,
+                             getattr(current_user, "id", None), error)
+    text = describe_failure(error)
+    return render_template("exports/failed.html", failure=text, what=what,
+                           back_url=back_url or request.referrer), text.status
+
+
+# --- RQ jobs ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JobItem:
+    """One document of a download: its opportunity, cache key, RQ job and file name."""
+
+    opportunity_id: int
+    key: str
+    job_id: str
+    filename: str
+    state: str = "queued"
+    error: str = ""
+
+
+def _signer():
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.secret_key, salt="pdf-export")
+
+
+def sign_download(kind: str, items: Sequence[JobItem], zip_name: str | None) -> str:
+    """The token of a download: what was queued, signed (not stored anywhere). Whoever
+    sees every opportunity in it may poll it and fetch the result, as they could render
+    the same documents themselves."""
+    return _signer().dumps({"kind": kind, "zip": zip_name, "items": [
+        [i.opportunity_id, i.key, i.job_id, i.filename] for i in items]})
+
+
+def start_jobs(kind: str, items: Sequence[tuple[int, ExportRequest, str]],
+               zip_name: str | None) -> str:
+    """Queue each (opportunity id, request, file name) on RQ; the token of the download."""
+    url = current_app.config["REDIS_URL"]
+    queue = current_app.config.get("PDF_RQ_QUEUE", "pdf")
+    queued = []
+    for opportunity_id, export, filename in items:
+        ticket = submit_render(export, url, queue=queue)
+        queued.append(JobItem(opportunity_id, ticket.key, ticket.job_id, filename))
+    return sign_download(kind, queued, zip_name)
+
+
+@dataclass(frozen=True)
+class Download:
+    kind: str
+    items: list[JobItem]
+    zip_name: str | None
+
+    @property
+    def done(self) -> bool:
+        return all(i.state in ("finished", "failed") for i in self.items)
+
+    @property
+    def failed(self) -> list[JobItem]:
+        return [i for i in self.items if i.state == "failed"]
+
+    @property
+    def finished(self) -> int:
+        return sum(1 for i in self.items if i.state == "finished")
+
+
+def load_download(token: str) -> Download | None:
+    """The download `token` names, with every job's state now; None if the token is forged
+    or older than JOB_TTL_SECONDS."""
+    from itsdangerous import BadSignature
+
+    try:
+        data = _signer().loads(token, max_age=JOB_TTL_SECONDS)
+        rows = [(int(o), str(k), str(j), str(f)) for o, k, j, f in data["items"]]
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+    url = current_app.config.get("REDIS_URL")
+    items = []
+    for opportunity_id, key, job_id, filename in rows:
+        ticket = RenderTicket(job_id, "queued", key)
+        if cached_pdf(key) is not None:
+            ticket = RenderTicket(job_id, "finished", key)
+        elif url:
+            ticket = render_status(ticket, url)
+        items.append(JobItem(opportunity_id, key, job_id, filename, ticket.state, ticket.error))
+    return Download(str(data.get("kind")), items, data.get("zip"))

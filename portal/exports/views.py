@@ -1,0 +1,211 @@
+"""PDF downloads (negotiation sheet, internal bid pack) and the leadership bid desk.
+
+Who may do what (tested in tests/portal/test_access.py):
+- the negotiation-sheet PDF: everyone who sees the opportunity (as its print view);
+- the bid pack: reps (owner or team), leaders and admins of the opportunities they see.
+  Presales are left out: the pack carries the commercial side (price strategy, margins
+  and approvals once quotes exist), which is the rep's and leadership's business;
+- the bid desk and its zip: reps (their own open bids), leaders and admins (all open bids).
+
+Without REDIS_URL a download renders in this process (or comes from the PDF cache) and is
+answered at once. With REDIS_URL, a download that is not cached yet is queued on RQ and the
+browser is sent to a progress page that polls with htmx every second until the file is
+ready, then offers it with its SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from portal.deals.models import Opportunity
+from portal.exports import packs, rendering
+from portal.exports.desk import MAX_ZIP, desk_rows
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.pages import wants_fragment
+from portal.security import ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
+from portal.timeutil import today
+from proposals.documents import PdfError, zip_pdfs
+
+bp = Blueprint("exports", __name__)
+
+PACK_ROLES = ("rep", "leader", "admin")
+DESK_ROLES = ("rep", "leader", "admin")
+
+
+# --- building the documents ------------------------------------------------------------
+
+
+def _negotiation_request(opportunity: Opportunity, language: str):
+    with force_locale(language):
+        context = packs.negotiation_context(opportunity, language)
+    html = rendering.render_pdf_html("pdf/negotiation_sheet.html", language, **context)
+    name = rendering.safe_filename("negotiation-sheet", opportunity.name, today().isoformat())
+    return rendering.export_request(html), name
+
+
+def _bid_pack_request(opportunity: Opportunity, language: str):
+    with force_locale(language):
+        context = packs.bid_pack_context(opportunity, language)
+    html = rendering.render_pdf_html("pdf/bid_pack.html", language, **context)
+    name = rendering.safe_filename("bid-pack", opportunity.name, today().isoformat())
+    return rendering.export_request(html), name
+
+
+def _load_for_pack(opportunity_id: int) -> Opportunity:
+    return get_opportunity_or_404(
+        opportunity_id,
+        selectinload(Opportunity.stakeholders),
+        selectinload(Opportunity.account),
+        selectinload(Opportunity.stage),
+    )
+
+
+def _download(opportunity: Opportunity, build, kind: str, what: str):
+    """Answer the file now (in-process or cached), or queue it and show the progress page."""
+    language = rendering.pdf_language(request.args.get("lang"))
+    export, filename = build(opportunity, language)
+    back = url_for("deals.detail", opportunity_id=opportunity.id)
+    if current_app.config.get("REDIS_URL"):
+        cached = rendering.cached_pdf(export.key())
+        if cached is None:
+            token = rendering.start_jobs(kind, [(opportunity.id, export, filename)], None)
+            return redirect(url_for("exports.progress", token=token))
+    try:
+        result = rendering.export_now(export)
+    except PdfError as error:
+        return rendering.failure_page(error, what, back)
+    return rendering.attachment(result.pdf, filename, result.sha256)
+
+
+@bp.get("/opportunities/<int:opportunity_id>/negotiation.pdf")
+@allowed(*ALL_ROLES)
+def negotiation_pdf(opportunity_id: int):
+    opportunity = get_opportunity_or_404(opportunity_id, selectinload(Opportunity.account))
+    return _download(opportunity, _negotiation_request, "negotiation", _("Negotiation sheet"))
+
+
+@bp.get("/opportunities/<int:opportunity_id>/bid-pack.pdf")
+@allowed(*PACK_ROLES)
+def bid_pack(opportunity_id: int):
+    opportunity = _load_for_pack(opportunity_id)
+    return _download(opportunity, _bid_pack_request, "bid-pack", _("Bid pack"))
+
+
+# --- the bid desk --------------------------------------------------------------------------
+
+
+@bp.get("/desk")
+@allowed(*DESK_ROLES)
+def desk():
+    language = rendering.pdf_language(None)
+    rows = desk_rows(current_user, today(), language)
+    return render_template("exports/desk.html", rows=rows, form=EmptyForm(), max_zip=MAX_ZIP,
+                           today=today())
+
+
+def _visible_opportunities(ids: list[int]) -> list[Opportunity]:
+    return list(db.session.scalars(
+        select(Opportunity)
+        .where(Opportunity.id.in_(ids), opportunity_scope(current_user))
+        .options(selectinload(Opportunity.stakeholders), selectinload(Opportunity.account),
+                 selectinload(Opportunity.stage))
+        .order_by(Opportunity.bid_deadline, Opportunity.id)
+    ))
+
+
+@bp.post("/desk/bid-packs.zip")
+@allowed(*DESK_ROLES)
+def desk_zip():
+    form = EmptyForm(request.form)
+    if not form.validate():
+        abort(400)
+    try:
+        ids = sorted({int(v) for v in request.form.getlist("opportunity")})
+    except ValueError:
+        abort(400)
+    if not ids or len(ids) > MAX_ZIP:
+        language = rendering.pdf_language(None)
+        message = (_("Select at least one bid to download.") if not ids else
+                   _("Select at most %(n)d bids for one zip.", n=MAX_ZIP))
+        return render_template("exports/desk.html", rows=desk_rows(current_user, today(), language),
+                               form=form, max_zip=MAX_ZIP, today=today(), error=message,
+                               selected=set(ids)), 422
+    opportunities = _visible_opportunities(ids)
+    if len(opportunities) != len(ids):
+        abort(404)  # one of them is not the user's to see
+    language = rendering.pdf_language(request.form.get("lang"))
+    built = [(o.id, *_bid_pack_request(o, language)) for o in opportunities]
+    zip_name = rendering.safe_filename("bid-packs", today().isoformat(), suffix=".zip")
+    if current_app.config.get("REDIS_URL") and any(
+            rendering.cached_pdf(export.key()) is None for _o, export, _n in built):
+        token = rendering.start_jobs("bid-pack", built, zip_name)
+        return redirect(url_for("exports.progress", token=token), code=303)
+    files = []
+    for opportunity, (_oid, export, filename) in zip(opportunities, built, strict=True):
+        try:
+            files.append((filename, rendering.export_now(export).pdf))
+        except PdfError as error:
+            return rendering.failure_page(
+                error, _("Bid pack of %(name)s", name=opportunity.name), url_for("exports.desk"))
+    data = zip_pdfs(files)
+    return rendering.attachment(data, zip_name, hashlib.sha256(data).hexdigest(),
+                                mimetype="application/zip")
+
+
+# --- queued renders (REDIS_URL) --------------------------------------------------------------
+
+
+def _download_or_404(token: str) -> rendering.Download:
+    download = rendering.load_download(token)
+    if download is None:
+        abort(404)
+    ids = sorted({i.opportunity_id for i in download.items})
+    visible = db.session.scalar(
+        select(func.count(Opportunity.id)).where(Opportunity.id.in_(ids),
+                                                 opportunity_scope(current_user)))
+    if visible != len(ids):
+        abort(404)
+    if download.kind == "bid-pack" and current_user.role not in PACK_ROLES:
+        abort(404)
+    return download
+
+
+@bp.get("/exports/<token>")
+@allowed(*ALL_ROLES)
+def progress(token: str):
+    download = _download_or_404(token)
+    sha256 = None
+    if download.done and not download.failed and not download.zip_name:
+        pdf = rendering.cached_pdf(download.items[0].key)
+        sha256 = hashlib.sha256(pdf).hexdigest() if pdf else None
+    template = "exports/_progress.html" if wants_fragment() else "exports/progress.html"
+    return render_template(template, download=download, token=token, sha256=sha256)
+
+
+@bp.get("/exports/<token>/file")
+@allowed(*ALL_ROLES)
+def file(token: str):
+    download = _download_or_404(token)
+    if not download.done or download.failed:
+        return render_template("exports/progress.html", download=download, token=token), 409
+    files = []
+    for item in download.items:
+        pdf = rendering.cached_pdf(item.key)
+        if pdf is None:  # evicted from the cache since: start again
+            return render_template("exports/progress.html", download=download, token=token,
+                                   expired=True), 410
+        files.append((item.filename, pdf))
+    if download.zip_name:
+        data = zip_pdfs(files)
+        return rendering.attachment(data, download.zip_name, hashlib.sha256(data).hexdigest(),
+                                    mimetype="application/zip")
+    (filename, pdf), = files
+    return rendering.attachment(pdf, filename, hashlib.sha256(pdf).hexdigest())

@@ -1,0 +1,76 @@
+"""What the leadership bid desk and the bid pack say about a bid, as pure functions.
+
+No Flask, no database: the portal maps its rows onto these inputs. Units: prices in
+currency units (Decimal in, float inside the simulation as in :mod:`proposals.bidvalue`),
+probabilities as fractions 0–1, ranks from 1 (first place).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from proposals.bidvalue import OUR_NAME, likely_bids
+from proposals.scoring import Scenario, draw_bids, evaluate_draws, score_bids
+
+#: The simulation size and the price-score page's (portal/pricescore: TRIALS), so the desk
+#: shows the same P(win) as the scenario page for the same seed.
+DESK_TRIALS = 2000
+
+
+@dataclass(frozen=True)
+class PricePosition:
+    """Where our bid stands at `price`: `p_win` (0–1) over simulated competitor fields,
+    `expected_rank` over the same draws, and `rank` at everyone's most likely values
+    (None when our bid is out, e.g. above the ceiling or rejected as abnormally low)."""
+
+    price: Decimal
+    p_win: float
+    expected_rank: float
+    rank: int | None
+    bidders: int
+
+
+def price_position(scenario: Scenario, price: Decimal, trials: int = DESK_TRIALS,
+                   seed: int | None = 0) -> PricePosition:
+    """Our P(win), expected rank and likely rank at one bid price (cheaper than the whole
+    strategy report: one price, no grid, no sensitivity)."""
+    chosen = float(price)
+    p_win, expected_rank = evaluate_draws(scenario.rules, draw_bids(scenario, trials, seed),
+                                          [chosen])
+    bids = likely_bids(scenario)
+    sheet = score_bids(scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids,
+                       our_name=OUR_NAME)
+    return PricePosition(Decimal(price), float(p_win[0]), float(expected_rank[0]),
+                         sheet.by_name(OUR_NAME).rank, 1 + len(bids))
+
+
+@dataclass(frozen=True)
+class ScenarioChoice:
+    """A saved scenario as the desk sees it: `updated` orders them; `chosen_price` is the
+    rep's bid price (None before one is chosen)."""
+
+    id: int
+    updated: object
+    chosen_price: Decimal | None
+
+
+def deciding_scenario(scenarios: Sequence[ScenarioChoice]) -> ScenarioChoice | None:
+    """The scenario the bid is priced from: the most recently changed one with a chosen
+    price; without any chosen price, the first one created (lowest id); None without any."""
+    chosen = [s for s in scenarios if s.chosen_price is not None]
+    if chosen:
+        return max(chosen, key=lambda s: (s.updated, s.id))
+    return min(scenarios, key=lambda s: s.id) if scenarios else None
+
+
+def deadline_order(deadline: date | None, name: str) -> tuple:
+    """Sort key for open bids: nearest bid deadline first, bids without one last, then name."""
+    return (deadline is None, deadline or date.max, name.casefold())
+
+
+def days_left(deadline: date | None, today: date) -> int | None:
+    """Whole days from `today` to the deadline (negative once it has passed)."""
+    return None if deadline is None else (deadline - today).days
