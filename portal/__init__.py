@@ -70,6 +70,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.models import User
     from portal.deals import models as _deals  # noqa: F401
+    from portal.drafts import models as _drafts  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
@@ -119,8 +120,11 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.deals.views import bp as deals_bp
+    from portal.drafts.approvals import bp as approvals_bp
+    from portal.drafts.library import bp as library_bp
+    from portal.drafts.views import bp as drafts_bp
 
-    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp):
+    for bp in (auth_bp, deals_bp, accounts_bp, admin_bp, drafts_bp, library_bp, approvals_bp):
         app.register_blueprint(bp)
 
 
