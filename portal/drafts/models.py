@@ -327,3 +327,8 @@ class ProposalComment(db.Model):
 
     proposal: Mapped[Proposal] = relationship(back_populates="comments")
     author: Mapped[User] = relationship()  # noqa: F821
+
+
+# Line amounts for display come from the domain (rounded once, at the line).
+ProposalLine.net_amount = property(lambda self: self.as_domain().net_amount)
+ProposalLine.list_amount = property(lambda self: self.as_domain().list_amount)

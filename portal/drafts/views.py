@@ -152,6 +152,10 @@ def _settings_conflict(opportunity, proposal, form):
 # --- sections ---------------------------------------------------------------------------------
 
 def _section_fragment(opportunity, proposal, section, editing=False, form=None, status=200, **ctx):
+    if ctx.get("conflict") and form is not None:
+        ctx["diff"] = section_diffs(
+            [{"kind": section.kind, "title": section.title, "body": section.body}],
+            [{"kind": section.kind, "title": form.title.data or "", "body": form.body.data or ""}])
     if not wants_fragment():
         if request.method == "POST" and status == 200:
             return redirect(url_for("drafts.detail", opportunity_id=opportunity.id,
@@ -208,6 +212,12 @@ def save_section(opportunity_id: int, proposal_id: int, section_id: int):
         db.session.rollback()
         section = db.session.get(ProposalSection, section_id)
         return _save_state(opportunity, proposal, section, form, 409)
+    if request.form.get("done") and wants_fragment():
+        # "Done" saves first, then shows the section as read, in place of the editor.
+        response = make_response(_section_fragment(opportunity, proposal, section)[0])
+        response.headers["HX-Retarget"] = f"#section-{section.id}"
+        response.headers["HX-Reswap"] = "outerHTML"
+        return response
     return _save_state(opportunity, proposal, section, form, 200)
 
 
@@ -694,3 +704,36 @@ def add_comment(opportunity_id: int, proposal_id: int):
                                                                       comment_form=form)), status
     return render_template("drafts/_comments.html", opportunity=opportunity, proposal=proposal,
                            comment_form=form), status
+
+
+# --- template filters (numbers are formatted here, never computed in templates) ------------------
+
+@bp.app_context_processor
+def drafts_labels():
+    return {"dl": labels}
+
+
+@bp.app_template_filter("drafts_money")
+def money_filter(amount) -> str:
+    if amount is None:
+        return "—"
+    return "{:,.2f}".format(amount)
+
+
+@bp.app_template_filter("drafts_pct")
+def pct_filter(value) -> str:
+    from proposals.pricing import display_pct
+
+    shown = display_pct(value)
+    return "—" if shown is None else f"{shown}%"
+
+
+@bp.app_template_filter("drafts_number")
+def number_filter(value) -> str:
+    """A stored quantity/price as typed: 10.5000 → 10.5, 3.0000 → 3."""
+    from decimal import Decimal
+
+    if value is None:
+        return ""
+    value = Decimal(value)
+    return "0" if value == 0 else format(value.normalize(), "f")
