@@ -5,22 +5,33 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
 )
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import labels as common_labels
 from portal.drafts import labels
-from portal.forms import LINE_MAX, VersionedForm, line
+from portal.forms import LINE_MAX, VersionedForm
 from proposals.content import MAX_SECTION_LENGTH
 from proposals.pricing import MAX_MAINTENANCE_YEARS, MAX_OPTION_NAME_LENGTH
 
 
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _line(required: bool = True, maximum: int = LINE_MAX):
+    """A single-line text: spaces around it are dropped, so "   " counts as empty."""
+    first = DataRequired(message=_l("This field is required.")) if required else Optional()
+    return [first, Length(max=maximum, message=_l("At most %(max)d characters.", max=maximum))]
+
+
 def _text(maximum: int, required: bool = False):
-    first = InputRequired(message=_l("This field is required.")) if required else Optional()
+    # DataRequired (with the strip filter) so that only spaces count as empty.
+    first = DataRequired(message=_l("This field is required.")) if required else Optional()
     return [first, Length(max=maximum, message=_l("At most %(max)d characters.", max=maximum))]
 
 
 class ProposalForm(VersionedForm):
-    title = StringField(_l("Proposal title"), validators=line())
+    title = StringField(_l("Proposal title"), validators=_line(), filters=[_strip])
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in common_labels.CURRENCIES])
 
@@ -28,7 +39,7 @@ class ProposalForm(VersionedForm):
 
 
 class SectionForm(VersionedForm):
-    title = StringField(_l("Section title"), validators=line())
+    title = StringField(_l("Section title"), validators=_line(), filters=[_strip])
     body = TextAreaField(_l("Text (Markdown)"), validators=_text(MAX_SECTION_LENGTH))
     # Set by "keep my version" in the conflict view: the saved version the user has seen.
     overwrite_version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
@@ -38,7 +49,7 @@ class SectionForm(VersionedForm):
 
 class NewSectionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(labels.SECTION_KINDS.items()))
-    title = StringField(_l("Title"), validators=line(required=False))
+    title = StringField(_l("Title"), validators=_line(required=False), filters=[_strip])
 
 
 class OptionForm(VersionedForm):
@@ -64,17 +75,17 @@ class OptionForm(VersionedForm):
 
 
 class LibraryBlockForm(VersionedForm):
-    title = StringField(_l("Title"), validators=line())
-    tags = StringField(_l("Tags"), validators=line(required=False, maximum=LINE_MAX))
+    title = StringField(_l("Title"), validators=_line(), filters=[_strip])
+    tags = StringField(_l("Tags"), validators=_line(required=False))
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
-    body = TextAreaField(_l("Text (Markdown)"), validators=_text(MAX_SECTION_LENGTH, required=True))
+    body = TextAreaField(_l("Text (Markdown)"), validators=_text(MAX_SECTION_LENGTH, required=True), filters=[_strip])
     last_reviewed = DateField(_l("Last reviewed"), validators=[Optional()])
 
     EDITABLE = ("title", "tags", "language", "body", "last_reviewed")
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Comment"), validators=_text(4000, required=True))
+    body = TextAreaField(_l("Comment"), validators=_text(4000, required=True), filters=[_strip])
 
 
 class DecisionForm(FlaskForm):
@@ -94,4 +105,4 @@ class StatusForm(VersionedForm):
 
 
 class RevisionForm(FlaskForm):
-    note = StringField(_l("Note"), validators=line(required=False))
+    note = StringField(_l("Note"), validators=_line(required=False), filters=[_strip])

@@ -395,12 +395,11 @@ def add_option(opportunity_id: int, proposal_id: int):
     form = OptionForm(request.form, prefix="new-option")
     count = db.session.scalar(select(func.count()).where(ProposalOption.proposal_id == proposal.id))
     if count >= MAX_OPTIONS:
-        form.validate()
-        form.name.errors = list(form.name.errors) + [_("Offer at most 3 options: 2–3 let the buyer choose which, not whether.")]
-        return _quote_block(opportunity, proposal, 422, new_option_form=form)
+        return _quote_block(opportunity, proposal, 422, flash_message=_(
+            "Offer at most 3 options: 2–3 let the buyer choose which, not whether."))
     if not form.validate():
         return _quote_block(opportunity, proposal, 422, new_option_form=form)
-    option = ProposalOption(proposal=proposal, position=count, name=form.name.data,
+    option = ProposalOption(proposal_id=proposal.id, position=count, name=form.name.data,
                             recommended=form.recommended.data or count == 0,
                             maintenance_years=form.maintenance_years.data)
     if option.recommended:
@@ -488,7 +487,7 @@ def add_line(opportunity_id: int, proposal_id: int, option_id: int):
                             new_line={option.id: (raw, _line_errors(errors))})
     position = max((item.position for item in option.lines), default=-1) + 1
     db.session.add(ProposalLine(
-        option=option, position=position, part=line.part.value, description=line.description,
+        option_id=option.id, position=position, part=line.part.value, description=line.description,
         quantity=line.quantity, unit_price=line.unit_price, unit_cost=line.unit_cost,
         discount_pct=line.discount_pct,
     ))
