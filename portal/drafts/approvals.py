@@ -63,13 +63,13 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
               if back else url_for("approvals.queue"))
     if not form.validate():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
-        return redirect(target, 303) if request.form else ("", 422)
+        return redirect(target) if request.form else ("", 422)
     if approval.state != "pending":
         flash(_("This request was already decided or withdrawn."), "error")
-        return redirect(target, 303)
+        return redirect(target)
     if not _may_decide(approval.required_role):
         flash(_("This quote needs approval by an admin; a leader cannot approve it alone."), "error")
-        return redirect(target, 303)
+        return redirect(target)
     state = quote_state(proposal)
     if form.decision.data == "approve":
         if state.fingerprint != approval.fingerprint:
@@ -78,10 +78,10 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
             proposal.status = "draft"
             db.session.commit()
             flash(_("The quote changed after approval was requested; nothing was approved."), "error")
-            return redirect(target, 303)
+            return redirect(target)
         if not can_approve_alone(current_user.role, state.decision):
             flash(_("The quote now needs a higher approver."), "error")
-            return redirect(target, 303)
+            return redirect(target)
         approval.state = "approved"
         if proposal.status == "in_review":
             proposal.status = "approved"
@@ -97,7 +97,7 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
     proposal.updated_by_id = current_user.id
     db.session.commit()
     flash(message, "success")
-    return redirect(target, 303)
+    return redirect(target)
 
 
 # --- authority matrix (admin) ------------------------------------------------------------------
@@ -151,4 +151,4 @@ def rules():
         db.session.add(rule)
     db.session.commit()
     flash(_("Approval limits saved. They apply to every quote from now on."), "success")
-    return redirect(url_for("approvals.rules"), 303)
+    return redirect(url_for("approvals.rules"))

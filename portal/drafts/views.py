@@ -339,9 +339,10 @@ def insert_block(opportunity_id: int, proposal_id: int, section_id: int):
     section = child_or_404(ProposalSection, section_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
-    block = db.session.get(LibraryBlock, request.form.get("block_id", type=int) or 0)
-    if block is None:
-        abort(404)
+    block_id = request.form.get("block_id", type=int)
+    if block_id is None:
+        abort(400)
+    block = db.session.get(LibraryBlock, block_id) or abort(404)
     form = SectionForm(request.form)
     if not form.validate():
         return _section_fragment(opportunity, proposal, section, editing=True, form=form, status=422)
@@ -598,14 +599,14 @@ def _role_name(role):
 
 
 def _redirect(url: str, status: int = 200):
-    """A full navigation after a workflow button: HX-Redirect for htmx, 303 otherwise.
+    """A full navigation after a workflow button: HX-Redirect for htmx, a redirect otherwise.
 
     Failures still redirect (the flash says why) so the page shows the current state."""
     if wants_fragment():
         response = make_response("", 200)
         response.headers["HX-Redirect"] = url
         return response
-    return redirect(url, 303)
+    return redirect(url)
 
 
 @bp.post("/<int:proposal_id>/revisions")

@@ -13,6 +13,7 @@ from tests.conftest import login
 ALL = {"rep", "rep2", "presales", "presales2", "leader", "admin"}
 EDITORS_OF_ACCOUNTS = {"rep", "rep2", "leader", "admin"}
 CREATORS = {"rep", "rep2", "leader", "admin"}
+DRAFT_EDITORS = {"presales", "presales2", "leader", "admin"}
 
 # endpoint -> (users whose role may call it, whether it is scoped to the opportunity)
 ACCESS: dict[str, tuple[set[str] | None, bool]] = {
@@ -35,6 +36,38 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "admin.users": ({"admin"}, False),
     "admin.create_user": ({"admin"}, False),
     "admin.edit_user": ({"admin"}, False),
+    # proposal drafts: presales (and leaders/admins) edit, reps read and comment
+    "drafts.index": (ALL, True),
+    "drafts.create": (DRAFT_EDITORS, True),
+    "drafts.detail": (ALL, True),
+    "drafts.settings": (DRAFT_EDITORS, True),
+    "drafts.section": (ALL, True),
+    "drafts.edit_section": (DRAFT_EDITORS, True),
+    "drafts.save_section": (DRAFT_EDITORS, True),
+    "drafts.add_section": (DRAFT_EDITORS, True),
+    "drafts.move_section": (DRAFT_EDITORS, True),
+    "drafts.delete_section": (DRAFT_EDITORS, True),
+    "drafts.block_picker": (DRAFT_EDITORS, True),
+    "drafts.insert_block": (DRAFT_EDITORS, True),
+    "drafts.quote": (ALL, True),
+    "drafts.add_option": (DRAFT_EDITORS, True),
+    "drafts.save_option": (DRAFT_EDITORS, True),
+    "drafts.delete_option": (DRAFT_EDITORS, True),
+    "drafts.add_line": (DRAFT_EDITORS, True),
+    "drafts.save_line": (DRAFT_EDITORS, True),
+    "drafts.delete_line": (DRAFT_EDITORS, True),
+    "drafts.change": (DRAFT_EDITORS, True),
+    "drafts.save_version": (DRAFT_EDITORS, True),
+    "drafts.revisions": (ALL, True),
+    "drafts.revision": (ALL, True),
+    "drafts.compare": (ALL, True),
+    "drafts.add_comment": (ALL, True),
+    "library.index": (ALL, False),
+    "library.create": (DRAFT_EDITORS, False),
+    "library.edit": (DRAFT_EDITORS, False),
+    "approvals.queue": ({"leader", "admin"}, False),
+    "approvals.decide": ({"leader", "admin"}, True),
+    "approvals.rules": ({"admin"}, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -88,6 +121,9 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         account_id = db.session.get(Stakeholder, stakeholder.id).opportunity.account_id
         ids = {"opportunity_id": opportunity, "stakeholder_id": stakeholder.id,
                "account_id": account_id, "user_id": users["rep"]}
+    from tests.portal.test_drafts import make_proposal_objects
+
+    ids.update(make_proposal_objects(app, opportunity, users))
     url = _url(rule, ids)
     if who != "anonymous":
         login(client, who)

@@ -417,7 +417,7 @@ def test_approval_flow_and_invalidation(app, client, switch_to, opportunity, pro
     assert "方案 Proposal" in queue and "Discount" in queue
     decide = f"/opportunities/{opportunity}/proposals/{proposal}/approvals/{approval_id}"
     response = leader.post(decide, data={"decision": "reject", "comment": ""})
-    assert response.status_code == 303
+    assert response.status_code == 302
     with app.app_context():
         assert db.session.get(Approval, approval_id).state == "pending"  # a rejection needs a reason
     leader.post(decide, data={"decision": "approve", "comment": "OK for this customer"})
@@ -469,7 +469,7 @@ def test_admin_edits_the_authority_matrix(app, switch_to, opportunity, proposal)
     ok = admin.post("/admin/approval-rules", data={
         "leader-max_discount_pct": "5", "leader-min_margin_pct": "", "admin-max_discount_pct": "30",
         "admin-min_margin_pct": "15", "leader-version": 0, "admin-version": 0})
-    assert ok.status_code == 303
+    assert ok.status_code == 302
     presales = switch_to("presales")
     _add_option(presales, opportunity, proposal)
     option_id = _options(app, proposal)[0][0]
@@ -524,7 +524,7 @@ def test_submit_freezes_a_revision_and_a_new_draft_continues(app, presales, oppo
 
 def test_save_version_and_list(app, presales, opportunity, proposal):
     response = presales.post(_url(opportunity, proposal, "/revisions"), data={"note": "after workshop"})
-    assert response.status_code == 303
+    assert response.status_code == 302
     page = presales.get(_url(opportunity, proposal, "/revisions")).get_data(as_text=True)
     assert "after workshop" in page and "v1" in page
 
