@@ -169,6 +169,9 @@ def _create() -> None:
                 opportunity.team.append(TeamMember(user=users[other], team_role="fulfilment"))
         _add_chain(opportunity, rng, chinese=acc < 5, today_=start)
     db.session.flush()
+    from portal.drafts.demo import create_demo_proposals
+
+    create_demo_proposals()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:
