@@ -185,7 +185,7 @@ def edit_section(opportunity_id: int, proposal_id: int, section_id: int):
     section = child_or_404(ProposalSection, section_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
-    return _section_fragment(opportunity, proposal, section, editing=True, form=SectionForm(obj=section))
+    return _section_fragment(opportunity, proposal, section, editing=True, form=SectionForm(formdata=None, obj=section))
 
 
 @bp.post("/<int:proposal_id>/sections/<int:section_id>")
@@ -250,7 +250,7 @@ def add_section(opportunity_id: int, proposal_id: int):
                               body="", updated_by_id=current_user.id)
     db.session.add(section)
     db.session.commit()
-    return _sections_block(opportunity, proposal, editing=section.id, section_form=SectionForm(obj=section))
+    return _sections_block(opportunity, proposal, editing=section.id, section_form=SectionForm(formdata=None, obj=section))
 
 
 def _sections_block(opportunity, proposal, status=200, **ctx):
@@ -357,7 +357,7 @@ def insert_block(opportunity_id: int, proposal_id: int, section_id: int):
     db.session.add(SectionBlockUse(section=section, block_id=block.id, block_version=block.version,
                                    inserted_by_id=current_user.id))
     db.session.commit()
-    return _section_fragment(opportunity, proposal, section, editing=True, form=SectionForm(obj=section),
+    return _section_fragment(opportunity, proposal, section, editing=True, form=SectionForm(formdata=None, obj=section),
                              inserted=block)
 
 
