@@ -64,7 +64,7 @@ EDITABLE_STATUSES = frozenset({Status.DRAFT, Status.IN_REVIEW, Status.APPROVED})
 
 # target -> statuses it may be reached from
 _TRANSITIONS: dict[Status, frozenset[Status]] = {
-    Status.DRAFT: frozenset({Status.IN_REVIEW, Status.APPROVED, Status.SUBMITTED, Status.WON, Status.LOST}),
+    Status.DRAFT: frozenset({Status.IN_REVIEW, Status.APPROVED, Status.SUBMITTED}),
     Status.IN_REVIEW: frozenset({Status.DRAFT}),
     Status.APPROVED: frozenset({Status.DRAFT, Status.IN_REVIEW}),
     Status.SUBMITTED: frozenset({Status.DRAFT, Status.IN_REVIEW, Status.APPROVED}),
@@ -312,16 +312,22 @@ def _figures(before: OptionTotals | None, after: OptionTotals | None) -> tuple[F
     )
 
 
-def _line_key(line: Mapping) -> tuple[str, str]:
-    return (line["part"], " ".join(line["description"].split()).casefold())
+def _line_keys(lines: Sequence[Mapping]) -> list[tuple[str, str, int]]:
+    # (part, description, n-th line with that description): two lines may share a text.
+    counts: dict[tuple[str, str], int] = {}
+    keys = []
+    for line in lines:
+        base = (line["part"], " ".join(line["description"].split()).casefold())
+        counts[base] = counts.get(base, 0) + 1
+        keys.append((*base, counts[base]))
+    return keys
 
 
 def _line_changes(old: Sequence[Mapping], new: Sequence[Mapping]) -> tuple[LineChange, ...]:
-    old_by_key = {_line_key(line): line for line in old}
+    old_by_key = dict(zip(_line_keys(old), old, strict=True))
     out: list[LineChange] = []
     seen = set()
-    for line in new:
-        key = _line_key(line)
+    for key, line in zip(_line_keys(new), new, strict=True):
         seen.add(key)
         before = old_by_key.get(key)
         if before is None:
@@ -333,8 +339,8 @@ def _line_changes(old: Sequence[Mapping], new: Sequence[Mapping]) -> tuple[LineC
         )
         if fields:
             out.append(LineChange(line["part"], line["description"], "changed", fields))
-    for line in old:
-        if _line_key(line) not in seen:
+    for key, line in zip(_line_keys(old), old, strict=True):
+        if key not in seen:
             out.append(LineChange(line["part"], line["description"], "removed",
                                   tuple((f, line[f], None) for f in _LINE_FIELDS)))
     return tuple(out)
