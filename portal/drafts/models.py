@@ -85,6 +85,19 @@ class Proposal(db.Model):
     def editable(self) -> bool:
         return self.status in {"draft", "in_review", "approved"}
 
+    def recent_revisions(self, limit: int = 5) -> list[ProposalRevision]:
+        """The latest revisions, without loading their (large) snapshots."""
+        from sqlalchemy import select
+        from sqlalchemy.orm import load_only
+
+        return db.session.scalars(
+            select(ProposalRevision)
+            .where(ProposalRevision.proposal_id == self.id)
+            .options(load_only(ProposalRevision.id, ProposalRevision.number, ProposalRevision.kind,
+                               ProposalRevision.created_at))
+            .order_by(ProposalRevision.number.desc()).limit(limit)
+        ).all()
+
     def quote_options(self) -> list[QuoteOption]:
         """The working quote as domain objects (lines in stored order)."""
         return [option.as_domain() for option in self.options]

@@ -29,6 +29,17 @@ def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bo
     return opportunity, proposal
 
 
+def line_or_404(line_id: int, proposal: Proposal) -> ProposalLine:
+    """A quote line of this proposal (one joined query), or 404."""
+    line = db.session.scalars(
+        select(ProposalLine).join(ProposalOption)
+        .where(ProposalLine.id == line_id, ProposalOption.proposal_id == proposal.id)
+    ).first()
+    if line is None:
+        abort(404)
+    return line
+
+
 def child_or_404(model, object_id: int, proposal: Proposal):
     """A section, option, line or revision that belongs to this proposal, or 404."""
     obj = db.session.get(model, object_id)

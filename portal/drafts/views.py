@@ -20,7 +20,7 @@ from portal.drafts.models import (
     LibraryBlock, Proposal, ProposalComment, ProposalLine, ProposalOption, ProposalRevision,
     ProposalSection, SectionBlockUse,
 )
-from portal.drafts.queries import child_or_404, get_proposal_or_404
+from portal.drafts.queries import child_or_404, get_proposal_or_404, line_or_404
 from portal.drafts.workflow import (
     after_quote_change, allowed_steps, change_status, freeze_revision, load_options,
     new_proposal, quote_state, section_title, snapshot,
@@ -505,7 +505,7 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
     """Autosave of one line as it is typed. Answers out-of-band pieces only (version, line
     amount, field errors, the totals panel), so the inputs being typed in are never replaced."""
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
-    line_row = child_or_404(ProposalLine, line_id, proposal)
+    line_row = line_or_404(line_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     raw = _line_input(request.form)
@@ -532,10 +532,13 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
         return render_template("drafts/_line_saved.html", errors={}, conflict=True, **ctx), 409
     message = after_quote_change(proposal)
     db.session.commit()
-    options = load_options(proposal)
-    state = quote_state(proposal, options)
-    return render_template("drafts/_line_saved.html", errors={}, options=options, state=state,
-                           steps=allowed_steps(proposal, state), flash_message=message,
+    state = quote_state(proposal)
+    key = state.workflow_key(proposal)
+    show_workflow = key != request.form.get("workflow_key")
+    return render_template("drafts/_line_saved.html", errors={}, state=state, workflow_key=key,
+                           show_workflow=show_workflow,
+                           steps=allowed_steps(proposal, state) if show_workflow else (),
+                           flash_message=message,
                            line_amount=line.net_amount, **ctx)
 
 
@@ -543,7 +546,7 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
 @allowed(*EDIT_ROLES)
 def delete_line(opportunity_id: int, proposal_id: int, line_id: int):
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
-    line_row = child_or_404(ProposalLine, line_id, proposal)
+    line_row = line_or_404(line_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     if not EmptyForm().validate():

@@ -5,16 +5,18 @@ Views call these; the arithmetic and the rules themselves live in `proposals/`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from decimal import Decimal
 
 from flask_login import current_user
-from sqlalchemy import func, select
+from functools import cache
+
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.drafts import labels
 from portal.drafts.models import (
-    Approval, AuthorityRule, Proposal, ProposalOption, ProposalRevision, ProposalSection,
+    Approval, AuthorityRule, Proposal, ProposalLine, ProposalOption, ProposalRevision,
+    ProposalSection,
 )
 from portal.extensions import db
 from portal.timeutil import utcnow
@@ -23,6 +25,9 @@ from proposals.pricing import (
     DEFAULT_APPROVAL_RULES,
     ApprovalDecision,
     ApprovalRule,
+    QuoteLine,
+    QuoteOption,
+    QuotePart,
     QuoteTotals,
     can_approve_alone,
     quote_fingerprint,
@@ -63,16 +68,37 @@ def authority_rules() -> tuple[ApprovalRule, ...]:
 
 # --- the priced state of a proposal ---------------------------------------------------------
 
-@dataclass
 class QuoteState:
-    """Everything the totals panel and the workflow need, computed once per request."""
+    """Everything the totals panel and the workflow need, computed once per request.
 
-    totals: QuoteTotals
-    errors: dict
-    decision: ApprovalDecision
-    fingerprint: str
-    approval: Approval | None  # the latest approval request, if any
-    approval_valid: bool
+    The fingerprint (a SHA-256 over every line) is only computed when something asks for
+    it: an approval to compare with, or a new approval request.
+    """
+
+    def __init__(self, domain: list, totals: QuoteTotals, errors: dict, decision: ApprovalDecision,
+                 approval: Approval | None):
+        self.domain = domain
+        self.totals = totals
+        self.errors = errors
+        self.decision = decision
+        self.approval = approval  # the latest approval request, if any
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = quote_fingerprint(self.domain)
+        return self._fingerprint
+
+    @property
+    def approval_valid(self) -> bool:
+        approval, decision = self.approval, self.decision
+        return bool(
+            approval is not None
+            and approval.state == "approved"
+            and approval.fingerprint == self.fingerprint
+            and (decision.required_role is None or can_approve_alone(approval.required_role, decision))
+        )
 
     @property
     def quote_valid(self) -> bool:
@@ -82,8 +108,12 @@ class QuoteState:
     def needs_approval(self) -> bool:
         return self.decision.needs_approval
 
-    def option_totals(self, index: int):
-        return self.totals.options[index]
+    def workflow_key(self, proposal: Proposal) -> str:
+        """What the status card shows that a quote edit can change. The editor sends back the
+        key it shows; when it is unchanged the card is not re-rendered on each autosave."""
+        role = self.decision.required_role or "-"
+        return f"{proposal.status}|{proposal.version}|{role}|{int(self.quote_valid)}|" \
+               f"{int(self.approval_valid)}|{self.approval.id if self.approval else 0}"
 
     def error_messages(self) -> list[str]:
         out = []
@@ -97,7 +127,7 @@ class QuoteState:
 
 
 def load_options(proposal: Proposal) -> list[ProposalOption]:
-    """Options with their lines in one extra query (not one per option)."""
+    """Options with their lines as ORM rows (for the editor), in two queries."""
     return db.session.scalars(
         select(ProposalOption)
         .where(ProposalOption.proposal_id == proposal.id)
@@ -106,22 +136,47 @@ def load_options(proposal: Proposal) -> list[ProposalOption]:
     ).all()
 
 
+@cache
+def _quote_statement():
+    # Built once per process: constructing the statement costs more than running it.
+    return (
+        select(
+            ProposalOption.id, ProposalOption.name, ProposalOption.recommended,
+            ProposalOption.maintenance_years, ProposalLine.part, ProposalLine.description,
+            ProposalLine.quantity, ProposalLine.unit_price, ProposalLine.unit_cost,
+            ProposalLine.discount_pct,
+        )
+        .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
+        .where(ProposalOption.proposal_id == bindparam("proposal_id"))
+        .order_by(ProposalOption.position, ProposalOption.id, ProposalLine.position, ProposalLine.id)
+    )
+
+
+def load_quote(proposal_id: int) -> list[QuoteOption]:
+    """The quote as domain objects straight from one joined query (no ORM rows): the
+    autosave path prices 120 lines on every keystroke pause, so this is kept lean."""
+    rows = db.session.execute(_quote_statement(), {"proposal_id": proposal_id}).all()
+    options: dict[int, tuple] = {}
+    for option_id, name, recommended, years, part, description, qty, price, cost, discount in rows:
+        entry = options.setdefault(option_id, (name, recommended, years, []))
+        if part is not None:
+            entry[3].append(QuoteLine(QuotePart(part), description, Decimal(qty), Decimal(price),
+                                      Decimal(cost), Decimal(discount)))
+    return [QuoteOption(name, recommended, years, tuple(lines))
+            for name, recommended, years, lines in options.values()]
+
+
 def quote_state(proposal: Proposal, options: list[ProposalOption] | None = None) -> QuoteState:
-    options = load_options(proposal) if options is None else options
-    domain = [option.as_domain() for option in options]
+    if options is None:
+        domain = load_quote(proposal.id)
+    else:
+        domain = [option.as_domain() for option in options]
     totals = quote_totals(domain)
     decision = required_approver_for_quote(totals, authority_rules())
-    fingerprint = quote_fingerprint(domain)
     approval = db.session.scalars(
         select(Approval).where(Approval.proposal_id == proposal.id).order_by(Approval.id.desc()).limit(1)
     ).first()
-    valid = bool(
-        approval is not None
-        and approval.state == "approved"
-        and approval.fingerprint == fingerprint
-        and (decision.required_role is None or can_approve_alone(approval.required_role, decision))
-    )
-    return QuoteState(totals, validate_quote(domain), decision, fingerprint, approval, valid)
+    return QuoteState(domain, totals, validate_quote(domain), decision, approval)
 
 
 def reasons_as_json(decision: ApprovalDecision) -> list[dict]:
@@ -144,7 +199,8 @@ def after_quote_change(proposal: Proposal) -> str | None:
         return None
     state = quote_state(proposal)
     approval = state.approval
-    if approval is None or approval.fingerprint == state.fingerprint:
+    if approval is None or approval.state not in ("pending", "approved") \
+            or approval.fingerprint == state.fingerprint:
         return None
     if approval.state in ("pending", "approved"):
         approval.state = "withdrawn"
