@@ -194,18 +194,21 @@ def reasons_as_json(decision: ApprovalDecision) -> list[dict]:
 
 def after_quote_change(proposal: Proposal) -> str | None:
     """Called after any option/line change: an approval given (or asked) for another quote
-    no longer holds. Returns a message for the editor when something was invalidated."""
+    no longer holds, and an approved proposal whose new quote needs an approval it does not
+    have goes back to draft. Returns a message for the editor when that happened."""
     if proposal.status not in ("in_review", "approved"):
         return None
     state = quote_state(proposal)
     approval = state.approval
-    if approval is None or approval.state not in ("pending", "approved") \
-            or approval.fingerprint == state.fingerprint:
-        return None
-    if approval.state in ("pending", "approved"):
+    invalidated = False
+    if approval is not None and approval.state in ("pending", "approved") \
+            and approval.fingerprint != state.fingerprint:
         approval.state = "withdrawn"
         approval.decided_at = utcnow()
-        approval.comment = approval.comment or "quote changed"
+        invalidated = True
+    unapproved = proposal.status == "approved" and state.needs_approval and not state.approval_valid
+    if not (invalidated or unapproved):
+        return None
     proposal.status = "draft"
     proposal.updated_by_id = current_user.id
     return _invalidated_message()

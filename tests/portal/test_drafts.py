@@ -555,3 +555,28 @@ def test_proposal_of_another_opportunity_is_404(switch_to, make_opportunity, opp
     other_opportunity = make_opportunity(name="Other deal")
     presales = switch_to("presales")
     assert presales.get(_url(other_opportunity, proposal)).status_code == 404
+
+
+def test_approved_proposal_whose_quote_now_breaches_goes_back_to_draft(app, presales, opportunity, proposal):
+    _add_option(presales, opportunity, proposal)
+    option_id = _options(app, proposal)[0][0]
+    _add_line(presales, opportunity, proposal, option_id, discount_pct="5")
+    _status(presales, opportunity, proposal, "approved", app)  # within authority: no approver needed
+    assert _proposal_status(app, proposal) == "approved"
+    line_id, version = _options(app, proposal)[0][4][0]
+    response = presales.post(_url(opportunity, proposal, f"/lines/{line_id}"), headers=HX, data={
+        "description": "平台许可 Platform licence", "quantity": "10", "unit_price": "10000",
+        "unit_cost": "6000", "discount_pct": "40", "version": version})
+    assert response.status_code == 200
+    assert _proposal_status(app, proposal) == "draft"
+    assert "Needs approval by: Admin" in response.get_data(as_text=True)
+
+
+def test_locked_proposal_refuses_quote_edits(app, presales, opportunity, proposal):
+    _add_option(presales, opportunity, proposal)
+    option_id = _options(app, proposal)[0][0]
+    _add_line(presales, opportunity, proposal, option_id, discount_pct="0")
+    _status(presales, opportunity, proposal, "submitted", app)
+    response = _add_line(presales, opportunity, proposal, option_id)
+    assert response.status_code == 423
+    assert len(_options(app, proposal)[0][4]) == 1
