@@ -2,7 +2,7 @@
 
 Revision ID: 0003_proposals
 Revises: 0001_foundation
-Create Date: 2026-11-23 16:29:50.212302
+Create Date: 2026-11-23 17:24:18.643865
 
 """
 from alembic import op
@@ -36,13 +36,13 @@ def upgrade():
     sa.Column('tags', sa.String(length=500), nullable=False),
     sa.Column('language', sa.String(length=8), nullable=False),
     sa.Column('body', sa.Text(), nullable=False),
-    sa.Column('owner_id', sa.Integer(), nullable=False),
+    sa.Column('owner_id', sa.Integer(), nullable=True),
     sa.Column('last_reviewed', sa.Date(), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("language IN ('zh_CN', 'en')", name=op.f('ck_library_block_language')),
-    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_library_block_owner_id_user_account')),
+    sa.ForeignKeyConstraint(['owner_id'], ['user_account.id'], name=op.f('fk_library_block_owner_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_library_block'))
     )
     with op.batch_alter_table('library_block', schema=None) as batch_op:
@@ -63,9 +63,9 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("language IN ('zh_CN', 'en')", name=op.f('ck_proposal_language')),
     sa.CheckConstraint("status IN ('draft', 'in_review', 'approved', 'submitted', 'won', 'lost')", name=op.f('ck_proposal_status')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_proposal_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_proposal_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_proposal_opportunity_id_opportunity'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_proposal_updated_by_id_user_account')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_proposal_updated_by_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal'))
     )
     with op.batch_alter_table('proposal', schema=None) as batch_op:
@@ -87,10 +87,10 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("required_role IN ('leader', 'admin')", name=op.f('ck_proposal_approval_required_role')),
     sa.CheckConstraint("state IN ('pending', 'approved', 'rejected', 'withdrawn')", name=op.f('ck_proposal_approval_state')),
-    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_proposal_approval_decided_by_id_user_account')),
+    sa.ForeignKeyConstraint(['decided_by_id'], ['user_account.id'], name=op.f('fk_proposal_approval_decided_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_proposal_approval_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_approval_proposal_id_proposal'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_proposal_approval_requested_by_id_user_account')),
+    sa.ForeignKeyConstraint(['requested_by_id'], ['user_account.id'], name=op.f('fk_proposal_approval_requested_by_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_approval'))
     )
     with op.batch_alter_table('proposal_approval', schema=None) as batch_op:
@@ -102,10 +102,10 @@ def upgrade():
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('proposal_id', sa.Integer(), nullable=False),
     sa.Column('opportunity_id', sa.Integer(), nullable=False),
-    sa.Column('author_id', sa.Integer(), nullable=False),
+    sa.Column('author_id', sa.Integer(), nullable=True),
     sa.Column('body', sa.Text(), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_proposal_comment_author_id_user_account')),
+    sa.ForeignKeyConstraint(['author_id'], ['user_account.id'], name=op.f('fk_proposal_comment_author_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_proposal_comment_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_comment_proposal_id_proposal'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_comment'))
@@ -141,7 +141,7 @@ def upgrade():
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
     sa.CheckConstraint("kind IN ('version', 'submitted')", name=op.f('ck_proposal_revision_kind')),
-    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_proposal_revision_created_by_id_user_account')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_proposal_revision_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_proposal_revision_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_revision_proposal_id_proposal'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_revision')),
@@ -163,7 +163,7 @@ def upgrade():
     sa.Column('version', sa.Integer(), nullable=False),
     sa.CheckConstraint("kind IN ('executive_summary', 'customer_needs', 'proposed_solution', 'value_roi', 'implementation_plan', 'risk_reduction', 'differentiation', 'customer_cases', 'commercial_terms', 'custom')", name=op.f('ck_proposal_section_kind')),
     sa.ForeignKeyConstraint(['proposal_id'], ['proposal.id'], name=op.f('fk_proposal_section_proposal_id_proposal'), ondelete='CASCADE'),
-    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_proposal_section_updated_by_id_user_account')),
+    sa.ForeignKeyConstraint(['updated_by_id'], ['user_account.id'], name=op.f('fk_proposal_section_updated_by_id_user_account'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_proposal_section'))
     )
     with op.batch_alter_table('proposal_section', schema=None) as batch_op:
@@ -196,8 +196,8 @@ def upgrade():
     sa.Column('block_version', sa.Integer(), nullable=False),
     sa.Column('inserted_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('inserted_by_id', sa.Integer(), nullable=True),
-    sa.ForeignKeyConstraint(['block_id'], ['library_block.id'], name=op.f('fk_section_block_use_block_id_library_block')),
-    sa.ForeignKeyConstraint(['inserted_by_id'], ['user_account.id'], name=op.f('fk_section_block_use_inserted_by_id_user_account')),
+    sa.ForeignKeyConstraint(['block_id'], ['library_block.id'], name=op.f('fk_section_block_use_block_id_library_block'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['inserted_by_id'], ['user_account.id'], name=op.f('fk_section_block_use_inserted_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['section_id'], ['proposal_section.id'], name=op.f('fk_section_block_use_section_id_proposal_section'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_section_block_use'))
     )

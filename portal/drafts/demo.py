@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from portal.auth.models import User
 from portal.deals.models import Opportunity
@@ -85,6 +85,9 @@ def create_demo_proposals() -> None:
     users = {u.username: u for u in db.session.scalars(select(User))}
     owner_of = {"zhao": users.get("zhao"), "tom": users.get("tom")}
     start = today()
+    # A demo reset deletes the demo users; their blocks stay without an owner. Replace them.
+    db.session.execute(delete(LibraryBlock).where(
+        LibraryBlock.title.in_([b[0] for b in BLOCKS]), LibraryBlock.owner_id.is_(None)))
     blocks = []
     for title, tags, language, body, owner, days in BLOCKS:
         block = LibraryBlock(title=title, tags=tags, language=language, body=body + "\n",

@@ -54,9 +54,9 @@ class Proposal(db.Model):
     # complicate creating and deleting both on every database.)
     based_on_revision_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -115,7 +115,7 @@ class ProposalSection(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -140,7 +140,7 @@ class LibraryBlock(db.Model):
     tags: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     body: Mapped[str] = mapped_column(Text, default="")
-    owner_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
     last_reviewed: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -148,7 +148,7 @@ class LibraryBlock(db.Model):
 
     __mapper_args__ = {"version_id_col": version}
 
-    owner: Mapped[User] = relationship()  # noqa: F821
+    owner: Mapped[User | None] = relationship()  # noqa: F821
 
     @property
     def tag_list(self) -> list[str]:
@@ -162,10 +162,10 @@ class SectionBlockUse(db.Model):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     section_id: Mapped[int] = mapped_column(ForeignKey("proposal_section.id", ondelete="CASCADE"), index=True)
-    block_id: Mapped[int] = mapped_column(ForeignKey("library_block.id"), index=True)
+    block_id: Mapped[int] = mapped_column(ForeignKey("library_block.id", ondelete="CASCADE"), index=True)
     block_version: Mapped[int]
     inserted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    inserted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    inserted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     section: Mapped[ProposalSection] = relationship(back_populates="block_uses")
     block: Mapped[LibraryBlock] = relationship()
@@ -274,9 +274,9 @@ class Approval(db.Model):
     fingerprint: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(16), default="pending")
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     decided_at: Mapped[datetime | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
@@ -307,7 +307,7 @@ class ProposalRevision(db.Model):
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
 
     proposal: Mapped[Proposal] = relationship(back_populates="revisions", foreign_keys=[proposal_id])
     created_by: Mapped[User | None] = relationship()  # noqa: F821
@@ -334,12 +334,12 @@ class ProposalComment(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"))
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     proposal: Mapped[Proposal] = relationship(back_populates="comments")
-    author: Mapped[User] = relationship()  # noqa: F821
+    author: Mapped[User | None] = relationship()  # noqa: F821
 
 
 # Line amounts for display come from the domain (rounded once, at the line).
