@@ -77,6 +77,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.objections import models as _objections  # noqa: F401
     from portal.workspace import models as _workspace  # noqa: F401
+    from portal.drafts import models as _drafts  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
@@ -136,6 +137,9 @@ def _register_blueprints(app: Flask) -> None:
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
     from portal.workspace.views import bp as workspace_bp
+    from portal.drafts.approvals import bp as approvals_bp
+    from portal.drafts.library import bp as library_bp
+    from portal.drafts.views import bp as drafts_bp
 
     for bp in (
         auth_bp,
@@ -147,6 +151,9 @@ def _register_blueprints(app: Flask) -> None:
         negotiation_bp,
         workspace_bp,
         exports_bp,
+        drafts_bp,
+        library_bp,
+        approvals_bp,
     ):
         app.register_blueprint(bp)
 

@@ -179,6 +179,9 @@ def _create() -> None:
     from portal.workspace import demo as workspace_demo
 
     workspace_demo.create()
+    from portal.drafts.demo import create_demo_proposals
+
+    create_demo_proposals()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:

@@ -15,6 +15,7 @@ EDITORS_OF_ACCOUNTS = {"rep", "rep2", "leader", "admin"}
 CREATORS = {"rep", "rep2", "leader", "admin"}
 WORKERS = {"rep", "rep2", "admin"}
 LEADERS = {"leader", "admin"}
+DRAFT_EDITORS = {"presales", "presales2", "leader", "admin"}
 
 # endpoint -> (users whose role may call it, whether it is scoped to the opportunity)
 ACCESS: dict[str, tuple[set[str] | None, bool]] = {
@@ -100,6 +101,38 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "exports.desk_zip": (CREATORS, False),
     "exports.progress": (ALL, True),
     "exports.file": (ALL, True),
+    # proposal drafts: presales (and leaders/admins) edit, reps read and comment
+    "drafts.index": (ALL, True),
+    "drafts.create": (DRAFT_EDITORS, True),
+    "drafts.detail": (ALL, True),
+    "drafts.settings": (DRAFT_EDITORS, True),
+    "drafts.section": (ALL, True),
+    "drafts.edit_section": (DRAFT_EDITORS, True),
+    "drafts.save_section": (DRAFT_EDITORS, True),
+    "drafts.add_section": (DRAFT_EDITORS, True),
+    "drafts.move_section": (DRAFT_EDITORS, True),
+    "drafts.delete_section": (DRAFT_EDITORS, True),
+    "drafts.block_picker": (DRAFT_EDITORS, True),
+    "drafts.insert_block": (DRAFT_EDITORS, True),
+    "drafts.quote": (ALL, True),
+    "drafts.add_option": (DRAFT_EDITORS, True),
+    "drafts.save_option": (DRAFT_EDITORS, True),
+    "drafts.delete_option": (DRAFT_EDITORS, True),
+    "drafts.add_line": (DRAFT_EDITORS, True),
+    "drafts.save_line": (DRAFT_EDITORS, True),
+    "drafts.delete_line": (DRAFT_EDITORS, True),
+    "drafts.change": (DRAFT_EDITORS, True),
+    "drafts.save_version": (DRAFT_EDITORS, True),
+    "drafts.revisions": (ALL, True),
+    "drafts.revision": (ALL, True),
+    "drafts.compare": (ALL, True),
+    "drafts.add_comment": (ALL, True),
+    "library.index": (ALL, False),
+    "library.create": (DRAFT_EDITORS, False),
+    "library.edit": (DRAFT_EDITORS, False),
+    "approvals.queue": ({"leader", "admin"}, False),
+    "approvals.decide": ({"leader", "admin"}, True),
+    "approvals.rules": ({"admin"}, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -162,6 +195,9 @@ def _route_ids(app, users, opportunity, endpoint) -> dict:
         ids["token"] = _export_token(app, opportunity)
         if endpoint.startswith("pricescore."):  # its competitors belong to a scenario
             ids["competitor_id"] = scenario.competitors[0].id
+    from tests.portal.test_drafts import make_proposal_objects
+
+    ids.update(make_proposal_objects(app, opportunity, users))
     return ids
 
 
@@ -220,6 +256,8 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
     db.session.commit()
     return {"objection_id": objection.id, "response_id": response.id,
             **{name: row.id for name, row in rows.items()}}
+
+
 def _export_token(app, opportunity_id) -> str:
     """A queued (never run) negotiation-sheet download of the fixture opportunity."""
     from portal.exports.rendering import JobItem, sign_download

@@ -1,0 +1,154 @@
+"""Quote approvals: the leaders' queue, decisions, and the admin's authority matrix."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from portal.drafts import labels
+from portal.drafts.forms import DecisionForm
+from portal.drafts.models import APPROVER_ROLES, Approval, AuthorityRule, Proposal
+from portal.drafts.queries import get_proposal_or_404
+from portal.drafts.workflow import authority_rules, quote_state
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.security import allowed
+from portal.timeutil import utcnow
+from proposals.pricing import DEFAULT_ROLE_ORDER, can_approve_alone, parse_decimal
+
+bp = Blueprint("approvals", __name__)
+
+
+def _may_decide(required_role: str) -> bool:
+    return DEFAULT_ROLE_ORDER.index(current_user.role) >= DEFAULT_ROLE_ORDER.index(required_role)
+
+
+@bp.get("/approvals")
+@allowed("leader", "admin")
+def queue():
+    pending = db.session.scalars(
+        select(Approval).where(Approval.state == "pending")
+        .options(joinedload(Approval.proposal).joinedload(Proposal.opportunity),
+                 joinedload(Approval.requested_by))
+        .order_by(Approval.requested_at)
+    ).all()
+    recent = db.session.scalars(
+        select(Approval).where(Approval.state != "pending")
+        .options(joinedload(Approval.proposal).joinedload(Proposal.opportunity),
+                 joinedload(Approval.decided_by))
+        .order_by(Approval.id.desc()).limit(15)
+    ).all()
+    rows = []
+    for approval in pending:
+        state = quote_state(approval.proposal)
+        rows.append((approval, state, _may_decide(approval.required_role)))
+    return render_template("drafts/approvals.html", rows=rows, recent=recent, form=DecisionForm())
+
+
+@bp.post("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>/approvals/<int:approval_id>")
+@allowed("leader", "admin")
+def decide(opportunity_id: int, proposal_id: int, approval_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    approval = db.session.get(Approval, approval_id)
+    if approval is None or approval.proposal_id != proposal.id:
+        abort(404)
+    form = DecisionForm(request.form)
+    back = request.form.get("back") == "proposal"
+    target = (url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+              if back else url_for("approvals.queue"))
+    if not form.validate():
+        flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
+        return redirect(target) if request.form else ("", 422)
+    if approval.state != "pending":
+        flash(_("This request was already decided or withdrawn."), "error")
+        return redirect(target)
+    if not _may_decide(approval.required_role):
+        flash(_("This quote needs approval by an admin; a leader cannot approve it alone."), "error")
+        return redirect(target)
+    state = quote_state(proposal)
+    if form.decision.data == "approve":
+        if state.fingerprint != approval.fingerprint:
+            approval.state = "withdrawn"
+            approval.decided_at = utcnow()
+            proposal.status = "draft"
+            db.session.commit()
+            flash(_("The quote changed after approval was requested; nothing was approved."), "error")
+            return redirect(target)
+        if not can_approve_alone(current_user.role, state.decision):
+            flash(_("The quote now needs a higher approver."), "error")
+            return redirect(target)
+        approval.state = "approved"
+        if proposal.status == "in_review":
+            proposal.status = "approved"
+        message = _("Approved: %(title)s.", title=proposal.title)
+    else:
+        approval.state = "rejected"
+        if proposal.status in ("in_review", "approved"):
+            proposal.status = "draft"
+        message = _("Rejected: %(title)s is back in draft with your comment.", title=proposal.title)
+    approval.decided_by_id = current_user.id
+    approval.decided_at = utcnow()
+    approval.comment = (form.comment.data or "").strip()
+    proposal.updated_by_id = current_user.id
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target)
+
+
+# --- authority matrix (admin) ------------------------------------------------------------------
+
+def _matrix_rows():
+    saved = {r.role: r for r in db.session.scalars(select(AuthorityRule))}
+    current = {r.role: r for r in authority_rules()}
+    return [(role, saved.get(role), current.get(role)) for role in APPROVER_ROLES]
+
+
+@bp.route("/admin/approval-rules", methods=["GET", "POST"])
+@allowed("admin")
+def rules():
+    rows = _matrix_rows()
+    if request.method == "GET":
+        return render_template("drafts/rules.html", rows=rows, values={}, errors={}, form=EmptyForm())
+    values, errors, parsed = {}, {}, {}
+    for role in APPROVER_ROLES:
+        for field in ("max_discount_pct", "min_margin_pct"):
+            key = f"{role}-{field}"
+            raw = (request.form.get(key) or "").strip()[:40]
+            values[key] = raw
+            if not raw:
+                parsed[key] = None
+                continue
+            number, error = parse_decimal(raw, max_decimals=2, max_integer_digits=3)
+            if error is not None:
+                errors[key] = labels.field_error(error)
+            elif field == "max_discount_pct" and not Decimal(0) <= number <= Decimal(100):
+                errors[key] = _("Enter a percentage from 0 to 100.")
+            elif field == "min_margin_pct" and not Decimal(-100) <= number <= Decimal(100):
+                errors[key] = _("Enter a percentage from -100 to 100.")
+            else:
+                parsed[key] = number
+    versions = {role: request.form.get(f"{role}-version", type=int) for role in APPROVER_ROLES}
+    if errors:
+        return render_template("drafts/rules.html", rows=rows, values=values, errors=errors,
+                               form=EmptyForm()), 422
+    saved = {r.role: r for r in db.session.scalars(select(AuthorityRule))}
+    stale = [role for role in APPROVER_ROLES
+             if (saved[role].version if role in saved else 0) != (versions[role] or 0)]
+    if stale:
+        flash(_("Someone else changed the matrix meanwhile; your values are kept below. Save again to overwrite."), "error")
+        rows = _matrix_rows()
+        return render_template("drafts/rules.html", rows=rows, values=values, errors={},
+                               form=EmptyForm(), conflict=True), 409
+    for role in APPROVER_ROLES:
+        rule = saved.get(role) or AuthorityRule(role=role)
+        rule.max_discount_pct = parsed[f"{role}-max_discount_pct"]
+        rule.min_margin_pct = parsed[f"{role}-min_margin_pct"]
+        db.session.add(rule)
+    db.session.commit()
+    flash(_("Approval limits saved. They apply to every quote from now on."), "success")
+    return redirect(url_for("approvals.rules"))

@@ -1,0 +1,54 @@
+"""Loading proposal rows through the opportunity the current user may see."""
+
+from __future__ import annotations
+
+from flask import abort
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.drafts.models import (
+    Proposal, ProposalLine, ProposalOption, ProposalRevision, ProposalSection, SectionBlockUse,
+)
+from portal.extensions import db
+from portal.security import get_opportunity_or_404
+
+
+def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bool = False):
+    """(opportunity, proposal) if the user may see the opportunity and the proposal is its own."""
+    opportunity = get_opportunity_or_404(opportunity_id)
+    stmt = select(Proposal).where(Proposal.id == proposal_id, Proposal.opportunity_id == opportunity.id)
+    if with_sections:
+        stmt = stmt.options(
+            selectinload(Proposal.sections)
+            .selectinload(ProposalSection.block_uses)
+            .selectinload(SectionBlockUse.block)
+        )
+    proposal = db.session.scalars(stmt).first()
+    if proposal is None:
+        abort(404)
+    return opportunity, proposal
+
+
+def line_or_404(line_id: int, proposal: Proposal) -> ProposalLine:
+    """A quote line of this proposal (one joined query), or 404."""
+    line = db.session.scalars(
+        select(ProposalLine).join(ProposalOption)
+        .where(ProposalLine.id == line_id, ProposalOption.proposal_id == proposal.id)
+    ).first()
+    if line is None:
+        abort(404)
+    return line
+
+
+def child_or_404(model, object_id: int, proposal: Proposal):
+    """A section, option, line or revision that belongs to this proposal, or 404."""
+    obj = db.session.get(model, object_id)
+    if obj is None:
+        abort(404)
+    owner = obj.option.proposal_id if model is ProposalLine else obj.proposal_id
+    if owner != proposal.id:
+        abort(404)
+    return obj
+
+
+__all__ = ["get_proposal_or_404", "child_or_404", "ProposalOption", "ProposalRevision"]

@@ -1,0 +1,320 @@
+"""What happens to a proposal beyond one form: seeding, pricing state, approvals, revisions.
+
+Views call these; the arithmetic and the rules themselves live in `proposals/`.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from flask_login import current_user
+from functools import cache
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import selectinload
+
+from portal.drafts import labels
+from portal.drafts.models import (
+    Approval, AuthorityRule, Proposal, ProposalLine, ProposalOption, ProposalRevision,
+    ProposalSection,
+)
+from portal.extensions import db
+from portal.timeutil import utcnow
+from proposals.drafting import DEFAULT_SECTION_KINDS, check_transition, next_steps
+from proposals.pricing import (
+    DEFAULT_APPROVAL_RULES,
+    ApprovalDecision,
+    ApprovalRule,
+    QuoteLine,
+    QuoteOption,
+    QuotePart,
+    QuoteTotals,
+    can_approve_alone,
+    quote_fingerprint,
+    quote_totals,
+    required_approver_for_quote,
+    validate_quote,
+)
+
+
+def section_title(kind: str, language: str) -> str:
+    en, zh = labels.SECTION_TITLES[kind]
+    return zh if language == "zh_CN" else en
+
+
+def new_proposal(opportunity, title: str, language: str, currency: str) -> Proposal:
+    """A draft with the default sections in proposal order (bodies empty) and no options."""
+    proposal = Proposal(
+        opportunity=opportunity, title=title, language=language, currency=currency,
+        status="draft", created_by_id=current_user.id, updated_by_id=current_user.id,
+    )
+    for position, kind in enumerate(DEFAULT_SECTION_KINDS):
+        proposal.sections.append(
+            ProposalSection(position=position, kind=kind, title=section_title(kind, language), body="")
+        )
+    db.session.add(proposal)
+    return proposal
+
+
+# --- authority matrix -------------------------------------------------------------------
+
+def authority_rules() -> tuple[ApprovalRule, ...]:
+    """The admin-configured matrix; the built-in defaults until an admin saves one."""
+    rows = db.session.scalars(select(AuthorityRule).order_by(AuthorityRule.id)).all()
+    if not rows:
+        return DEFAULT_APPROVAL_RULES
+    return tuple(ApprovalRule(r.role, r.max_discount_pct, r.min_margin_pct) for r in rows)
+
+
+# --- the priced state of a proposal ---------------------------------------------------------
+
+class QuoteState:
+    """Everything the totals panel and the workflow need, computed once per request.
+
+    The fingerprint (a SHA-256 over every line) is only computed when something asks for
+    it: an approval to compare with, or a new approval request.
+    """
+
+    def __init__(self, domain: list, totals: QuoteTotals, errors: dict, decision: ApprovalDecision,
+                 approval: Approval | None):
+        self.domain = domain
+        self.totals = totals
+        self.errors = errors
+        self.decision = decision
+        self.approval = approval  # the latest approval request, if any
+        self._fingerprint: str | None = None
+
+    @property
+    def fingerprint(self) -> str:
+        if self._fingerprint is None:
+            self._fingerprint = quote_fingerprint(self.domain)
+        return self._fingerprint
+
+    @property
+    def approval_valid(self) -> bool:
+        approval, decision = self.approval, self.decision
+        return bool(
+            approval is not None
+            and approval.state == "approved"
+            and approval.fingerprint == self.fingerprint
+            and (decision.required_role is None or can_approve_alone(approval.required_role, decision))
+        )
+
+    @property
+    def quote_valid(self) -> bool:
+        return not self.errors
+
+    @property
+    def needs_approval(self) -> bool:
+        return self.decision.needs_approval
+
+    def workflow_key(self, proposal: Proposal) -> str:
+        """What the status card shows that a quote edit can change. The editor sends back the
+        key it shows; when it is unchanged the card is not re-rendered on each autosave."""
+        role = self.decision.required_role or "-"
+        return f"{proposal.status}|{proposal.version}|{role}|{int(self.quote_valid)}|" \
+               f"{int(self.approval_valid)}|{self.approval.id if self.approval else 0}"
+
+    def error_messages(self) -> list[str]:
+        out = []
+        for key, error in self.errors.items():
+            message = labels.field_error(error)
+            if key.startswith("option."):
+                index = int(key.split(".")[1])
+                message = f"{self.totals.options[index].option_name or '—'}: {message}"
+            out.append(message)
+        return out
+
+
+def load_options(proposal: Proposal) -> list[ProposalOption]:
+    """Options with their lines as ORM rows (for the editor), in two queries."""
+    return db.session.scalars(
+        select(ProposalOption)
+        .where(ProposalOption.proposal_id == proposal.id)
+        .order_by(ProposalOption.position, ProposalOption.id)
+        .options(selectinload(ProposalOption.lines))
+    ).all()
+
+
+@cache
+def _quote_statement():
+    # Built once per process: constructing the statement costs more than running it.
+    return (
+        select(
+            ProposalOption.id, ProposalOption.name, ProposalOption.recommended,
+            ProposalOption.maintenance_years, ProposalLine.part, ProposalLine.description,
+            ProposalLine.quantity, ProposalLine.unit_price, ProposalLine.unit_cost,
+            ProposalLine.discount_pct,
+        )
+        .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
+        .where(ProposalOption.proposal_id == bindparam("proposal_id"))
+        .order_by(ProposalOption.position, ProposalOption.id, ProposalLine.position, ProposalLine.id)
+    )
+
+
+def load_quote(proposal_id: int) -> list[QuoteOption]:
+    """The quote as domain objects straight from one joined query (no ORM rows): the
+    autosave path prices 120 lines on every keystroke pause, so this is kept lean."""
+    rows = db.session.execute(_quote_statement(), {"proposal_id": proposal_id}).all()
+    options: dict[int, tuple] = {}
+    for option_id, name, recommended, years, part, description, qty, price, cost, discount in rows:
+        entry = options.setdefault(option_id, (name, recommended, years, []))
+        if part is not None:
+            entry[3].append(QuoteLine(QuotePart(part), description, Decimal(qty), Decimal(price),
+                                      Decimal(cost), Decimal(discount)))
+    return [QuoteOption(name, recommended, years, tuple(lines))
+            for name, recommended, years, lines in options.values()]
+
+
+def quote_state(proposal: Proposal, options: list[ProposalOption] | None = None) -> QuoteState:
+    if options is None:
+        domain = load_quote(proposal.id)
+    else:
+        domain = [option.as_domain() for option in options]
+    totals = quote_totals(domain)
+    decision = required_approver_for_quote(totals, authority_rules())
+    approval = db.session.scalars(
+        select(Approval).where(Approval.proposal_id == proposal.id).order_by(Approval.id.desc()).limit(1)
+    ).first()
+    return QuoteState(domain, totals, validate_quote(domain), decision, approval)
+
+
+def reasons_as_json(decision: ApprovalDecision) -> list[dict]:
+    return [
+        {
+            "metric": str(r.metric),
+            "value": None if r.value is None else str(r.value.quantize(Decimal("0.01"))),
+            "limit": str(r.limit),
+            "role": r.role,
+            "option": r.option_name,
+        }
+        for r in decision.reasons
+    ]
+
+
+def after_quote_change(proposal: Proposal) -> str | None:
+    """Called after any option/line change: an approval given (or asked) for another quote
+    no longer holds, and an approved proposal whose new quote needs an approval it does not
+    have goes back to draft. Returns a message for the editor when that happened."""
+    if proposal.status not in ("in_review", "approved"):
+        return None
+    state = quote_state(proposal)
+    approval = state.approval
+    invalidated = False
+    if approval is not None and approval.state in ("pending", "approved") \
+            and approval.fingerprint != state.fingerprint:
+        approval.state = "withdrawn"
+        approval.decided_at = utcnow()
+        invalidated = True
+    unapproved = proposal.status == "approved" and state.needs_approval and not state.approval_valid
+    if not (invalidated or unapproved):
+        return None
+    proposal.status = "draft"
+    proposal.updated_by_id = current_user.id
+    return _invalidated_message()
+
+
+def _invalidated_message() -> str:
+    from flask_babel import gettext as _
+
+    return _("The quote changed: its approval no longer holds and the proposal is back in draft.")
+
+
+# --- status changes ---------------------------------------------------------------------------
+
+def allowed_steps(proposal: Proposal, state: QuoteState) -> list[tuple[str, bool, str | None]]:
+    """(target, possible now, reason code if not) for each next status, for the action bar."""
+    out = []
+    for target in next_steps(proposal.status):
+        check = check_transition(
+            proposal.status, target, needs_approval=state.needs_approval,
+            approval_valid=state.approval_valid, quote_valid=state.quote_valid,
+        )
+        out.append((str(target), check.allowed, check.code))
+    return out
+
+
+def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | None:
+    """Apply a status change; returns an error code (see proposals.drafting) or None.
+
+    Sending for review with a quote that breaches the matrix opens an approval request.
+    Submitting freezes a revision; going back to draft from submitted continues from it.
+    """
+    check = check_transition(
+        proposal.status, target, needs_approval=state.needs_approval,
+        approval_valid=state.approval_valid, quote_valid=state.quote_valid,
+    )
+    if not check.allowed:
+        return check.code
+    previous = proposal.status
+    if target == "in_review" and state.needs_approval and not state.approval_valid:
+        for pending in db.session.scalars(
+            select(Approval).where(Approval.proposal_id == proposal.id, Approval.state == "pending")
+        ):
+            pending.state = "withdrawn"
+            pending.decided_at = utcnow()
+        db.session.add(Approval(
+            proposal=proposal, opportunity_id=proposal.opportunity_id,
+            required_role=state.decision.required_role, fingerprint=state.fingerprint,
+            reasons=reasons_as_json(state.decision), requested_by_id=current_user.id,
+        ))
+    proposal.status = target
+    proposal.updated_by_id = current_user.id
+    if target == "submitted":
+        revision = freeze_revision(proposal, "submitted", "")
+        proposal.based_on_revision_id = None
+        db.session.flush()
+        proposal.based_on_revision_id = revision.id
+    elif target == "draft" and previous == "submitted":
+        pass  # the working copy already equals the submitted revision it continues from
+    return None
+
+
+# --- revisions --------------------------------------------------------------------------------
+
+def snapshot(proposal: Proposal, options: list[ProposalOption] | None = None) -> dict:
+    """A full, plain copy of the proposal's sections and quote (see proposals.drafting)."""
+    options = load_options(proposal) if options is None else options
+    return {
+        "title": proposal.title,
+        "language": proposal.language,
+        "currency": proposal.currency,
+        "status": proposal.status,
+        "sections": [
+            {"kind": s.kind, "title": s.title, "body": s.body,
+             "blocks": [{"block_id": u.block_id, "block_version": u.block_version} for u in s.block_uses]}
+            for s in proposal.sections
+        ],
+        "options": [
+            {
+                "name": o.name, "recommended": o.recommended, "maintenance_years": o.maintenance_years,
+                "lines": [
+                    {"part": line.part, "description": line.description,
+                     "quantity": _num(line.quantity), "unit_price": _num(line.unit_price),
+                     "unit_cost": _num(line.unit_cost), "discount_pct": _num(line.discount_pct)}
+                    for line in o.lines
+                ],
+            }
+            for o in options
+        ],
+    }
+
+
+def _num(value) -> str:
+    value = Decimal(value)
+    return "0" if value == 0 else format(value.normalize(), "f")
+
+
+def freeze_revision(proposal: Proposal, kind: str, note: str) -> ProposalRevision:
+    options = load_options(proposal)
+    number = (db.session.scalar(
+        select(func.max(ProposalRevision.number)).where(ProposalRevision.proposal_id == proposal.id)
+    ) or 0) + 1
+    revision = ProposalRevision(
+        proposal=proposal, opportunity_id=proposal.opportunity_id, number=number, kind=kind,
+        note=note, snapshot=snapshot(proposal, options),
+        fingerprint=quote_fingerprint([o.as_domain() for o in options]),
+        created_by_id=current_user.id,
+    )
+    db.session.add(revision)
+    return revision
