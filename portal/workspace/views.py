@@ -132,6 +132,8 @@ def _board_context(filters: dict, **extra) -> dict:
     board = queries.board(
         current_user,
         model,
+        per_column=CARDS_PER_COLUMN,
+        expand=filters["expand"],
         owner=filters["owner"],
         account=filters["account"],
         procurement_form=filters["procurement_form"],
