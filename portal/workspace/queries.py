@@ -205,7 +205,8 @@ def board(
     if status:
         conditions.append(Opportunity.status == status)
 
-    # Summed in whole cents: SQLite stores amounts as floats, and a float sum may be off.
+    # Summed in whole cents: SQLite stores amounts as floats, whose sum drifts by cents on
+    # large totals (a plain SUM fails the totals test).
     cents = func.sum(cast(func.round(Opportunity.amount * 100), BigInteger))
     groups = db.session.execute(
         select(Opportunity.stage_id, Opportunity.currency, func.count(Opportunity.id), cents)
