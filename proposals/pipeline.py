@@ -47,6 +47,26 @@ def column_totals(
     return totals
 
 
+def grouped_column_totals(
+    groups: Iterable[tuple[Hashable, str, int, Decimal | None]], columns: Sequence[Hashable] = ()
+) -> dict[Hashable, ColumnTotal]:
+    """Total each column from ``(column key, currency, card count, sum of amounts)`` groups,
+    as a database's GROUP BY column, currency gives them: the same totals as
+    ``column_totals`` over the cards of those groups, without loading the cards.
+
+    A group whose sum is ``None`` (no card with an amount) counts its cards but adds no sum.
+    """
+    totals: dict[Hashable, ColumnTotal] = {key: ColumnTotal() for key in columns}
+    for key, currency, count, amount in groups:
+        total = totals.setdefault(key, ColumnTotal())
+        total.count += count
+        if amount is not None:
+            total.sums[currency] = total.sums.get(currency, Decimal(0)) + Decimal(amount)
+    for total in totals.values():
+        total.sums = dict(sorted(total.sums.items()))
+    return totals
+
+
 class MoveDirection(StrEnum):
     FORWARD = "forward"
     BACK = "back"

@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import BigInteger, Row, cast, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager, joinedload
+from sqlalchemy.orm import aliased, joinedload
 
 from portal.accounts.models import Account
 from portal.auth.models import User
@@ -169,74 +170,120 @@ def stage_moves(opportunity_id: int, limit: int = 5) -> list[StageMove]:
 class Board:
     model: StageModel
     stages: list[Stage]
-    columns: dict[int, list[Opportunity]]
+    columns: dict[int, list[Row]]
     totals: dict[int, pipeline.ColumnTotal]
-    last_moves: dict[int, StageMove]
     count: int
 
 
 def board(
-    user, model: StageModel, *, owner=None, account=None, procurement_form=None, status="open"
+    user,
+    model: StageModel,
+    *,
+    per_column: int,
+    expand: int | None = None,
+    owner=None,
+    account=None,
+    procurement_form=None,
+    status="open",
 ) -> Board:
-    """Cards of every opportunity `user` may see in `model`, by stage: always 3 queries
-    (stages, cards with account and owner joined in, each card's latest move)."""
+    """The board of every opportunity `user` may see in `model`: always 3 queries.
+
+    Totals (count and sum per currency) cover every card of a column and are computed by
+    the database; only the first `per_column` cards of each column (all of column `expand`)
+    are loaded, as plain rows with their account, owner and latest stage move.
+    """
     stages = db.session.scalars(
         select(Stage).where(Stage.model_id == model.id).order_by(Stage.position)
     ).all()
-    stmt = (
-        select(Opportunity)
-        .join(Opportunity.stage)
-        .options(
-            contains_eager(Opportunity.stage),
-            joinedload(Opportunity.account),
-            joinedload(Opportunity.owner),
-        )
-        .where(Stage.model_id == model.id, opportunity_scope(user))
-        .order_by(
-            Stage.position,
-            Opportunity.bid_deadline.is_(None),
-            Opportunity.bid_deadline,
-            Opportunity.id,
-        )
-    )
+    conditions = [Stage.model_id == model.id, opportunity_scope(user)]
     if owner:
-        stmt = stmt.where(Opportunity.owner_id == owner)
+        conditions.append(Opportunity.owner_id == owner)
     if account:
-        stmt = stmt.where(Opportunity.account_id == account)
+        conditions.append(Opportunity.account_id == account)
     if procurement_form:
-        stmt = stmt.where(Opportunity.procurement_form == procurement_form)
+        conditions.append(Opportunity.procurement_form == procurement_form)
     if status:
-        stmt = stmt.where(Opportunity.status == status)
-    cards = db.session.scalars(stmt).unique().all()
-    columns: dict[int, list[Opportunity]] = {stage.id: [] for stage in stages}
-    for card in cards:
-        columns[card.stage_id].append(card)
-    totals = pipeline.column_totals(
-        ((card.stage_id, card.currency, card.amount) for card in cards),
+        conditions.append(Opportunity.status == status)
+
+    # Summed in whole cents: SQLite stores amounts as floats, whose sum drifts by cents on
+    # large totals (a plain SUM fails the totals test).
+    cents = func.sum(cast(func.round(Opportunity.amount * 100), BigInteger))
+    groups = db.session.execute(
+        select(Opportunity.stage_id, Opportunity.currency, func.count(Opportunity.id), cents)
+        .join(Opportunity.stage)
+        .where(*conditions)
+        .group_by(Opportunity.stage_id, Opportunity.currency)
+    ).all()
+    totals = pipeline.grouped_column_totals(
+        (
+            (stage_id, currency, count, None if total is None else Decimal(total).scaleb(-2))
+            for stage_id, currency, count, total in groups
+        ),
         columns=[stage.id for stage in stages],
     )
-    last_moves: dict[int, StageMove] = {}
-    if cards:
-        latest = (
-            select(func.max(StageMove.id))
-            .join(Opportunity, Opportunity.id == StageMove.opportunity_id)
-            .join(Stage, Stage.id == Opportunity.stage_id)
-            .where(Stage.model_id == model.id, opportunity_scope(user))
-            .group_by(StageMove.opportunity_id)
+
+    ranked = (
+        select(
+            Opportunity.id,
+            Stage.position,
+            func.row_number()
+            .over(
+                partition_by=Opportunity.stage_id,
+                order_by=(
+                    Opportunity.bid_deadline.is_(None),
+                    Opportunity.bid_deadline,
+                    Opportunity.id,
+                ),
+            )
+            .label("rank"),
         )
-        for move in db.session.scalars(
-            select(StageMove)
-            .options(joinedload(StageMove.moved_by))
-            .where(StageMove.id.in_(latest))
-        ):
-            last_moves[move.opportunity_id] = move
+        .join(Opportunity.stage)
+        .where(*conditions)
+        .subquery()
+    )
+    latest_move = (
+        select(func.max(StageMove.id))
+        .where(StageMove.opportunity_id == Opportunity.id)
+        .correlate(Opportunity)
+        .scalar_subquery()
+    )
+    card_owner, mover = aliased(User), aliased(User)
+    shown = ranked.c.rank <= per_column
+    if expand:
+        shown = or_(shown, Opportunity.stage_id == expand)
+    cards = db.session.execute(
+        select(
+            Opportunity.id,
+            Opportunity.stage_id,
+            Opportunity.name,
+            Opportunity.amount,
+            Opportunity.currency,
+            Opportunity.procurement_form,
+            Opportunity.bid_deadline,
+            Opportunity.version,
+            Account.name.label("account_name"),
+            card_owner.display_name.label("owner_name"),
+            StageMove.moved_at,
+            StageMove.overridden,
+            mover.display_name.label("mover_name"),
+        )
+        .join(ranked, ranked.c.id == Opportunity.id)
+        .outerjoin(Account, Account.id == Opportunity.account_id)
+        .outerjoin(card_owner, card_owner.id == Opportunity.owner_id)
+        .outerjoin(StageMove, StageMove.id == latest_move)
+        .outerjoin(mover, mover.id == StageMove.moved_by_id)
+        .where(shown)
+        .order_by(ranked.c.position, ranked.c.rank)
+    ).all()
+    columns: dict[int, list[Row]] = {stage.id: [] for stage in stages}
+    for card in cards:
+        columns[card.stage_id].append(card)
     return Board(
         model=model,
         stages=list(stages),
         columns=columns,
         totals=totals,
-        last_moves=last_moves,
-        count=len(cards),
+        count=sum(total.count for total in totals.values()),
     )
 
 

@@ -132,13 +132,16 @@ def _board_context(filters: dict, **extra) -> dict:
     board = queries.board(
         current_user,
         model,
+        per_column=CARDS_PER_COLUMN,
+        expand=filters["expand"],
         owner=filters["owner"],
         account=filters["account"],
         procurement_form=filters["procurement_form"],
         status=filters["status"],
     )
-    # Translated once, not once per card.
+    # Translated once, not once per card; the template fills in who and when.
     form_labels = {code: str(label) for code, label in labels.PROCUREMENT_FORMS.items()}
+    moved_by = _("Moved by %(who)s on %(when)s")
     filter_args = {
         "model": filters["model"],
         "owner": filters["owner"],
@@ -154,6 +157,7 @@ def _board_context(filters: dict, **extra) -> dict:
         "models": models,
         "action_form": EmptyForm(),
         "form_labels": form_labels,
+        "moved_by": moved_by,
         "card_limit": CARDS_PER_COLUMN,
         "filter_args": {k: v for k, v in filter_args.items() if v is not None},
         **extra,

@@ -7,6 +7,7 @@ from proposals.pipeline import (
     MoveDirection,
     OpportunityOutlook,
     column_totals,
+    grouped_column_totals,
     plan_stage_move,
     suggest_grade_for_account,
 )
@@ -35,6 +36,31 @@ def test_column_totals_count_and_sum_per_currency_exactly():
 
 def test_column_totals_of_nothing_is_empty():
     assert column_totals([]) == {}
+
+
+def test_grouped_column_totals_equal_the_totals_over_the_cards():
+    cards = [
+        (1, "CNY", Decimal("0.10")),
+        (1, "CNY", Decimal("0.20")),
+        (1, "EUR", Decimal("5")),
+        (2, "USD", None),
+        (3, "USD", Decimal("1.01")),
+        (3, "USD", None),
+    ]
+    groups = {}
+    for key, currency, amount in cards:
+        count, total = groups.get((key, currency), (0, None))
+        if amount is not None:
+            total = (total or Decimal(0)) + amount
+        groups[(key, currency)] = (count + 1, total)
+    grouped = grouped_column_totals(
+        [(key, currency, count, total) for (key, currency), (count, total) in groups.items()],
+        columns=[0, 1, 2, 3],
+    )
+    assert grouped == column_totals(cards, columns=[0, 1, 2, 3])
+    assert grouped[0].count == 0 and grouped[0].sums == {}
+    assert grouped[2].count == 1 and grouped[2].sums == {}
+    assert grouped[3].count == 2 and grouped[3].sums == {"USD": Decimal("1.01")}
 
 
 def _activity(stage, status, element=NsabcElement.NEEDS, id_=None):
