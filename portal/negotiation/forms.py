@@ -17,6 +17,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from portal import labels as base_labels
 from portal.forms import TEXT_MAX, VersionedForm, line
 from portal.negotiation import labels
+from portal.negotiation.snapshot import SHEET_FIELDS
 from portal.objections.forms import coerce_int_or_none, strip
 
 MONEY_MAX = 10**12
@@ -87,31 +88,8 @@ class SheetForm(VersionedForm):
     )
     checklist = MultiCheckboxField(_l("Technique checklist"), validate_choice=True)
 
-    EDITABLE = (
-        "situation",
-        "intended_outcome",
-        "our_batna",
-        "our_batna_value",
-        "our_batna_currency",
-        "buyer_batna",
-        "buyer_max",
-        "buyer_currency",
-        "currency",
-        "contract_list",
-        "solution_net",
-        "services_net",
-        "maintenance_net_per_year",
-        "maintenance_years",
-        "contract_cost",
-        "annual_maintenance_cost",
-        "training_day_cost",
-        "cost_of_capital_pct",
-        "lead_id",
-        "technical_id",
-        "finance_id",
-        "sponsor_id",
-        "checklist",
-    )
+    # The same fields are snapshotted in every sheet version.
+    EDITABLE = SHEET_FIELDS
 
 
 class GoalForm(FlaskForm):
