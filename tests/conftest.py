@@ -29,18 +29,53 @@ def _database_url(tmp_path_factory) -> str:
     if url:
         from portal.config import _database_url as normalise
 
-        return normalise()
+        return _worker_database(normalise())
     return f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+
+
+def _worker_database(url: str) -> str:
+    """Under pytest-xdist each worker gets its own fresh PostgreSQL database next to the
+    one named by DATABASE_URL (tests empty tables freely, so workers must not share)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    base = make_url(url)
+    name = f"{base.database}_{worker}"
+    dsn = base.set(drivername="postgresql", database=base.database).render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return base.set(database=name).render_as_string(hide_password=False)
 
 
 @pytest.fixture(scope="session")
 def app(tmp_path_factory):
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=_database_url(tmp_path_factory))
+    url = _database_url(tmp_path_factory)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
-    return app
+    yield app
+    if os.environ.get("PYTEST_XDIST_WORKER") and url.startswith("postgresql"):
+        with app.app_context():
+            db.engine.dispose()
+        _drop_worker_database(url)
+
+
+def _drop_worker_database(url: str) -> None:
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    worker_db = make_url(url)
+    maintenance = worker_db.set(drivername="postgresql", database="postgres")
+    with psycopg.connect(maintenance.render_as_string(hide_password=False), autocommit=True) as c:
+        c.execute(f'DROP DATABASE IF EXISTS "{worker_db.database}" WITH (FORCE)')
 
 
 @pytest.fixture(autouse=True)
