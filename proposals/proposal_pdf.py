@@ -31,11 +31,12 @@ VIEWS = ("customer", "finance", "technical")
 TECHNICAL_KINDS = ("proposed_solution", "implementation_plan", "risk_reduction")
 FINANCE_KINDS = ("value_roi", "commercial_terms")
 
-#: Labels the caller must translate. `maintenance_term` holds `{years}`; `contract_total`
-#: holds `{option}` and is what the totals pre-flight looks for in the PDF text.
+#: Labels the caller must translate. `maintenance_term` and `quote_note` hold `{years}`
+#: (`*_one` for a one-year term); "<option> · <contract_total>" is what the totals
+#: pre-flight looks for in the PDF text.
 LABEL_KEYS = (
-    "solution", "services", "maintenance", "maintenance_per_year", "maintenance_term",
-    "first_year", "contract_total", "quote_note", "discount_note", "costs_margins",
+    "solution", "services", "maintenance_per_year", "maintenance_term", "maintenance_term_one",
+    "first_year", "contract_total", "quote_note", "quote_note_one", "discount_note", "costs_margins",
     "option", "list_price", "discount", "net", "cost", "margin", "margin_pct", "tco",
     "term_years",
 )
@@ -47,7 +48,11 @@ def _pct(value: Decimal | None) -> str:
 
 
 def contract_label(labels: Mapping[str, str], option_name: str) -> str:
-    return labels["contract_total"].format(option=option_name)
+    return f"{option_name} · {labels['contract_total']}"
+
+
+def _years(labels: Mapping[str, str], key: str, years: int) -> str:
+    return labels[f"{key}_one" if years == 1 else key].format(years=years)
 
 
 def quote_tables(totals: QuoteTotals, options, labels: Mapping[str, str],
@@ -68,17 +73,18 @@ def quote_tables(totals: QuoteTotals, options, labels: Mapping[str, str],
                     description += " " + labels["discount_note"].format(pct=_pct(line.discount_pct))
                 lines.append(QuoteLine(description, line.quantity, line.unit_price,
                                        line.net_amount, part_label[part]))
-        subtotals = [(labels["solution"], t.solution.net_amount),
-                     (labels["services"], t.services.net_amount)]
-        if t.maintenance_years:
-            subtotals.append((labels["maintenance_term"].format(years=t.maintenance_years),
+        present = {line.part for line in option.lines}
+        subtotals = [(labels[part.value], t.part(part).net_amount)
+                     for part in (QuotePart.SOLUTION, QuotePart.SERVICES) if part in present]
+        if t.maintenance_years and QuotePart.MAINTENANCE in present:
+            subtotals.append((_years(labels, "maintenance_term", t.maintenance_years),
                               t.part_net_over_term(QuotePart.MAINTENANCE)))
         subtotals.append((labels["first_year"], t.first_year_price))
         tables.append(QuoteTable(
             title=option.name, lines=tuple(lines), total=t.contract_value,
             total_label=contract_label(labels, option.name), currency=currency,
             recommended=t.recommended and totals.recommended is t,
-            note=labels["quote_note"].format(years=t.maintenance_years),
+            note=_years(labels, "quote_note", t.maintenance_years),
             subtotals=tuple(subtotals),
         ))
     return tuple(tables)

@@ -13,6 +13,7 @@ from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
+from portal.drafts import labels as dlabels
 from portal.drafts.models import Proposal, ProposalRevision
 from portal.exports import rendering
 from proposals.content import render_markdown
@@ -25,14 +26,16 @@ FILE_PREFIX = {"customer": "proposal", "finance": "finance-view", "technical": "
 def labels() -> dict[str, str]:
     """The document labels in the current (forced) locale."""
     return {
-        "solution": _("Solution"),
-        "services": _("Services"),
-        "maintenance": _("Maintenance"),
-        "maintenance_per_year": _("Maintenance (per year)"),
+        # The part names and figure names of the quote page, so screen and paper agree.
+        "solution": str(dlabels.PARTS["solution"]),
+        "services": str(dlabels.PARTS["services"]),
+        "maintenance_per_year": str(dlabels.PARTS["maintenance"]),
         "maintenance_term": _("Maintenance over {years} years"),
+        "maintenance_term_one": _("Maintenance for one year"),
         "first_year": _("First-year price"),
-        "contract_total": _("{option}: contract value (TCO over term)"),
+        "contract_total": _("Contract value (TCO over term)"),
         "quote_note": _("Amounts after discount. Maintenance term: {years} years."),
+        "quote_note_one": _("Amounts after discount. Maintenance term: one year."),
         "discount_note": _("(discount {pct})"),
         "costs_margins": _("Costs and margins"),
         "option": _("Option"),

@@ -142,7 +142,7 @@ def test_contract_values_in_the_pdf_equal_the_quote_page(app, as_user, users, op
     on_screen = re.findall(r'data-total="\d+">([\d,.]+)<', html)
     assert len(on_screen) == 2, html[:500]
     text = " ".join(" ".join(p.split()) for p in _pages(_download(client, _url(opportunity, ids))))
-    printed = dict(re.findall(r"(Standard|Premium): contract value \(TCO over term\) ¥([\d,.]+)",
+    printed = dict(re.findall(r"(Standard|Premium) · Contract value \(TCO over term\) ¥([\d,.]+)",
                               text))
     assert [printed["Standard"], printed["Premium"]] == on_screen
 
