@@ -9,6 +9,9 @@ on each download.
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 from flask import current_app
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -89,7 +92,13 @@ def filename(revision: ProposalRevision, proposal: Proposal, view: str) -> str:
 
 
 def frozen_name(revision: ProposalRevision, view: str) -> str:
-    return f"revision-{revision.id}-{view}"
+    """Named by id, view and a digest of the snapshot and its creation time: ids restart
+    when a database is rebuilt (demo reset, SQLite), and a new revision must never be
+    answered with the stored file of an old one that had its id."""
+    content = json.dumps([revision.snapshot, revision.created_at.isoformat()],
+                         sort_keys=True, default=str)
+    digest = hashlib.sha256(content.encode()).hexdigest()[:16]
+    return f"revision-{revision.id}-{view}-{digest}"
 
 
 def frozen_store() -> FrozenStore:

@@ -147,11 +147,12 @@ def test_contract_values_in_the_pdf_equal_the_quote_page(app, as_user, users, op
     assert [printed["Standard"], printed["Premium"]] == on_screen
 
 
-def test_a_submitted_revision_is_frozen_and_its_sha_is_shown(app, as_user, users, opportunity):
+def test_a_submitted_revision_is_frozen_and_its_sha_is_shown(app, as_user, users, opportunity,
+                                                             monkeypatch, tmp_path):
     ids = make_revision(app, opportunity, users, kind="submitted")
     client = as_user("presales")
     first = _download(client, _url(opportunity, ids))
-    app.config["PDF_CACHE_DIR"] = app.config["PDF_CACHE_DIR"] + "-other"  # no cache help
+    monkeypatch.setitem(app.config, "PDF_CACHE_DIR", str(tmp_path / "other"))  # no cache help
     second = _download(client, _url(opportunity, ids))
     assert first == second
     digest = hashlib.sha256(first).hexdigest()
@@ -159,6 +160,24 @@ def test_a_submitted_revision_is_frozen_and_its_sha_is_shown(app, as_user, users
     assert page.status_code == 200
     assert digest in page.get_data(as_text=True)
     assert _url(opportunity, ids) in page.get_data(as_text=True)
+
+
+def test_a_new_revision_reusing_an_old_id_is_not_served_the_old_file(app, as_user, users,
+                                                                     opportunity):
+    """Ids restart when the tables are emptied (a demo reset, SQLite): the frozen file is
+    named by content as well, so the new revision gets its own PDF."""
+    from portal.drafts.models import ProposalRevision
+
+    ids = make_revision(app, opportunity, users, title="First")
+    client = as_user("rep")
+    first = _download(client, _url(opportunity, ids))
+    with app.app_context():
+        db.session.execute(db.delete(ProposalRevision).execution_options(synchronize_session=False))
+        db.session.commit()
+    again = make_revision(app, opportunity, users, title="Second")
+    # (SQLite hands out the same id again; PostgreSQL's sequence does not, which is fine.)
+    second = _download(client, _url(opportunity, again))
+    assert second != first and "Second" in _pages(second)[0]
 
 
 def test_a_working_version_is_not_frozen(app, as_user, users, opportunity, tmp_path):
