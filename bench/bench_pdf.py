@@ -137,7 +137,11 @@ def bid_pack_through_the_web(repeat: int) -> None:
         from portal.deals.models import Opportunity
         from portal.demo import load_demo_data
         from portal.drafts.models import (
-            Proposal, ProposalLine, ProposalOption, ProposalRevision, ProposalSection,
+            Proposal,
+            ProposalLine,
+            ProposalOption,
+            ProposalRevision,
+            ProposalSection,
         )
         from portal.drafts.workflow import snapshot
         from portal.extensions import db
@@ -153,7 +157,8 @@ def bid_pack_through_the_web(repeat: int) -> None:
         text = ("双活数据中心架构保障业务连续，The platform runs active-active across two sites. "
                 * 25 + "\n\n") * 5
         for i in range(20):
-            db.session.add(ProposalSection(proposal=proposal, position=i, kind="custom",
+            db.session.add(ProposalSection(
+                proposal=proposal, position=i, kind="custom",
                                            title=f"第{i + 1}章 Section {i + 1}", body=text))
         for n in range(3):
             option = ProposalOption(proposal=proposal, position=n, name=f"Option {n + 1}",
@@ -161,7 +166,8 @@ def bid_pack_through_the_web(repeat: int) -> None:
             db.session.add(option)
             for row in range(30):
                 db.session.add(ProposalLine(
-                    option=option, position=row, part=("solution", "services", "maintenance")[row % 3],
+                    option=option, position=row,
+                    part=("solution", "services", "maintenance")[row % 3],
                     description=f"Item {row} 服务器", quantity=Decimal(row + 1),
                     unit_price=Decimal("1234.50"), unit_cost=Decimal(700),
                     discount_pct=Decimal(5)))
@@ -174,7 +180,8 @@ def bid_pack_through_the_web(repeat: int) -> None:
         opportunity_id = opportunity.id
     leader = next((u, p) for u, p, role in logins if role == "leader")
     client = app.test_client()
-    assert client.post("/login", data={"username": leader[0], "password": leader[1]}).status_code == 302
+    login = client.post("/login", data={"username": leader[0], "password": leader[1]})
+    assert login.status_code == 302
     url = f"/opportunities/{opportunity_id}/bid-pack.pdf?lang=zh_CN"
     captured = {}
     real = rendering.export_now

@@ -36,7 +36,8 @@ FINANCE_KINDS = ("value_roi", "commercial_terms")
 #: pre-flight looks for in the PDF text.
 LABEL_KEYS = (
     "solution", "services", "maintenance_per_year", "maintenance_term", "maintenance_term_one",
-    "first_year", "contract_total", "quote_note", "quote_note_one", "discount_note", "costs_margins",
+    "first_year", "contract_total", "quote_note", "quote_note_one", "discount_note",
+    "costs_margins",
     "option", "list_price", "discount", "net", "cost", "margin", "margin_pct", "tco",
     "term_years",
 )

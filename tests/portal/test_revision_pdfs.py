@@ -26,7 +26,8 @@ SECTIONS = [
     ("commercial_terms", "Commercial terms", "Payment: 30% on signing, 70% on acceptance."),
 ]
 ZH_SECTIONS = [
-    ("executive_summary", "执行摘要", "我们将故障时间**减半**。\n\n" + "数据中心双活架构，保障业务连续。" * 60),
+    ("executive_summary", "执行摘要",
+     "我们将故障时间**减半**。\n\n" + "数据中心双活架构，保障业务连续。" * 60),
     ("proposed_solution", "解决方案", "两地三中心。" * 80),
     ("commercial_terms", "商务条款", "签约付30%，验收付70%。"),
 ]
@@ -38,7 +39,12 @@ def make_revision(app, opportunity_id: int, users: dict, *, kind: str = "submitt
     """A proposal with sections, two options (one recommended, one discounted) and a frozen
     revision of it; returns the ids."""
     from portal.drafts.models import (
-        Approval, Proposal, ProposalLine, ProposalOption, ProposalRevision, ProposalSection,
+        Approval,
+        Proposal,
+        ProposalLine,
+        ProposalOption,
+        ProposalRevision,
+        ProposalSection,
     )
     from portal.drafts.workflow import snapshot
 
@@ -46,7 +52,8 @@ def make_revision(app, opportunity_id: int, users: dict, *, kind: str = "submitt
         proposal = Proposal(opportunity_id=opportunity_id, title=title, language=language,
                             currency="CNY", status="submitted" if kind == "submitted" else "draft")
         for i, (k, t, body) in enumerate(sections):
-            db.session.add(ProposalSection(proposal=proposal, position=i, kind=k, title=t, body=body))
+            db.session.add(ProposalSection(proposal=proposal, position=i, kind=k, title=t,
+                                           body=body))
         standard = ProposalOption(proposal=proposal, position=0, name="Standard",
                                   recommended=False, maintenance_years=1)
         premium = ProposalOption(proposal=proposal, position=1, name="Premium",
@@ -84,7 +91,8 @@ def make_revision(app, opportunity_id: int, users: dict, *, kind: str = "submitt
 
 @pytest.fixture(autouse=True)
 def _pdf_dirs(app, tmp_path, tmp_path_factory, monkeypatch):
-    monkeypatch.setitem(app.config, "PDF_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "rev-cache"))
+    cache = tmp_path_factory.getbasetemp() / "rev-cache"
+    monkeypatch.setitem(app.config, "PDF_CACHE_DIR", str(cache))
     monkeypatch.setitem(app.config, "PDF_FROZEN_DIR", str(tmp_path / "frozen"))
     monkeypatch.setitem(app.config, "REDIS_URL", None)
 
@@ -200,7 +208,8 @@ def test_finance_view_is_internal_with_margins_and_terms(app, as_user, users, op
 
 def test_technical_annex_has_only_the_technical_sections(app, as_user, users, opportunity):
     ids = make_revision(app, opportunity, users)
-    text = "\n".join(_pages(_download(as_user("presales"), _url(opportunity, ids, "/technical.pdf"))))
+    pdf = _download(as_user("presales"), _url(opportunity, ids, "/technical.pdf"))
+    text = "\n".join(_pages(pdf))
     for wanted in ("Proposed solution", "Implementation plan", "Risk reduction"):
         assert wanted in text
     assert "Commercial terms" not in text and "¥" not in text and "INTERNAL" not in text
