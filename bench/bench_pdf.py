@@ -155,7 +155,7 @@ def bid_pack_through_the_web(repeat: int) -> None:
         proposal = Proposal(opportunity_id=opportunity.id, title="Bench proposal 方案",
                             language="zh_CN", currency="CNY", status="submitted")
         text = ("双活数据中心架构保障业务连续，The platform runs active-active across two sites. "
-                * 25 + "\n\n") * 5
+                * 10 + "\n\n") * 4
         for i in range(20):
             db.session.add(ProposalSection(
                 proposal=proposal, position=i, kind="custom",
