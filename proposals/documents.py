@@ -258,6 +258,8 @@ class QuoteTable:
     tco: Decimal | None = None
     tco_label: str = ""
     note: str = ""
+    #: (label, amount) rows printed above the total, e.g. per-part sums (not pre-flighted).
+    subtotals: tuple[tuple[str, Decimal], ...] = ()
 
     def groups(self) -> list[tuple[str, list[QuoteLine]]]:
         """Lines by group, groups in order of first appearance, lines in their order."""

@@ -2,7 +2,7 @@
 
 The list costs a fixed number of SQL queries whatever the number of bids: one for the
 opportunities (account, stage and owner joined), two for the price-score scenarios and
-their competitors, and one each for margins and approval states once those exist (see
+their competitors, and one each for margins (latest revisions) and approval states (see
 `quote_margins` / `approval_states`). The price-score position is computed in Python from
 the loaded scenarios (proposals.biddesk.price_position).
 """
@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from portal.deals.models import Opportunity
-from portal.exports.packs import load_scenarios, pick_scenario
+from portal.exports.packs import latest_revisions, load_scenarios, pick_scenario
 from portal.extensions import db
 from portal.pricescore import inputs
 from portal.pricescore.models import PriceScenario
@@ -35,22 +35,43 @@ class DeskRow:
     opportunity: Opportunity
     stage_name: str
     days_left: int | None
-    margin_pct: Decimal | None  # None until quotes exist (proposal drafts)
-    approval: str | None  # None until approvals exist (proposal drafts)
+    margin_pct: Decimal | None  # None without a revision with a priced quote
+    approval: str | None  # state code of the latest approval request; None without one
     scenario: PriceScenario | None
     position: PricePosition | None  # at the chosen price; None without one
 
 
-def quote_margins(opportunity_ids: Sequence[int]) -> dict[int, Decimal]:
-    """Margin (percent, 0–100) of each opportunity's current quote: empty until proposal
-    drafts exist. After that merge: one query over the latest revision's quote per id."""
-    return {}
+def quote_margins(opportunity_ids: Sequence[int]) -> dict[int, Decimal | None]:
+    """Margin (percent, 0–100, unrounded; None for a zero contract value) of each
+    opportunity's current quote: the recommended option (else the first) of its latest
+    revision, a submitted one preferred (packs.latest_revisions: one query)."""
+    from proposals.drafting import options_from_snapshot
+    from proposals.pricing import quote_totals
+
+    margins: dict[int, Decimal | None] = {}
+    for opportunity_id, revision in latest_revisions(opportunity_ids).items():
+        totals = quote_totals(options_from_snapshot(revision.snapshot or {}))
+        chosen = totals.recommended or (totals.options[0] if totals.options else None)
+        if chosen is not None:
+            margins[opportunity_id] = chosen.margin_pct
+    return margins
 
 
 def approval_states(opportunity_ids: Sequence[int]) -> dict[int, str]:
-    """Approval state of each opportunity's current quote (e.g. pending, approved): empty
-    until proposal drafts exist. After that merge: one query over the approval rows."""
-    return {}
+    """State code (pending, approved, rejected, withdrawn) of each opportunity's latest
+    approval request (one query over the approval rows)."""
+    from portal.drafts.models import Approval
+
+    if not opportunity_ids:
+        return {}
+    states: dict[int, str] = {}
+    for opportunity_id, state in db.session.execute(
+        select(Approval.opportunity_id, Approval.state)
+        .where(Approval.opportunity_id.in_(list(opportunity_ids)))
+        .order_by(Approval.id)
+    ):
+        states[opportunity_id] = state  # the last one wins
+    return states
 
 
 def open_bids(user) -> list[Opportunity]:

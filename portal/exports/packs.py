@@ -6,11 +6,10 @@ price-score engine via proposals.bidvalue.strategy_report) and returns the templ
 context; no rule is decided here. Call the builders inside `force_locale(language)`: the
 titles they make are translated when built.
 
-`proposal_parts(opportunity)` is the hook for the proposal drafts capability (issue 4):
-once proposals, revisions, quotes and approvals exist, it returns the sections "the
-proposal" and "pricing with margins and approval trail" of the opportunity's latest
-submitted revision, and the bid pack prints them between the summary and the price-score
-analysis, listed in the contents. Until then it returns [] and the summary says so.
+`proposal_parts(opportunity)` returns the sections of the opportunity's latest revision (a
+submitted one preferred) and a "pricing with margins and approval trail" section; the bid
+pack prints them between the summary and the price-score analysis, listed in the
+contents. Without any revision it returns [] and the summary says so.
 """
 
 from __future__ import annotations
@@ -19,10 +18,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.deals.models import Opportunity
+from portal.drafts.models import Approval, ProposalRevision
 from portal.extensions import db
 from portal.negotiation import labels as nlabels
 from portal.negotiation.analysis import SheetAnalysis, analyse
@@ -47,18 +47,71 @@ TRIALS = 2000
 SHEET_ROWS = 6
 
 
-def proposal_parts(opportunity: Opportunity) -> list[DocumentSection]:
-    """The proposal and its pricing for the bid pack; [] until proposal drafts exist.
+def latest_revisions(opportunity_ids: Sequence[int]) -> dict[int, ProposalRevision]:
+    """Each opportunity's latest proposal revision, a submitted one preferred over later
+    working versions (what the customer has is what the pack should show); one query."""
+    if not opportunity_ids:
+        return {}
+    ranked = (
+        select(ProposalRevision.id, func.row_number().over(
+            partition_by=ProposalRevision.opportunity_id,
+            order_by=(case((ProposalRevision.kind == "submitted", 0), else_=1),
+                      ProposalRevision.created_at.desc(), ProposalRevision.id.desc()),
+        ).label("rank"))
+        .where(ProposalRevision.opportunity_id.in_(list(opportunity_ids)))
+        .subquery()
+    )
+    rows = db.session.scalars(
+        select(ProposalRevision).join(ranked, ranked.c.id == ProposalRevision.id)
+        .where(ranked.c.rank == 1)
+    )
+    return {r.opportunity_id: r for r in rows}
 
-    After the proposal-drafts merge this returns, from the latest submitted revision:
-    its sections (the customer proposal's text, cleaned), then one section "Pricing with
-    margins and approval trail" (quote options with cost, margin and discount per option,
-    and each approval step with who, when and the decision). The bid pack template prints
-    each returned section numbered, in order, after the summary and lists it in the
-    contents; quote tables whose totals must be checked go into the document's
-    `quote_tables` instead (see proposals.documents.Document).
+
+def _approval_trail(proposal_id: int) -> list[Approval]:
+    return list(db.session.scalars(
+        select(Approval).where(Approval.proposal_id == proposal_id)
+        .options(selectinload(Approval.requested_by), selectinload(Approval.decided_by))
+        .order_by(Approval.requested_at, Approval.id)
+    ))
+
+
+def proposal_parts(opportunity: Opportunity) -> list[DocumentSection]:
+    """The proposal and its pricing for the bid pack, from the opportunity's latest
+    revision (a submitted one preferred); [] without any revision.
+
+    Returns the revision's sections (Markdown rendered and sanitised), then one section
+    "Pricing with margins and approval trail": per option list price, discount vs list,
+    net, cost, margin and TCO (priced from the snapshot with proposals.pricing), and each
+    approval request of the proposal with who asked, who decided, when, the decision and
+    the comment. Call inside force_locale: the titles are translated when built.
     """
-    return []
+    from flask import render_template
+
+    from portal import labels as plabels
+    from portal.drafts import labels as dlabels
+    from portal.exports.revision_pdfs import labels as pdf_labels
+    from proposals.content import render_markdown
+    from proposals.drafting import options_from_snapshot
+    from proposals.pricing import quote_totals
+    from proposals.proposal_pdf import margins_table_html
+
+    revision = latest_revisions([opportunity.id]).get(opportunity.id)
+    if revision is None:
+        return []
+    snap = revision.snapshot or {}
+    parts = [DocumentSection(s.get("title") or "", render_markdown(s.get("body") or ""),
+                             anchor=f"proposal-{i}")
+             for i, s in enumerate(snap.get("sections") or [], start=1)]
+    totals = quote_totals(options_from_snapshot(snap))
+    html = render_template(
+        "pdf/_pack_pricing.html", revision=revision, snap=snap,
+        margins_html=margins_table_html(totals.options, pdf_labels(), snap.get("currency") or "CNY")
+        if totals.options else "",
+        approvals=_approval_trail(revision.proposal_id), dl=dlabels, roles=plabels.ROLES)
+    parts.append(DocumentSection(_("Pricing with margins and approval trail"), html,
+                                 anchor="pricing-approvals"))
+    return parts
 
 
 # --- negotiation sheet --------------------------------------------------------------------

@@ -38,6 +38,8 @@ bp = Blueprint("exports", __name__)
 
 PACK_ROLES = ("rep", "leader", "admin")
 DESK_ROLES = ("rep", "leader", "admin")
+#: The finance view of a proposal (costs, margins): internal, the commercial side's business.
+FINANCE_ROLES = ("rep", "leader", "admin")
 
 
 # --- building the documents ------------------------------------------------------------
@@ -97,6 +99,87 @@ def negotiation_pdf(opportunity_id: int):
 def bid_pack(opportunity_id: int):
     opportunity = _load_for_pack(opportunity_id)
     return _download(opportunity, _bid_pack_request, "bid-pack", _("Bid pack"))
+
+
+# --- proposal revisions: customer proposal, finance view, technical annex -------------------
+
+
+def _revision_download(opportunity_id: int, proposal_id: int, revision_id: int, view: str,
+                       what: str):
+    """A revision's PDF: a submitted revision's from the FrozenStore (stored at its first
+    download, byte-identical afterwards); others rendered now or from the cache. With
+    REDIS_URL a render not cached yet is queued like the other downloads."""
+    from portal.drafts.models import ProposalRevision
+    from portal.drafts.queries import child_or_404, get_proposal_or_404
+    from portal.exports import revision_pdfs
+
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    revision = child_or_404(ProposalRevision, revision_id, proposal)
+    filename = revision_pdfs.filename(revision, proposal, view)
+    back = url_for("drafts.revision", opportunity_id=opportunity.id, proposal_id=proposal.id,
+                   revision_id=revision.id)
+    try:
+        stored = revision_pdfs.frozen(revision, view)
+        if stored is not None:
+            return rendering.attachment(stored.pdf, filename, stored.sha256)
+        export = revision_pdfs.export_request(revision, proposal, view)
+        if current_app.config.get("REDIS_URL") and rendering.cached_pdf(export.key()) is None:
+            token = rendering.start_jobs(view if view == "finance" else "proposal",
+                                         [(opportunity.id, export, filename)], None)
+            return redirect(url_for("exports.progress", token=token))
+        if revision_pdfs.is_frozen_kind(revision):
+            stored = revision_pdfs.freeze(revision, view, export)
+            return rendering.attachment(stored.pdf, filename, stored.sha256)
+        result = rendering.export_now(export)
+    except PdfError as error:
+        return rendering.failure_page(error, what, back)
+    return rendering.attachment(result.pdf, filename, result.sha256)
+
+
+@bp.get("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
+        "/revisions/<int:revision_id>.pdf")
+@allowed(*ALL_ROLES)
+def proposal_pdf(opportunity_id: int, proposal_id: int, revision_id: int):
+    return _revision_download(opportunity_id, proposal_id, revision_id, "customer",
+                              _("Proposal"))
+
+
+@bp.get("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
+        "/revisions/<int:revision_id>/finance.pdf")
+@allowed(*FINANCE_ROLES)
+def finance_pdf(opportunity_id: int, proposal_id: int, revision_id: int):
+    return _revision_download(opportunity_id, proposal_id, revision_id, "finance",
+                              _("Finance view"))
+
+
+@bp.get("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
+        "/revisions/<int:revision_id>/technical.pdf")
+@allowed(*ALL_ROLES)
+def technical_pdf(opportunity_id: int, proposal_id: int, revision_id: int):
+    return _revision_download(opportunity_id, proposal_id, revision_id, "technical",
+                              _("Technical annex"))
+
+
+@bp.app_template_global("revision_pdf_links")
+def revision_pdf_links(opportunity_id: int, proposal_id: int, revision) -> list[dict]:
+    """The PDF links of a revision page the reader may use, each with the SHA-256 of its
+    stored file once a submitted revision's PDF has been frozen (None before)."""
+    from portal.exports import revision_pdfs
+
+    ids = dict(opportunity_id=opportunity_id, proposal_id=proposal_id, revision_id=revision.id)
+    links = [("customer", "exports.proposal_pdf", _("Proposal PDF"))]
+    if current_user.role in FINANCE_ROLES:
+        links.append(("finance", "exports.finance_pdf", _("Finance view (internal)")))
+    links.append(("technical", "exports.technical_pdf", _("Technical annex")))
+    out = []
+    for view, endpoint, label in links:
+        try:
+            stored = revision_pdfs.frozen(revision, view)
+        except (PdfError, ValueError):
+            stored = None
+        out.append({"url": url_for(endpoint, **ids), "label": label,
+                    "sha256": stored.sha256 if stored else None})
+    return out
 
 
 # --- the bid desk --------------------------------------------------------------------------
@@ -174,6 +257,8 @@ def _download_or_404(token: str) -> rendering.Download:
     if visible != len(ids):
         abort(404)
     if download.kind == "bid-pack" and current_user.role not in PACK_ROLES:
+        abort(404)
+    if download.kind == "finance" and current_user.role not in FINANCE_ROLES:
         abort(404)
     return download
 

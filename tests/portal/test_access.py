@@ -101,6 +101,11 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "exports.desk_zip": (CREATORS, False),
     "exports.progress": (ALL, True),
     "exports.file": (ALL, True),
+    # Revision PDFs: the customer proposal and technical annex for all who see the deal; the
+    # finance view (costs, margins: internal) for reps, leaders and admins.
+    "exports.proposal_pdf": (ALL, True),
+    "exports.finance_pdf": (CREATORS, True),
+    "exports.technical_pdf": (ALL, True),
     # proposal drafts: presales (and leaders/admins) edit, reps read and comment
     "drafts.index": (ALL, True),
     "drafts.create": (DRAFT_EDITORS, True),
