@@ -162,7 +162,7 @@ def test_presales_may_not_download_a_bid_pack(app, as_user, opportunity):
     assert as_user("presales").get(f"/opportunities/{opportunity}/bid-pack.pdf").status_code == 403
 
 
-def test_proposal_parts_is_an_empty_hook_for_now(app, opportunity):
+def test_proposal_parts_are_empty_without_a_revision(app, opportunity):
     from portal.deals.models import Opportunity
     from portal.exports.packs import proposal_parts
 
