@@ -46,6 +46,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "pricescore.add_competitor": (CREATORS, True),
     "pricescore.delete_competitor": (CREATORS, True),
     "pricescore.choose": (CREATORS, True),
+    "pricescore.link_option": (CREATORS, True),
     "pricescore.copy": (CREATORS, True),
     "pricescore.delete": (CREATORS, True),
     # Objections: reps (owner/team) and admins work them, everyone who sees the deal reads.

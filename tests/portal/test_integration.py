@@ -1,0 +1,167 @@
+"""Integration points between proposals, price scenarios, objections and negotiation sheets."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import select
+
+from portal.extensions import db
+
+HX = {"HX-Request": "true"}
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+
+def _proposal(app, opportunity_id, *, discount="8", list_price="12000000", cost="9000000",
+              approval=True, title="Dispatch proposal"):
+    """A proposal with one recommended option (one solution line) and, optionally, a
+    pending approval request; returns (proposal_id, option_id, section_id)."""
+    from portal.drafts.models import (
+        Approval, Proposal, ProposalLine, ProposalOption, ProposalSection,
+    )
+
+    with app.app_context():
+        proposal = Proposal(opportunity_id=opportunity_id, title=title, language="en",
+                            currency="CNY", status="in_review" if approval else "draft")
+        section = ProposalSection(proposal=proposal, position=0, kind="executive_summary",
+                                  title="Why our price holds", body="TCO over five years.")
+        option = ProposalOption(proposal=proposal, position=0, name="Standard", recommended=True,
+                                maintenance_years=1)
+        ProposalLine(option=option, position=0, part="solution", description="Core network",
+                     quantity=Decimal(1), unit_price=Decimal(list_price),
+                     unit_cost=Decimal(cost), discount_pct=Decimal(discount))
+        db.session.add_all([proposal, section, option])
+        db.session.flush()
+        if approval:
+            db.session.add(Approval(proposal=proposal, opportunity_id=opportunity_id,
+                                    required_role="leader", fingerprint="x", reasons=[]))
+        db.session.commit()
+        return proposal.id, option.id, section.id
+
+
+@pytest.fixture
+def scenario(app, opportunity):
+    from portal.pricescore.demo import demo_scenario
+
+    with app.app_context():
+        return demo_scenario(opportunity).id
+
+
+def _link_url(opportunity, scenario):
+    return f"/opportunities/{opportunity}/price-scores/{scenario}/link-option"
+
+
+def _expected_text(app, scenario_id, option_id, locale="en"):
+    """What the engine itself says the option's discount buys (list → net)."""
+    from portal.drafts.models import ProposalOption
+    from portal.pricescore import inputs
+    from portal.pricescore.models import PriceScenario
+    from proposals.bidvalue import what_discount_buys
+    from proposals.pricing import option_totals
+
+    with app.app_context():
+        s = db.session.get(PriceScenario, scenario_id)
+        totals = option_totals(db.session.get(ProposalOption, option_id).as_domain())
+        estimate = inputs.from_model(s)
+        effect = what_discount_buys(estimate.rules, estimate, totals.contract_list,
+                                    totals.contract_value, 2000, s.seed)
+        return effect.text(locale)
+
+
+def _linked(app, scenario_id):
+    from portal.pricescore.models import PriceScenario
+
+    with app.app_context():
+        return db.session.get(PriceScenario, scenario_id).linked_option_id
+
+
+# --- issue 5: "Use this price" on a quote option -------------------------------------------
+
+
+def test_rep_links_the_scenario_to_a_quote_option_of_the_same_opportunity(
+    app, as_user, opportunity, scenario
+):
+    _, option_id, _ = _proposal(app, opportunity)
+    client = as_user("rep")
+    page = client.get(f"/opportunities/{opportunity}/price-scores/{scenario}").get_data(as_text=True)
+    assert 'name="option_id"' in page and f'value="{option_id}"' in page
+
+    response = client.post(_link_url(opportunity, scenario), data={"option_id": option_id},
+                           headers=HX)
+    assert response.status_code == 200
+    assert _linked(app, scenario) == option_id
+    body = response.get_data(as_text=True)
+    assert "ps-link-effect" in body
+    assert _expected_text(app, scenario, option_id) in body
+
+    # An empty choice removes the link.
+    response = client.post(_link_url(opportunity, scenario), data={"option_id": ""}, headers=HX)
+    assert response.status_code == 200
+    assert _linked(app, scenario) is None
+
+
+def test_linking_an_option_of_another_opportunity_is_404(
+    app, as_user, make_opportunity, opportunity, scenario
+):
+    other = make_opportunity(name="Someone else's deal", owner="rep")
+    _, foreign_option, _ = _proposal(app, other)
+    client = as_user("rep")
+    for value in (foreign_option, 999999, "abc"):
+        response = client.post(_link_url(opportunity, scenario), data={"option_id": value})
+        assert response.status_code == 404
+    assert _linked(app, scenario) is None
+
+
+def test_presales_cannot_link_and_outsiders_get_404(app, client, as_user, opportunity, scenario):
+    _, option_id, _ = _proposal(app, opportunity)
+    assert as_user("presales").post(_link_url(opportunity, scenario),
+                                    data={"option_id": option_id}).status_code == 403
+    client.post("/logout")
+    assert as_user("rep2").post(_link_url(opportunity, scenario),
+                                data={"option_id": option_id}).status_code == 404
+    assert _linked(app, scenario) is None
+
+
+def test_approval_queue_and_request_state_what_the_discount_buys(
+    app, client, as_user, opportunity, scenario
+):
+    proposal_id, option_id, _ = _proposal(app, opportunity)
+    as_user("rep").post(_link_url(opportunity, scenario), data={"option_id": option_id})
+    assert _linked(app, scenario) == option_id
+    expected = _expected_text(app, scenario, option_id)
+    assert "price points, rank" in expected and "P(win)" in expected
+
+    client.post("/logout")
+    leader = as_user("leader")
+    queue = leader.get("/approvals").get_data(as_text=True)
+    assert expected in queue
+    assert "What the discount on Standard buys" in queue
+    detail = leader.get(f"/opportunities/{opportunity}/proposals/{proposal_id}").get_data(as_text=True)
+    assert expected in detail
+
+
+def test_the_text_is_in_the_readers_language(app, client, users, as_user, opportunity, scenario):
+    from portal.auth.models import User
+
+    _, option_id, _ = _proposal(app, opportunity)
+    as_user("rep").post(_link_url(opportunity, scenario), data={"option_id": option_id})
+    with app.app_context():
+        db.session.get(User, users["leader"]).locale = "zh_CN"
+        db.session.commit()
+    client.post("/logout")
+    queue = as_user("leader").get("/approvals").get_data(as_text=True)
+    zh = _expected_text(app, scenario, option_id, "zh_CN")
+    assert "中标概率" in zh and zh in queue
+
+
+def test_no_text_without_a_link_or_without_a_discount(app, client, as_user, opportunity, scenario):
+    proposal_id, option_id, _ = _proposal(app, opportunity, discount="0")
+    as_user("leader")
+    assert "discount-buys-text" not in client.get("/approvals").get_data(as_text=True)
+    client.post(_link_url(opportunity, scenario), data={"option_id": option_id})
+    assert _linked(app, scenario) == option_id
+    assert "discount-buys-text" not in client.get("/approvals").get_data(as_text=True)
