@@ -56,6 +56,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "objections.complete_step": (WORKERS, True),
     "objections.close": (WORKERS, True),
     "objections.reopen": (WORKERS, True),
+    "objections.link_section": (WORKERS, True),
     "objections.playbook": (ALL, False),
     "objections.add_response": (LEADERS, False),
     "objections.edit_response": (LEADERS, False),

@@ -165,3 +165,118 @@ def test_no_text_without_a_link_or_without_a_discount(app, client, as_user, oppo
     client.post(_link_url(opportunity, scenario), data={"option_id": option_id})
     assert _linked(app, scenario) == option_id
     assert "discount-buys-text" not in client.get("/approvals").get_data(as_text=True)
+
+
+# --- issue 6a: a recurring objection becomes a content-library block -------------------------
+
+
+def test_reusable_answer_creates_a_library_block_and_links_to_it(app, as_user, make_opportunity):
+    from datetime import timedelta
+
+    from portal.drafts.models import LibraryBlock
+    from portal.objections.models import Objection, ReusableAnswer
+
+    with app.app_context():
+        for opp, days in ((make_opportunity(name="A"), 3), (make_opportunity(name="B"), 40)):
+            db.session.add(Objection(opportunity_id=opp, objection_type="price", severity="high",
+                                     customer_words="Your price is 20% higher",
+                                     raised_on=date.today() - timedelta(days=days)))
+        db.session.commit()
+    client = as_user("leader")
+    response = client.post("/objections/reusable-answers", data={
+        "prefix": "g0", "g0-objection_type": "price", "g0-title": "Price vs competitor",
+        "g0-body": "Show the five-year TCO first.", "g0-language": "en",
+        "g0-source_words": "Your price", "g0-opportunity_count": "2",
+    })
+    assert response.status_code == 302
+    with app.app_context():
+        from portal.auth.models import User
+
+        block = db.session.scalars(select(LibraryBlock)).one()
+        leader = db.session.scalars(select(User).filter_by(username="leader")).one()
+        assert block.title == "Price vs competitor"
+        assert block.body.strip() == "Show the five-year TCO first."
+        assert block.language == "en"
+        assert set(block.tag_list) >= {"objection", "price"}
+        assert block.owner_id == leader.id
+        assert block.last_reviewed == date.today()
+        answer = db.session.scalars(select(ReusableAnswer)).one()
+        assert answer.library_block_id == block.id
+        block_id = block.id
+    assert response.headers["Location"].endswith(f"/library/{block_id}")
+    # The library finds it by the objection type, and the playbook links to it.
+    assert "Price vs competitor" in client.get("/library?q=price").get_data(as_text=True)
+    assert f"/library/{block_id}" in client.get("/objections/playbook").get_data(as_text=True)
+
+
+# --- issue 6b: an objection points at the proposal section that answers it -------------------
+
+
+def _objection(app, opportunity_id):
+    from portal.objections.models import Objection
+
+    with app.app_context():
+        objection = Objection(opportunity_id=opportunity_id, objection_type="price",
+                              customer_words="Too expensive", raised_on=date.today())
+        db.session.add(objection)
+        db.session.commit()
+        return objection.id
+
+
+def _section_url(opportunity, objection):
+    return f"/opportunities/{opportunity}/objections/{objection}/section"
+
+
+def _answered_by(app, objection_id):
+    from portal.objections.models import Objection
+
+    with app.app_context():
+        return db.session.get(Objection, objection_id).proposal_section_id
+
+
+def test_objection_page_offers_the_opportunitys_sections_and_saves_the_choice(
+    app, as_user, opportunity
+):
+    _, _, section_id = _proposal(app, opportunity, approval=False)
+    objection_id = _objection(app, opportunity)
+    client = as_user("rep")
+    page = client.get(f"/opportunities/{opportunity}/objections/{objection_id}").get_data(as_text=True)
+    assert 'name="proposal_section_id"' in page and f'value="{section_id}"' in page
+    response = client.post(_section_url(opportunity, objection_id),
+                           data={"proposal_section_id": section_id}, headers=HX)
+    assert response.status_code == 200
+    assert _answered_by(app, objection_id) == section_id
+    assert "Why our price holds" in response.get_data(as_text=True)
+    # A stale version is a conflict, nothing changes.
+    response = client.post(_section_url(opportunity, objection_id),
+                           data={"proposal_section_id": "", "version": "1"}, headers=HX)
+    assert response.status_code == 409
+    assert _answered_by(app, objection_id) == section_id
+    response = client.post(_section_url(opportunity, objection_id),
+                           data={"proposal_section_id": ""}, headers=HX)
+    assert response.status_code == 200
+    assert _answered_by(app, objection_id) is None
+
+
+def test_a_section_of_another_opportunity_is_404(app, as_user, make_opportunity, opportunity):
+    other = make_opportunity(name="Other", owner="rep")
+    _, _, foreign_section = _proposal(app, other, approval=False)
+    objection_id = _objection(app, opportunity)
+    client = as_user("rep")
+    for value in (foreign_section, 999999, "x"):
+        assert client.post(_section_url(opportunity, objection_id),
+                           data={"proposal_section_id": value}).status_code == 404
+    assert _answered_by(app, objection_id) is None
+
+
+def test_deleting_the_section_clears_the_pointer(app, as_user, opportunity):
+    from portal.drafts.models import ProposalSection
+
+    _, _, section_id = _proposal(app, opportunity, approval=False)
+    objection_id = _objection(app, opportunity)
+    as_user("rep").post(_section_url(opportunity, objection_id),
+                        data={"proposal_section_id": section_id})
+    with app.app_context():
+        db.session.delete(db.session.get(ProposalSection, section_id))
+        db.session.commit()
+    assert _answered_by(app, objection_id) is None
