@@ -280,3 +280,57 @@ def test_deleting_the_section_clears_the_pointer(app, as_user, opportunity):
         db.session.delete(db.session.get(ProposalSection, section_id))
         db.session.commit()
     assert _answered_by(app, objection_id) is None
+
+
+# --- issue 6c: concession costs from the quote ------------------------------------------------
+
+
+def _sheet_with_a_discount_step(client, opportunity):
+    from tests.portal.test_negotiation import _concession, _goal, _save
+
+    assert _save(client, opportunity).status_code == 200
+    _goal(client, opportunity)
+    return _concession(client, opportunity, 1, amount="5", condition="Three-year term")
+
+
+def test_concession_costs_come_from_the_typed_figures_without_a_quote(app, as_user, opportunity):
+    page = _sheet_with_a_discount_step(as_user("rep"), opportunity).get_data(as_text=True)
+    assert "50,000.00" in page  # 5 % of the typed 1,000,000 solution net
+    assert "computed from the figures typed on this sheet" in page
+    assert "economics-source-sheet" in page
+
+
+def test_concession_costs_come_from_the_recommended_quote_option(app, as_user, opportunity):
+    from portal.negotiation.analysis import analyse
+    from portal.negotiation.models import NegotiationSheet
+
+    proposal_id, _, _ = _proposal(app, opportunity, list_price="2000000", discount="0",
+                                  cost="1500000", approval=False, title="Quote Q1")
+    client = as_user("rep")
+    page = _sheet_with_a_discount_step(client, opportunity).get_data(as_text=True)
+    assert "100,000.00" in page  # 5 % of the quote's 2,000,000 solution net
+    assert ">50,000.00<" not in page
+    assert "Concession costs are computed from the quote" in page
+    assert f"/proposals/{proposal_id}" in page and "Quote Q1 · Standard" in page
+    with app.app_context():
+        sheet = db.session.scalars(select(NegotiationSheet)).one()
+        analysis = analyse(sheet)
+        assert analysis.source == "quote"
+        assert analysis.totals.contract_value == Decimal("2000000.00")
+        assert analysis.steps[0].cost == Decimal("100000.00")
+    # The print view shows the same source.
+    printed = client.get(f"/opportunities/{opportunity}/negotiation/print").get_data(as_text=True)
+    assert "Concession costs are computed from the quote" in printed
+
+
+def test_a_quote_in_another_currency_falls_back_to_the_typed_figures(app, as_user, opportunity):
+    from portal.drafts.models import Proposal
+
+    proposal_id, _, _ = _proposal(app, opportunity, list_price="2000000", discount="0",
+                                  approval=False)
+    with app.app_context():
+        db.session.get(Proposal, proposal_id).currency = "USD"
+        db.session.commit()
+    page = _sheet_with_a_discount_step(as_user("rep"), opportunity).get_data(as_text=True)
+    assert "50,000.00" in page
+    assert "is in USD, the sheet in CNY" in page
