@@ -2,6 +2,11 @@
 
 No rules live here: it only builds the domain objects of proposals.negotiation from the
 rows and collects the results the templates show.
+
+Deal economics (what each concession costs us) come from the quote when the opportunity
+has a proposal with a recommended option in the sheet's currency: ``option_totals`` of
+that option. Without one, the figures typed on the sheet stand in (``totals_from_figures``).
+``SheetAnalysis.source`` says which was used.
 """
 
 from __future__ import annotations
@@ -9,6 +14,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from portal.drafts.models import Proposal, ProposalOption
+from portal.extensions import db
 from portal.negotiation import charts
 from portal.negotiation.models import NegotiationSheet
 from proposals.negotiation import (
@@ -33,7 +43,18 @@ from proposals.negotiation import (
     totals_from_figures,
     zopa,
 )
-from proposals.pricing import ApprovalDecision, OptionTotals, QuotePart, discount_limit_for_role
+from proposals.pricing import (
+    ApprovalDecision,
+    OptionTotals,
+    QuotePart,
+    discount_limit_for_role,
+    option_totals,
+)
+
+# Where the deal economics came from.
+SOURCE_QUOTE = "quote"  # the recommended option of the opportunity's proposal
+SOURCE_SHEET = "sheet"  # the figures typed on the sheet (no quote)
+SOURCE_SHEET_CURRENCY = "sheet_currency"  # a quote exists, but in another currency
 
 ZERO = Decimal(0)
 
@@ -51,6 +72,8 @@ class SheetAnalysis:
     rep_limit_pct: Decimal | None
     tracks: list[RoundTrack]
     rounds_chart: charts.RoundsChart | None
+    source: str = SOURCE_SHEET
+    quote_option: ProposalOption | None = None  # the option priced, when source is "quote"
 
     def warnings_for(self, order: int) -> list[ConcessionWarning]:
         return [w for w in self.warnings if w.step == order]
@@ -86,10 +109,29 @@ def default_direction(term: str) -> bool:
     return DEFAULT_HIGHER_IS_BETTER[Term(term)]
 
 
-def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
-    if sheet is None or sheet.id is None:
-        return None
-    totals = totals_from_figures(
+def recommended_option(opportunity_id: int) -> ProposalOption | None:
+    """The recommended quote option of the opportunity's latest proposal that has one."""
+    return db.session.scalars(
+        select(ProposalOption)
+        .join(Proposal, Proposal.id == ProposalOption.proposal_id)
+        .where(Proposal.opportunity_id == opportunity_id, ProposalOption.recommended.is_(True))
+        .options(selectinload(ProposalOption.lines), selectinload(ProposalOption.proposal))
+        .order_by(Proposal.id.desc(), ProposalOption.position)
+        .limit(1)
+    ).first()
+
+
+def deal_totals(sheet: NegotiationSheet) -> tuple[OptionTotals, str, ProposalOption | None]:
+    """The option totals the concession costs are computed from, and their source."""
+    option = recommended_option(sheet.opportunity_id) if sheet.opportunity_id else None
+    if option is not None and option.lines and option.proposal.currency == sheet.currency:
+        return option_totals(option.as_domain()), SOURCE_QUOTE, option
+    source = SOURCE_SHEET_CURRENCY if option is not None and option.lines else SOURCE_SHEET
+    return _typed_totals(sheet), source, option if source == SOURCE_SHEET_CURRENCY else None
+
+
+def _typed_totals(sheet: NegotiationSheet) -> OptionTotals:
+    return totals_from_figures(
         solution_net=sheet.solution_net or ZERO,
         services_net=sheet.services_net or ZERO,
         maintenance_net_per_year=sheet.maintenance_net_per_year or ZERO,
@@ -98,6 +140,12 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
         annual_maintenance_cost=sheet.annual_maintenance_cost or ZERO,
         contract_list=sheet.contract_list,
     )
+
+
+def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
+    if sheet is None or sheet.id is None:
+        return None
+    totals, source, quote_option = deal_totals(sheet)
     economics = deal_economics_from_totals(
         totals, sheet.training_day_cost or ZERO, sheet.cost_of_capital_pct or ZERO
     )
@@ -158,4 +206,6 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
         rep_limit_pct=discount_limit_for_role("rep"),
         tracks=tracks,
         rounds_chart=rounds_chart,
+        source=source,
+        quote_option=quote_option,
     )

@@ -79,9 +79,11 @@ class Objection(db.Model):
     stakeholder_id: Mapped[int | None] = mapped_column(
         ForeignKey("stakeholder.id", ondelete="SET NULL"), index=True
     )
-    # The proposal section that answers this objection. Proposal sections live in the
-    # drafts area (not in this tree yet): a plain integer until the lead adds the FK.
-    proposal_section_id: Mapped[int | None]
+    # The proposal section that answers this objection (a section of a proposal of the
+    # same opportunity; checked in the view).
+    proposal_section_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_section.id", ondelete="SET NULL"), index=True
+    )
     objection_type: Mapped[str] = mapped_column(String(16))
     customer_words: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8), default="medium")
@@ -99,6 +101,7 @@ class Objection(db.Model):
 
     opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
     stakeholder: Mapped[Stakeholder | None] = relationship()  # noqa: F821
+    proposal_section: Mapped[ProposalSection | None] = relationship()  # noqa: F821
     steps: Mapped[list[ObjectionStep]] = relationship(
         back_populates="objection", cascade="all, delete-orphan", passive_deletes=True
     )
@@ -167,8 +170,8 @@ class ObjectionStep(db.Model):
 class ReusableAnswer(db.Model):
     """An answer written once for an objection that keeps coming back across opportunities.
 
-    Stands in for a content-library block until the content library is merged; the lead
-    maps these rows onto library blocks then (same title/body/language).
+    Saving one also creates a content-library block (same title/body/language, tagged
+    with the objection type) so the next proposal can insert it; the row keeps the link.
     """
 
     __audited__ = True
@@ -186,6 +189,10 @@ class ReusableAnswer(db.Model):
     # Where it came from: the shared words and how many opportunities raised it.
     source_words: Mapped[str] = mapped_column(Text, default="")
     opportunity_count: Mapped[int] = mapped_column(default=0)
+    library_block_id: Mapped[int | None] = mapped_column(
+        ForeignKey("library_block.id", ondelete="SET NULL"), index=True
+    )
+    library_block: Mapped[LibraryBlock | None] = relationship()  # noqa: F821
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

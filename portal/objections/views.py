@@ -12,6 +12,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth.models import User
 from portal.conflicts import differing_fields, rebase
 from portal.deals.models import Opportunity
+from portal.drafts.models import LibraryBlock, Proposal, ProposalSection
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.objections import labels as olabels
@@ -33,6 +34,7 @@ from portal.security import (
     opportunity_scope,
 )
 from portal.timeutil import today, utcnow
+from proposals.drafting import parse_tags
 from proposals.objections import (
     STEP_ORDER,
     AgeBucket,
@@ -183,8 +185,26 @@ def _step_form(
     return form, playbook
 
 
+def _section_choices(opportunity: Opportunity):
+    """The opportunity's proposals with their sections, for the "answered in" select."""
+    proposals = db.session.scalars(
+        select(Proposal)
+        .where(Proposal.opportunity_id == opportunity.id)
+        .options(selectinload(Proposal.sections))
+        .order_by(Proposal.id)
+    ).all()
+    return [(p, sorted(p.sections, key=lambda s: (s.position, s.id))) for p in proposals if p.sections]
+
+
 def _render_detail(
-    opportunity, objection, step=None, form=None, status=200, errors=None, close_form=None
+    opportunity,
+    objection,
+    step=None,
+    form=None,
+    status=200,
+    errors=None,
+    close_form=None,
+    section_error=None,
 ):
     current = step or objection.next_step
     if form is None:
@@ -205,6 +225,8 @@ def _render_detail(
         can_edit=_can_edit(opportunity),
         olabels=olabels,
         locale_code=_locale(),
+        section_choices=_section_choices(opportunity),
+        section_error=section_error,
     ), status
 
 
@@ -314,6 +336,54 @@ def close(opportunity_id: int, objection_id: int):
     objection.close_note = (form.close_note.data or "").strip()
     objection.closed_at = utcnow()
     db.session.commit()
+    return _render_detail(opportunity, objection)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/objections/<int:objection_id>/section")
+@allowed(*EDIT_ROLES)
+def link_section(opportunity_id: int, objection_id: int):
+    """Point the objection at the proposal section that answers it (empty: none). Only a
+    section of a proposal of the same opportunity; any other id answers 404."""
+    opportunity = get_opportunity_or_404(opportunity_id, selectinload(Opportunity.stakeholders))
+    objection = _objection_or_404(opportunity, objection_id)
+    if not EmptyForm().validate():
+        abort(400)
+    raw = (request.form.get("proposal_section_id") or "").strip()
+    section_id = None
+    if raw:
+        if not raw.isdigit():
+            abort(404)
+        section = db.session.scalars(
+            select(ProposalSection)
+            .join(Proposal, Proposal.id == ProposalSection.proposal_id)
+            .where(ProposalSection.id == int(raw), Proposal.opportunity_id == opportunity.id)
+        ).first()
+        if section is None:
+            abort(404)
+        section_id = section.id
+    if request.form.get("version", type=int) not in (None, objection.version):
+        return _render_detail(
+            opportunity,
+            objection,
+            status=409,
+            section_error=_(
+                "Someone else changed this objection meanwhile: the saved section is shown. "
+                "Choose again to change it."
+            ),
+        )
+    objection.proposal_section_id = section_id
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        objection = _objection_or_404(opportunity, objection_id)
+        return _render_detail(
+            opportunity,
+            objection,
+            status=409,
+            section_error=_("Someone else changed this objection meanwhile: choose again."),
+        )
+    db.session.refresh(objection)
     return _render_detail(opportunity, objection)
 
 
@@ -459,26 +529,42 @@ def pipeline():
 @bp.post("/objections/reusable-answers")
 @allowed(*SEE_ALL_ROLES)
 def make_reusable():
-    """Turn a recurring objection into a reusable answer (a content block at merge time)."""
+    """Turn a recurring objection into a content-library block with one action (the
+    reusable-answer row keeps where it came from and links to the block)."""
     prefix = request.form.get("prefix", "")
     if not prefix.startswith("g") or not prefix[1:].isdigit():
         abort(400)
     form = ReusableAnswerForm(request.form, prefix=prefix)
     if not form.validate():
         return _pipeline_page(422, {int(prefix[1:]): form})
+    title, body = form.title.data.strip(), form.body.data.strip()
+    # The content-library block the next proposal inserts (reviewed today, owned by the
+    # leader who wrote it, tagged with the objection type so a search finds it).
+    block = LibraryBlock(
+        title=title,
+        body=body + "\n",
+        language=form.language.data,
+        tags=",".join(parse_tags(f"objection, {form.objection_type.data}")),
+        owner_id=current_user.id,
+        last_reviewed=today(),
+    )
     answer = ReusableAnswer(
         objection_type=form.objection_type.data,
-        title=form.title.data.strip(),
-        body=form.body.data.strip(),
+        title=title,
+        body=body,
         language=form.language.data,
         source_words=form.source_words.data or "",
         opportunity_count=form.opportunity_count.data or 0,
         created_by_id=current_user.id,
+        library_block=block,
     )
-    db.session.add(answer)
+    db.session.add_all([block, answer])
     db.session.commit()
     flash(
-        _("Saved as a reusable answer: the next proposal can answer this before it is raised."),
+        _(
+            "Saved as a content-library block: the next proposal can answer this before "
+            "it is raised."
+        ),
         "success",
     )
-    return redirect(url_for("objections.playbook") + "#reusable")
+    return redirect(url_for("library.edit", block_id=block.id))

@@ -64,6 +64,11 @@ class PriceScenario(db.Model):
     grid_steps: Mapped[int] = mapped_column(default=60)
     seed: Mapped[int] = mapped_column(default=1)
     chosen_price: Mapped[Decimal | None]
+    # "Use this price" on a quote option of a proposal of the same opportunity: from then
+    # on that proposal's approval request states what the option's discount buys here.
+    linked_option_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_option.id", ondelete="SET NULL"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
@@ -72,6 +77,7 @@ class PriceScenario(db.Model):
     __mapper_args__ = {"version_id_col": version}
 
     opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
+    linked_option: Mapped[ProposalOption | None] = relationship()  # noqa: F821
     competitors: Mapped[list[PriceCompetitor]] = relationship(
         back_populates="scenario",
         cascade="all, delete-orphan",

@@ -33,7 +33,7 @@ from portal.conflicts import FieldConflict, rebase
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.pages import wants_fragment
-from portal.pricescore import inputs, labels
+from portal.pricescore import inputs, labels, links
 from portal.pricescore.chart import compact_price, sensitivity_bars, strategy_chart
 from portal.pricescore.forms import CompetitorForm, NewScenarioForm, ScenarioForm
 from portal.pricescore.models import DEFAULT_RULES, PriceCompetitor, PriceScenario
@@ -313,6 +313,46 @@ def choose(opportunity_id: int, scenario_id: int):
     scenario.updated_by_id = current_user.id
     db.session.commit()
     return _after_change(opportunity, scenario)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/link-option")
+@allowed(*EDIT_ROLES)
+def link_option(opportunity_id: int, scenario_id: int):
+    """Link the scenario's price to a quote option of a proposal of the same opportunity
+    (an empty choice removes the link). Another opportunity's option answers 404."""
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    raw = (request.form.get("option_id") or "").strip()
+    if not raw:
+        scenario.linked_option_id = None
+        message = _("The scenario is no longer linked to a quote option.")
+    else:
+        if not raw.isdigit():
+            abort(404)
+        option = links.option_of_opportunity(opportunity.id, int(raw))
+        if option is None:
+            abort(404)
+        scenario.linked_option_id = option.id
+        message = _(
+            "Linked to the quote option %(option)s of %(proposal)s: its approval request now "
+            "states what the discount buys.",
+            option=option.name,
+            proposal=option.proposal.title,
+        )
+    scenario.updated_by_id = current_user.id
+    db.session.commit()
+    if not wants_fragment():
+        flash(message, "success")
+    return _after_change(opportunity, scenario)
+
+
+@bp.app_template_global("price_effects")
+def price_effects(proposal) -> list:
+    """What the discount of each quote option linked to a price scenario buys (templates
+    of the approval request and the approval queue)."""
+    return links.effects_for_proposal(proposal)
 
 
 @bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/copy")
@@ -610,6 +650,10 @@ def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=N
         ctx["recommendations"] = _recommendations(scenario, report)
     ctx["explanations"] = _explanations(scenario.rules, report, locale)
     ctx.setdefault("warnings", {})
+    ctx["link_choices"] = links.option_choices(opportunity.id)
+    ctx["linked"] = (
+        links.effect_for(scenario, scenario.linked_option) if scenario.linked_option else None
+    )
     template = "pricescore/_editor.html" if wants_fragment() else "pricescore/scenario.html"
     return render_template(
         template,

@@ -46,6 +46,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "pricescore.add_competitor": (CREATORS, True),
     "pricescore.delete_competitor": (CREATORS, True),
     "pricescore.choose": (CREATORS, True),
+    "pricescore.link_option": (CREATORS, True),
     "pricescore.copy": (CREATORS, True),
     "pricescore.delete": (CREATORS, True),
     # Objections: reps (owner/team) and admins work them, everyone who sees the deal reads.
@@ -55,6 +56,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "objections.complete_step": (WORKERS, True),
     "objections.close": (WORKERS, True),
     "objections.reopen": (WORKERS, True),
+    "objections.link_section": (WORKERS, True),
     "objections.playbook": (ALL, False),
     "objections.add_response": (LEADERS, False),
     "objections.edit_response": (LEADERS, False),
