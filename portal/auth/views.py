@@ -70,7 +70,7 @@ def language():
     form = LanguageForm()
     if form.validate_on_submit():
         session["locale"] = form.locale.data
-        current_user.locale = form.locale.data
+        db.session.get(User, current_user.id).locale = form.locale.data
         db.session.commit()
     referrer = urlsplit(request.referrer or "")
     back = referrer.path + (f"?{referrer.query}" if referrer.query else "")
