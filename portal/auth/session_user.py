@@ -40,7 +40,9 @@ def load_session_user(user_id: int) -> SessionUser | None:
     if hit is not None and hit[0] == generation:
         return hit[1]
     user = db.session.get(User, user_id)
-    if user is None:
+    if user is None or not user.active:
+        # Flask-Login checks "active" only at login: a deactivated user's open session
+        # must end on the next request, so it loads as nobody.
         return None
     session_user = SessionUser(user.id, user.username, user.display_name, user.role,
                                user.locale, user.active)
