@@ -10,51 +10,42 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serving import ROOT, gunicorn, load_generator, login, requests_per_second  # noqa: E402
+from bench.serving import (  # noqa: E402
+    gunicorn,
+    load_generator,
+    login,
+    prepare_demo_database,
+    requests_per_second,
+)
 
 BOARD = "/board"
 
 
 def prepare_database(url: str, cards: int) -> None:
-    code = f"""
-from decimal import Decimal
-from portal import create_app
-from portal.demo import load_demo_data
-from portal.extensions import db
-from portal.seed import default_stages
-from flask_migrate import upgrade
-app = create_app()
-with app.app_context():
-    upgrade()
-    load_demo_data()
-    from portal.deals.models import Opportunity
-    from portal.workspace.models import StageMove
-    template = db.session.query(Opportunity).first()
-    stages = default_stages()
-    rows = [Opportunity(account_id=template.account_id, name=f"基准 Bench deal {{i:03d}}",
-            stage_id=stages[i % 5].id, procurement_form="public_tender",
-            amount=Decimal(1000 + i), currency=("CNY", "EUR")[i % 2], owner_id=template.owner_id)
-            for i in range({cards})]
-    db.session.add_all(rows)
-    db.session.flush()
-    for row in rows[::2]:  # half the cards show who moved them last
-        db.session.add(StageMove(opportunity_id=row.id, from_stage_id=stages[0].id,
-                                 to_stage_id=row.stage_id, moved_by_id=template.owner_id,
-                                 overridden=[]))
-    db.session.commit()
-"""
-    subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"},
-    )
+    prepare_demo_database(url, f"""
+        from portal.deals.models import Opportunity
+        from portal.seed import default_stages
+        from portal.workspace.models import StageMove
+        template = db.session.query(Opportunity).first()
+        stages = default_stages()
+        rows = [Opportunity(account_id=template.account_id, name=f"基准 Bench deal {{i:03d}}",
+                stage_id=stages[i % 5].id, procurement_form="public_tender",
+                amount=Decimal(1000 + i), currency=("CNY", "EUR")[i % 2],
+                owner_id=template.owner_id)
+                for i in range({cards})]
+        db.session.add_all(rows)
+        db.session.flush()
+        for row in rows[::2]:  # half the cards show who moved them last
+            db.session.add(StageMove(opportunity_id=row.id, from_stage_id=stages[0].id,
+                                     to_stage_id=row.stage_id, moved_by_id=template.owner_id,
+                                     overridden=[]))
+        db.session.commit()
+    """)
 
 
 def main() -> None:

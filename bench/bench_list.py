@@ -10,43 +10,34 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from statistics import median
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serving import ROOT, gunicorn, load_generator, login, requests_per_second  # noqa: E402
+from bench.serving import (  # noqa: E402
+    gunicorn,
+    load_generator,
+    login,
+    prepare_demo_database,
+    requests_per_second,
+)
 
 SEARCH = "/opportunities?q=%E5%9F%BA%E5%87%86"  # "基准": matches the 200 bench deals
 
 
 def prepare_database(url: str) -> None:
-    code = """
-from decimal import Decimal
-from portal import create_app
-from portal.demo import load_demo_data
-from portal.extensions import db
-from flask_migrate import upgrade
-app = create_app()
-with app.app_context():
-    upgrade()
-    load_demo_data()
-    from portal.deals.models import Opportunity
-    template = db.session.query(Opportunity).first()
-    for i in range(200):
-        db.session.add(Opportunity(account_id=template.account_id, name=f"基准 Bench deal {i:03d}",
-            stage_id=template.stage_id, procurement_form="public_tender",
-            amount=Decimal(1000 + i), currency="CNY", owner_id=template.owner_id))
-    db.session.commit()
-"""
-    subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        check=True,
-        env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"},
-    )
+    prepare_demo_database(url, """
+        from portal.deals.models import Opportunity
+        template = db.session.query(Opportunity).first()
+        for i in range(200):
+            db.session.add(Opportunity(
+                account_id=template.account_id, name=f"基准 Bench deal {i:03d}",
+                stage_id=template.stage_id, procurement_form="public_tender",
+                amount=Decimal(1000 + i), currency="CNY", owner_id=template.owner_id))
+        db.session.commit()
+    """)
 
 
 def main() -> None:

@@ -16,7 +16,6 @@ import argparse
 import http.client
 import os
 import re
-import subprocess
 import sys
 import tempfile
 import time
@@ -25,47 +24,40 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from bench.serving import ROOT, USER_AGENT, gunicorn, login  # noqa: E402
+from bench.serving import USER_AGENT, gunicorn, login, prepare_demo_database  # noqa: E402
 
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "4"))
 OPTIONS, LINES_PER_OPTION = 3, 40
 
 
-def prepare_database(url: str) -> None:
-    code = f"""
-from decimal import Decimal
-from sqlalchemy import select
-from portal import create_app
-from portal.demo import load_demo_data
-from portal.extensions import db
-from flask_migrate import upgrade
-app = create_app()
-with app.app_context():
-    upgrade()
-    load_demo_data()
-    from portal.auth.models import User
-    from portal.deals.models import Opportunity
-    from portal.drafts.models import Proposal, ProposalLine, ProposalOption, ProposalSection
-    zhao = db.session.scalars(select(User).where(User.username == "zhao")).one()
-    opportunity = db.session.scalars(select(Opportunity).where(Opportunity.presales_id == zhao.id)).first()
-    proposal = Proposal(opportunity=opportunity, title="基准 Bench quote", language="zh_CN",
-                        currency="CNY", status="draft", created_by=zhao)
-    proposal.sections.append(ProposalSection(position=0, kind="executive_summary", title="摘要", body="x"))
-    parts = ["solution", "services", "maintenance"]
-    for o in range({OPTIONS}):
-        option = ProposalOption(position=o, name=f"Option {{o + 1}}", recommended=o == 0, maintenance_years=3)
-        proposal.options.append(option)
-        for n in range({LINES_PER_OPTION}):
-            option.lines.append(ProposalLine(position=n, part=parts[n % 3], description=f"Line {{n}}",
-                quantity=Decimal(1 + n), unit_price=Decimal("1234.56"), unit_cost=Decimal("700"),
-                discount_pct=Decimal(n % 12)))
-    db.session.add(proposal)
-    db.session.commit()
-    line_ids = [line.id for option in proposal.options for line in option.lines]
-    print(opportunity.id, proposal.id, *line_ids[:{CONNECTIONS}])
-"""
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
-                         env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"}).stdout
+def prepare_database(url: str) -> list[int]:
+    out = prepare_demo_database(url, f"""
+        from sqlalchemy import select
+        from portal.auth.models import User
+        from portal.deals.models import Opportunity
+        from portal.drafts.models import Proposal, ProposalLine, ProposalOption, ProposalSection
+        zhao = db.session.scalars(select(User).where(User.username == "zhao")).one()
+        opportunity = db.session.scalars(
+            select(Opportunity).where(Opportunity.presales_id == zhao.id)).first()
+        proposal = Proposal(opportunity=opportunity, title="基准 Bench quote", language="zh_CN",
+                            currency="CNY", status="draft", created_by=zhao)
+        proposal.sections.append(
+            ProposalSection(position=0, kind="executive_summary", title="摘要", body="x"))
+        parts = ["solution", "services", "maintenance"]
+        for o in range({OPTIONS}):
+            option = ProposalOption(position=o, name=f"Option {{o + 1}}", recommended=o == 0,
+                                    maintenance_years=3)
+            proposal.options.append(option)
+            for n in range({LINES_PER_OPTION}):
+                option.lines.append(ProposalLine(
+                    position=n, part=parts[n % 3], description=f"Line {{n}}",
+                    quantity=Decimal(1 + n), unit_price=Decimal("1234.56"),
+                    unit_cost=Decimal("700"), discount_pct=Decimal(n % 12)))
+        db.session.add(proposal)
+        db.session.commit()
+        line_ids = [line.id for option in proposal.options for line in option.lines]
+        print(opportunity.id, proposal.id, *line_ids[:{CONNECTIONS}])
+    """)  # noqa: S608 (Python source for the set-up process, not SQL)
     return [int(x) for x in out.strip().splitlines()[-1].split()]
 
 

@@ -14,6 +14,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 from contextlib import contextmanager
 from multiprocessing import Pool
@@ -63,6 +64,30 @@ def gunicorn(target: str, env: dict, workers: int = 2):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+DEMO_PREAMBLE = """
+from decimal import Decimal
+from flask_migrate import upgrade
+from portal import create_app
+from portal.demo import load_demo_data
+from portal.extensions import db
+app = create_app()
+with app.app_context():
+    upgrade()
+    load_demo_data()
+"""
+
+
+def prepare_demo_database(url: str, body: str) -> str:
+    """Build the schema at `url`, load the demo data, then run `body` (Python source with
+    `app`, `db` and `Decimal` in scope, inside the app context) in a separate process, so
+    the benchmark process imports none of the app. Returns what `body` printed."""
+    code = DEMO_PREAMBLE + textwrap.indent(textwrap.dedent(body), "    ")
+    return subprocess.run(
+        [PY, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
+        env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"},
+    ).stdout
 
 
 def login(port: int, username: str, password: str) -> str:
