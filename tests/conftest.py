@@ -88,6 +88,7 @@ def _fresh_rows(request):
     # Row ids and audit generations restart with the emptied tables: drop cached fragments.
     app.extensions["fragment_cache"].clear()
     app.extensions.pop("session_users", None)
+    app.extensions.pop("pdf_keys", None)
     with app.app_context():
         for table in reversed(db.metadata.sorted_tables):
             db.session.execute(delete(table))

@@ -29,6 +29,7 @@ from portal.exports import packs, rendering
 from portal.exports.desk import MAX_ZIP, desk_rows
 from portal.extensions import db
 from portal.forms import EmptyForm
+from portal.generation import data_generation
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
 from portal.timeutil import today
@@ -73,6 +74,13 @@ def _load_for_pack(opportunity_id: int) -> Opportunity:
 def _download(opportunity: Opportunity, build, kind: str, what: str):
     """Answer the file now (in-process or cached), or queue it and show the progress page."""
     language = rendering.pdf_language(request.args.get("lang"))
+    # A repeat download while no business data changed (same data generation, same day for
+    # the printed date) goes straight to the stored file: building the document's context
+    # and HTML just to compute its cache key costs more than reading the file.
+    seen = current_app.extensions.setdefault("pdf_keys", {})
+    memo = (kind, opportunity.id, language, current_user.role, today(), data_generation())
+    if memo in seen and (stored := rendering.cached_pdf(seen[memo][0])) is not None:
+        return rendering.attachment(stored, seen[memo][1], hashlib.sha256(stored).hexdigest())
     export, filename = build(opportunity, language)
     back = url_for("deals.detail", opportunity_id=opportunity.id)
     if current_app.config.get("REDIS_URL"):
@@ -84,6 +92,9 @@ def _download(opportunity: Opportunity, build, kind: str, what: str):
         result = rendering.export_now(export)
     except PdfError as error:
         return rendering.failure_page(error, what, back)
+    if len(seen) > 1000:  # a bounded memo: old generations are never asked for again
+        seen.clear()
+    seen[memo] = (export.key(), filename)
     return rendering.attachment(result.pdf, filename, result.sha256)
 
 

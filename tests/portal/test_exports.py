@@ -336,3 +336,21 @@ def test_with_redis_a_zip_of_two_is_queued_then_served(app, as_user, make_opport
     assert response.status_code == 200 and response.mimetype == "application/zip"
     with zipfile.ZipFile(io.BytesIO(response.get_data())) as archive:
         assert len(archive.namelist()) == 2
+
+
+def test_repeat_bid_pack_download_is_fresh_after_a_change(app, as_user, opportunity):
+    from portal.deals.models import Opportunity
+
+    _furnish(app, opportunity)
+    client = as_user("leader")
+    url = f"/opportunities/{opportunity}/bid-pack.pdf?lang=en"
+    first = client.get(url)
+    again = client.get(url)
+    assert again.data == first.data  # served from storage, same file
+    assert again.headers["X-Content-SHA256"] == first.headers["X-Content-SHA256"]
+    with app.app_context():
+        db.session.get(Opportunity, opportunity).name = "Renamed after the first download"
+        db.session.commit()
+    changed = client.get(url)
+    assert changed.data != first.data
+    assert "Renamed after the first download" in "".join(_pdf_text(changed.data))
