@@ -22,24 +22,43 @@ def _proposal(app, opportunity_id, language="en"):
     from proposals.drafting import DEFAULT_SECTION_KINDS
 
     with app.app_context():
-        proposal = Proposal(opportunity_id=opportunity_id, title="Dispatch DC proposal",
-                            language=language, currency="CNY", status="draft")
+        proposal = Proposal(
+            opportunity_id=opportunity_id,
+            title="Dispatch DC proposal",
+            language=language,
+            currency="CNY",
+            status="draft",
+        )
         for position, kind in enumerate(DEFAULT_SECTION_KINDS):
-            proposal.sections.append(ProposalSection(position=position, kind=kind,
-                                                     title=section_title(kind, language), body=""))
+            proposal.sections.append(
+                ProposalSection(
+                    position=position, kind=kind, title=section_title(kind, language), body=""
+                )
+            )
         db.session.add(proposal)
         db.session.commit()
         return proposal.id, [s.id for s in proposal.sections]
 
 
-def _library_block(app, users, title="Grid dispatch case", body="Availability rose to **99.99%** in a provincial grid."):
+def _library_block(
+    app,
+    users,
+    title="Grid dispatch case",
+    body="Availability rose to **99.99%** in a provincial grid.",
+):
     from portal.drafts.models import LibraryBlock
     from portal.extensions import db
     from portal.timeutil import today
 
     with app.app_context():
-        block = LibraryBlock(title=title, tags="case,energy", language="en", body=body,
-                             owner_id=users["presales"], last_reviewed=today() - timedelta(days=3))
+        block = LibraryBlock(
+            title=title,
+            tags="case,energy",
+            language="en",
+            body=body,
+            owner_id=users["presales"],
+            last_reviewed=today() - timedelta(days=3),
+        )
         db.session.add(block)
         db.session.commit()
         return block.id
@@ -55,7 +74,9 @@ def _switch(page, log_in, username):
     page.wait_for_url("**/opportunities")
 
 
-def test_create_a_proposal_autosave_a_section_and_insert_a_library_block(page, log_in, app, users, opportunity):
+def test_create_a_proposal_autosave_a_section_and_insert_a_library_block(
+    page, log_in, app, users, opportunity
+):
     _library_block(app, users)
     log_in("presales")
     page.goto(f"/opportunities/{opportunity}")
@@ -69,6 +90,7 @@ def test_create_a_proposal_autosave_a_section_and_insert_a_library_block(page, l
 
     first = page.locator("li.section").first
     first.locator("a:has-text('Edit')").click()
+    _settled(page)  # htmx binds the autosave trigger once the swap settles
     editor = page.locator("form.section-editor")
     textarea = editor.locator("textarea[name=body]")
     textarea.fill("")
@@ -82,11 +104,15 @@ def test_create_a_proposal_autosave_a_section_and_insert_a_library_block(page, l
     item = page.locator(".picker-item", has_text="Grid dispatch case")
     expect(item).to_be_visible()
     item.locator("button:has-text('Insert')").click()
-    expect(page.locator("form.section-editor textarea[name=body]")).to_have_value(re.compile(r"zero-downtime cutover\n\nAvailability rose"))
+    expect(page.locator("form.section-editor textarea[name=body]")).to_have_value(
+        re.compile(r"zero-downtime cutover\n\nAvailability rose")
+    )
     expect(page.locator(".picker-results")).to_contain_text("Inserted")
 
     page.click("button:has-text('Done')")
-    expect(page.locator("li.section").first.locator(".block-uses")).to_contain_text("Grid dispatch case · v1")
+    expect(page.locator("li.section").first.locator(".block-uses")).to_contain_text(
+        "Grid dispatch case · v1"
+    )
     page.reload()
     expect(page.locator("li.section").first).to_contain_text("We cut outage time by 80%.")
 
@@ -96,11 +122,14 @@ def test_validation_error_on_autosave_stays_in_the_editor(page, log_in, app, opp
     log_in("presales")
     page.goto(f"/opportunities/{opportunity}/proposals/{proposal_id}")
     page.locator("li.section").first.locator("a:has-text('Edit')").click()
+    _settled(page)  # htmx binds the autosave trigger once the swap settles
     page.fill("form.section-editor textarea[name=body]", "Important words that must survive")
     page.fill("form.section-editor input[name=title]", "")
     expect(page.locator(".save-state")).to_contain_text("Not saved", timeout=8000)
     expect(page.locator(".section-editor p.error").first).to_contain_text("This field is required.")
-    expect(page.locator("form.section-editor textarea[name=body]")).to_have_value("Important words that must survive")
+    expect(page.locator("form.section-editor textarea[name=body]")).to_have_value(
+        "Important words that must survive"
+    )
     page.fill("form.section-editor input[name=title]", "Summary")
     expect(page.locator(".save-state")).to_contain_text("Saved", timeout=8000)
 
@@ -127,7 +156,9 @@ def test_quote_totals_approval_submit_revision_and_diff(page, log_in, app, oppor
     add.locator("button:has-text('Add line')").click()
     add = page.locator("article.option").first.locator("form.add-line")
     expect(add).to_contain_text("Enter a discount between 0 and 100.")
-    expect(add.locator("[name=description]")).to_have_value("Platform licence")  # nothing typed is lost
+    expect(add.locator("[name=description]")).to_have_value(
+        "Platform licence"
+    )  # nothing typed is lost
     add.locator("[name=discount_pct]").fill("10")
     add.locator("button:has-text('Add line')").click()
 
@@ -179,6 +210,7 @@ def test_quote_totals_approval_submit_revision_and_diff(page, log_in, app, oppor
     page.click("#workflow button:has-text('Back to draft')")
     expect(page.locator("#proposal-status")).to_have_text("Draft")
     page.locator("li.section").first.locator("a:has-text('Edit')").click()
+    _settled(page)  # htmx binds the autosave trigger once the swap settles
     page.fill("form.section-editor textarea[name=body]", "Second draft wording")
     expect(page.locator(".save-state")).to_contain_text("Saved", timeout=8000)
     page.locator("tr.line").first.locator("[name=quantity]").fill("13")
@@ -189,7 +221,9 @@ def test_quote_totals_approval_submit_revision_and_diff(page, log_in, app, oppor
     expect(page.locator(".price-diff td.delta").first).to_have_text("+8,000.00")
 
 
-def test_two_editors_on_one_section_get_a_conflict_not_an_overwrite(browser, live_server, app, users, opportunity):
+def test_two_editors_on_one_section_get_a_conflict_not_an_overwrite(
+    browser, live_server, app, users, opportunity
+):
     proposal_id, _sections = _proposal(app, opportunity)
     url = f"{live_server}/opportunities/{opportunity}/proposals/{proposal_id}"
     pages = []
@@ -206,6 +240,7 @@ def test_two_editors_on_one_section_get_a_conflict_not_an_overwrite(browser, liv
         page.wait_for_url("**/opportunities")
         page.goto(url)
         page.locator("li.section").first.locator("a:has-text('Edit')").click()
+        _settled(page)  # htmx binds the autosave trigger once the swap settles
         expect(page.locator("form.section-editor")).to_be_visible()
         pages.append(page)
     first, second = pages
@@ -217,7 +252,9 @@ def test_two_editors_on_one_section_get_a_conflict_not_an_overwrite(browser, liv
     expect(conflict).to_contain_text("Someone else saved this section", timeout=8000)
     expect(conflict.locator(".theirs")).to_contain_text("Text from the first editor")
     expect(second.locator(".save-state")).to_contain_text("Not saved")
-    expect(second.locator("form.section-editor textarea[name=body]")).to_have_value("Text from the second editor")
+    expect(second.locator("form.section-editor textarea[name=body]")).to_have_value(
+        "Text from the second editor"
+    )
 
     conflict.locator("button:has-text('Keep my version')").click()
     expect(second.locator(".save-state")).to_contain_text("Saved", timeout=8000)
@@ -237,3 +274,11 @@ def test_rep_reads_and_comments(page, log_in, app, opportunity):
     page.fill("#comment-body", "Lead with the outage numbers")
     page.click("#comments button:has-text('Comment')")
     expect(page.locator("#comments .comment")).to_contain_text("Lead with the outage numbers")
+
+
+def _settled(page) -> None:
+    """Wait until htmx has finished swapping and settling (its triggers are bound then)."""
+    page.wait_for_selector("form.section-editor textarea[name=body]")
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-swapping, .htmx-settling, .htmx-request')"
+    )
