@@ -27,7 +27,9 @@ BOARD = "/board"
 
 
 def prepare_database(url: str, cards: int) -> None:
-    prepare_demo_database(url, f"""
+    prepare_demo_database(
+        url,
+        f"""
         from portal.deals.models import Opportunity
         from portal.seed import default_stages
         from portal.workspace.models import StageMove
@@ -45,7 +47,8 @@ def prepare_database(url: str, cards: int) -> None:
                                      to_stage_id=row.stage_id, moved_by_id=template.owner_id,
                                      overridden=[]))
         db.session.commit()
-    """)
+    """,
+    )
 
 
 def main() -> None:

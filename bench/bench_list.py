@@ -28,7 +28,9 @@ SEARCH = "/opportunities?q=%E5%9F%BA%E5%87%86"  # "基准": matches the 200 benc
 
 
 def prepare_database(url: str) -> None:
-    prepare_demo_database(url, """
+    prepare_demo_database(
+        url,
+        """
         from portal.deals.models import Opportunity
         template = db.session.query(Opportunity).first()
         for i in range(200):
@@ -37,7 +39,8 @@ def prepare_database(url: str) -> None:
                 stage_id=template.stage_id, procurement_form="public_tender",
                 amount=Decimal(1000 + i), currency="CNY", owner_id=template.owner_id))
         db.session.commit()
-    """)
+    """,
+    )
 
 
 def main() -> None:

@@ -49,7 +49,7 @@ from proposals.documents import (  # noqa: E402
 
 def _cpu() -> float:
     own = resource.getrusage(resource.RUSAGE_SELF)
-    children = resource.getrusage(resource.RUSAGE_CHILDREN)   # the forked renders
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)  # the forked renders
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
 
@@ -71,17 +71,20 @@ def timed(fn, repeat: int, name: str = "") -> tuple[float, object]:
 
 
 def weasyprint_alone(html: str) -> bytes:
-    return HTML(string=html, base_url=d.ASSET_BASE_URL,
-                url_fetcher=d.StaticFileFetcher()).write_pdf(font_config=d._font_config(),
-                                                             pdf_identifier=True)
+    return HTML(
+        string=html, base_url=d.ASSET_BASE_URL, url_fetcher=d.StaticFileFetcher()
+    ).write_pdf(font_config=d._font_config(), pdf_identifier=True)
 
 
 def pipeline(doc, env, cache_root: Path) -> d.ExportedPdf:
     # A fresh cache directory each time, so every run renders.
     html = render_document_html(doc, env)
     cache = tempfile.mkdtemp(dir=cache_root)
-    return export_pdf(ExportRequest.build(html, cache, expected_totals=doc.expected_totals(),
-                                          limits=RenderLimits(seconds=600)))
+    return export_pdf(
+        ExportRequest.build(
+            html, cache, expected_totals=doc.expected_totals(), limits=RenderLimits(seconds=600)
+        )
+    )
 
 
 def qpdf_check(pdf: bytes, directory: Path) -> str:
@@ -97,15 +100,20 @@ def bad_input(env, directory: Path) -> None:
     base = sample_document("zh", sections=0, quotes=0)
     cases = {
         "0 sections": sample_document("zh", sections=0, quotes=0),
-        "200 sections": sample_document("mixed", sections=200, paragraphs=1, quotes=1,
-                                        rows=10),
+        "200 sections": sample_document("mixed", sections=200, paragraphs=1, quotes=1, rows=10),
         "5,000-row quote": sample_document("en", sections=1, quotes=1, rows=5000),
-        "100,000-character section (Chinese)": dataclasses.replace(base, sections=(
-            DocumentSection("长", "<p>" + "长文本测试" * 20_000 + "</p>"),)),
-        "100,000-character word (Latin)": dataclasses.replace(base, sections=(
-            DocumentSection("Long", "<p>" + "x" * 100_000 + "</p>"),)),
-        "five scripts": dataclasses.replace(base, sections=(DocumentSection(
-            "Scripts", "<p>Latin, 中文文本, Кириллица, Ελληνικά, نص عربي</p>"),)),
+        "100,000-character section (Chinese)": dataclasses.replace(
+            base, sections=(DocumentSection("长", "<p>" + "长文本测试" * 20_000 + "</p>"),)
+        ),
+        "100,000-character word (Latin)": dataclasses.replace(
+            base, sections=(DocumentSection("Long", "<p>" + "x" * 100_000 + "</p>"),)
+        ),
+        "five scripts": dataclasses.replace(
+            base,
+            sections=(
+                DocumentSection("Scripts", "<p>Latin, 中文文本, Кириллица, Ελληνικά, نص عربي</p>"),
+            ),
+        ),
     }
     print("\nbad input:")
     for name, doc in cases.items():
@@ -127,9 +135,14 @@ def bid_pack_through_the_web(repeat: int) -> None:
     from portal.exports import rendering
 
     tmp = Path(tempfile.mkdtemp(prefix="bench-pack-"))
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}",
-                     WTF_CSRF_ENABLED=False, REDIS_URL=None, PDF_CACHE_DIR=str(tmp / "cache"),
-                     PDF_FROZEN_DIR=str(tmp / "frozen"))
+    app = create_app(
+        TestingConfig,
+        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}",
+        WTF_CSRF_ENABLED=False,
+        REDIS_URL=None,
+        PDF_CACHE_DIR=str(tmp / "cache"),
+        PDF_FROZEN_DIR=str(tmp / "frozen"),
+    )
     with app.app_context():
         from flask_migrate import upgrade
         from sqlalchemy import select
@@ -150,32 +163,64 @@ def bid_pack_through_the_web(repeat: int) -> None:
         upgrade()
         load_reference_data()
         logins = load_demo_data()
-        opportunity = db.session.scalars(select(Opportunity).where(Opportunity.status == "open")
-                                         .order_by(Opportunity.id)).first()
-        proposal = Proposal(opportunity_id=opportunity.id, title="Bench proposal 方案",
-                            language="zh_CN", currency="CNY", status="submitted")
-        text = ("双活数据中心架构保障业务连续，The platform runs active-active across two sites. "
-                * 10 + "\n\n") * 4
+        opportunity = db.session.scalars(
+            select(Opportunity).where(Opportunity.status == "open").order_by(Opportunity.id)
+        ).first()
+        proposal = Proposal(
+            opportunity_id=opportunity.id,
+            title="Bench proposal 方案",
+            language="zh_CN",
+            currency="CNY",
+            status="submitted",
+        )
+        text = (
+            "双活数据中心架构保障业务连续，The platform runs active-active across two sites. " * 10
+            + "\n\n"
+        ) * 4
         for i in range(20):
-            db.session.add(ProposalSection(
-                proposal=proposal, position=i, kind="custom",
-                                           title=f"第{i + 1}章 Section {i + 1}", body=text))
+            db.session.add(
+                ProposalSection(
+                    proposal=proposal,
+                    position=i,
+                    kind="custom",
+                    title=f"第{i + 1}章 Section {i + 1}",
+                    body=text,
+                )
+            )
         for n in range(3):
-            option = ProposalOption(proposal=proposal, position=n, name=f"Option {n + 1}",
-                                    recommended=n == 1, maintenance_years=3)
+            option = ProposalOption(
+                proposal=proposal,
+                position=n,
+                name=f"Option {n + 1}",
+                recommended=n == 1,
+                maintenance_years=3,
+            )
             db.session.add(option)
             for row in range(30):
-                db.session.add(ProposalLine(
-                    option=option, position=row,
-                    part=("solution", "services", "maintenance")[row % 3],
-                    description=f"Item {row} 服务器", quantity=Decimal(row + 1),
-                    unit_price=Decimal("1234.50"), unit_cost=Decimal(700),
-                    discount_pct=Decimal(5)))
+                db.session.add(
+                    ProposalLine(
+                        option=option,
+                        position=row,
+                        part=("solution", "services", "maintenance")[row % 3],
+                        description=f"Item {row} 服务器",
+                        quantity=Decimal(row + 1),
+                        unit_price=Decimal("1234.50"),
+                        unit_cost=Decimal(700),
+                        discount_pct=Decimal(5),
+                    )
+                )
         db.session.add(proposal)
         db.session.flush()
-        db.session.add(ProposalRevision(proposal=proposal, opportunity_id=opportunity.id,
-                                        number=1, kind="submitted", fingerprint="bench",
-                                        snapshot=snapshot(proposal)))
+        db.session.add(
+            ProposalRevision(
+                proposal=proposal,
+                opportunity_id=opportunity.id,
+                number=1,
+                kind="submitted",
+                fingerprint="bench",
+                snapshot=snapshot(proposal),
+            )
+        )
         db.session.commit()
         opportunity_id = opportunity.id
     leader = next((u, p) for u, p, role in logins if role == "leader")
@@ -208,13 +253,17 @@ def bid_pack_through_the_web(repeat: int) -> None:
     print(f"bid pack through the web path: {pages} pages, {len(pdf) / 1024:.0f} KiB")
     print(f"  web path          {web:7.3f} s   (CPU {CPU['web']:.3f} s)")
     print(f"  WeasyPrint alone  {alone:7.3f} s   (CPU {CPU['alone-web']:.3f} s)")
-    print(f"  ratio             {web / alone:7.3f}   (target <= 1.15) "
-          f"{'OK' if web / alone <= 1.15 else 'MISSED'}")
+    print(
+        f"  ratio             {web / alone:7.3f}   (target <= 1.15) "
+        f"{'OK' if web / alone <= 1.15 else 'MISSED'}"
+    )
     client.get(url)
     cached, _ = timed(lambda: client.get(url).get_data(), max(repeat, 5))
-    print(f"  cached repeat     {cached * 1000:7.1f} ms (target <= 50 ms) "
-          f"{'OK' if cached <= 0.05 else 'MISSED'}; the whole request: login check, data "
-          f"generation, file read")
+    print(
+        f"  cached repeat     {cached * 1000:7.1f} ms (target <= 50 ms) "
+        f"{'OK' if cached <= 0.05 else 'MISSED'}; the whole request: login check, data "
+        f"generation, file read"
+    )
     shutil.rmtree(tmp, ignore_errors=True)
 
 
@@ -222,8 +271,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--bad-input", action="store_true")
-    parser.add_argument("--bid-pack", action="store_true",
-                        help="only the bid pack of a demo bid, through the web path")
+    parser.add_argument(
+        "--bid-pack",
+        action="store_true",
+        help="only the bid pack of a demo bid, through the web path",
+    )
     args = parser.parse_args()
     if args.bid_pack:
         d.warm_up()
@@ -232,12 +284,13 @@ def main() -> None:
 
     env = d.jinja_environment()
     d.warm_up()
-    print(f"HarfBuzz subsetting: {d.harfbuzz_subsetting() or 'NOT AVAILABLE (fontTools)'}; "
-          f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+    print(
+        f"HarfBuzz subsetting: {d.harfbuzz_subsetting() or 'NOT AVAILABLE (fontTools)'}; "
+        f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        big = sample_document("mixed", sections=20, paragraphs=3, quotes=3, rows=130,
-                              internal=True)
+        big = sample_document("mixed", sections=20, paragraphs=3, quotes=3, rows=130, internal=True)
         html = render_document_html(big, env)
         alone, alone_pdf = timed(lambda: weasyprint_alone(html), args.repeat, "alone")
         full, result = timed(lambda: pipeline(big, env, root), args.repeat, "pipeline")
@@ -245,23 +298,32 @@ def main() -> None:
         print(f"30-page bid pack: {result.pages} pages, {len(result.pdf) / 1024:.0f} KiB")
         print(f"  pipeline          {full:7.3f} s   (CPU {CPU['pipeline']:.3f} s)")
         print(f"  WeasyPrint alone  {alone:7.3f} s   (CPU {CPU['alone']:.3f} s)")
-        print(f"  ratio             {ratio:7.3f}   (target <= 1.15) "
-              f"{'OK' if ratio <= 1.15 else 'MISSED'}; CPU ratio "
-              f"{CPU['pipeline'] / CPU['alone']:.3f}")
+        print(
+            f"  ratio             {ratio:7.3f}   (target <= 1.15) "
+            f"{'OK' if ratio <= 1.15 else 'MISSED'}; CPU ratio "
+            f"{CPU['pipeline'] / CPU['alone']:.3f}"
+        )
 
-        request = ExportRequest.build(html, root / "cache",
-                                      expected_totals=big.expected_totals(),
-                                      limits=RenderLimits(seconds=600))
+        request = ExportRequest.build(
+            html,
+            root / "cache",
+            expected_totals=big.expected_totals(),
+            limits=RenderLimits(seconds=600),
+        )
         export_pdf(request)
         cached, hit = timed(lambda: export_pdf(request), max(args.repeat, 5))
         assert hit.from_cache
-        print(f"  cached repeat     {cached * 1000:7.1f} ms (target <= 50 ms) "
-              f"{'OK' if cached <= 0.05 else 'MISSED'}")
+        print(
+            f"  cached repeat     {cached * 1000:7.1f} ms (target <= 50 ms) "
+            f"{'OK' if cached <= 0.05 else 'MISSED'}"
+        )
 
         small = sample_document("en", sections=4, paragraphs=2, quotes=1, rows=14)
         five, small_result = timed(lambda: pipeline(small, env, root), args.repeat, "five")
-        print(f"5-page proposal: {small_result.pages} pages, {five:.3f} s (target <= 1 s) "
-              f"{'OK' if five <= 1 else 'MISSED'}; CPU {CPU['five']:.3f} s")
+        print(
+            f"5-page proposal: {small_result.pages} pages, {five:.3f} s (target <= 1 s) "
+            f"{'OK' if five <= 1 else 'MISSED'}; CPU {CPU['five']:.3f} s"
+        )
         if args.bad_input:
             bad_input(env, root)
 

@@ -31,7 +31,9 @@ OPTIONS, LINES_PER_OPTION = 3, 40
 
 
 def prepare_database(url: str) -> list[int]:
-    out = prepare_demo_database(url, f"""
+    out = prepare_demo_database(
+        url,
+        f"""
         from sqlalchemy import select
         from portal.auth.models import User
         from portal.deals.models import Opportunity
@@ -57,7 +59,8 @@ def prepare_database(url: str) -> list[int]:
         db.session.commit()
         line_ids = [line.id for option in proposal.options for line in option.lines]
         print(opportunity.id, proposal.id, *line_ids[:{CONNECTIONS}])
-    """)  # noqa: S608 (Python source for the set-up process, not SQL)
+    """,
+    )  # noqa: S608 (Python source for the set-up process, not SQL)
     return [int(x) for x in out.strip().splitlines()[-1].split()]
 
 
@@ -73,14 +76,27 @@ def _get(port: int, path: str, headers: dict) -> tuple[int, str]:
 def _edit_client(args):
     """Save one line over and over, alternating its quantity; returns the number of saves."""
     port, path, line_id, cookie, token, seconds = args
-    headers = {"User-Agent": USER_AGENT, "Cookie": cookie, "X-CSRFToken": token, "HX-Request": "true",
-               "Content-Type": "application/x-www-form-urlencoded"}
+    headers = {
+        "User-Agent": USER_AGENT,
+        "Cookie": cookie,
+        "X-CSRFToken": token,
+        "HX-Request": "true",
+        "Content-Type": "application/x-www-form-urlencoded",
+    }
     version, done, workflow_key = 1, 0, ""
     end = time.time() + seconds
     while time.time() < end:
-        body = urlencode({"description": f"Line edited {done % 2}", "quantity": str(5 + done % 2),
-                          "unit_price": "1234.56", "unit_cost": "700", "discount_pct": "3",
-                          "version": version, "workflow_key": workflow_key})
+        body = urlencode(
+            {
+                "description": f"Line edited {done % 2}",
+                "quantity": str(5 + done % 2),
+                "unit_price": "1234.56",
+                "unit_cost": "700",
+                "discount_pct": "3",
+                "version": version,
+                "workflow_key": workflow_key,
+            }
+        )
         conn = http.client.HTTPConnection("127.0.0.1", port)
         conn.request("POST", path, body=body, headers=headers)
         resp = conn.getresponse()
@@ -118,21 +134,30 @@ def main() -> None:
         env = {"DATABASE_URL": url, "BIDDESK_ENV": "production", "SECRET_KEY": "bench-only"}
         with gunicorn("bench.bare_app:app", env) as bare_port:
             with Pool(CONNECTIONS) as pool:
-                bare = sum(pool.map(_bare_client, [(bare_port, args.seconds)] * CONNECTIONS)) / args.seconds
+                bare = (
+                    sum(pool.map(_bare_client, [(bare_port, args.seconds)] * CONNECTIONS))
+                    / args.seconds
+                )
         with gunicorn("wsgi:app", env) as port:
             cookie = login(port, "zhao", "biddesk-demo")
             page = f"/opportunities/{opportunity_id}/proposals/{proposal_id}"
             status, html = _get(port, page, {"Cookie": cookie})
             assert status == 200, status
             token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-            jobs = [(port, f"{page}/lines/{line_id}", line_id, cookie, token, args.seconds)
-                    for line_id in line_ids]
+            jobs = [
+                (port, f"{page}/lines/{line_id}", line_id, cookie, token, args.seconds)
+                for line_id in line_ids
+            ]
             with Pool(CONNECTIONS) as pool:
                 saves = sum(pool.map(_edit_client, jobs)) / args.seconds
-    print(f"load generator: python http.client, {CONNECTIONS} processes; gunicorn 2 sync workers; "
-          f"{args.seconds:.0f} s each")
-    print(f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite (WAL)'}; "
-          f"quote: {OPTIONS} options x {LINES_PER_OPTION} lines")
+    print(
+        f"load generator: python http.client, {CONNECTIONS} processes; gunicorn 2 sync workers; "
+        f"{args.seconds:.0f} s each"
+    )
+    print(
+        f"database: {'PostgreSQL' if url.startswith('postgres') else 'SQLite (WAL)'}; "
+        f"quote: {OPTIONS} options x {LINES_PER_OPTION} lines"
+    )
     print(f"bare Flask endpoint                 : {bare:9.1f} req/s")
     print(f"line save + totals fragment (POST)  : {saves:9.1f} req/s")
     print(f"ratio line save / bare              : {saves / bare:9.1%}  (target >= 30%)")

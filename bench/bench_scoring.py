@@ -45,11 +45,19 @@ FRAGMENT = (2000, 60)  # trials, candidate prices
 def scenario(method: str) -> Scenario:
     """Six competitors around 100, a ceiling at 130, abnormally-low bids scored zero."""
     k_set = (0.0, 0.02, 0.05) if method in ("average", "trimmed", "composite") else ()
-    rules = ScoringRules(price_weight=40, tech_max=60, ceiling=130,
-                         benchmark=Benchmark(method, k_set=k_set, trim_n=1),  # type: ignore[arg-type]
-                         abnormal_low=AbnormalLow(0.8, "average", "zero"))
-    comps = tuple(CompetitorEstimate(f"C{i}", Triangular(85 + 2 * i, 100 + i, 125),
-                                     Triangular(40, 47 + i, 58)) for i in range(6))
+    rules = ScoringRules(
+        price_weight=40,
+        tech_max=60,
+        ceiling=130,
+        benchmark=Benchmark(method, k_set=k_set, trim_n=1),  # type: ignore[arg-type]
+        abnormal_low=AbnormalLow(0.8, "average", "zero"),
+    )
+    comps = tuple(
+        CompetitorEstimate(
+            f"C{i}", Triangular(85 + 2 * i, 100 + i, 125), Triangular(40, 47 + i, 58)
+        )
+        for i in range(6)
+    )
     return Scenario(rules, Triangular(42, 50, 56), 75.0, comps)
 
 
@@ -71,11 +79,14 @@ def python_loop(rules: ScoringRules, draws: Draws, cand: list[float]) -> list[fl
             pts, _, _, _ = score_points_scalar(rules, prices, k, float)
             if pts[0] is None:
                 continue
-            totals = [None if x is None else rnd(rnd(x) + tc)
-                      for x, tc in zip(pts, tech, strict=True)]
+            totals = [
+                None if x is None else rnd(rnd(x) + tc) for x, tc in zip(pts, tech, strict=True)
+            ]
             ours = (totals[0], tech[0], -p)
-            if not any(tot is not None and (tot, tc, -pr) > ours
-                       for tot, tc, pr in zip(totals[1:], tech[1:], prices[1:], strict=True)):
+            if not any(
+                tot is not None and (tot, tc, -pr) > ours
+                for tot, tc, pr in zip(totals[1:], tech[1:], prices[1:], strict=True)
+            ):
                 wins[j] += 1
     return [w / trials for w in wins]
 
@@ -98,16 +109,24 @@ def main() -> None:
     full = np.linspace(80, 130, args.prices)
     frag = np.linspace(80, 130, FRAGMENT[1])
 
-    print(f"Full size: {args.trials:,} trials × {args.prices} prices × 6 competitors "
-          f"(chunked over trials). Fragment: {FRAGMENT[0]:,} trials × {FRAGMENT[1]} prices "
-          "× 6 competitors.")
-    print(f"numpy {np.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}"
-          " (BLAS is not used: the work is elementwise).\n"
-          "Times: best of 2 runs (fragment: best of 3).")
-    print(f"Python loop: {args.loop_trials} trials × {args.prices} prices, extrapolated "
-          f"linearly × {args.trials / args.loop_trials:g} to full size.\n")
-    head = (f"{'method':<10} {'numpy full s':>12} {'python loop s (extrap.)':>24} "
-            f"{'speed-up':>9} {'fragment s':>11} {'max |ΔP(win)|':>14}")
+    print(
+        f"Full size: {args.trials:,} trials × {args.prices} prices × 6 competitors "
+        f"(chunked over trials). Fragment: {FRAGMENT[0]:,} trials × {FRAGMENT[1]} prices "
+        "× 6 competitors."
+    )
+    print(
+        f"numpy {np.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}"
+        " (BLAS is not used: the work is elementwise).\n"
+        "Times: best of 2 runs (fragment: best of 3)."
+    )
+    print(
+        f"Python loop: {args.loop_trials} trials × {args.prices} prices, extrapolated "
+        f"linearly × {args.trials / args.loop_trials:g} to full size.\n"
+    )
+    head = (
+        f"{'method':<10} {'numpy full s':>12} {'python loop s (extrap.)':>24} "
+        f"{'speed-up':>9} {'fragment s':>11} {'max |ΔP(win)|':>14}"
+    )
     print(head)
     print("-" * len(head))
     for method in METHODS:
@@ -119,8 +138,10 @@ def main() -> None:
         vec_p, _ = evaluate_draws(sc.rules, draws, full)
         t_loop_full = t_loop * args.trials / args.loop_trials
         diff = float(np.max(np.abs(np.asarray(loop_p) - vec_p)))
-        print(f"{method:<10} {t_full:>12.3f} {t_loop_full:>24.1f} "
-              f"{t_loop_full / t_full:>8.0f}× {t_frag:>11.3f} {diff:>14.2g}")
+        print(
+            f"{method:<10} {t_full:>12.3f} {t_loop_full:>24.1f} "
+            f"{t_loop_full / t_full:>8.0f}× {t_frag:>11.3f} {diff:>14.2g}"
+        )
     # the fragment at the largest allowed field, to show the upper bound of a request
     base = scenario("trimmed")
     big = replace(base, competitors=(base.competitors * 17)[:100])

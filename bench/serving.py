@@ -85,7 +85,11 @@ def prepare_demo_database(url: str, body: str) -> str:
     the benchmark process imports none of the app. Returns what `body` printed."""
     code = DEMO_PREAMBLE + textwrap.indent(textwrap.dedent(body), "    ")
     return subprocess.run(
-        [PY, "-c", code], cwd=ROOT, check=True, capture_output=True, text=True,
+        [PY, "-c", code],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
         env={**os.environ, "DATABASE_URL": url, "BIDDESK_ENV": "development"},
     ).stdout
 

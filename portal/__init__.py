@@ -6,7 +6,6 @@ import logging
 import sqlite3
 
 from babel import Locale
-
 from flask import Flask, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
@@ -14,10 +13,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
 from portal.config import Config, config_from_env
+from portal.extensions import babel, csrf, db, htmx, login, migrate
 from portal.fragment_cache import FragmentCache
 from portal.locale import ui_locale
 from portal.ratelimit import init_login_rate_limit
-from portal.extensions import babel, csrf, db, htmx, login, migrate
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -73,16 +72,20 @@ def _init_extensions(app: Flask) -> None:
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.session_user import load_session_user
     from portal.deals import models as _deals  # noqa: F401
-    from portal.pricescore import models as _pricescore  # noqa: F401
+    from portal.drafts import models as _drafts  # noqa: F401
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.objections import models as _objections  # noqa: F401
+    from portal.pricescore import models as _pricescore  # noqa: F401
     from portal.workspace import models as _workspace  # noqa: F401
-    from portal.drafts import models as _drafts  # noqa: F401
 
     db.init_app(app)
     # Batch mode lets later migrations ALTER tables on SQLite too.
     migrate.init_app(
-        app, db, directory=str(app.root_path + "/../migrations"), render_as_batch=True, compare_type=True
+        app,
+        db,
+        directory=str(app.root_path + "/../migrations"),
+        render_as_batch=True,
+        compare_type=True,
     )
     csrf.init_app(app)
     htmx.init_app(app)
@@ -132,14 +135,14 @@ def _register_blueprints(app: Flask) -> None:
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.deals.views import bp as deals_bp
-    from portal.exports.views import bp as exports_bp
-    from portal.pricescore.views import bp as pricescore_bp
-    from portal.negotiation.views import bp as negotiation_bp
-    from portal.objections.views import bp as objections_bp
-    from portal.workspace.views import bp as workspace_bp
     from portal.drafts.approvals import bp as approvals_bp
     from portal.drafts.library import bp as library_bp
     from portal.drafts.views import bp as drafts_bp
+    from portal.exports.views import bp as exports_bp
+    from portal.negotiation.views import bp as negotiation_bp
+    from portal.objections.views import bp as objections_bp
+    from portal.pricescore.views import bp as pricescore_bp
+    from portal.workspace.views import bp as workspace_bp
 
     for bp in (
         auth_bp,

@@ -33,18 +33,26 @@ class PricePosition:
     bidders: int
 
 
-def price_position(scenario: Scenario, price: Decimal, trials: int = DESK_TRIALS,
-                   seed: int | None = 0) -> PricePosition:
+def price_position(
+    scenario: Scenario, price: Decimal, trials: int = DESK_TRIALS, seed: int | None = 0
+) -> PricePosition:
     """Our P(win), expected rank and likely rank at one bid price (cheaper than the whole
     strategy report: one price, no grid, no sensitivity)."""
     chosen = float(price)
-    p_win, expected_rank = evaluate_draws(scenario.rules, draw_bids(scenario, trials, seed),
-                                          [chosen])
+    p_win, expected_rank = evaluate_draws(
+        scenario.rules, draw_bids(scenario, trials, seed), [chosen]
+    )
     bids = likely_bids(scenario)
-    sheet = score_bids(scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids,
-                       our_name=OUR_NAME)
-    return PricePosition(Decimal(price), float(p_win[0]), float(expected_rank[0]),
-                         sheet.by_name(OUR_NAME).rank, 1 + len(bids))
+    sheet = score_bids(
+        scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids, our_name=OUR_NAME
+    )
+    return PricePosition(
+        Decimal(price),
+        float(p_win[0]),
+        float(expected_rank[0]),
+        sheet.by_name(OUR_NAME).rank,
+        1 + len(bids),
+    )
 
 
 @dataclass(frozen=True)

@@ -22,16 +22,40 @@ EN_PARAGRAPH = (
     "phased: core systems migrate first, disaster recovery follows, operations are tuned last."
 )
 SECTION_TITLES = {
-    "zh": ["执行摘要", "客户需求理解", "解决方案概述", "技术架构", "实施计划", "项目团队",
-           "服务与支持", "风险与应对", "成功案例", "商务条款"],
-    "en": ["Executive summary", "Our understanding of your needs", "Solution overview",
-           "Technical architecture", "Implementation plan", "Project team",
-           "Service and support", "Risks and mitigations", "References", "Commercial terms"],
+    "zh": [
+        "执行摘要",
+        "客户需求理解",
+        "解决方案概述",
+        "技术架构",
+        "实施计划",
+        "项目团队",
+        "服务与支持",
+        "风险与应对",
+        "成功案例",
+        "商务条款",
+    ],
+    "en": [
+        "Executive summary",
+        "Our understanding of your needs",
+        "Solution overview",
+        "Technical architecture",
+        "Implementation plan",
+        "Project team",
+        "Service and support",
+        "Risks and mitigations",
+        "References",
+        "Commercial terms",
+    ],
 }
 GROUPS = {
     "zh": ["硬件", "软件许可", "实施服务", "培训", "运维服务"],
-    "en": ["Hardware", "Software licences", "Implementation services", "Training",
-           "Managed services"],
+    "en": [
+        "Hardware",
+        "Software licences",
+        "Implementation services",
+        "Training",
+        "Managed services",
+    ],
 }
 
 
@@ -42,27 +66,45 @@ def _paragraphs(language: str, count: int) -> str:
     return "".join(f"<p>{text[language]}</p>" for _ in range(count))
 
 
-def sample_quote(language: str, rows: int, title: str, total_label: str,
-                 recommended: bool = False, seed: int = 1) -> QuoteTable:
+def sample_quote(
+    language: str, rows: int, title: str, total_label: str, recommended: bool = False, seed: int = 1
+) -> QuoteTable:
     lang = "zh" if language == "zh" else "en"
     lines = []
     for i in range(rows):
         quantity = Decimal(1 + (i * seed) % 7)
         unit = Decimal(1200 + (i * 37 * seed) % 9000) + Decimal("0.50")
         group = GROUPS[lang][(i * len(GROUPS[lang])) // max(rows, 1)]
-        name = (f"项目 {i + 1}：服务器节点配置" if lang == "zh"
-                else f"Item {i + 1}: server node configuration")
+        name = (
+            f"项目 {i + 1}：服务器节点配置"
+            if lang == "zh"
+            else f"Item {i + 1}: server node configuration"
+        )
         lines.append(QuoteLine(name, quantity, unit, quantity * unit, group))
     total = sum((line.amount for line in lines), Decimal("0"))
     tco_label = "五年总拥有成本" if lang == "zh" else f"{total_label} — 5-year TCO"
     if lang == "zh":
         tco_label = f"{total_label}（五年总拥有成本）"
-    return QuoteTable(title, tuple(lines), total, total_label, "CNY", recommended,
-                      tco=total * Decimal("1.6"), tco_label=tco_label)
+    return QuoteTable(
+        title,
+        tuple(lines),
+        total,
+        total_label,
+        "CNY",
+        recommended,
+        tco=total * Decimal("1.6"),
+        tco_label=tco_label,
+    )
 
 
-def sample_document(language: str = "en", sections: int = 6, paragraphs: int = 4,
-                    quotes: int = 2, rows: int = 12, internal: bool = False) -> Document:
+def sample_document(
+    language: str = "en",
+    sections: int = 6,
+    paragraphs: int = 4,
+    quotes: int = 2,
+    rows: int = 12,
+    internal: bool = False,
+) -> Document:
     """`language`: en, zh or mixed (sections alternate, paragraphs in both)."""
     doc_sections = []
     for i in range(sections):
@@ -78,14 +120,18 @@ def sample_document(language: str = "en", sections: int = 6, paragraphs: int = 4
         letter = "ABCDEFGH"[q % 8]
         title = f"方案{letter}" if zh else f"Option {letter}"
         label = f"方案{letter}合计" if zh else f"Total, option {letter}"
-        tables.append(sample_quote("zh" if zh else "en", rows, title, label,
-                                   recommended=q == 0, seed=q + 1))
+        tables.append(
+            sample_quote("zh" if zh else "en", rows, title, label, recommended=q == 0, seed=q + 1)
+        )
     return Document(
         title="华东数据中心升级项目建议书" if zh else "East China Data Centre Upgrade Proposal",
         customer="华东电力集团有限公司" if zh else "East China Power Group Co., Ltd.",
-        date="2026-11-20", version="v3",
+        date="2026-11-20",
+        version="v3",
         confidentiality="商业机密" if zh else "Commercial in confidence",
-        language="zh" if zh else "en", sections=tuple(doc_sections),
-        quote_tables=tuple(tables), internal=internal,
+        language="zh" if zh else "en",
+        sections=tuple(doc_sections),
+        quote_tables=tuple(tables),
+        internal=internal,
         subtitle="计算、存储与网络整体方案" if zh else "Compute, storage and network",
     )

@@ -135,8 +135,9 @@ class StaticFileFetcher(URLFetcher):
     """
 
     def __init__(self, static_root: str | os.PathLike = DEFAULT_STATIC_ROOT):
-        super().__init__(allowed_protocols=("https",), allow_redirects=False,
-                         fail_on_errors=False, timeout=1)
+        super().__init__(
+            allowed_protocols=("https",), allow_redirects=False, fail_on_errors=False, timeout=1
+        )
         self.static_root = Path(static_root).resolve()
         self.refused: list[str] = []
         self.served: list[str] = []
@@ -151,7 +152,8 @@ class StaticFileFetcher(URLFetcher):
         mime_type, _ = mimetypes.guess_type(path.name)
         self.served.append(url)
         return URLFetcherResponse(
-            url, path.read_bytes(), {"Content-Type": mime_type or "application/octet-stream"})
+            url, path.read_bytes(), {"Content-Type": mime_type or "application/octet-stream"}
+        )
 
     def open(self, url, data=None, timeout=None):  # never hand a request to urllib
         return self.fetch(url if isinstance(url, str) else url.full_url)
@@ -166,14 +168,13 @@ class StaticFileFetcher(URLFetcher):
         parts = urlsplit(url)
         if parts.scheme.lower() != "https":
             raise RefusedURL(f"scheme not allowed: {url:.200}")
-        if (parts.netloc != ASSET_HOST or parts.username or parts.password
-                or parts.port is not None):
+        if parts.netloc != ASSET_HOST or parts.username or parts.password or parts.port is not None:
             raise RefusedURL(f"host not allowed: {url:.200}")
         if parts.query:
             raise RefusedURL(f"query not allowed: {url:.200}")
         if not parts.path.startswith("/static/"):
             raise RefusedURL(f"not a static file: {url:.200}")
-        relative = unquote(parts.path[len("/static/"):])
+        relative = unquote(parts.path[len("/static/") :])
         if "\\" in relative or "\x00" in relative:
             raise RefusedURL(f"malformed path: {url:.200}")
         normal = posixpath.normpath("/" + relative).lstrip("/")
@@ -190,9 +191,33 @@ class StaticFileFetcher(URLFetcher):
 # --------------------------------------------------------------------------------------------
 
 _SECTION_TAGS = {
-    "p", "br", "strong", "b", "em", "i", "u", "s", "sub", "sup", "ul", "ol", "li",
-    "h3", "h4", "h5", "blockquote", "table", "thead", "tbody", "tr", "th", "td", "code",
-    "pre", "hr", "span",
+    "p",
+    "br",
+    "strong",
+    "b",
+    "em",
+    "i",
+    "u",
+    "s",
+    "sub",
+    "sup",
+    "ul",
+    "ol",
+    "li",
+    "h3",
+    "h4",
+    "h5",
+    "blockquote",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
+    "code",
+    "pre",
+    "hr",
+    "span",
 }
 
 
@@ -203,11 +228,17 @@ def clean_html(fragment: str) -> str:
     space get an invisible break opportunity (U+200B) every `LONG_RUN` characters: one
     100,000-character "word" otherwise takes WeasyPrint minutes to lay out."""
     cleaned = nh3.clean(
-        fragment or "", tags=_SECTION_TAGS, attributes={"td": {"colspan", "rowspan"},
-                                                        "th": {"colspan", "rowspan"}},
-        url_schemes=set(), strip_comments=True, link_rel=None)
-    return "".join(part if part.startswith(("<", "&")) else _LONG_RUN_RE.sub(_break_run, part)
-                   for part in _MARKUP_RE.split(cleaned))
+        fragment or "",
+        tags=_SECTION_TAGS,
+        attributes={"td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}},
+        url_schemes=set(),
+        strip_comments=True,
+        link_rel=None,
+    )
+    return "".join(
+        part if part.startswith(("<", "&")) else _LONG_RUN_RE.sub(_break_run, part)
+        for part in _MARKUP_RE.split(cleaned)
+    )
 
 
 LONG_RUN = 80
@@ -217,7 +248,7 @@ _LONG_RUN_RE = re.compile(rf"[^\s\u200b]{{{LONG_RUN + 1},}}")
 
 def _break_run(match: re.Match) -> str:
     run = match.group(0)
-    return "\u200b".join(run[i:i + LONG_RUN] for i in range(0, len(run), LONG_RUN))
+    return "\u200b".join(run[i : i + LONG_RUN] for i in range(0, len(run), LONG_RUN))
 
 
 # --------------------------------------------------------------------------------------------
@@ -288,14 +319,17 @@ class Document:
     author: str = ""
 
     def anchored_sections(self) -> list[DocumentSection]:
-        return [s if s.anchor else dataclasses.replace(s, anchor=f"section-{i}")
-                for i, s in enumerate(self.sections, start=1)]
+        return [
+            s if s.anchor else dataclasses.replace(s, anchor=f"section-{i}")
+            for i, s in enumerate(self.sections, start=1)
+        ]
 
     def expected_totals(self) -> dict[str, Decimal]:
         """Total label → amount, for the totals pre-flight."""
         totals = {t.total_label: t.total for t in self.quote_tables}
-        totals.update({t.tco_label: t.tco for t in self.quote_tables
-                       if t.tco is not None and t.tco_label})
+        totals.update(
+            {t.tco_label: t.tco for t in self.quote_tables if t.tco is not None and t.tco_label}
+        )
         return totals
 
 
@@ -312,15 +346,21 @@ def css_string(text: str) -> str:
     """`text` as a quoted CSS string safe inside a `<style>` element."""
     escaped = "".join(
         c if c.isalnum() or c in " .,:;!?()-_/%#@+*=" or ord(c) > 0x7F else f"\\{ord(c):x} "
-        for c in text)
+        for c in text
+    )
     return f'"{escaped}"'
 
 
 def counter_content(label: str) -> str:
     """A CSS `content` value from a translated label such as "Page {page} of {pages}"."""
     parts = re.split(r"(\{page\}|\{pages\})", label)
-    values = [("counter(pages)" if p == "{pages}" else "counter(page)")
-              if p in ("{page}", "{pages}") else css_string(p) for p in parts if p]
+    values = [
+        ("counter(pages)" if p == "{pages}" else "counter(page)")
+        if p in ("{page}", "{pages}")
+        else css_string(p)
+        for p in parts
+        if p
+    ]
     return " ".join(values) or '""'
 
 
@@ -329,20 +369,33 @@ def jinja_environment(templates: str | os.PathLike = REPO_ROOT / "templates"):
     renders outside a Flask app (tests, benchmarks); the portal uses `app.jinja_env`."""
     import jinja2
 
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(templates)), autoescape=True,
-                             extensions=["jinja2.ext.i18n"])
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(str(templates)),
+        autoescape=True,
+        extensions=["jinja2.ext.i18n"],
+    )
     env.install_null_translations(newstyle=True)
     return env
 
 
-def render_document_html(document: Document, env, labels: Mapping[str, str] | None = None,
-                         template: str = "pdf/document.html") -> str:
+def render_document_html(
+    document: Document,
+    env,
+    labels: Mapping[str, str] | None = None,
+    template: str = "pdf/document.html",
+) -> str:
     """The document's HTML from `templates/pdf/` using the Jinja environment `env` (Flask's
     `app.jinja_env` in the portal, a plain one in tests); `_()` must be defined in it."""
     return env.get_template(template).render(
-        doc=document, sections=document.anchored_sections(), asset_base=ASSET_BASE_URL,
-        format_money=format_money, css_string=css_string, counter_content=counter_content,
-        clean_html=clean_html, labels=labels or {})
+        doc=document,
+        sections=document.anchored_sections(),
+        asset_base=ASSET_BASE_URL,
+        format_money=format_money,
+        css_string=css_string,
+        counter_content=counter_content,
+        clean_html=clean_html,
+        labels=labels or {},
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -382,9 +435,13 @@ def _font_config():
     return _FONT_CONFIG
 
 
-def _render_here(html: str, stylesheets: Sequence[str], static_root: str,
-                 expected_totals: Mapping[str, Decimal] | None,
-                 group_header_class: str) -> RenderOutcome:
+def _render_here(
+    html: str,
+    stylesheets: Sequence[str],
+    static_root: str,
+    expected_totals: Mapping[str, Decimal] | None,
+    group_header_class: str,
+) -> RenderOutcome:
     from weasyprint import CSS, HTML
 
     started = time.perf_counter()
@@ -392,17 +449,21 @@ def _render_here(html: str, stylesheets: Sequence[str], static_root: str,
     font_config = _font_config()
     # One FontConfiguration for every CSS() and for render(): @font-face rules and the
     # fonts Pango picks must come from the same configuration.
-    css = [CSS(string=s, base_url=ASSET_BASE_URL, url_fetcher=fetcher, font_config=font_config)
-           for s in stylesheets]
+    css = [
+        CSS(string=s, base_url=ASSET_BASE_URL, url_fetcher=fetcher, font_config=font_config)
+        for s in stylesheets
+    ]
     document = HTML(string=html, base_url=ASSET_BASE_URL, url_fetcher=fetcher).render(
-        font_config=font_config, stylesheets=css, presentational_hints=False)
+        font_config=font_config, stylesheets=css, presentational_hints=False
+    )
     problems = check_keep_with_next(document, group_header_class)
     pdf = document.write_pdf(pdf_identifier=True, presentational_hints=False)
     problems += check_document_glyphs(document)
     if expected_totals:
         problems += check_totals(pdf, expected_totals, pages=_pages_with_rows(document))
-    return RenderOutcome(pdf, len(document.pages), problems, list(fetcher.refused),
-                         time.perf_counter() - started)
+    return RenderOutcome(
+        pdf, len(document.pages), problems, list(fetcher.refused), time.perf_counter() - started
+    )
 
 
 def _vm_size() -> int:
@@ -435,15 +496,24 @@ def warm_up() -> None:
     _render_here("<p>预热 warm</p>", [], str(DEFAULT_STATIC_ROOT), None, "group-header")
 
 
-def render(html: str, *, stylesheets: Sequence[str] = (),
-           static_root: str | os.PathLike = DEFAULT_STATIC_ROOT,
-           expected_totals: Mapping[str, Decimal] | None = None,
-           limits: RenderLimits = RenderLimits(),
-           group_header_class: str = "group-header") -> RenderOutcome:
+def render(
+    html: str,
+    *,
+    stylesheets: Sequence[str] = (),
+    static_root: str | os.PathLike = DEFAULT_STATIC_ROOT,
+    expected_totals: Mapping[str, Decimal] | None = None,
+    limits: RenderLimits = RenderLimits(),
+    group_header_class: str = "group-header",
+) -> RenderOutcome:
     """Render `html` (resources relative to `ASSET_BASE_URL`) to PDF and run the pre-flight
     checks; the problems are returned, not raised (see `export_pdf`)."""
-    args = (html, tuple(stylesheets), str(static_root), dict(expected_totals or {}),
-            group_header_class)
+    args = (
+        html,
+        tuple(stylesheets),
+        str(static_root),
+        dict(expected_totals or {}),
+        group_header_class,
+    )
     if not limits.isolate:
         return _render_here(*args)
     if _FONT_CONFIG is None:
@@ -493,23 +563,31 @@ def check_keep_with_next(document, group_header_class: str = "group-header") -> 
     for page in document.pages:
         rows = []
         for group in _descendants(page._page_box):
-            if type(group).__name__ == "TableRowGroupBox" and not group.is_header \
-                    and not group.is_footer:
-                rows += [row for row in group.children
-                         if getattr(row, "element_tag", None) == "tr"]
+            if (
+                type(group).__name__ == "TableRowGroupBox"
+                and not group.is_header
+                and not group.is_footer
+            ):
+                rows += [row for row in group.children if getattr(row, "element_tag", None) == "tr"]
         pages.append(rows)
     problems = []
     for number, rows in enumerate(pages, start=1):
         if not rows or group_header_class not in classes(rows[-1]):
             continue
         following = next((later[0] for later in pages[number:] if later), None)
-        if following is not None and group_header_class not in classes(following) \
-                and "total" not in classes(following):
+        if (
+            following is not None
+            and group_header_class not in classes(following)
+            and "total" not in classes(following)
+        ):
             element = rows[-1].element
             title = " ".join("".join(element.itertext()).split()) if element is not None else ""
-            problems.append(Problem(
-                "keep-with-next",
-                f"group header “{title}” sits alone at the bottom of page {number}"))
+            problems.append(
+                Problem(
+                    "keep-with-next",
+                    f"group header “{title}” sits alone at the bottom of page {number}",
+                )
+            )
     return problems
 
 
@@ -572,24 +650,32 @@ class _PdfFont:
         from fontTools.ttLib import TTFont
 
         self.name = name
-        self.to_unicode = _parse_bf_cmap(font["/ToUnicode"].get_object().get_data()) \
-            if "/ToUnicode" in font else {}
+        self.to_unicode = (
+            _parse_bf_cmap(font["/ToUnicode"].get_object().get_data())
+            if "/ToUnicode" in font
+            else {}
+        )
         encoding = font.get("/Encoding")
         encoding = encoding.get_object() if encoding is not None else None
-        self.code_to_cid = (_parse_cid_cmap(encoding.get_data())
-                            if hasattr(encoding, "get_data") else None)
+        self.code_to_cid = (
+            _parse_cid_cmap(encoding.get_data()) if hasattr(encoding, "get_data") else None
+        )
         self.two_byte = str(font.get("/Subtype")) == "/Type0"
         self.glyph_count = 0
         self._font_file: bytes | None = None
         self.cid_to_gid: dict[int, int] | None = None  # None: identity (retained gids)
         self.cff = False
-        descendant = (font["/DescendantFonts"][0].get_object()
-                      if "/DescendantFonts" in font else font)
+        descendant = (
+            font["/DescendantFonts"][0].get_object() if "/DescendantFonts" in font else font
+        )
         descriptor = descendant.get("/FontDescriptor")
         if descriptor is not None:
             descriptor = descriptor.get_object()
-            stream = (descriptor.get("/FontFile2") or descriptor.get("/FontFile3")
-                      or descriptor.get("/FontFile"))
+            stream = (
+                descriptor.get("/FontFile2")
+                or descriptor.get("/FontFile3")
+                or descriptor.get("/FontFile")
+            )
             if stream is not None:
                 with contextlib.suppress(Exception):
                     self._font_file = stream.get_object().get_data()
@@ -610,7 +696,7 @@ class _PdfFont:
         out = []
         step = 2 if self.two_byte else 1
         for i in range(0, len(data) - step + 1, step):
-            code = int.from_bytes(data[i:i + step], "big")
+            code = int.from_bytes(data[i : i + step], "big")
             cid = self.code_to_cid.get(code, code) if self.code_to_cid is not None else code
             gid = self.cid_to_gid.get(cid, 0) if self.cid_to_gid is not None else cid
             text = self.to_unicode.get(code, "")
@@ -691,8 +777,10 @@ def check_document_glyphs(document) -> list[Problem]:
     for font in getattr(document, "fonts", {}).values():
         for codepoint in getattr(font, "missing", {}):
             missing.setdefault(chr(codepoint), getattr(font, "family", "?"))
-    return [Problem("glyphs", f"no font has a glyph for “{char}” (U+{ord(char):04X})")
-            for char in missing]
+    return [
+        Problem("glyphs", f"no font has a glyph for “{char}” (U+{ord(char):04X})")
+        for char in missing
+    ]
 
 
 def check_glyphs(pdf: bytes) -> list[Problem]:
@@ -704,18 +792,25 @@ def check_glyphs(pdf: bytes) -> list[Problem]:
     for page, font in embedded_fonts(pdf):
         for code, text in font.to_unicode.items():
             cid = font.code_to_cid.get(code, code) if font.code_to_cid is not None else code
-            bad = cid == 0 or (font.cid_to_gid is None and font.glyph_count
-                               and cid >= font.glyph_count)
+            bad = cid == 0 or (
+                font.cid_to_gid is None and font.glyph_count and cid >= font.glyph_count
+            )
             if bad and text and not text.isspace():
                 for char in text:
                     missing.setdefault(char, page)
-    return [Problem("glyphs", f"no font has a glyph for “{char}” (U+{ord(char):04X}), "
-                              f"in a font first used on page {page}")
-            for char, page in missing.items()]
+    return [
+        Problem(
+            "glyphs",
+            f"no font has a glyph for “{char}” (U+{ord(char):04X}), "
+            f"in a font first used on page {page}",
+        )
+        for char, page in missing.items()
+    ]
 
 
-def pdf_text(pdf: bytes, layout: bool = True, first: int | None = None,
-             last: int | None = None) -> list[str]:
+def pdf_text(
+    pdf: bytes, layout: bool = True, first: int | None = None, last: int | None = None
+) -> list[str]:
     """The text of each page (or of pages `first`..`last`, 1-based), by poppler's
     `pdftotext` (Debian poppler-utils, installed by scripts/setup): it reads WeasyPrint's
     CID-keyed CFF fonts correctly."""
@@ -748,21 +843,28 @@ def _pages_with_rows(document, classes=("total", "tco")) -> tuple[int, int] | No
     for number, page in enumerate(document.pages, start=1):
         for box in _descendants(page._page_box):
             element = getattr(box, "element", None)
-            if (getattr(box, "element_tag", None) == "tr" and element is not None
-                    and set((element.get("class") or "").split()) & set(classes)):
+            if (
+                getattr(box, "element_tag", None) == "tr"
+                and element is not None
+                and set((element.get("class") or "").split()) & set(classes)
+            ):
                 found.append(number)
                 break
     return (found[0], found[-1]) if found else None
 
 
-def check_totals(pdf: bytes, expected: Mapping[str, Decimal],
-                 pages: tuple[int, int] | None = None) -> list[Problem]:
+def check_totals(
+    pdf: bytes, expected: Mapping[str, Decimal], pages: tuple[int, int] | None = None
+) -> list[Problem]:
     """For each label → amount: the PDF's text has a line with the label, and the last
     number after the label on that line equals the amount (to the cent). `pages` limits the
     search to a page range (1-based, inclusive) known to hold the totals."""
     first, last = pages or (None, None)
-    lines = [" ".join(line.split())
-             for page in pdf_text(pdf, first=first, last=last) for line in page.splitlines()]
+    lines = [
+        " ".join(line.split())
+        for page in pdf_text(pdf, first=first, last=last)
+        for line in page.splitlines()
+    ]
     problems = []
     for label, amount in expected.items():
         wanted = Decimal(amount).quantize(Decimal("0.01"), rounding="ROUND_HALF_UP")
@@ -775,13 +877,20 @@ def check_totals(pdf: bytes, expected: Mapping[str, Decimal],
         values = [nums[-1] for nums in shown if nums]
         if wanted not in values:
             printed = ", ".join(str(v) for v in values) or "no amount"
-            problems.append(Problem(
-                "totals", f"the total “{label}” shows {printed} but the quote says {wanted}"))
+            problems.append(
+                Problem(
+                    "totals", f"the total “{label}” shows {printed} but the quote says {wanted}"
+                )
+            )
     return problems
 
 
-def preflight(pdf: bytes, document=None, expected_totals: Mapping[str, Decimal] | None = None,
-              group_header_class: str = "group-header") -> list[Problem]:
+def preflight(
+    pdf: bytes,
+    document=None,
+    expected_totals: Mapping[str, Decimal] | None = None,
+    group_header_class: str = "group-header",
+) -> list[Problem]:
     """All pre-flight checks on a produced PDF (and its laid-out `document` if given)."""
     problems = check_keep_with_next(document, group_header_class) if document is not None else []
     problems += check_glyphs(pdf)
@@ -836,17 +945,25 @@ def static_digest(static_root: str | os.PathLike = DEFAULT_STATIC_ROOT) -> str:
     return _STATIC_DIGESTS[stamp]
 
 
-def content_key(html: str, stylesheets: Sequence[str] = (),
-                static_root: str | os.PathLike = DEFAULT_STATIC_ROOT,
-                expected_totals: Mapping[str, Decimal] | None = None) -> str:
+def content_key(
+    html: str,
+    stylesheets: Sequence[str] = (),
+    static_root: str | os.PathLike = DEFAULT_STATIC_ROOT,
+    expected_totals: Mapping[str, Decimal] | None = None,
+) -> str:
     """SHA-256 of everything that decides the PDF: HTML, extra CSS, static files, totals
     checked, WeasyPrint and pipeline versions."""
     import weasyprint
 
     digest = hashlib.sha256()
-    for part in (PIPELINE_VERSION, weasyprint.__version__, static_digest(static_root), html,
-                 *stylesheets,
-                 *(f"{k}={Decimal(v)}" for k, v in sorted((expected_totals or {}).items()))):
+    for part in (
+        PIPELINE_VERSION,
+        weasyprint.__version__,
+        static_digest(static_root),
+        html,
+        *stylesheets,
+        *(f"{k}={Decimal(v)}" for k, v in sorted((expected_totals or {}).items())),
+    ):
         data = part.encode("utf-8", "surrogatepass")
         digest.update(len(data).to_bytes(8, "big") + data)
     return digest.hexdigest()
@@ -956,23 +1073,44 @@ class ExportRequest:
     limits: RenderLimits = field(default_factory=RenderLimits)
 
     @classmethod
-    def build(cls, html: str, cache_dir, *, stylesheets: Iterable[str] = (),
-              static_root=DEFAULT_STATIC_ROOT,
-              expected_totals: Mapping[str, Decimal] | None = None,
-              limits: RenderLimits | None = None) -> ExportRequest:
-        return cls(html, str(cache_dir), tuple(stylesheets), str(static_root),
-                   tuple((k, str(v)) for k, v in (expected_totals or {}).items()),
-                   limits or RenderLimits())
+    def build(
+        cls,
+        html: str,
+        cache_dir,
+        *,
+        stylesheets: Iterable[str] = (),
+        static_root=DEFAULT_STATIC_ROOT,
+        expected_totals: Mapping[str, Decimal] | None = None,
+        limits: RenderLimits | None = None,
+    ) -> ExportRequest:
+        return cls(
+            html,
+            str(cache_dir),
+            tuple(stylesheets),
+            str(static_root),
+            tuple((k, str(v)) for k, v in (expected_totals or {}).items()),
+            limits or RenderLimits(),
+        )
 
     @classmethod
-    def for_document(cls, document: Document, env, cache_dir, *,
-                     limits: RenderLimits | None = None,
-                     static_root=DEFAULT_STATIC_ROOT) -> ExportRequest:
+    def for_document(
+        cls,
+        document: Document,
+        env,
+        cache_dir,
+        *,
+        limits: RenderLimits | None = None,
+        static_root=DEFAULT_STATIC_ROOT,
+    ) -> ExportRequest:
         """The request for `document` rendered with `env` (see `render_document_html`); the
         totals pre-flight checks the document's quote totals and TCOs."""
-        return cls.build(render_document_html(document, env), cache_dir,
-                         static_root=static_root, expected_totals=document.expected_totals(),
-                         limits=limits)
+        return cls.build(
+            render_document_html(document, env),
+            cache_dir,
+            static_root=static_root,
+            expected_totals=document.expected_totals(),
+            limits=limits,
+        )
 
     def totals(self) -> dict[str, Decimal]:
         return {k: Decimal(v) for k, v in self.expected_totals}
@@ -999,17 +1137,22 @@ def export_pdf(request: ExportRequest) -> ExportedPdf:
     cached = cache.get(key)
     if cached is not None:
         return ExportedPdf(cached, key, hashlib.sha256(cached).hexdigest(), True)
-    outcome = render(request.html, stylesheets=request.stylesheets,
-                     static_root=request.static_root, expected_totals=request.totals(),
-                     limits=request.limits)
+    outcome = render(
+        request.html,
+        stylesheets=request.stylesheets,
+        static_root=request.static_root,
+        expected_totals=request.totals(),
+        limits=request.limits,
+    )
     if outcome.problems:
         log.warning("PDF pre-flight failed: %s", "; ".join(map(str, outcome.problems)))
         raise PreflightFailed(outcome.problems)
     if not outcome.pdf.startswith(b"%PDF-"):
         raise RenderFailed("the renderer returned something that is not a PDF")
     cache.put(key, outcome.pdf)
-    return ExportedPdf(outcome.pdf, key, hashlib.sha256(outcome.pdf).hexdigest(), False,
-                       outcome.pages)
+    return ExportedPdf(
+        outcome.pdf, key, hashlib.sha256(outcome.pdf).hexdigest(), False, outcome.pages
+    )
 
 
 def export_frozen(store: FrozenStore, name: str, request: ExportRequest) -> FrozenPdf:
@@ -1073,8 +1216,12 @@ def run_export_job(request: ExportRequest) -> dict:
     return {"key": result.key, "sha256": result.sha256, "from_cache": result.from_cache}
 
 
-def submit_render(request: ExportRequest, redis_url: str | None = None,
-                  job_timeout: int | None = None, queue: str = RQ_QUEUE) -> RenderTicket:
+def submit_render(
+    request: ExportRequest,
+    redis_url: str | None = None,
+    job_timeout: int | None = None,
+    queue: str = RQ_QUEUE,
+) -> RenderTicket:
     """Queue the render on RQ when `redis_url` is given (the PDF lands in the shared cache
     directory); otherwise render now, in this process, and return a finished ticket."""
     key = request.key()
@@ -1090,9 +1237,13 @@ def submit_render(request: ExportRequest, redis_url: str | None = None,
     from rq import Queue
 
     job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(
-        run_export_job, request, job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
+        run_export_job,
+        request,
+        job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
         job_timeout=job_timeout or int(request.limits.seconds) + 30,
-        result_ttl=3600, failure_ttl=3600)
+        result_ttl=3600,
+        failure_ttl=3600,
+    )
     return RenderTicket(job.id, "queued", key)
 
 

@@ -244,13 +244,18 @@ def section_diffs(old: Sequence[Mapping], new: Sequence[Mapping]) -> tuple[Secti
         else:
             lines = text_diff(body_old, body_new)
             if title_changed:
-                lines = (DiffLine("removed", f"# {before.get('title', '')}"),
-                         DiffLine("added", f"# {title}")) + lines
+                lines = (
+                    DiffLine("removed", f"# {before.get('title', '')}"),
+                    DiffLine("added", f"# {title}"),
+                ) + lines
             out.append(SectionDiff(title, "changed", lines))
     for section in old:
         if _section_key(section) not in seen:
-            out.append(SectionDiff(section.get("title", ""), "removed",
-                                   text_diff(section.get("body", ""), "")))
+            out.append(
+                SectionDiff(
+                    section.get("title", ""), "removed", text_diff(section.get("body", ""), "")
+                )
+            )
     return tuple(out)
 
 
@@ -331,8 +336,14 @@ def _line_changes(old: Sequence[Mapping], new: Sequence[Mapping]) -> tuple[LineC
         seen.add(key)
         before = old_by_key.get(key)
         if before is None:
-            out.append(LineChange(line["part"], line["description"], "added",
-                                  tuple((f, None, line[f]) for f in _LINE_FIELDS)))
+            out.append(
+                LineChange(
+                    line["part"],
+                    line["description"],
+                    "added",
+                    tuple((f, None, line[f]) for f in _LINE_FIELDS),
+                )
+            )
             continue
         fields = tuple(
             (f, before[f], line[f]) for f in _LINE_FIELDS if Decimal(before[f]) != Decimal(line[f])
@@ -341,8 +352,14 @@ def _line_changes(old: Sequence[Mapping], new: Sequence[Mapping]) -> tuple[LineC
             out.append(LineChange(line["part"], line["description"], "changed", fields))
     for key, line in zip(_line_keys(old), old, strict=True):
         if key not in seen:
-            out.append(LineChange(line["part"], line["description"], "removed",
-                                  tuple((f, line[f], None) for f in _LINE_FIELDS)))
+            out.append(
+                LineChange(
+                    line["part"],
+                    line["description"],
+                    "removed",
+                    tuple((f, line[f], None) for f in _LINE_FIELDS),
+                )
+            )
     return tuple(out)
 
 
@@ -351,7 +368,9 @@ def price_diffs(old: Mapping, new: Mapping) -> tuple[OptionDiff, ...]:
     case-insensitively): contract value, first-year price, cost, margin % and discount %
     before/after, and the lines added, removed or repriced."""
     old_opts = {o["name"].strip().casefold(): o for o in old.get("options", [])}
-    old_priced = dict(zip(old_opts, (option_totals(o) for o in options_from_snapshot(old)), strict=True))
+    old_priced = dict(
+        zip(old_opts, (option_totals(o) for o in options_from_snapshot(old)), strict=True)
+    )
     new_list = list(new.get("options", []))
     new_priced = [option_totals(o) for o in options_from_snapshot(new)]
     out: list[OptionDiff] = []
@@ -360,8 +379,14 @@ def price_diffs(old: Mapping, new: Mapping) -> tuple[OptionDiff, ...]:
         key = raw["name"].strip().casefold()
         seen.add(key)
         if key not in old_opts:
-            out.append(OptionDiff(raw["name"], "added", _figures(None, priced),
-                                  _line_changes([], raw.get("lines", []))))
+            out.append(
+                OptionDiff(
+                    raw["name"],
+                    "added",
+                    _figures(None, priced),
+                    _line_changes([], raw.get("lines", [])),
+                )
+            )
             continue
         figures = _figures(old_priced[key], priced)
         lines = _line_changes(old_opts[key].get("lines", []), raw.get("lines", []))
@@ -370,6 +395,12 @@ def price_diffs(old: Mapping, new: Mapping) -> tuple[OptionDiff, ...]:
         out.append(OptionDiff(raw["name"], "changed" if changed else "same", figures, lines))
     for key, raw in old_opts.items():
         if key not in seen:
-            out.append(OptionDiff(raw["name"], "removed", _figures(old_priced[key], None),
-                                  _line_changes(raw.get("lines", []), [])))
+            out.append(
+                OptionDiff(
+                    raw["name"],
+                    "removed",
+                    _figures(old_priced[key], None),
+                    _line_changes(raw.get("lines", []), []),
+                )
+            )
     return tuple(out)

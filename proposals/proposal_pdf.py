@@ -35,10 +35,25 @@ FINANCE_KINDS = ("value_roi", "commercial_terms")
 #: (`*_one` for a one-year term); "<option> · <contract_total>" is what the totals
 #: pre-flight looks for in the PDF text.
 LABEL_KEYS = (
-    "solution", "services", "maintenance_per_year", "maintenance_term", "maintenance_term_one",
-    "first_year", "contract_total", "quote_note", "quote_note_one", "discount_note",
+    "solution",
+    "services",
+    "maintenance_per_year",
+    "maintenance_term",
+    "maintenance_term_one",
+    "first_year",
+    "contract_total",
+    "quote_note",
+    "quote_note_one",
+    "discount_note",
     "costs_margins",
-    "option", "list_price", "discount", "net", "cost", "margin", "margin_pct", "tco",
+    "option",
+    "list_price",
+    "discount",
+    "net",
+    "cost",
+    "margin",
+    "margin_pct",
+    "tco",
     "term_years",
 )
 
@@ -56,12 +71,16 @@ def _years(labels: Mapping[str, str], key: str, years: int) -> str:
     return labels[f"{key}_one" if years == 1 else key].format(years=years)
 
 
-def quote_tables(totals: QuoteTotals, options, labels: Mapping[str, str],
-                 currency: str) -> tuple[QuoteTable, ...]:
+def quote_tables(
+    totals: QuoteTotals, options, labels: Mapping[str, str], currency: str
+) -> tuple[QuoteTable, ...]:
     """One table per option: lines grouped by part (net amounts, after discount), the part
     subtotals, the first-year price, and the contract value (TCO over the term) as total."""
-    part_label = {QuotePart.SOLUTION: labels["solution"], QuotePart.SERVICES: labels["services"],
-                  QuotePart.MAINTENANCE: labels["maintenance_per_year"]}
+    part_label = {
+        QuotePart.SOLUTION: labels["solution"],
+        QuotePart.SERVICES: labels["services"],
+        QuotePart.MAINTENANCE: labels["maintenance_per_year"],
+    }
     tables = []
     for option, t in zip(options, totals.options, strict=True):
         lines = []
@@ -72,27 +91,47 @@ def quote_tables(totals: QuoteTotals, options, labels: Mapping[str, str],
                 description = line.description
                 if line.discount_pct:
                     description += " " + labels["discount_note"].format(pct=_pct(line.discount_pct))
-                lines.append(QuoteLine(description, line.quantity, line.unit_price,
-                                       line.net_amount, part_label[part]))
+                lines.append(
+                    QuoteLine(
+                        description,
+                        line.quantity,
+                        line.unit_price,
+                        line.net_amount,
+                        part_label[part],
+                    )
+                )
         present = {line.part for line in option.lines}
-        subtotals = [(labels[part.value], t.part(part).net_amount)
-                     for part in (QuotePart.SOLUTION, QuotePart.SERVICES) if part in present]
+        subtotals = [
+            (labels[part.value], t.part(part).net_amount)
+            for part in (QuotePart.SOLUTION, QuotePart.SERVICES)
+            if part in present
+        ]
         if t.maintenance_years and QuotePart.MAINTENANCE in present:
-            subtotals.append((_years(labels, "maintenance_term", t.maintenance_years),
-                              t.part_net_over_term(QuotePart.MAINTENANCE)))
+            subtotals.append(
+                (
+                    _years(labels, "maintenance_term", t.maintenance_years),
+                    t.part_net_over_term(QuotePart.MAINTENANCE),
+                )
+            )
         subtotals.append((labels["first_year"], t.first_year_price))
-        tables.append(QuoteTable(
-            title=option.name, lines=tuple(lines), total=t.contract_value,
-            total_label=contract_label(labels, option.name), currency=currency,
-            recommended=t.recommended and totals.recommended is t,
-            note=_years(labels, "quote_note", t.maintenance_years),
-            subtotals=tuple(subtotals),
-        ))
+        tables.append(
+            QuoteTable(
+                title=option.name,
+                lines=tuple(lines),
+                total=t.contract_value,
+                total_label=contract_label(labels, option.name),
+                currency=currency,
+                recommended=t.recommended and totals.recommended is t,
+                note=_years(labels, "quote_note", t.maintenance_years),
+                subtotals=tuple(subtotals),
+            )
+        )
     return tuple(tables)
 
 
-def margins_table_html(totals: Sequence[OptionTotals], labels: Mapping[str, str],
-                       currency: str) -> str:
+def margins_table_html(
+    totals: Sequence[OptionTotals], labels: Mapping[str, str], currency: str
+) -> str:
     """An HTML table (plain markup, escaped) of each option's list price, discount vs list,
     net contract value, cost, margin (amount and %) and TCO over the term."""
     money = lambda v: escape(format_money(v, currency))  # noqa: E731
@@ -106,12 +145,17 @@ def margins_table_html(totals: Sequence[OptionTotals], labels: Mapping[str, str]
         (labels["margin_pct"], [_pct(t.margin_pct) for t in totals]),
         (labels["tco"], [money(t.tco) for t in totals]),
     ]
-    head = "".join(f"<th>{escape(t.option_name)}{' ★' if t.recommended else ''}</th>"
-                   for t in totals)
-    body = "".join(f"<tr><th>{escape(label)}</th>{''.join(f'<td>{v}</td>' for v in values)}</tr>"
-                   for label, values in rows)
-    return (f"<table><thead><tr><th>{escape(labels['option'])}</th>{head}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    head = "".join(
+        f"<th>{escape(t.option_name)}{' ★' if t.recommended else ''}</th>" for t in totals
+    )
+    body = "".join(
+        f"<tr><th>{escape(label)}</th>{''.join(f'<td>{v}</td>' for v in values)}</tr>"
+        for label, values in rows
+    )
+    return (
+        f"<table><thead><tr><th>{escape(labels['option'])}</th>{head}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 @dataclass(frozen=True)
@@ -121,10 +165,19 @@ class RevisionDocument:
     totals: QuoteTotals
 
 
-def revision_document(snapshot: Mapping, *, view: str, labels: Mapping[str, str],
-                      render_markdown: Callable[[str], str], customer: str, date: str,
-                      version: str, confidentiality: str, title: str | None = None,
-                      subtitle: str = "") -> RevisionDocument:
+def revision_document(
+    snapshot: Mapping,
+    *,
+    view: str,
+    labels: Mapping[str, str],
+    render_markdown: Callable[[str], str],
+    customer: str,
+    date: str,
+    version: str,
+    confidentiality: str,
+    title: str | None = None,
+    subtitle: str = "",
+) -> RevisionDocument:
     """The `view` (one of VIEWS) of a revision snapshot as a Document. Section bodies are
     Markdown rendered by `render_markdown` (which must sanitise). The expected totals map
     each printed contract-value label to the quote's contract value (empty for the
@@ -140,22 +193,35 @@ def revision_document(snapshot: Mapping, *, view: str, labels: Mapping[str, str]
         raw = [s for s in raw if s.get("kind") in TECHNICAL_KINDS]
     elif view == "finance":
         raw = [s for s in raw if s.get("kind") in FINANCE_KINDS]
-    sections = [DocumentSection(s.get("title") or "", render_markdown(s.get("body") or ""))
-                for s in raw]
+    sections = [
+        DocumentSection(s.get("title") or "", render_markdown(s.get("body") or "")) for s in raw
+    ]
     tables: tuple[QuoteTable, ...] = ()
     if view != "technical":
         tables = quote_tables(totals, options, labels, currency)
     if view == "finance" and totals.options:
-        sections.append(DocumentSection(labels["costs_margins"],
-                                        margins_table_html(totals.options, labels, currency),
-                                        anchor="costs-margins"))
-    expected = {} if view == "technical" else {
-        contract_label(labels, t.option_name): t.contract_value for t in totals.options}
+        sections.append(
+            DocumentSection(
+                labels["costs_margins"],
+                margins_table_html(totals.options, labels, currency),
+                anchor="costs-margins",
+            )
+        )
+    expected = (
+        {}
+        if view == "technical"
+        else {contract_label(labels, t.option_name): t.contract_value for t in totals.options}
+    )
     document = Document(
-        title=title or snapshot.get("title") or "", customer=customer, date=date,
-        version=version, confidentiality=confidentiality,
+        title=title or snapshot.get("title") or "",
+        customer=customer,
+        date=date,
+        version=version,
+        confidentiality=confidentiality,
         language="zh-CN" if language == "zh_CN" else "en",
-        sections=tuple(sections), quote_tables=tables, internal=view == "finance",
+        sections=tuple(sections),
+        quote_tables=tables,
+        internal=view == "finance",
         subtitle=subtitle,
     )
     return RevisionDocument(document, expected, totals)

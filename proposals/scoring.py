@@ -324,8 +324,12 @@ def _scaled_totals(
 
 
 def _ranks_ahead(
-    total_a: np.ndarray, tech_a: np.ndarray, price_a: np.ndarray,
-    total_b: np.ndarray, tech_b: np.ndarray, price_b: np.ndarray,
+    total_a: np.ndarray,
+    tech_a: np.ndarray,
+    price_a: np.ndarray,
+    total_b: np.ndarray,
+    tech_b: np.ndarray,
+    price_b: np.ndarray,
 ) -> np.ndarray:
     """a ranks strictly ahead of b: higher total, then higher technical, then lower price."""
     ahead = total_a > total_b
@@ -383,8 +387,10 @@ def score_all(rules: ScoringRules, bids: Sequence[Bid]) -> ScoreSheet:
     k = _dec(rules.benchmark.deterministic_k())
     raw, status, reasons, bench = score_points_scalar(rules, prices, k, _dec)
     points = [None if x is None else round_points(x, rules.decimals) for x in raw]
-    totals = [None if p is None else round_points(p + t, rules.decimals)
-              for p, t in zip(points, techs, strict=True)]
+    totals = [
+        None if p is None else round_points(p + t, rules.decimals)
+        for p, t in zip(points, techs, strict=True)
+    ]
 
     def key(i: int) -> tuple[Decimal, Decimal, Decimal]:
         return (totals[i], techs[i], -prices[i])
@@ -395,13 +401,19 @@ def score_all(rules: ScoringRules, bids: Sequence[Bid]) -> ScoreSheet:
         rank = None
         if totals[i] is not None:
             rank = 1 + sum(1 for j in ranked if key(j) > key(i))
-        rows.append(BidderRow(b.name, prices[i], techs[i], status[i], reasons[i],
-                              points[i], totals[i], rank))
+        rows.append(
+            BidderRow(
+                b.name, prices[i], techs[i], status[i], reasons[i], points[i], totals[i], rank
+            )
+        )
     return ScoreSheet(tuple(rows), bench, k)
 
 
 def score_bids(
-    rules: ScoringRules, our_price: Number, our_tech: Number, competitors: Sequence[Bid],
+    rules: ScoringRules,
+    our_price: Number,
+    our_tech: Number,
+    competitors: Sequence[Bid],
     our_name: str = "us",
 ) -> ScoreSheet:
     """Deterministic view: our bid first, then the competitors. With no competitors we are
@@ -427,8 +439,11 @@ class RankFlip:
 
 
 def _beats_matrix(
-    rules: ScoringRules, our_prices: np.ndarray, our_tech: float,
-    comp_prices: np.ndarray, comp_tech: np.ndarray,
+    rules: ScoringRules,
+    our_prices: np.ndarray,
+    our_tech: float,
+    comp_prices: np.ndarray,
+    comp_tech: np.ndarray,
 ) -> np.ndarray:
     """(len(our_prices), competitors) bool: we rank strictly ahead of each competitor
     (a rejected competitor is always behind; if we are rejected we beat nobody)."""
@@ -442,8 +457,12 @@ def _beats_matrix(
 
 
 def rank_flip_prices(
-    rules: ScoringRules, our_price: float, our_tech: float, competitors: Sequence[Bid],
-    price_range: tuple[float, float] | None = None, steps: int = 801,
+    rules: ScoringRules,
+    our_price: float,
+    our_tech: float,
+    competitors: Sequence[Bid],
+    price_range: tuple[float, float] | None = None,
+    steps: int = 801,
 ) -> tuple[RankFlip, ...]:
     """For each competitor, the prices at which our rank against them flips.
 
@@ -475,12 +494,15 @@ def rank_flip_prices(
                 a, b = (mid, b) if hit == win_at_a else (a, mid)
             found.append((a, "below") if win_at_a else (b, "above"))
         nearest = min(found, key=lambda f: abs(f[0] - our_price), default=None)
-        flips.append(RankFlip(
-            comp.name, bool(now[j]),
-            None if nearest is None else float(nearest[0]),
-            None if nearest is None else nearest[1],
-            tuple(float(f[0]) for f in found),
-        ))
+        flips.append(
+            RankFlip(
+                comp.name,
+                bool(now[j]),
+                None if nearest is None else float(nearest[0]),
+                None if nearest is None else nearest[1],
+                tuple(float(f[0]) for f in found),
+            )
+        )
     return tuple(flips)
 
 
@@ -507,30 +529,55 @@ def rank_reversals(
     strict flips between bidders ranked both before and after are reported; ties are not.
     """
     before = score_all(rules, bids)
-    after = score_all(rules, [replace(b, price=new_price) if b.name == changed else b
-                              for b in bids])
+    after = score_all(
+        rules, [replace(b, price=new_price) if b.name == changed else b for b in bids]
+    )
     old_price = before.by_name(changed).price
     out = []
     others = [r.name for r in before.rows if r.name != changed]
     for a in others:
         for b in others:
-            ra0, rb0, ra1, rb1 = (before.by_name(a), before.by_name(b),
-                                  after.by_name(a), after.by_name(b))
+            ra0, rb0, ra1, rb1 = (
+                before.by_name(a),
+                before.by_name(b),
+                after.by_name(a),
+                after.by_name(b),
+            )
             if None in (ra0.rank, rb0.rank, ra1.rank, rb1.rank):
                 continue
             if ra0.rank < rb0.rank and ra1.rank > rb1.rank:
-                args = dict(c=changed, p0=old_price, p1=_dec(new_price),
-                            b0=_shown(before.benchmark), b1=_shown(after.benchmark), a=a, b=b,
-                            ta0=ra0.total, tb0=rb0.total, ta1=ra1.total, tb1=rb1.total)
-                out.append(RankReversal(a, b, {
-                    "en": ("When {c} changed its price from {p0} to {p1}, the benchmark moved "
-                           "from {b0} to {b1}. {a} led {b} ({ta0} vs {tb0} points) and now "
-                           "trails it ({ta1} vs {tb1}), although neither of them changed "
-                           "their bid.").format(**args),
-                    "zh_CN": ("{c}的报价由{p0}变为{p1}，评标基准价随之由{b0}变为{b1}。"
-                              "{a}原本领先{b}（{ta0}分对{tb0}分），现在反而落后（{ta1}分对"
-                              "{tb1}分），而这两家都没有改动报价。").format(**args),
-                }))
+                args = dict(
+                    c=changed,
+                    p0=old_price,
+                    p1=_dec(new_price),
+                    b0=_shown(before.benchmark),
+                    b1=_shown(after.benchmark),
+                    a=a,
+                    b=b,
+                    ta0=ra0.total,
+                    tb0=rb0.total,
+                    ta1=ra1.total,
+                    tb1=rb1.total,
+                )
+                out.append(
+                    RankReversal(
+                        a,
+                        b,
+                        {
+                            "en": (
+                                "When {c} changed its price from {p0} to {p1}, the benchmark moved "
+                                "from {b0} to {b1}. {a} led {b} ({ta0} vs {tb0} points) and now "
+                                "trails it ({ta1} vs {tb1}), although neither of them changed "
+                                "their bid."
+                            ).format(**args),
+                            "zh_CN": (
+                                "{c}的报价由{p0}变为{p1}，评标基准价随之由{b0}变为{b1}。"
+                                "{a}原本领先{b}（{ta0}分对{tb0}分），现在反而落后（{ta1}分对"
+                                "{tb1}分），而这两家都没有改动报价。"
+                            ).format(**args),
+                        },
+                    )
+                )
     return tuple(out)
 
 
@@ -597,8 +644,10 @@ def draw_bids(scenario: Scenario, trials: int, seed: int | None = 0) -> Draws:
     c = len(comps)
 
     def tri(ranges: Sequence[Triangular], size: tuple[int, ...]) -> np.ndarray:
-        lo, mode, hi = (np.array([getattr(r, f) for r in ranges], dtype=float).reshape(-1)
-                        for f in ("low", "likely", "high"))
+        lo, mode, hi = (
+            np.array([getattr(r, f) for r in ranges], dtype=float).reshape(-1)
+            for f in ("low", "likely", "high")
+        )
         return _triangular(rng.random(size), lo, mode, hi)
 
     comp_prices = tri([x.price for x in comps], (trials, c))
@@ -613,7 +662,9 @@ def draw_bids(scenario: Scenario, trials: int, seed: int | None = 0) -> Draws:
 
 
 def evaluate_draws(
-    rules: ScoringRules, draws: Draws, candidate_prices: Sequence[float] | np.ndarray,
+    rules: ScoringRules,
+    draws: Draws,
+    candidate_prices: Sequence[float] | np.ndarray,
     chunk_elements: int = 1 << 16,
 ) -> tuple[np.ndarray, np.ndarray]:
     """P(we rank first) and expected rank for each candidate price over the drawn trials.
@@ -662,8 +713,10 @@ class StrategyResult:
 
 
 def simulate_strategy(
-    scenario: Scenario, candidate_prices: Sequence[float] | np.ndarray,
-    trials: int = 2000, seed: int | None = 0,
+    scenario: Scenario,
+    candidate_prices: Sequence[float] | np.ndarray,
+    trials: int = 2000,
+    seed: int | None = 0,
 ) -> StrategyResult:
     """Monte Carlo over the competitors for a grid of our candidate prices.
 
@@ -674,13 +727,24 @@ def simulate_strategy(
     p_win, exp_rank = evaluate_draws(scenario.rules, draw_bids(scenario, trials, seed), cand)
     margin = p_win * (cand - scenario.our_cost)
     top = np.flatnonzero(p_win == p_win.max())
-    return StrategyResult(cand, p_win, exp_rank, margin, float(cand[top[-1]]),
-                          float(cand[int(np.argmax(margin))]), trials, seed)
+    return StrategyResult(
+        cand,
+        p_win,
+        exp_rank,
+        margin,
+        float(cand[top[-1]]),
+        float(cand[int(np.argmax(margin))]),
+        trials,
+        seed,
+    )
 
 
 def weight_sensitivity(
-    scenario: Scenario, price: float, weights: Sequence[float] = tuple(range(10, 65, 5)),
-    trials: int = 2000, seed: int | None = 0,
+    scenario: Scenario,
+    price: float,
+    weights: Sequence[float] = tuple(range(10, 65, 5)),
+    trials: int = 2000,
+    seed: int | None = 0,
 ) -> tuple[tuple[float, float], ...]:
     """P(win) at ``price`` as the price weight varies; returns (weight, P(win)) pairs.
 
@@ -725,43 +789,75 @@ def validate_rules(rules: ScoringRules) -> dict[str, Issue]:
         issues.setdefault(f, Issue(code, en, zh, severity))  # type: ignore[arg-type]
 
     if not 0 < rules.price_weight <= 100:
-        add("price_weight", "weight_range", "Price weight must be above 0 and at most 100 points.",
-            "价格分权重须大于0且不超过100分。")
+        add(
+            "price_weight",
+            "weight_range",
+            "Price weight must be above 0 and at most 100 points.",
+            "价格分权重须大于0且不超过100分。",
+        )
     if rules.tech_max < 0:
         add("tech_max", "negative", "Technical points cannot be negative.", "技术商务分不能为负。")
     elif rules.price_weight + rules.tech_max > 100:
-        add("tech_max", "points_over_100",
+        add(
+            "tech_max",
+            "points_over_100",
             "Price weight plus technical points exceed 100 points.",
-            "价格分与技术商务分之和超过100分。")
+            "价格分与技术商务分之和超过100分。",
+        )
     if bm.method not in METHODS:
         add("benchmark.method", "unknown_method", "Unknown benchmark method.", "未知的基准价方法。")
     if bm.k is not None and bm.k_set:
-        add("benchmark.k", "k_twice", "Give either a fixed K or a K set, not both.",
-            "K值只能固定或从备选集合抽取，二者选一。")
+        add(
+            "benchmark.k",
+            "k_twice",
+            "Give either a fixed K or a K set, not both.",
+            "K值只能固定或从备选集合抽取，二者选一。",
+        )
     if any(not 0 <= k < 1 for k in ((bm.k,) if bm.k is not None else ()) + tuple(bm.k_set)):
-        add("benchmark.k", "k_range", "K must be between 0 and 1 (0 ≤ K < 1).",
-            "K值须在0到1之间（0 ≤ K < 1）。")
+        add(
+            "benchmark.k",
+            "k_range",
+            "K must be between 0 and 1 (0 ≤ K < 1).",
+            "K值须在0到1之间（0 ≤ K < 1）。",
+        )
     if not 0 <= bm.alpha <= 1:
-        add("benchmark.alpha", "alpha_range", "Alpha must be between 0 and 1.",
-            "α须在0到1之间。")
+        add("benchmark.alpha", "alpha_range", "Alpha must be between 0 and 1.", "α须在0到1之间。")
     if bm.deduct_above < 0 or bm.deduct_below < 0:
-        add("benchmark.deductions", "negative", "Deductions per 1 % cannot be negative.",
-            "每偏离1%的扣分不能为负。")
+        add(
+            "benchmark.deductions",
+            "negative",
+            "Deductions per 1 % cannot be negative.",
+            "每偏离1%的扣分不能为负。",
+        )
     if not 0 <= bm.floor <= max(rules.price_weight, 0):
-        add("benchmark.floor", "floor_range", "The floor must be between 0 and the price weight.",
-            "最低分须在0与价格分权重之间。")
+        add(
+            "benchmark.floor",
+            "floor_range",
+            "The floor must be between 0 and the price weight.",
+            "最低分须在0与价格分权重之间。",
+        )
     if bm.trim_n < 0 or bm.trim_min_remaining < 1:
-        add("benchmark.trim", "trim_range",
+        add(
+            "benchmark.trim",
+            "trim_range",
             "Bids dropped per end must be ≥ 0 and bids remaining must be ≥ 1.",
-            "每端去掉的报价数须≥0，保留报价数须≥1。")
+            "每端去掉的报价数须≥0，保留报价数须≥1。",
+        )
     al = rules.abnormal_low
     if al is not None and not 0 < al.threshold <= 1:
-        add("abnormal_low.threshold", "threshold_range",
+        add(
+            "abnormal_low.threshold",
+            "threshold_range",
             "The abnormally-low threshold must be above 0 % and at most 100 %.",
-            "异常低价界限须大于0%且不超过100%。")
+            "异常低价界限须大于0%且不超过100%。",
+        )
     if rules.ceiling is not None and rules.ceiling <= 0:
-        add("ceiling", "non_positive", "The budget ceiling must be above zero.",
-            "最高限价须大于零。")
+        add(
+            "ceiling",
+            "non_positive",
+            "The budget ceiling must be above zero.",
+            "最高限价须大于零。",
+        )
     if not 0 <= rules.decimals <= 6:
         add("decimals", "decimals_range", "Use 0 to 6 decimal places.", "小数位数须为0至6位。")
     return issues
@@ -769,15 +865,20 @@ def validate_rules(rules: ScoringRules) -> dict[str, Issue]:
 
 def _check_range(issues: dict[str, Issue], f: str, r: Triangular, positive: bool) -> None:
     if positive and r.low <= 0:
-        issues.setdefault(f, Issue("non_positive", "Prices must be above zero.",
-                                   "价格须大于零。"))
+        issues.setdefault(f, Issue("non_positive", "Prices must be above zero.", "价格须大于零。"))
     elif r.low < 0:
         issues.setdefault(f, Issue("negative", "Scores cannot be negative.", "分数不能为负。"))
     elif r.low > r.high:
         issues.setdefault(f, Issue("low_above_high", "Low is above high.", "最低值高于最高值。"))
     elif not r.low <= r.likely <= r.high:
-        issues.setdefault(f, Issue("likely_outside", "Most likely must lie between low and high.",
-                                   "最可能值须在最低值与最高值之间。"))
+        issues.setdefault(
+            f,
+            Issue(
+                "likely_outside",
+                "Most likely must lie between low and high.",
+                "最可能值须在最低值与最高值之间。",
+            ),
+        )
 
 
 def validate_scenario(
@@ -789,33 +890,47 @@ def validate_scenario(
     issues = validate_rules(rules)
     _check_range(issues, "our_tech", scenario.our_tech, positive=False)
     if scenario.our_tech.high > rules.tech_max:
-        issues.setdefault("our_tech", Issue("tech_over_max", "Above the technical maximum.",
-                                            "超过技术商务分上限。"))
+        issues.setdefault(
+            "our_tech",
+            Issue("tech_over_max", "Above the technical maximum.", "超过技术商务分上限。"),
+        )
     if scenario.our_cost <= 0:
         issues["our_cost"] = Issue("non_positive", "Cost must be above zero.", "成本须大于零。")
     elif rules.ceiling is not None and 0 < rules.ceiling < scenario.our_cost:
         issues["ceiling"] = Issue(
-            "ceiling_below_cost", "The ceiling is below our cost: any valid bid loses money.",
-            "最高限价低于我方成本：任何有效报价都会亏损。", "warning")
+            "ceiling_below_cost",
+            "The ceiling is below our cost: any valid bid loses money.",
+            "最高限价低于我方成本：任何有效报价都会亏损。",
+            "warning",
+        )
     if len(comps) > MAX_COMPETITORS:
         issues["competitors"] = Issue(
-            "too_many", f"At most {MAX_COMPETITORS} competitors.",
-            f"竞争对手最多{MAX_COMPETITORS}家。")
+            "too_many",
+            f"At most {MAX_COMPETITORS} competitors.",
+            f"竞争对手最多{MAX_COMPETITORS}家。",
+        )
     bm = rules.benchmark
     if bm.method == "trimmed" and len(comps) + 1 - 2 * bm.trim_n < 1:
-        issues.setdefault("benchmark.trim", Issue(
-            "trim_drops_all",
-            "Trimming would drop every bid, so the plain average is used.",
-            "去掉最高最低报价后将没有报价可用，因此改用简单平均。", "warning"))
+        issues.setdefault(
+            "benchmark.trim",
+            Issue(
+                "trim_drops_all",
+                "Trimming would drop every bid, so the plain average is used.",
+                "去掉最高最低报价后将没有报价可用，因此改用简单平均。",
+                "warning",
+            ),
+        )
     for i, c in enumerate(comps):
         _check_range(issues, f"competitors[{i}].price", c.price, positive=True)
         _check_range(issues, f"competitors[{i}].tech", c.tech, positive=False)
     if any(p <= 0 for p in candidate_prices):
-        issues["candidate_prices"] = Issue("non_positive", "Prices must be above zero.",
-                                           "价格须大于零。")
+        issues["candidate_prices"] = Issue(
+            "non_positive", "Prices must be above zero.", "价格须大于零。"
+        )
     if not 1 <= trials <= 200_000:
-        issues["trials"] = Issue("trials_range", "Use 1 to 200,000 trials.",
-                                 "模拟次数须为1至200,000次。")
+        issues["trials"] = Issue(
+            "trials_range", "Use 1 to 200,000 trials.", "模拟次数须为1至200,000次。"
+        )
     return issues
 
 
@@ -823,16 +938,22 @@ def validate_bids(rules: ScoringRules, bids: Sequence[Bid]) -> dict[str, Issue]:
     """Rules checks plus each bid of the deterministic view (``bids[i].price`` etc.)."""
     issues = validate_rules(rules)
     if len(bids) > MAX_COMPETITORS + 1:
-        issues["bids"] = Issue("too_many", f"At most {MAX_COMPETITORS} competitors.",
-                               f"竞争对手最多{MAX_COMPETITORS}家。")
+        issues["bids"] = Issue(
+            "too_many",
+            f"At most {MAX_COMPETITORS} competitors.",
+            f"竞争对手最多{MAX_COMPETITORS}家。",
+        )
     for i, b in enumerate(bids):
         if _dec(b.price) <= 0:
-            issues[f"bids[{i}].price"] = Issue("non_positive", "Prices must be above zero.",
-                                               "价格须大于零。")
+            issues[f"bids[{i}].price"] = Issue(
+                "non_positive", "Prices must be above zero.", "价格须大于零。"
+            )
         if not 0 <= _dec(b.tech) <= _dec(rules.tech_max):
-            issues[f"bids[{i}].tech"] = Issue("tech_range",
-                                              "Technical points must be between 0 and the max.",
-                                              "技术商务分须在0与上限之间。")
+            issues[f"bids[{i}].tech"] = Issue(
+                "tech_range",
+                "Technical points must be between 0 and the max.",
+                "技术商务分须在0与上限之间。",
+            )
     return issues
 
 
@@ -841,43 +962,43 @@ def validate_bids(rules: ScoringRules, bids: Sequence[Bid]) -> dict[str, Issue]:
 METHOD_EXPLANATIONS: dict[Method, dict[str, str]] = {
     "lowest": {
         "en": "The cheapest valid bid sets the benchmark and earns the full price points. "
-              "Every other bid earns the weight times benchmark ÷ its price, so a bid 25 % "
-              "dearer than the cheapest keeps 80 % of the points.",
+        "Every other bid earns the weight times benchmark ÷ its price, so a bid 25 % "
+        "dearer than the cheapest keeps 80 % of the points.",
         "zh_CN": "以最低有效报价为评标基准价，该报价得满分；其他报价得分 = 价格分权重 × "
-                 "基准价 ÷ 本报价。比最低价高25%的报价得到80%的价格分。",
+        "基准价 ÷ 本报价。比最低价高25%的报价得到80%的价格分。",
     },
     "average": {
         "en": "The average of the valid bids, times (1 − K) if a K is set, is the "
-              "benchmark. A bid at the benchmark earns the full weight; each 1 % above it "
-              "costs the 'above' deduction and each 1 % below it the (usually smaller) "
-              "'below' deduction, never under the floor. The deterministic view uses the "
-              "given K, or the mean of the published K set; the simulation draws one K "
-              "from the set per trial, as at the opening.",
+        "benchmark. A bid at the benchmark earns the full weight; each 1 % above it "
+        "costs the 'above' deduction and each 1 % below it the (usually smaller) "
+        "'below' deduction, never under the floor. The deterministic view uses the "
+        "given K, or the mean of the published K set; the simulation draws one K "
+        "from the set per trial, as at the opening.",
         "zh_CN": "以有效报价的平均值为基准，如设K值则再乘以(1 − K)。报价等于基准价得满分；"
-                 "每高出1%扣“高于”分，每低于1%扣“低于”分（通常较少），最低不低于保底分。"
-                 "确定性计算采用给定的K值或公布K值集合的平均数；模拟时每次随机从集合中"
-                 "抽取一个K值，与开标现场一致。",
+        "每高出1%扣“高于”分，每低于1%扣“低于”分（通常较少），最低不低于保底分。"
+        "确定性计算采用给定的K值或公布K值集合的平均数；模拟时每次随机从集合中"
+        "抽取一个K值，与开标现场一致。",
     },
     "trimmed": {
         "en": "Like the average method, but the n highest and n lowest valid bids are "
-              "left out of the average first. Trimming only happens when at least m bids "
-              "would remain; with fewer bids the plain average of all valid bids is used.",
+        "left out of the average first. Trimming only happens when at least m bids "
+        "would remain; with fewer bids the plain average of all valid bids is used.",
         "zh_CN": "与平均值法相同，但先去掉n个最高和n个最低的有效报价再求平均。只有去掉后"
-                 "仍剩至少m个报价时才去掉；否则直接用全部有效报价的简单平均。",
+        "仍剩至少m个报价时才去掉；否则直接用全部有效报价的简单平均。",
     },
     "composite": {
         "en": "The benchmark mixes the lowest valid bid and the average: α × lowest + "
-              "(1 − α) × average, times (1 − K) if set. Points are then deducted per 1 % "
-              "above or below it, as in the average method.",
+        "(1 − α) × average, times (1 − K) if set. Points are then deducted per 1 % "
+        "above or below it, as in the average method.",
         "zh_CN": "基准价由最低有效报价与平均价加权组成：α × 最低价 + (1 − α) × 平均价，"
-                 "如设K值再乘以(1 − K)。之后按偏离基准价的百分比扣分，与平均值法相同。",
+        "如设K值再乘以(1 − K)。之后按偏离基准价的百分比扣分，与平均值法相同。",
     },
     "linear": {
         "en": "Points fall in a straight line from the cheapest valid bid (full weight) to "
-              "the dearest (zero): weight × (highest − bid) ÷ (highest − lowest). If all "
-              "valid bids are equal, all get the full weight.",
+        "the dearest (zero): weight × (highest − bid) ÷ (highest − lowest). If all "
+        "valid bids are equal, all get the full weight.",
         "zh_CN": "价格分在最低有效报价（满分）与最高有效报价（零分）之间线性分配：权重 × "
-                 "(最高价 − 本报价) ÷ (最高价 − 最低价)。如所有有效报价相同，均得满分。",
+        "(最高价 − 本报价) ÷ (最高价 − 最低价)。如所有有效报价相同，均得满分。",
     },
 }
 
@@ -888,24 +1009,24 @@ RULE_EXPLANATIONS: dict[str, dict[str, str]] = {
     },
     "abnormal_low_zero": {
         "en": "A bid below the stated share of the reference (the average, or the "
-              "benchmark, of bids under the ceiling) is left out of the benchmark and gets "
-              "zero price points, but its technical points still count.",
+        "benchmark, of bids under the ceiling) is left out of the benchmark and gets "
+        "zero price points, but its technical points still count.",
         "zh_CN": "低于参考价（限价内报价的平均值或基准价）一定比例的报价，不参与计算基准价，"
-                 "价格分记零分，但技术商务分照常计入。",
+        "价格分记零分，但技术商务分照常计入。",
     },
     "abnormal_low_reject": {
         "en": "A bid below the stated share of the reference is left out of the benchmark "
-              "and rejected: it is not ranked at all.",
+        "and rejected: it is not ranked at all.",
         "zh_CN": "低于参考价一定比例的报价不参与计算基准价，并被否决，不参与排名。",
     },
     "rounding": {
         "en": "Price points and totals are rounded half-up to the stated number of "
-              "decimal places (2.675 becomes 2.68).",
+        "decimal places (2.675 becomes 2.68).",
         "zh_CN": "价格分与总分按规定小数位四舍五入（2.675记为2.68）。",
     },
     "tie_break": {
         "en": "Equal totals are separated by the higher technical score, then by the "
-              "lower price; bids equal on all three share the rank.",
+        "lower price; bids equal on all three share the rank.",
         "zh_CN": "总分相同时，技术商务分高者排前；仍相同则报价低者排前；三项都相同则并列。",
     },
     "single_bidder": {
@@ -918,9 +1039,9 @@ RULE_EXPLANATIONS: dict[str, dict[str, str]] = {
     },
     "rank_reversal": {
         "en": "With relative formulas one bidder's price moves the benchmark for everyone, "
-              "so it can swap the order of two other bidders who changed nothing.",
+        "so it can swap the order of two other bidders who changed nothing.",
         "zh_CN": "采用相对计分公式时，一家的报价会改变所有人的基准价，因此可能使另外两家"
-                 "在都未改价的情况下名次互换。",
+        "在都未改价的情况下名次互换。",
     },
 }
 

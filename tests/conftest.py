@@ -154,8 +154,13 @@ def users(app):
     out = {}
     with app.app_context():
         for username, (role, name) in specs.items():
-            user = User(username=username, display_name=name, role=role, locale="en",
-                        password_hash=_password_hash())
+            user = User(
+                username=username,
+                display_name=name,
+                role=role,
+                locale="en",
+                password_hash=_password_hash(),
+            )
             db.session.add(user)
             out[username] = user
         db.session.commit()
@@ -206,8 +211,10 @@ def opportunity(make_opportunity):
 
 def login(client: CsrfClient, username: str, password: str = PASSWORD):
     client.csrf_token = None
-    response = client.post("/login", data={"username": username, "password": password,
-                                           "csrf_token": client.fetch_csrf()})
+    response = client.post(
+        "/login",
+        data={"username": username, "password": password, "csrf_token": client.fetch_csrf()},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     client.csrf_token = None  # the session changed: take the token of the new session
     return response

@@ -44,7 +44,8 @@ def load_session_user(user_id: int) -> SessionUser | None:
         # Flask-Login checks "active" only at login: a deactivated user's open session
         # must end on the next request, so it loads as nobody.
         return None
-    session_user = SessionUser(user.id, user.username, user.display_name, user.role,
-                               user.locale, user.active)
+    session_user = SessionUser(
+        user.id, user.username, user.display_name, user.role, user.locale, user.active
+    )
     cache[user_id] = (generation, session_user)
     return session_user

@@ -32,16 +32,23 @@ def _may_decide(required_role: str) -> bool:
 @allowed("leader", "admin")
 def queue():
     pending = db.session.scalars(
-        select(Approval).where(Approval.state == "pending")
-        .options(joinedload(Approval.proposal).joinedload(Proposal.opportunity),
-                 joinedload(Approval.requested_by))
+        select(Approval)
+        .where(Approval.state == "pending")
+        .options(
+            joinedload(Approval.proposal).joinedload(Proposal.opportunity),
+            joinedload(Approval.requested_by),
+        )
         .order_by(Approval.requested_at)
     ).all()
     recent = db.session.scalars(
-        select(Approval).where(Approval.state != "pending")
-        .options(joinedload(Approval.proposal).joinedload(Proposal.opportunity),
-                 joinedload(Approval.decided_by))
-        .order_by(Approval.id.desc()).limit(15)
+        select(Approval)
+        .where(Approval.state != "pending")
+        .options(
+            joinedload(Approval.proposal).joinedload(Proposal.opportunity),
+            joinedload(Approval.decided_by),
+        )
+        .order_by(Approval.id.desc())
+        .limit(15)
     ).all()
     rows = []
     for approval in pending:
@@ -50,7 +57,9 @@ def queue():
     return render_template("drafts/approvals.html", rows=rows, recent=recent, form=DecisionForm())
 
 
-@bp.post("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>/approvals/<int:approval_id>")
+@bp.post(
+    "/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>/approvals/<int:approval_id>"
+)
 @allowed("leader", "admin")
 def decide(opportunity_id: int, proposal_id: int, approval_id: int):
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
@@ -59,8 +68,11 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
         abort(404)
     form = DecisionForm(request.form)
     back = request.form.get("back") == "proposal"
-    target = (url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
-              if back else url_for("approvals.queue"))
+    target = (
+        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+        if back
+        else url_for("approvals.queue")
+    )
     if not form.validate():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(target) if request.form else ("", 422)
@@ -68,7 +80,9 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
         flash(_("This request was already decided or withdrawn."), "error")
         return redirect(target)
     if not _may_decide(approval.required_role):
-        flash(_("This quote needs approval by an admin; a leader cannot approve it alone."), "error")
+        flash(
+            _("This quote needs approval by an admin; a leader cannot approve it alone."), "error"
+        )
         return redirect(target)
     state = quote_state(proposal)
     if form.decision.data == "approve":
@@ -77,7 +91,9 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
             approval.decided_at = utcnow()
             proposal.status = "draft"
             db.session.commit()
-            flash(_("The quote changed after approval was requested; nothing was approved."), "error")
+            flash(
+                _("The quote changed after approval was requested; nothing was approved."), "error"
+            )
             return redirect(target)
         if not can_approve_alone(current_user.role, state.decision):
             flash(_("The quote now needs a higher approver."), "error")
@@ -102,6 +118,7 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
 
 # --- authority matrix (admin) ------------------------------------------------------------------
 
+
 def _matrix_rows():
     saved = {r.role: r for r in db.session.scalars(select(AuthorityRule))}
     current = {r.role: r for r in authority_rules()}
@@ -113,7 +130,9 @@ def _matrix_rows():
 def rules():
     rows = _matrix_rows()
     if request.method == "GET":
-        return render_template("drafts/rules.html", rows=rows, values={}, errors={}, form=EmptyForm())
+        return render_template(
+            "drafts/rules.html", rows=rows, values={}, errors={}, form=EmptyForm()
+        )
     values, errors, parsed = {}, {}, {}
     for role in APPROVER_ROLES:
         for field in ("max_discount_pct", "min_margin_pct"):
@@ -134,16 +153,31 @@ def rules():
                 parsed[key] = number
     versions = {role: request.form.get(f"{role}-version", type=int) for role in APPROVER_ROLES}
     if errors:
-        return render_template("drafts/rules.html", rows=rows, values=values, errors=errors,
-                               form=EmptyForm()), 422
+        return render_template(
+            "drafts/rules.html", rows=rows, values=values, errors=errors, form=EmptyForm()
+        ), 422
     saved = {r.role: r for r in db.session.scalars(select(AuthorityRule))}
-    stale = [role for role in APPROVER_ROLES
-             if (saved[role].version if role in saved else 0) != (versions[role] or 0)]
+    stale = [
+        role
+        for role in APPROVER_ROLES
+        if (saved[role].version if role in saved else 0) != (versions[role] or 0)
+    ]
     if stale:
-        flash(_("Someone else changed the matrix meanwhile; your values are kept below. Save again to overwrite."), "error")
+        flash(
+            _(
+                "Someone else changed the matrix meanwhile; your values are kept below. Save again to overwrite."
+            ),
+            "error",
+        )
         rows = _matrix_rows()
-        return render_template("drafts/rules.html", rows=rows, values=values, errors={},
-                               form=EmptyForm(), conflict=True), 409
+        return render_template(
+            "drafts/rules.html",
+            rows=rows,
+            values=values,
+            errors={},
+            form=EmptyForm(),
+            conflict=True,
+        ), 409
     for role in APPROVER_ROLES:
         rule = saved.get(role) or AuthorityRule(role=role)
         rule.max_discount_pct = parsed[f"{role}-max_discount_pct"]

@@ -3,7 +3,13 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
-    BooleanField, DateField, HiddenField, IntegerField, SelectField, StringField, TextAreaField,
+    BooleanField,
+    DateField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
 )
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -53,15 +59,28 @@ class NewSectionForm(FlaskForm):
 
 
 class OptionForm(VersionedForm):
-    name = StringField(_l("Option name"), validators=[
-        InputRequired(message=_l("Give the option a name.")),
-        Length(max=MAX_OPTION_NAME_LENGTH, message=_l("At most %(max)d characters.", max=MAX_OPTION_NAME_LENGTH)),
-    ])
+    name = StringField(
+        _l("Option name"),
+        validators=[
+            InputRequired(message=_l("Give the option a name.")),
+            Length(
+                max=MAX_OPTION_NAME_LENGTH,
+                message=_l("At most %(max)d characters.", max=MAX_OPTION_NAME_LENGTH),
+            ),
+        ],
+    )
     recommended = BooleanField(_l("Recommended"))
-    maintenance_years = IntegerField(_l("Maintenance term (years)"), validators=[
-        InputRequired(message=_l("Enter a whole number of years from 0 to 10.")),
-        NumberRange(min=0, max=MAX_MAINTENANCE_YEARS, message=_l("Enter a whole number of years from 0 to 10.")),
-    ])
+    maintenance_years = IntegerField(
+        _l("Maintenance term (years)"),
+        validators=[
+            InputRequired(message=_l("Enter a whole number of years from 0 to 10.")),
+            NumberRange(
+                min=0,
+                max=MAX_MAINTENANCE_YEARS,
+                message=_l("Enter a whole number of years from 0 to 10."),
+            ),
+        ],
+    )
 
     def validate(self, extra_validators=None) -> bool:
         # A name of only spaces is as empty as no name.
@@ -78,7 +97,9 @@ class LibraryBlockForm(VersionedForm):
     title = StringField(_l("Title"), validators=_line(), filters=[_strip])
     tags = StringField(_l("Tags"), validators=_line(required=False))
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
-    body = TextAreaField(_l("Text (Markdown)"), validators=_text(MAX_SECTION_LENGTH, required=True), filters=[_strip])
+    body = TextAreaField(
+        _l("Text (Markdown)"), validators=_text(MAX_SECTION_LENGTH, required=True), filters=[_strip]
+    )
     last_reviewed = DateField(_l("Last reviewed"), validators=[Optional()])
 
     EDITABLE = ("title", "tags", "language", "body", "last_reviewed")
@@ -89,7 +110,9 @@ class CommentForm(FlaskForm):
 
 
 class DecisionForm(FlaskForm):
-    decision = SelectField(_l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))])
+    decision = SelectField(
+        _l("Decision"), choices=[("approve", _l("Approve")), ("reject", _l("Reject"))]
+    )
     comment = TextAreaField(_l("Comment"), validators=_text(2000))
 
     def validate(self, extra_validators=None) -> bool:

@@ -111,7 +111,9 @@ FIELD_ERRORS = {
     "out_of_range": _l("Enter a discount between 0 and 100."),
     "invalid_choice": _l("Choose solution, services or maintenance."),
     "too_long": _l("Too long."),
-    "maintenance_term_required": _l("Maintenance lines are annual: enter a term of at least one year."),
+    "maintenance_term_required": _l(
+        "Maintenance lines are annual: enter a term of at least one year."
+    ),
     "no_lines": _l("Add at least one line."),
     "too_few": _l("Add at least one option."),
     "too_many": _l("Offer at most 3 options."),
@@ -123,7 +125,9 @@ FIELD_ERRORS = {
 TRANSITION_ERRORS = {
     "not_allowed": _l("That step is not possible from the current status."),
     "quote_invalid": _l("Fix the quote first: see the problems listed under the totals."),
-    "approval_required": _l("This quote breaches an approval limit: it must be approved before it can move on."),
+    "approval_required": _l(
+        "This quote breaches an approval limit: it must be approved before it can move on."
+    ),
     "same": _l("The proposal already has that status."),
     "unknown_status": _l("Unknown status."),
 }

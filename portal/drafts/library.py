@@ -30,9 +30,16 @@ def index():
     if stale_only:
         blocks = [b for b in blocks if is_stale(b.last_reviewed, today())]
     return render_page_or_fragment(
-        "drafts/library.html", "drafts/_library_results.html", blocks=blocks, query=query,
-        stale_only=stale_only, today=today(), is_stale=is_stale, plain_text=plain_text,
-        stale_days=STALE_AFTER_DAYS, can_edit=current_user.role in EDIT_ROLES,
+        "drafts/library.html",
+        "drafts/_library_results.html",
+        blocks=blocks,
+        query=query,
+        stale_only=stale_only,
+        today=today(),
+        is_stale=is_stale,
+        plain_text=plain_text,
+        stale_days=STALE_AFTER_DAYS,
+        can_edit=current_user.role in EDIT_ROLES,
     )
 
 
@@ -60,8 +67,9 @@ def create():
         flash(_("Library block saved."), "success")
         return redirect(url_for("library.index"))
     status = 422 if request.method == "POST" else 200
-    return render_template("drafts/library_edit.html", form=form, block=None,
-                           preview=render_markdown(form.body.data)), status
+    return render_template(
+        "drafts/library_edit.html", form=form, block=None, preview=render_markdown(form.body.data)
+    ), status
 
 
 @bp.route("/<int:block_id>", methods=["GET", "POST"])
@@ -71,12 +79,17 @@ def edit(block_id: int):
     if request.method == "GET":
         form = LibraryBlockForm(obj=block)
         form.tags.data = ", ".join(block.tag_list)
-        return render_template("drafts/library_edit.html", form=form, block=block,
-                               preview=render_markdown(block.body))
+        return render_template(
+            "drafts/library_edit.html", form=form, block=block, preview=render_markdown(block.body)
+        )
     form = LibraryBlockForm(request.form)
     if not form.validate():
-        return render_template("drafts/library_edit.html", form=form, block=block,
-                               preview=render_markdown(form.body.data)), 422
+        return render_template(
+            "drafts/library_edit.html",
+            form=form,
+            block=block,
+            preview=render_markdown(form.body.data),
+        ), 422
     if form.version.data != block.version:
         return _conflict(form, block)
     _save(form, block)
@@ -92,5 +105,10 @@ def edit(block_id: int):
 def _conflict(form, block):
     conflicts = differing_fields(form, block, ("title", "language", "body", "last_reviewed"))
     rebase(form, block.version)
-    return render_template("drafts/library_edit.html", form=form, block=block, conflicts=conflicts,
-                           preview=render_markdown(form.body.data)), 409
+    return render_template(
+        "drafts/library_edit.html",
+        form=form,
+        block=block,
+        conflicts=conflicts,
+        preview=render_markdown(form.body.data),
+    ), 409

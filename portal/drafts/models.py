@@ -11,7 +11,15 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
-    JSON, CheckConstraint, ForeignKey, Index, Numeric, String, Text, UniqueConstraint, event,
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -44,7 +52,9 @@ class Proposal(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     title: Mapped[str] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     currency: Mapped[str] = mapped_column(String(3), default="CNY")
@@ -54,9 +64,13 @@ class Proposal(db.Model):
     # complicate creating and deleting both on every database.)
     based_on_revision_id: Mapped[int | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -71,7 +85,8 @@ class Proposal(db.Model):
         back_populates="proposal", order_by="ProposalOption.position", cascade="all, delete-orphan"
     )
     revisions: Mapped[list[ProposalRevision]] = relationship(
-        back_populates="proposal", order_by="ProposalRevision.number.desc()",
+        back_populates="proposal",
+        order_by="ProposalRevision.number.desc()",
         foreign_keys="ProposalRevision.proposal_id",
     )
     approvals: Mapped[list[Approval]] = relationship(
@@ -93,9 +108,16 @@ class Proposal(db.Model):
         return db.session.scalars(
             select(ProposalRevision)
             .where(ProposalRevision.proposal_id == self.id)
-            .options(load_only(ProposalRevision.id, ProposalRevision.number, ProposalRevision.kind,
-                               ProposalRevision.created_at))
-            .order_by(ProposalRevision.number.desc()).limit(limit)
+            .options(
+                load_only(
+                    ProposalRevision.id,
+                    ProposalRevision.number,
+                    ProposalRevision.kind,
+                    ProposalRevision.created_at,
+                )
+            )
+            .order_by(ProposalRevision.number.desc())
+            .limit(limit)
         ).all()
 
     def quote_options(self) -> list[QuoteOption]:
@@ -109,13 +131,17 @@ class ProposalSection(db.Model):
     __table_args__ = (CheckConstraint(_in("kind", SECTION_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     kind: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(200))
     body: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
-    updated_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    updated_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}
@@ -140,7 +166,9 @@ class LibraryBlock(db.Model):
     tags: Mapped[str] = mapped_column(String(500), default="")
     language: Mapped[str] = mapped_column(String(8), default="zh_CN")
     body: Mapped[str] = mapped_column(Text, default="")
-    owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"), index=True)
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
     last_reviewed: Mapped[date | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -161,11 +189,17 @@ class SectionBlockUse(db.Model):
     __tablename__ = "section_block_use"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    section_id: Mapped[int] = mapped_column(ForeignKey("proposal_section.id", ondelete="CASCADE"), index=True)
-    block_id: Mapped[int] = mapped_column(ForeignKey("library_block.id", ondelete="CASCADE"), index=True)
+    section_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_section.id", ondelete="CASCADE"), index=True
+    )
+    block_id: Mapped[int] = mapped_column(
+        ForeignKey("library_block.id", ondelete="CASCADE"), index=True
+    )
     block_version: Mapped[int]
     inserted_at: Mapped[datetime] = mapped_column(default=utcnow)
-    inserted_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    inserted_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
     section: Mapped[ProposalSection] = relationship(back_populates="block_uses")
     block: Mapped[LibraryBlock] = relationship()
@@ -177,7 +211,9 @@ class ProposalOption(db.Model):
     __table_args__ = (CheckConstraint("maintenance_years BETWEEN 0 AND 10", name="years_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     name: Mapped[str] = mapped_column(String(120))
     recommended: Mapped[bool] = mapped_column(default=False)
@@ -205,12 +241,16 @@ class ProposalLine(db.Model):
     __tablename__ = "proposal_line"
     __table_args__ = (
         CheckConstraint(_in("part", PART_CODES), name="part"),
-        CheckConstraint("quantity >= 0 AND unit_price >= 0 AND unit_cost >= 0", name="not_negative"),
+        CheckConstraint(
+            "quantity >= 0 AND unit_price >= 0 AND unit_cost >= 0", name="not_negative"
+        ),
         CheckConstraint("discount_pct BETWEEN 0 AND 100", name="discount_range"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    option_id: Mapped[int] = mapped_column(ForeignKey("proposal_option.id", ondelete="CASCADE"), index=True)
+    option_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal_option.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int]
     part: Mapped[str] = mapped_column(String(16))
     description: Mapped[str] = mapped_column(String(500))
@@ -243,8 +283,12 @@ class AuthorityRule(db.Model):
     __table_args__ = (
         UniqueConstraint("role"),
         CheckConstraint(_in("role", APPROVER_ROLES), name="role_code"),
-        CheckConstraint("max_discount_pct IS NULL OR max_discount_pct BETWEEN 0 AND 100", name="discount_range"),
-        CheckConstraint("min_margin_pct IS NULL OR min_margin_pct BETWEEN -100 AND 100", name="margin_range"),
+        CheckConstraint(
+            "max_discount_pct IS NULL OR max_discount_pct BETWEEN 0 AND 100", name="discount_range"
+        ),
+        CheckConstraint(
+            "min_margin_pct IS NULL OR min_margin_pct BETWEEN -100 AND 100", name="margin_range"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -268,15 +312,23 @@ class Approval(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     required_role: Mapped[str] = mapped_column(String(16))
     fingerprint: Mapped[str] = mapped_column(String(64))
     reasons: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     state: Mapped[str] = mapped_column(String(16), default="pending")
-    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    requested_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     requested_at: Mapped[datetime] = mapped_column(default=utcnow)
-    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    decided_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     decided_at: Mapped[datetime | None]
     comment: Mapped[str] = mapped_column(Text, default="")
     version: Mapped[int] = mapped_column(default=1)
@@ -299,17 +351,25 @@ class ProposalRevision(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
     number: Mapped[int]
     kind: Mapped[str] = mapped_column(String(16))
     note: Mapped[str] = mapped_column(String(200), default="")
     snapshot: Mapped[dict[str, Any]] = mapped_column(JSON)
     fingerprint: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
 
-    proposal: Mapped[Proposal] = relationship(back_populates="revisions", foreign_keys=[proposal_id])
+    proposal: Mapped[Proposal] = relationship(
+        back_populates="revisions", foreign_keys=[proposal_id]
+    )
     created_by: Mapped[User | None] = relationship()  # noqa: F821
 
 
@@ -332,9 +392,15 @@ class ProposalComment(db.Model):
     __tablename__ = "proposal_comment"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    proposal_id: Mapped[int] = mapped_column(ForeignKey("proposal.id", ondelete="CASCADE"), index=True)
-    opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id", ondelete="CASCADE"), index=True)
-    author_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
+    proposal_id: Mapped[int] = mapped_column(
+        ForeignKey("proposal.id", ondelete="CASCADE"), index=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -7,7 +7,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.drafts.models import (
-    Proposal, ProposalLine, ProposalOption, ProposalRevision, ProposalSection, SectionBlockUse,
+    Proposal,
+    ProposalLine,
+    ProposalOption,
+    ProposalRevision,
+    ProposalSection,
+    SectionBlockUse,
 )
 from portal.extensions import db
 from portal.security import get_opportunity_or_404
@@ -16,7 +21,9 @@ from portal.security import get_opportunity_or_404
 def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bool = False):
     """(opportunity, proposal) if the user may see the opportunity and the proposal is its own."""
     opportunity = get_opportunity_or_404(opportunity_id)
-    stmt = select(Proposal).where(Proposal.id == proposal_id, Proposal.opportunity_id == opportunity.id)
+    stmt = select(Proposal).where(
+        Proposal.id == proposal_id, Proposal.opportunity_id == opportunity.id
+    )
     if with_sections:
         stmt = stmt.options(
             selectinload(Proposal.sections)
@@ -32,7 +39,8 @@ def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bo
 def line_or_404(line_id: int, proposal: Proposal) -> ProposalLine:
     """A quote line of this proposal (one joined query), or 404."""
     line = db.session.scalars(
-        select(ProposalLine).join(ProposalOption)
+        select(ProposalLine)
+        .join(ProposalOption)
         .where(ProposalLine.id == line_id, ProposalOption.proposal_id == proposal.id)
     ).first()
     if line is None:

@@ -5,7 +5,14 @@ revisions and comments. Presales (and leaders/admins) edit; reps read and commen
 from __future__ import annotations
 
 from flask import (
-    Blueprint, abort, flash, make_response, redirect, render_template, request, url_for,
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -14,16 +21,35 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from portal.drafts import labels
 from portal.drafts.forms import (
-    CommentForm, NewSectionForm, OptionForm, ProposalForm, RevisionForm, SectionForm, StatusForm,
+    CommentForm,
+    NewSectionForm,
+    OptionForm,
+    ProposalForm,
+    RevisionForm,
+    SectionForm,
+    StatusForm,
 )
 from portal.drafts.models import (
-    LibraryBlock, Proposal, ProposalComment, ProposalLine, ProposalOption, ProposalRevision,
-    ProposalSection, SectionBlockUse,
+    LibraryBlock,
+    Proposal,
+    ProposalComment,
+    ProposalLine,
+    ProposalOption,
+    ProposalRevision,
+    ProposalSection,
+    SectionBlockUse,
 )
 from portal.drafts.queries import child_or_404, get_proposal_or_404, line_or_404
 from portal.drafts.workflow import (
-    after_quote_change, allowed_steps, change_status, freeze_revision, load_options,
-    new_proposal, quote_state, section_title, snapshot,
+    after_quote_change,
+    allowed_steps,
+    change_status,
+    freeze_revision,
+    load_options,
+    new_proposal,
+    quote_state,
+    section_title,
+    snapshot,
 )
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -46,11 +72,14 @@ def can_edit(proposal: Proposal | None = None) -> bool:
 
 def _locked(proposal: Proposal):
     """Answer an edit of a frozen (submitted, won, lost) proposal: 423, nothing changed."""
-    message = _("This proposal is %(status)s and frozen. Start a new draft to change it.",
-                status=labels.STATUSES[proposal.status])
+    message = _(
+        "This proposal is %(status)s and frozen. Start a new draft to change it.",
+        status=labels.STATUSES[proposal.status],
+    )
     template = "drafts/_locked.html" if wants_fragment() else "drafts/locked.html"
-    return render_template(template, message=message, proposal=proposal,
-                           opportunity=proposal.opportunity), 423
+    return render_template(
+        template, message=message, proposal=proposal, opportunity=proposal.opportunity
+    ), 423
 
 
 def _editable_or_locked(proposal: Proposal):
@@ -59,19 +88,29 @@ def _editable_or_locked(proposal: Proposal):
 
 # --- proposals of an opportunity -----------------------------------------------------------
 
+
 @bp.get("")
 @allowed(*ALL_ROLES)
 def index(opportunity_id: int):
     opportunity = get_opportunity_or_404(opportunity_id)
     proposals = db.session.scalars(
-        select(Proposal).where(Proposal.opportunity_id == opportunity.id).order_by(Proposal.id.desc())
+        select(Proposal)
+        .where(Proposal.opportunity_id == opportunity.id)
+        .order_by(Proposal.id.desc())
     ).all()
     form = ProposalForm()
     form.version.data = 0
     form.currency.data = opportunity.currency
-    form.language.data = "zh_CN" if any("\u4e00" <= ch <= "\u9fff" for ch in opportunity.name) else "en"
-    return render_template("drafts/index.html", opportunity=opportunity, proposals=proposals,
-                           form=form, can_create=can_edit())
+    form.language.data = (
+        "zh_CN" if any("\u4e00" <= ch <= "\u9fff" for ch in opportunity.name) else "en"
+    )
+    return render_template(
+        "drafts/index.html",
+        opportunity=opportunity,
+        proposals=proposals,
+        form=form,
+        can_create=can_edit(),
+    )
 
 
 @bp.post("")
@@ -81,14 +120,28 @@ def create(opportunity_id: int):
     form = ProposalForm(request.form)
     if not form.validate():
         proposals = db.session.scalars(
-            select(Proposal).where(Proposal.opportunity_id == opportunity.id).order_by(Proposal.id.desc())
+            select(Proposal)
+            .where(Proposal.opportunity_id == opportunity.id)
+            .order_by(Proposal.id.desc())
         ).all()
-        return render_template("drafts/index.html", opportunity=opportunity, proposals=proposals,
-                               form=form, can_create=True), 422
-    proposal = new_proposal(opportunity, form.title.data.strip(), form.language.data, form.currency.data)
+        return render_template(
+            "drafts/index.html",
+            opportunity=opportunity,
+            proposals=proposals,
+            form=form,
+            can_create=True,
+        ), 422
+    proposal = new_proposal(
+        opportunity, form.title.data.strip(), form.language.data, form.currency.data
+    )
     db.session.commit()
-    flash(_("Proposal created with the standard sections. Start with the executive summary."), "success")
-    return redirect(url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id))
+    flash(
+        _("Proposal created with the standard sections. Start with the executive summary."),
+        "success",
+    )
+    return redirect(
+        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+    )
 
 
 def _detail_context(opportunity, proposal, **extra):
@@ -96,11 +149,20 @@ def _detail_context(opportunity, proposal, **extra):
     state = quote_state(proposal, options)
     new_section = NewSectionForm(prefix="new-section")
     ctx = dict(
-        opportunity=opportunity, proposal=proposal, options=options, state=state,
-        editable=can_edit(proposal), editor_role=can_edit(), steps=allowed_steps(proposal, state),
-        action_form=EmptyForm(), new_section_form=new_section, comment_form=CommentForm(),
-        revision_form=RevisionForm(), render_markdown=render_markdown,
-        editing=None, section_form=None,
+        opportunity=opportunity,
+        proposal=proposal,
+        options=options,
+        state=state,
+        editable=can_edit(proposal),
+        editor_role=can_edit(),
+        steps=allowed_steps(proposal, state),
+        action_form=EmptyForm(),
+        new_section_form=new_section,
+        comment_form=CommentForm(),
+        revision_form=RevisionForm(),
+        render_markdown=render_markdown,
+        editing=None,
+        section_form=None,
     )
     ctx.update(extra)
     return ctx
@@ -118,14 +180,19 @@ def detail(opportunity_id: int, proposal_id: int):
 def settings(opportunity_id: int, proposal_id: int):
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
     if request.method == "GET":
-        return render_template("drafts/settings.html", opportunity=opportunity, proposal=proposal,
-                               form=ProposalForm(obj=proposal))
+        return render_template(
+            "drafts/settings.html",
+            opportunity=opportunity,
+            proposal=proposal,
+            form=ProposalForm(obj=proposal),
+        )
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     form = ProposalForm(request.form)
     if not form.validate():
-        return render_template("drafts/settings.html", opportunity=opportunity, proposal=proposal,
-                               form=form), 422
+        return render_template(
+            "drafts/settings.html", opportunity=opportunity, proposal=proposal, form=form
+        ), 422
     if form.version.data != proposal.version:
         return _settings_conflict(opportunity, proposal, form)
     for name in ProposalForm.EDITABLE:
@@ -137,7 +204,9 @@ def settings(opportunity_id: int, proposal_id: int):
         db.session.rollback()
         return _settings_conflict(opportunity, db.session.get(Proposal, proposal_id), form)
     flash(_("Proposal settings saved."), "success")
-    return redirect(url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id))
+    return redirect(
+        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+    )
 
 
 def _settings_conflict(opportunity, proposal, form):
@@ -145,27 +214,51 @@ def _settings_conflict(opportunity, proposal, form):
 
     conflicts = differing_fields(form, proposal, ProposalForm.EDITABLE)
     rebase(form, proposal.version)
-    return render_template("drafts/settings.html", opportunity=opportunity, proposal=proposal,
-                           form=form, conflicts=conflicts), 409
+    return render_template(
+        "drafts/settings.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        form=form,
+        conflicts=conflicts,
+    ), 409
 
 
 # --- sections ---------------------------------------------------------------------------------
+
 
 def _section_fragment(opportunity, proposal, section, editing=False, form=None, status=200, **ctx):
     if ctx.get("conflict") and form is not None:
         ctx["diff"] = section_diffs(
             [{"kind": section.kind, "title": section.title, "body": section.body}],
-            [{"kind": section.kind, "title": form.title.data or "", "body": form.body.data or ""}])
+            [{"kind": section.kind, "title": form.title.data or "", "body": form.body.data or ""}],
+        )
     if not wants_fragment():
         if request.method == "POST" and status == 200:
-            return redirect(url_for("drafts.detail", opportunity_id=opportunity.id,
-                                    proposal_id=proposal.id) + f"#section-{section.id}")
-        return render_template("drafts/detail.html", **_detail_context(
-            opportunity, proposal, editing=section.id if editing else None, section_form=form, **ctx)), status
+            return redirect(
+                url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+                + f"#section-{section.id}"
+            )
+        return render_template(
+            "drafts/detail.html",
+            **_detail_context(
+                opportunity,
+                proposal,
+                editing=section.id if editing else None,
+                section_form=form,
+                **ctx,
+            ),
+        ), status
     return render_template(
-        "drafts/_section.html", opportunity=opportunity, proposal=proposal, section=section,
-        editing=editing, section_form=form, editable=can_edit(proposal), render_markdown=render_markdown,
-        action_form=EmptyForm(), **ctx,
+        "drafts/_section.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        section=section,
+        editing=editing,
+        section_form=form,
+        editable=can_edit(proposal),
+        render_markdown=render_markdown,
+        action_form=EmptyForm(),
+        **ctx,
     ), status
 
 
@@ -185,7 +278,9 @@ def edit_section(opportunity_id: int, proposal_id: int, section_id: int):
     section = child_or_404(ProposalSection, section_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
-    return _section_fragment(opportunity, proposal, section, editing=True, form=SectionForm(formdata=None, obj=section))
+    return _section_fragment(
+        opportunity, proposal, section, editing=True, form=SectionForm(formdata=None, obj=section)
+    )
 
 
 @bp.post("/<int:proposal_id>/sections/<int:section_id>")
@@ -200,7 +295,11 @@ def save_section(opportunity_id: int, proposal_id: int, section_id: int):
     form = SectionForm(request.form)
     if not form.validate():
         return _save_state(opportunity, proposal, section, form, 422)
-    base = form.overwrite_version.data if form.overwrite_version.data is not None else form.version.data
+    base = (
+        form.overwrite_version.data
+        if form.overwrite_version.data is not None
+        else form.version.data
+    )
     if base != section.version:
         return _save_state(opportunity, proposal, section, form, 409)
     section.title = form.title.data.strip()
@@ -223,15 +322,31 @@ def save_section(opportunity_id: int, proposal_id: int, section_id: int):
 
 def _save_state(opportunity, proposal, section, form, status):
     if not wants_fragment():
-        return _section_fragment(opportunity, proposal, section, editing=status != 200, form=form,
-                                 status=status, conflict=status == 409)
+        return _section_fragment(
+            opportunity,
+            proposal,
+            section,
+            editing=status != 200,
+            form=form,
+            status=status,
+            conflict=status == 409,
+        )
     diff = None
     if status == 409:
-        diff = section_diffs([{"kind": section.kind, "title": section.title, "body": section.body}],
-                             [{"kind": section.kind, "title": form.title.data or "", "body": form.body.data or ""}])
+        diff = section_diffs(
+            [{"kind": section.kind, "title": section.title, "body": section.body}],
+            [{"kind": section.kind, "title": form.title.data or "", "body": form.body.data or ""}],
+        )
     return render_template(
-        "drafts/_save_state.html", opportunity=opportunity, proposal=proposal, section=section,
-        form=form, status=status, saved_at=utcnow(), render_markdown=render_markdown, diff=diff,
+        "drafts/_save_state.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        section=section,
+        form=form,
+        status=status,
+        saved_at=utcnow(),
+        render_markdown=render_markdown,
+        diff=diff,
     ), status
 
 
@@ -246,19 +361,34 @@ def add_section(opportunity_id: int, proposal_id: int):
         return _sections_block(opportunity, proposal, 422, new_section_form=form)
     title = (form.title.data or "").strip() or section_title(form.kind.data, proposal.language)
     position = max((s.position for s in proposal.sections), default=-1) + 1
-    section = ProposalSection(proposal=proposal, position=position, kind=form.kind.data, title=title,
-                              body="", updated_by_id=current_user.id)
+    section = ProposalSection(
+        proposal=proposal,
+        position=position,
+        kind=form.kind.data,
+        title=title,
+        body="",
+        updated_by_id=current_user.id,
+    )
     db.session.add(section)
     db.session.commit()
-    return _sections_block(opportunity, proposal, editing=section.id, section_form=SectionForm(formdata=None, obj=section))
+    return _sections_block(
+        opportunity,
+        proposal,
+        editing=section.id,
+        section_form=SectionForm(formdata=None, obj=section),
+    )
 
 
 def _sections_block(opportunity, proposal, status=200, **ctx):
     db.session.refresh(proposal)
     if not wants_fragment():
         if status == 200:
-            return redirect(url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id))
-        return render_template("drafts/detail.html", **_detail_context(opportunity, proposal, **ctx)), status
+            return redirect(
+                url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+            )
+        return render_template(
+            "drafts/detail.html", **_detail_context(opportunity, proposal, **ctx)
+        ), status
     context = _detail_context(opportunity, proposal, **ctx)
     return render_template("drafts/_sections.html", **context), status
 
@@ -303,13 +433,19 @@ def delete_section(opportunity_id: int, proposal_id: int, section_id: int):
 
 # --- content library inside the editor ----------------------------------------------------------
 
+
 def search_blocks(query: str, language: str | None = None, limit: int | None = None):
     """Blocks whose title, tags or text contain every word typed (case-insensitive)."""
     stmt = select(LibraryBlock)
     for word in query.split()[:6]:
         like = f"%{word.replace('%', '').replace('_', '')}%"
-        stmt = stmt.where(or_(LibraryBlock.title.ilike(like), LibraryBlock.tags.ilike(like),
-                              LibraryBlock.body.ilike(like)))
+        stmt = stmt.where(
+            or_(
+                LibraryBlock.title.ilike(like),
+                LibraryBlock.tags.ilike(like),
+                LibraryBlock.body.ilike(like),
+            )
+        )
     if language:
         stmt = stmt.order_by((LibraryBlock.language == language).desc())
     stmt = stmt.order_by(LibraryBlock.last_reviewed.desc().nulls_last(), LibraryBlock.title)
@@ -328,9 +464,17 @@ def block_picker(opportunity_id: int, proposal_id: int, section_id: int):
         # The picker lives inside the section editor; opened on its own, show the library.
         return redirect(url_for("library.index", q=query or None))
     blocks = search_blocks(query, proposal.language, PICKER_LIMIT)
-    return render_template("drafts/_block_picker.html", opportunity=opportunity, proposal=proposal,
-                           section=section, blocks=blocks, query=query, today=today(),
-                           is_stale=is_stale, plain_text=plain_text)
+    return render_template(
+        "drafts/_block_picker.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        section=section,
+        blocks=blocks,
+        query=query,
+        today=today(),
+        is_stale=is_stale,
+        plain_text=plain_text,
+    )
 
 
 @bp.post("/<int:proposal_id>/sections/<int:section_id>/insert")
@@ -348,36 +492,66 @@ def insert_block(opportunity_id: int, proposal_id: int, section_id: int):
     block = db.session.get(LibraryBlock, block_id) or abort(404)
     form = SectionForm(request.form)
     if not form.validate():
-        return _section_fragment(opportunity, proposal, section, editing=True, form=form, status=422)
-    base = form.overwrite_version.data if form.overwrite_version.data is not None else form.version.data
+        return _section_fragment(
+            opportunity, proposal, section, editing=True, form=form, status=422
+        )
+    base = (
+        form.overwrite_version.data
+        if form.overwrite_version.data is not None
+        else form.version.data
+    )
     if base != section.version:
-        return _section_fragment(opportunity, proposal, section, editing=True, form=form, status=409,
-                                 conflict=True)
+        return _section_fragment(
+            opportunity, proposal, section, editing=True, form=form, status=409, conflict=True
+        )
     text = (form.body.data or "").rstrip()
     section.body = (text + "\n\n" if text else "") + block.body.strip() + "\n"
     section.title = form.title.data.strip()
     section.updated_by_id = current_user.id
-    db.session.add(SectionBlockUse(section=section, block_id=block.id, block_version=block.version,
-                                   inserted_by_id=current_user.id))
+    db.session.add(
+        SectionBlockUse(
+            section=section,
+            block_id=block.id,
+            block_version=block.version,
+            inserted_by_id=current_user.id,
+        )
+    )
     db.session.commit()
-    return _section_fragment(opportunity, proposal, section, editing=True, form=SectionForm(formdata=None, obj=section),
-                             inserted=block)
+    return _section_fragment(
+        opportunity,
+        proposal,
+        section,
+        editing=True,
+        form=SectionForm(formdata=None, obj=section),
+        inserted=block,
+    )
 
 
 # --- quote: options and lines ---------------------------------------------------------------------
+
 
 def _quote_block(opportunity, proposal, status=200, **ctx):
     if not wants_fragment():
         if status == 200:
             if ctx.get("flash_message"):
                 flash(ctx["flash_message"], "warning")
-            return redirect(url_for("drafts.detail", opportunity_id=opportunity.id,
-                                    proposal_id=proposal.id) + "#quote")
-        return render_template("drafts/detail.html", **_detail_context(opportunity, proposal, **ctx)), status
+            return redirect(
+                url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+                + "#quote"
+            )
+        return render_template(
+            "drafts/detail.html", **_detail_context(opportunity, proposal, **ctx)
+        ), status
     options = load_options(proposal)
-    context = dict(opportunity=opportunity, proposal=proposal, options=options,
-                   state=quote_state(proposal, options), editable=can_edit(proposal),
-                   action_form=EmptyForm(), steps_oob=True)
+    context = dict(
+        opportunity=opportunity,
+        proposal=proposal,
+        options=options,
+        state=quote_state(proposal, options),
+        editable=can_edit(proposal),
+        action_form=EmptyForm(),
+        steps_oob=True,
+    )
     context.update(ctx)
     context["steps"] = allowed_steps(proposal, context["state"])
     return render_template("drafts/_quote.html", **context), status
@@ -399,13 +573,23 @@ def add_option(opportunity_id: int, proposal_id: int):
     form = OptionForm(request.form, prefix="new-option")
     count = db.session.scalar(select(func.count()).where(ProposalOption.proposal_id == proposal.id))
     if count >= MAX_OPTIONS:
-        return _quote_block(opportunity, proposal, 422, flash_message=_(
-            "Offer at most 3 options: 2–3 let the buyer choose which, not whether."))
+        return _quote_block(
+            opportunity,
+            proposal,
+            422,
+            flash_message=_(
+                "Offer at most 3 options: 2–3 let the buyer choose which, not whether."
+            ),
+        )
     if not form.validate():
         return _quote_block(opportunity, proposal, 422, new_option_form=form)
-    option = ProposalOption(proposal_id=proposal.id, position=count, name=form.name.data,
-                            recommended=form.recommended.data or count == 0,
-                            maintenance_years=form.maintenance_years.data)
+    option = ProposalOption(
+        proposal_id=proposal.id,
+        position=count,
+        name=form.name.data,
+        recommended=form.recommended.data or count == 0,
+        maintenance_years=form.maintenance_years.data,
+    )
     if option.recommended:
         for other in load_options(proposal):
             other.recommended = False
@@ -427,8 +611,9 @@ def save_option(opportunity_id: int, proposal_id: int, option_id: int):
     if not form.validate():
         return _quote_block(opportunity, proposal, 422, option_forms={option.id: form})
     if form.version.data != option.version:
-        return _quote_block(opportunity, proposal, 409, option_forms={option.id: form},
-                            option_conflict=option.id)
+        return _quote_block(
+            opportunity, proposal, 409, option_forms={option.id: form}, option_conflict=option.id
+        )
     option.name = form.name.data
     option.maintenance_years = form.maintenance_years.data
     if form.recommended.data and not option.recommended:
@@ -440,8 +625,9 @@ def save_option(opportunity_id: int, proposal_id: int, option_id: int):
         db.session.flush()
     except StaleDataError:
         db.session.rollback()
-        return _quote_block(opportunity, proposal, 409, option_forms={option.id: form},
-                            option_conflict=option.id)
+        return _quote_block(
+            opportunity, proposal, 409, option_forms={option.id: form}, option_conflict=option.id
+        )
     message = after_quote_change(proposal)
     db.session.commit()
     return _quote_block(opportunity, proposal, flash_message=message)
@@ -469,8 +655,10 @@ def delete_option(opportunity_id: int, proposal_id: int, option_id: int):
 
 
 def _line_input(form) -> dict:
-    return {name: (form.get(name) or "")[:200] for name in
-            ("part", "description", "quantity", "unit_price", "unit_cost", "discount_pct")}
+    return {
+        name: (form.get(name) or "")[:200]
+        for name in ("part", "description", "quantity", "unit_price", "unit_cost", "discount_pct")
+    }
 
 
 def _line_errors(errors) -> dict:
@@ -487,19 +675,31 @@ def add_line(opportunity_id: int, proposal_id: int, option_id: int):
     raw = _line_input(request.form)
     line, errors = validate_line(raw)
     if errors:
-        return _quote_block(opportunity, proposal, 422,
-                            new_line={option.id: (raw, _line_errors(errors))})
+        return _quote_block(
+            opportunity, proposal, 422, new_line={option.id: (raw, _line_errors(errors))}
+        )
     position = max((item.position for item in option.lines), default=-1) + 1
-    db.session.add(ProposalLine(
-        option_id=option.id, position=position, part=line.part.value, description=line.description,
-        quantity=line.quantity, unit_price=line.unit_price, unit_cost=line.unit_cost,
-        discount_pct=line.discount_pct,
-    ))
+    db.session.add(
+        ProposalLine(
+            option_id=option.id,
+            position=position,
+            part=line.part.value,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            unit_cost=line.unit_cost,
+            discount_pct=line.discount_pct,
+        )
+    )
     db.session.flush()
     message = after_quote_change(proposal)
     db.session.commit()
-    return _quote_block(opportunity, proposal, flash_message=message,
-                        new_line={option.id: ({"part": line.part.value}, {})})
+    return _quote_block(
+        opportunity,
+        proposal,
+        flash_message=message,
+        new_line={option.id: ({"part": line.part.value}, {})},
+    )
 
 
 @bp.post("/<int:proposal_id>/lines/<int:line_id>")
@@ -538,11 +738,17 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
     state = quote_state(proposal)
     key = state.workflow_key(proposal)
     show_workflow = key != request.form.get("workflow_key")
-    return render_template("drafts/_line_saved.html", errors={}, state=state, workflow_key=key,
-                           show_workflow=show_workflow,
-                           steps=allowed_steps(proposal, state) if show_workflow else (),
-                           flash_message=message,
-                           line_amount=line.net_amount, **ctx)
+    return render_template(
+        "drafts/_line_saved.html",
+        errors={},
+        state=state,
+        workflow_key=key,
+        show_workflow=show_workflow,
+        steps=allowed_steps(proposal, state) if show_workflow else (),
+        flash_message=message,
+        line_amount=line.net_amount,
+        **ctx,
+    )
 
 
 @bp.post("/<int:proposal_id>/lines/<int:line_id>/delete")
@@ -562,6 +768,7 @@ def delete_line(opportunity_id: int, proposal_id: int, line_id: int):
 
 
 # --- workflow ---------------------------------------------------------------------------------------
+
 
 @bp.post("/<int:proposal_id>/status")
 @allowed(*EDIT_ROLES)
@@ -587,14 +794,24 @@ def change(opportunity_id: int, proposal_id: int):
         flash(_("Someone else changed this proposal meanwhile. Check it and try again."), "error")
         return _redirect(back, 409)
     messages = {
-        "in_review": _("Sent for review.") + (" " + _("A %(role)s must approve this quote.",
-                                                        role=_role_name(state.decision.required_role))
-                                              if state.needs_approval and not state.approval_valid else ""),
+        "in_review": _("Sent for review.")
+        + (
+            " "
+            + _(
+                "A %(role)s must approve this quote.", role=_role_name(state.decision.required_role)
+            )
+            if state.needs_approval and not state.approval_valid
+            else ""
+        ),
         "submitted": _("Submitted. Revision frozen; it can no longer change."),
         "draft": _("Back to draft: the new draft continues from the last revision."),
     }
-    flash(messages.get(form.target.data, _("Status changed to %(s)s.", s=labels.STATUSES[form.target.data])),
-          "success")
+    flash(
+        messages.get(
+            form.target.data, _("Status changed to %(s)s.", s=labels.STATUSES[form.target.data])
+        ),
+        "success",
+    )
     return _redirect(back)
 
 
@@ -626,7 +843,10 @@ def save_version(opportunity_id: int, proposal_id: int):
         return _redirect(back, 422)
     revision = freeze_revision(proposal, "version", (form.note.data or "").strip())
     db.session.commit()
-    flash(_("Version %(n)d saved. It can be viewed and compared, never changed.", n=revision.number), "success")
+    flash(
+        _("Version %(n)d saved. It can be viewed and compared, never changed.", n=revision.number),
+        "success",
+    )
     return _redirect(back)
 
 
@@ -635,11 +855,13 @@ def save_version(opportunity_id: int, proposal_id: int):
 def revisions(opportunity_id: int, proposal_id: int):
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
     rows = db.session.scalars(
-        select(ProposalRevision).where(ProposalRevision.proposal_id == proposal.id)
+        select(ProposalRevision)
+        .where(ProposalRevision.proposal_id == proposal.id)
         .order_by(ProposalRevision.number.desc())
     ).all()
-    return render_template("drafts/revisions.html", opportunity=opportunity, proposal=proposal,
-                           revisions=rows)
+    return render_template(
+        "drafts/revisions.html", opportunity=opportunity, proposal=proposal, revisions=rows
+    )
 
 
 @bp.get("/<int:proposal_id>/revisions/<int:revision_id>")
@@ -651,9 +873,15 @@ def revision(opportunity_id: int, proposal_id: int, revision_id: int):
     from proposals.pricing import quote_totals
 
     totals = quote_totals(options_from_snapshot(rev.snapshot))
-    return render_template("drafts/revision.html", opportunity=opportunity, proposal=proposal,
-                           revision=rev, snap=rev.snapshot, totals=totals,
-                           render_markdown=render_markdown)
+    return render_template(
+        "drafts/revision.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        revision=rev,
+        snap=rev.snapshot,
+        totals=totals,
+        render_markdown=render_markdown,
+    )
 
 
 @bp.get("/<int:proposal_id>/compare")
@@ -662,7 +890,8 @@ def compare(opportunity_id: int, proposal_id: int):
     """Compare two revisions, or a revision with the current draft (`to=current`)."""
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
     rows = db.session.scalars(
-        select(ProposalRevision).where(ProposalRevision.proposal_id == proposal.id)
+        select(ProposalRevision)
+        .where(ProposalRevision.proposal_id == proposal.id)
         .order_by(ProposalRevision.number.desc())
     ).all()
     by_id = {r.id: r for r in rows}
@@ -670,8 +899,16 @@ def compare(opportunity_id: int, proposal_id: int):
     new_raw = request.args.get("to", "current")
     old = by_id.get(old_id) or (rows[0] if rows else None)
     if old is None:
-        return render_template("drafts/compare.html", opportunity=opportunity, proposal=proposal,
-                               revisions=rows, old=None, new=None, sections=(), prices=())
+        return render_template(
+            "drafts/compare.html",
+            opportunity=opportunity,
+            proposal=proposal,
+            revisions=rows,
+            old=None,
+            new=None,
+            sections=(),
+            prices=(),
+        )
     if new_raw == "current":
         new, new_snap = None, snapshot(proposal)
     else:
@@ -680,13 +917,20 @@ def compare(opportunity_id: int, proposal_id: int):
             abort(404)
         new_snap = new.snapshot
     return render_template(
-        "drafts/compare.html", opportunity=opportunity, proposal=proposal, revisions=rows,
-        old=old, new=new, sections=section_diffs(old.snapshot["sections"], new_snap["sections"]),
-        prices=price_diffs(old.snapshot, new_snap), currency=new_snap["currency"],
+        "drafts/compare.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        revisions=rows,
+        old=old,
+        new=new,
+        sections=section_diffs(old.snapshot["sections"], new_snap["sections"]),
+        prices=price_diffs(old.snapshot, new_snap),
+        currency=new_snap["currency"],
     )
 
 
 # --- comments -----------------------------------------------------------------------------------------
+
 
 @bp.post("/<int:proposal_id>/comments")
 @allowed(*ALL_ROLES)
@@ -695,8 +939,14 @@ def add_comment(opportunity_id: int, proposal_id: int):
     form = CommentForm(request.form)
     status = 200
     if form.validate():
-        db.session.add(ProposalComment(proposal=proposal, opportunity_id=opportunity.id,
-                                       author_id=current_user.id, body=form.body.data.strip()))
+        db.session.add(
+            ProposalComment(
+                proposal=proposal,
+                opportunity_id=opportunity.id,
+                author_id=current_user.id,
+                body=form.body.data.strip(),
+            )
+        )
         db.session.commit()
         db.session.refresh(proposal)
         form = CommentForm(formdata=None)
@@ -704,15 +954,20 @@ def add_comment(opportunity_id: int, proposal_id: int):
         status = 422
     if not wants_fragment():
         if status == 200:
-            return redirect(url_for("drafts.detail", opportunity_id=opportunity.id,
-                                    proposal_id=proposal.id) + "#comments")
-        return render_template("drafts/detail.html", **_detail_context(opportunity, proposal,
-                                                                      comment_form=form)), status
-    return render_template("drafts/_comments.html", opportunity=opportunity, proposal=proposal,
-                           comment_form=form), status
+            return redirect(
+                url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+                + "#comments"
+            )
+        return render_template(
+            "drafts/detail.html", **_detail_context(opportunity, proposal, comment_form=form)
+        ), status
+    return render_template(
+        "drafts/_comments.html", opportunity=opportunity, proposal=proposal, comment_form=form
+    ), status
 
 
 # --- template filters (numbers are formatted here, never computed in templates) ------------------
+
 
 @bp.app_context_processor
 def drafts_labels():
@@ -723,7 +978,7 @@ def drafts_labels():
 def money_filter(amount) -> str:
     if amount is None:
         return "—"
-    return "{:,.2f}".format(amount)
+    return f"{amount:,.2f}"
 
 
 @bp.app_template_filter("drafts_pct")

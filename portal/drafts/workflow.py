@@ -6,16 +6,20 @@ Views call these; the arithmetic and the rules themselves live in `proposals/`.
 from __future__ import annotations
 
 from decimal import Decimal
-
-from flask_login import current_user
 from functools import cache
 
+from flask_login import current_user
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import selectinload
 
 from portal.drafts import labels
 from portal.drafts.models import (
-    Approval, AuthorityRule, Proposal, ProposalLine, ProposalOption, ProposalRevision,
+    Approval,
+    AuthorityRule,
+    Proposal,
+    ProposalLine,
+    ProposalOption,
+    ProposalRevision,
     ProposalSection,
 )
 from portal.extensions import db
@@ -45,18 +49,26 @@ def section_title(kind: str, language: str) -> str:
 def new_proposal(opportunity, title: str, language: str, currency: str) -> Proposal:
     """A draft with the default sections in proposal order (bodies empty) and no options."""
     proposal = Proposal(
-        opportunity=opportunity, title=title, language=language, currency=currency,
-        status="draft", created_by_id=current_user.id, updated_by_id=current_user.id,
+        opportunity=opportunity,
+        title=title,
+        language=language,
+        currency=currency,
+        status="draft",
+        created_by_id=current_user.id,
+        updated_by_id=current_user.id,
     )
     for position, kind in enumerate(DEFAULT_SECTION_KINDS):
         proposal.sections.append(
-            ProposalSection(position=position, kind=kind, title=section_title(kind, language), body="")
+            ProposalSection(
+                position=position, kind=kind, title=section_title(kind, language), body=""
+            )
         )
     db.session.add(proposal)
     return proposal
 
 
 # --- authority matrix -------------------------------------------------------------------
+
 
 def authority_rules() -> tuple[ApprovalRule, ...]:
     """The admin-configured matrix; the built-in defaults until an admin saves one."""
@@ -68,6 +80,7 @@ def authority_rules() -> tuple[ApprovalRule, ...]:
 
 # --- the priced state of a proposal ---------------------------------------------------------
 
+
 class QuoteState:
     """Everything the totals panel and the workflow need, computed once per request.
 
@@ -75,8 +88,14 @@ class QuoteState:
     it: an approval to compare with, or a new approval request.
     """
 
-    def __init__(self, domain: list, totals: QuoteTotals, errors: dict, decision: ApprovalDecision,
-                 approval: Approval | None):
+    def __init__(
+        self,
+        domain: list,
+        totals: QuoteTotals,
+        errors: dict,
+        decision: ApprovalDecision,
+        approval: Approval | None,
+    ):
         self.domain = domain
         self.totals = totals
         self.errors = errors
@@ -97,7 +116,10 @@ class QuoteState:
             approval is not None
             and approval.state == "approved"
             and approval.fingerprint == self.fingerprint
-            and (decision.required_role is None or can_approve_alone(approval.required_role, decision))
+            and (
+                decision.required_role is None
+                or can_approve_alone(approval.required_role, decision)
+            )
         )
 
     @property
@@ -112,8 +134,10 @@ class QuoteState:
         """What the status card shows that a quote edit can change. The editor sends back the
         key it shows; when it is unchanged the card is not re-rendered on each autosave."""
         role = self.decision.required_role or "-"
-        return f"{proposal.status}|{proposal.version}|{role}|{int(self.quote_valid)}|" \
-               f"{int(self.approval_valid)}|{self.approval.id if self.approval else 0}"
+        return (
+            f"{proposal.status}|{proposal.version}|{role}|{int(self.quote_valid)}|"
+            f"{int(self.approval_valid)}|{self.approval.id if self.approval else 0}"
+        )
 
     def error_messages(self) -> list[str]:
         out = []
@@ -141,14 +165,22 @@ def _quote_statement():
     # Built once per process: constructing the statement costs more than running it.
     return (
         select(
-            ProposalOption.id, ProposalOption.name, ProposalOption.recommended,
-            ProposalOption.maintenance_years, ProposalLine.part, ProposalLine.description,
-            ProposalLine.quantity, ProposalLine.unit_price, ProposalLine.unit_cost,
+            ProposalOption.id,
+            ProposalOption.name,
+            ProposalOption.recommended,
+            ProposalOption.maintenance_years,
+            ProposalLine.part,
+            ProposalLine.description,
+            ProposalLine.quantity,
+            ProposalLine.unit_price,
+            ProposalLine.unit_cost,
             ProposalLine.discount_pct,
         )
         .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
         .where(ProposalOption.proposal_id == bindparam("proposal_id"))
-        .order_by(ProposalOption.position, ProposalOption.id, ProposalLine.position, ProposalLine.id)
+        .order_by(
+            ProposalOption.position, ProposalOption.id, ProposalLine.position, ProposalLine.id
+        )
     )
 
 
@@ -160,10 +192,20 @@ def load_quote(proposal_id: int) -> list[QuoteOption]:
     for option_id, name, recommended, years, part, description, qty, price, cost, discount in rows:
         entry = options.setdefault(option_id, (name, recommended, years, []))
         if part is not None:
-            entry[3].append(QuoteLine(QuotePart(part), description, Decimal(qty), Decimal(price),
-                                      Decimal(cost), Decimal(discount)))
-    return [QuoteOption(name, recommended, years, tuple(lines))
-            for name, recommended, years, lines in options.values()]
+            entry[3].append(
+                QuoteLine(
+                    QuotePart(part),
+                    description,
+                    Decimal(qty),
+                    Decimal(price),
+                    Decimal(cost),
+                    Decimal(discount),
+                )
+            )
+    return [
+        QuoteOption(name, recommended, years, tuple(lines))
+        for name, recommended, years, lines in options.values()
+    ]
 
 
 def quote_state(proposal: Proposal, options: list[ProposalOption] | None = None) -> QuoteState:
@@ -174,7 +216,10 @@ def quote_state(proposal: Proposal, options: list[ProposalOption] | None = None)
     totals = quote_totals(domain)
     decision = required_approver_for_quote(totals, authority_rules())
     approval = db.session.scalars(
-        select(Approval).where(Approval.proposal_id == proposal.id).order_by(Approval.id.desc()).limit(1)
+        select(Approval)
+        .where(Approval.proposal_id == proposal.id)
+        .order_by(Approval.id.desc())
+        .limit(1)
     ).first()
     return QuoteState(domain, totals, validate_quote(domain), decision, approval)
 
@@ -201,8 +246,11 @@ def after_quote_change(proposal: Proposal) -> str | None:
     state = quote_state(proposal)
     approval = state.approval
     invalidated = False
-    if approval is not None and approval.state in ("pending", "approved") \
-            and approval.fingerprint != state.fingerprint:
+    if (
+        approval is not None
+        and approval.state in ("pending", "approved")
+        and approval.fingerprint != state.fingerprint
+    ):
         approval.state = "withdrawn"
         approval.decided_at = utcnow()
         invalidated = True
@@ -222,13 +270,17 @@ def _invalidated_message() -> str:
 
 # --- status changes ---------------------------------------------------------------------------
 
+
 def allowed_steps(proposal: Proposal, state: QuoteState) -> list[tuple[str, bool, str | None]]:
     """(target, possible now, reason code if not) for each next status, for the action bar."""
     out = []
     for target in next_steps(proposal.status):
         check = check_transition(
-            proposal.status, target, needs_approval=state.needs_approval,
-            approval_valid=state.approval_valid, quote_valid=state.quote_valid,
+            proposal.status,
+            target,
+            needs_approval=state.needs_approval,
+            approval_valid=state.approval_valid,
+            quote_valid=state.quote_valid,
         )
         out.append((str(target), check.allowed, check.code))
     return out
@@ -241,8 +293,11 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
     Submitting freezes a revision; going back to draft from submitted continues from it.
     """
     check = check_transition(
-        proposal.status, target, needs_approval=state.needs_approval,
-        approval_valid=state.approval_valid, quote_valid=state.quote_valid,
+        proposal.status,
+        target,
+        needs_approval=state.needs_approval,
+        approval_valid=state.approval_valid,
+        quote_valid=state.quote_valid,
     )
     if not check.allowed:
         return check.code
@@ -253,11 +308,16 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
         ):
             pending.state = "withdrawn"
             pending.decided_at = utcnow()
-        db.session.add(Approval(
-            proposal=proposal, opportunity_id=proposal.opportunity_id,
-            required_role=state.decision.required_role, fingerprint=state.fingerprint,
-            reasons=reasons_as_json(state.decision), requested_by_id=current_user.id,
-        ))
+        db.session.add(
+            Approval(
+                proposal=proposal,
+                opportunity_id=proposal.opportunity_id,
+                required_role=state.decision.required_role,
+                fingerprint=state.fingerprint,
+                reasons=reasons_as_json(state.decision),
+                requested_by_id=current_user.id,
+            )
+        )
     proposal.status = target
     proposal.updated_by_id = current_user.id
     if target == "submitted":
@@ -272,6 +332,7 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
 
 # --- revisions --------------------------------------------------------------------------------
 
+
 def snapshot(proposal: Proposal, options: list[ProposalOption] | None = None) -> dict:
     """A full, plain copy of the proposal's sections and quote (see proposals.drafting)."""
     options = load_options(proposal) if options is None else options
@@ -281,17 +342,30 @@ def snapshot(proposal: Proposal, options: list[ProposalOption] | None = None) ->
         "currency": proposal.currency,
         "status": proposal.status,
         "sections": [
-            {"kind": s.kind, "title": s.title, "body": s.body,
-             "blocks": [{"block_id": u.block_id, "block_version": u.block_version} for u in s.block_uses]}
+            {
+                "kind": s.kind,
+                "title": s.title,
+                "body": s.body,
+                "blocks": [
+                    {"block_id": u.block_id, "block_version": u.block_version} for u in s.block_uses
+                ],
+            }
             for s in proposal.sections
         ],
         "options": [
             {
-                "name": o.name, "recommended": o.recommended, "maintenance_years": o.maintenance_years,
+                "name": o.name,
+                "recommended": o.recommended,
+                "maintenance_years": o.maintenance_years,
                 "lines": [
-                    {"part": line.part, "description": line.description,
-                     "quantity": _num(line.quantity), "unit_price": _num(line.unit_price),
-                     "unit_cost": _num(line.unit_cost), "discount_pct": _num(line.discount_pct)}
+                    {
+                        "part": line.part,
+                        "description": line.description,
+                        "quantity": _num(line.quantity),
+                        "unit_price": _num(line.unit_price),
+                        "unit_cost": _num(line.unit_cost),
+                        "discount_pct": _num(line.discount_pct),
+                    }
                     for line in o.lines
                 ],
             }
@@ -307,12 +381,21 @@ def _num(value) -> str:
 
 def freeze_revision(proposal: Proposal, kind: str, note: str) -> ProposalRevision:
     options = load_options(proposal)
-    number = (db.session.scalar(
-        select(func.max(ProposalRevision.number)).where(ProposalRevision.proposal_id == proposal.id)
-    ) or 0) + 1
+    number = (
+        db.session.scalar(
+            select(func.max(ProposalRevision.number)).where(
+                ProposalRevision.proposal_id == proposal.id
+            )
+        )
+        or 0
+    ) + 1
     revision = ProposalRevision(
-        proposal=proposal, opportunity_id=proposal.opportunity_id, number=number, kind=kind,
-        note=note, snapshot=snapshot(proposal, options),
+        proposal=proposal,
+        opportunity_id=proposal.opportunity_id,
+        number=number,
+        kind=kind,
+        note=note,
+        snapshot=snapshot(proposal, options),
         fingerprint=quote_fingerprint([o.as_domain() for o in options]),
         created_by_id=current_user.id,
     )

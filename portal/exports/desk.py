@@ -75,12 +75,17 @@ def approval_states(opportunity_ids: Sequence[int]) -> dict[int, str]:
 
 
 def open_bids(user) -> list[Opportunity]:
-    return list(db.session.scalars(
-        select(Opportunity)
-        .where(Opportunity.status == "open", opportunity_scope(user))
-        .options(joinedload(Opportunity.account), joinedload(Opportunity.stage),
-                 joinedload(Opportunity.owner))
-    ).unique())
+    return list(
+        db.session.scalars(
+            select(Opportunity)
+            .where(Opportunity.status == "open", opportunity_scope(user))
+            .options(
+                joinedload(Opportunity.account),
+                joinedload(Opportunity.stage),
+                joinedload(Opportunity.owner),
+            )
+        ).unique()
+    )
 
 
 def _position(scenario: PriceScenario | None) -> PricePosition | None:
@@ -103,13 +108,15 @@ def desk_rows(user, today: date, locale: str) -> list[DeskRow]:
     rows = []
     for o in bids:
         scenario = pick_scenario(scenarios[o.id])
-        rows.append(DeskRow(
-            o,
-            o.stage.name_zh if locale == "zh_CN" else o.stage.name_en,
-            days_left(o.bid_deadline, today),
-            margins.get(o.id),
-            approvals.get(o.id),
-            scenario,
-            _position(scenario),
-        ))
+        rows.append(
+            DeskRow(
+                o,
+                o.stage.name_zh if locale == "zh_CN" else o.stage.name_en,
+                days_left(o.bid_deadline, today),
+                margins.get(o.id),
+                approvals.get(o.id),
+                scenario,
+                _position(scenario),
+            )
+        )
     return rows

@@ -53,27 +53,39 @@ def latest_revisions(opportunity_ids: Sequence[int]) -> dict[int, ProposalRevisi
     if not opportunity_ids:
         return {}
     ranked = (
-        select(ProposalRevision.id, func.row_number().over(
-            partition_by=ProposalRevision.opportunity_id,
-            order_by=(case((ProposalRevision.kind == "submitted", 0), else_=1),
-                      ProposalRevision.created_at.desc(), ProposalRevision.id.desc()),
-        ).label("rank"))
+        select(
+            ProposalRevision.id,
+            func.row_number()
+            .over(
+                partition_by=ProposalRevision.opportunity_id,
+                order_by=(
+                    case((ProposalRevision.kind == "submitted", 0), else_=1),
+                    ProposalRevision.created_at.desc(),
+                    ProposalRevision.id.desc(),
+                ),
+            )
+            .label("rank"),
+        )
         .where(ProposalRevision.opportunity_id.in_(list(opportunity_ids)))
         .subquery()
     )
     rows = db.session.scalars(
-        select(ProposalRevision).join(ranked, ranked.c.id == ProposalRevision.id)
+        select(ProposalRevision)
+        .join(ranked, ranked.c.id == ProposalRevision.id)
         .where(ranked.c.rank == 1)
     )
     return {r.opportunity_id: r for r in rows}
 
 
 def _approval_trail(proposal_id: int) -> list[Approval]:
-    return list(db.session.scalars(
-        select(Approval).where(Approval.proposal_id == proposal_id)
-        .options(selectinload(Approval.requested_by), selectinload(Approval.decided_by))
-        .order_by(Approval.requested_at, Approval.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Approval)
+            .where(Approval.proposal_id == proposal_id)
+            .options(selectinload(Approval.requested_by), selectinload(Approval.decided_by))
+            .order_by(Approval.requested_at, Approval.id)
+        )
+    )
 
 
 def proposal_parts(opportunity: Opportunity) -> list[DocumentSection]:
@@ -100,17 +112,29 @@ def proposal_parts(opportunity: Opportunity) -> list[DocumentSection]:
     if revision is None:
         return []
     snap = revision.snapshot or {}
-    parts = [DocumentSection(s.get("title") or "", render_markdown(s.get("body") or ""),
-                             anchor=f"proposal-{i}")
-             for i, s in enumerate(snap.get("sections") or [], start=1)]
+    parts = [
+        DocumentSection(
+            s.get("title") or "", render_markdown(s.get("body") or ""), anchor=f"proposal-{i}"
+        )
+        for i, s in enumerate(snap.get("sections") or [], start=1)
+    ]
     totals = quote_totals(options_from_snapshot(snap))
     html = render_template(
-        "pdf/_pack_pricing.html", revision=revision, snap=snap,
+        "pdf/_pack_pricing.html",
+        revision=revision,
+        snap=snap,
         margins_html=margins_table_html(totals.options, pdf_labels(), snap.get("currency") or "CNY")
-        if totals.options else "",
-        approvals=_approval_trail(revision.proposal_id), dl=dlabels, roles=plabels.ROLES)
-    parts.append(DocumentSection(_("Pricing with margins and approval trail"), html,
-                                 anchor="pricing-approvals"))
+        if totals.options
+        else "",
+        approvals=_approval_trail(revision.proposal_id),
+        dl=dlabels,
+        roles=plabels.ROLES,
+    )
+    parts.append(
+        DocumentSection(
+            _("Pricing with margins and approval trail"), html, anchor="pricing-approvals"
+        )
+    )
     return parts
 
 
@@ -192,7 +216,8 @@ def load_scenarios(opportunity_ids: Sequence[int]) -> dict[int, list[PriceScenar
 
 def pick_scenario(scenarios: Sequence[PriceScenario]) -> PriceScenario | None:
     choice = deciding_scenario(
-        [ScenarioChoice(s.id, s.updated_at, s.chosen_price) for s in scenarios])
+        [ScenarioChoice(s.id, s.updated_at, s.chosen_price) for s in scenarios]
+    )
     return next((s for s in scenarios if choice and s.id == choice.id), None)
 
 
@@ -232,8 +257,10 @@ def _stakeholders_by_map_role(opportunity: Opportunity, locale: str):
     """[(role label, [stakeholders by influence, then name])], unmapped people last."""
     groups = []
     for role in [*stages.MAP_ROLES, None]:
-        people = sorted((s for s in opportunity.stakeholders if s.map_role == role),
-                        key=lambda s: (-s.influence, s.name))
+        people = sorted(
+            (s for s in opportunity.stakeholders if s.map_role == role),
+            key=lambda s: (-s.influence, s.name),
+        )
         label = stages.MAP_ROLES[role][locale] if role else _("No MAP role")
         if people or role is not None:
             groups.append((role, label, people))
@@ -241,25 +268,28 @@ def _stakeholders_by_map_role(opportunity: Opportunity, locale: str):
 
 
 def open_objections(opportunity_id: int) -> list[Objection]:
-    return list(db.session.scalars(
-        select(Objection)
-        .where(Objection.opportunity_id == opportunity_id, Objection.status == "open")
-        .options(selectinload(Objection.steps), selectinload(Objection.stakeholder))
-        .order_by(Objection.raised_on, Objection.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Objection)
+            .where(Objection.opportunity_id == opportunity_id, Objection.status == "open")
+            .options(selectinload(Objection.steps), selectinload(Objection.stakeholder))
+            .order_by(Objection.raised_on, Objection.id)
+        )
+    )
 
 
 def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
     """Everything pdf/bid_pack.html prints, in the language of the enclosing force_locale."""
-    price = price_analysis(pick_scenario(load_scenarios([opportunity.id])[opportunity.id]),
-                           locale)
+    price = price_analysis(pick_scenario(load_scenarios([opportunity.id])[opportunity.id]), locale)
     negotiation = negotiation_content(opportunity, locale)
     matrix: Matrix = load_matrix(opportunity.id)
     chain = coverage(opportunity, today())
     parts = proposal_parts(opportunity)
     sections = [PackSection("summary", _("Summary and recommendation"), "pdf/_pack_summary.html")]
-    sections += [PackSection(p.anchor or f"proposal-{i}", p.title, None, p.html)
-                 for i, p in enumerate(parts, start=1)]
+    sections += [
+        PackSection(p.anchor or f"proposal-{i}", p.title, None, p.html)
+        for i, p in enumerate(parts, start=1)
+    ]
     sections += [
         PackSection("price-score", _("Price-score analysis"), "pdf/_pack_price.html"),
         PackSection("competition", _("Competition matrix"), "pdf/_pack_matrix.html"),
@@ -272,7 +302,8 @@ def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
         "opportunity": opportunity,
         "stage_name": stage.name_zh if locale == "zh_CN" else stage.name_en,
         "procurement_form": stages.PROCUREMENT_FORMS.get(opportunity.procurement_form, {}).get(
-            locale, opportunity.procurement_form),
+            locale, opportunity.procurement_form
+        ),
         "days_left": days_left(opportunity.bid_deadline, today()),
         "sections": sections,
         "has_proposal": bool(parts),

@@ -74,10 +74,12 @@ def render_pdf_html(template: str, language: str, **context) -> str:
         )
 
 
-def export_request(html: str,
-                   expected_totals: Mapping[str, Decimal] | None = None) -> ExportRequest:
-    return ExportRequest.build(html, current_app.config["PDF_CACHE_DIR"],
-                               expected_totals=expected_totals)
+def export_request(
+    html: str, expected_totals: Mapping[str, Decimal] | None = None
+) -> ExportRequest:
+    return ExportRequest.build(
+        html, current_app.config["PDF_CACHE_DIR"], expected_totals=expected_totals
+    )
 
 
 def export_now(export: ExportRequest) -> ExportedPdf:
@@ -104,8 +106,9 @@ def safe_filename(*parts: str, suffix: str = ".pdf") -> str:
 
 
 def attachment(data: bytes, filename: str, sha256: str, mimetype: str = "application/pdf"):
-    response = send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True,
-                         download_name=filename, max_age=0)
+    response = send_file(
+        io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=filename, max_age=0
+    )
     response.headers["X-Content-SHA256"] = sha256
     response.headers["Cache-Control"] = "private, no-store"
     return response
@@ -129,8 +132,10 @@ def describe_failure(error: PdfError) -> FailureText:
     if isinstance(error, PreflightFailed):
         return FailureText(
             _("The PDF failed its pre-flight checks and was not produced."),
-            [(CHECK_NAMES[p.check]() if p.check in CHECK_NAMES else p.check, p.message)
-             for p in error.problems],
+            [
+                (CHECK_NAMES[p.check]() if p.check in CHECK_NAMES else p.check, p.message)
+                for p in error.problems
+            ],
             422,
         )
     if isinstance(error, RenderTimeout):
@@ -142,11 +147,13 @@ def describe_failure(error: PdfError) -> FailureText:
 
 def failure_page(error: PdfError, what: str, back_url: str | None = None):
     """The page shown instead of a file; the failure is logged with who asked for what."""
-    current_app.logger.error("PDF export failed (%s, user %s): %s", what,
-                             getattr(current_user, "id", None), error)
+    current_app.logger.error(
+        "PDF export failed (%s, user %s): %s", what, getattr(current_user, "id", None), error
+    )
     text = describe_failure(error)
-    return render_template("exports/failed.html", failure=text, what=what,
-                           back_url=back_url or request.referrer), text.status
+    return render_template(
+        "exports/failed.html", failure=text, what=what, back_url=back_url or request.referrer
+    ), text.status
 
 
 # --- RQ jobs ------------------------------------------------------------------------------
@@ -174,12 +181,18 @@ def sign_download(kind: str, items: Sequence[JobItem], zip_name: str | None) -> 
     """The token of a download: what was queued, signed (not stored anywhere). Whoever
     sees every opportunity in it may poll it and fetch the result, as they could render
     the same documents themselves."""
-    return _signer().dumps({"kind": kind, "zip": zip_name, "items": [
-        [i.opportunity_id, i.key, i.job_id, i.filename] for i in items]})
+    return _signer().dumps(
+        {
+            "kind": kind,
+            "zip": zip_name,
+            "items": [[i.opportunity_id, i.key, i.job_id, i.filename] for i in items],
+        }
+    )
 
 
-def start_jobs(kind: str, items: Sequence[tuple[int, ExportRequest, str]],
-               zip_name: str | None) -> str:
+def start_jobs(
+    kind: str, items: Sequence[tuple[int, ExportRequest, str]], zip_name: str | None
+) -> str:
     """Queue each (opportunity id, request, file name) on RQ; the token of the download."""
     url = current_app.config["REDIS_URL"]
     queue = current_app.config.get("PDF_RQ_QUEUE", "pdf")

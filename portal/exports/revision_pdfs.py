@@ -64,16 +64,27 @@ def build(revision: ProposalRevision, proposal: Proposal, view: str) -> Revision
     with force_locale(language):
         customer = opportunity.account.name if opportunity.account else opportunity.name
         kind = _("submitted") if revision.kind == "submitted" else _("working version")
-        subtitle = {"customer": "", "finance": _("Finance view"),
-                    "technical": _("Technical annex")}[view]
-        confidentiality = (_("Not for the customer") if view == "finance" else
-                           _("Confidential: prepared for %(customer)s", customer=customer))
+        subtitle = {
+            "customer": "",
+            "finance": _("Finance view"),
+            "technical": _("Technical annex"),
+        }[view]
+        confidentiality = (
+            _("Not for the customer")
+            if view == "finance"
+            else _("Confidential: prepared for %(customer)s", customer=customer)
+        )
         return revision_document(
-            revision.snapshot or {}, view=view, labels=labels(),
-            render_markdown=render_markdown, customer=customer,
+            revision.snapshot or {},
+            view=view,
+            labels=labels(),
+            render_markdown=render_markdown,
+            customer=customer,
             date=revision.created_at.date().isoformat(),
-            version=f"v{revision.number} ({kind})", confidentiality=confidentiality,
-            subtitle=subtitle)
+            version=f"v{revision.number} ({kind})",
+            confidentiality=confidentiality,
+            subtitle=subtitle,
+        )
 
 
 def export_request(revision: ProposalRevision, proposal: Proposal, view: str) -> ExportRequest:
@@ -81,9 +92,13 @@ def export_request(revision: ProposalRevision, proposal: Proposal, view: str) ->
     quote computes it, printed under its label."""
     built = build(revision, proposal, view)
     document = built.document
-    html = rendering.render_pdf_html("pdf/document.html", language_of(revision, proposal),
-                                     doc=document, sections=document.anchored_sections(),
-                                     labels={})
+    html = rendering.render_pdf_html(
+        "pdf/document.html",
+        language_of(revision, proposal),
+        doc=document,
+        sections=document.anchored_sections(),
+        labels={},
+    )
     return rendering.export_request(html, expected_totals=built.expected_totals)
 
 
@@ -95,8 +110,9 @@ def frozen_name(revision: ProposalRevision, view: str) -> str:
     """Named by id, view and a digest of the snapshot and its creation time: ids restart
     when a database is rebuilt (demo reset, SQLite), and a new revision must never be
     answered with the stored file of an old one that had its id."""
-    content = json.dumps([revision.snapshot, revision.created_at.isoformat()],
-                         sort_keys=True, default=str)
+    content = json.dumps(
+        [revision.snapshot, revision.created_at.isoformat()], sort_keys=True, default=str
+    )
     digest = hashlib.sha256(content.encode()).hexdigest()[:16]
     return f"revision-{revision.id}-{view}-{digest}"
 

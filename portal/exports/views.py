@@ -115,8 +115,9 @@ def bid_pack(opportunity_id: int):
 # --- proposal revisions: customer proposal, finance view, technical annex -------------------
 
 
-def _revision_download(opportunity_id: int, proposal_id: int, revision_id: int, view: str,
-                       what: str):
+def _revision_download(
+    opportunity_id: int, proposal_id: int, revision_id: int, view: str, what: str
+):
     """A revision's PDF: a submitted revision's from the FrozenStore (stored at its first
     download, byte-identical afterwards); others rendered now or from the cache. With
     REDIS_URL a render not cached yet is queued like the other downloads."""
@@ -127,16 +128,23 @@ def _revision_download(opportunity_id: int, proposal_id: int, revision_id: int, 
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
     revision = child_or_404(ProposalRevision, revision_id, proposal)
     filename = revision_pdfs.filename(revision, proposal, view)
-    back = url_for("drafts.revision", opportunity_id=opportunity.id, proposal_id=proposal.id,
-                   revision_id=revision.id)
+    back = url_for(
+        "drafts.revision",
+        opportunity_id=opportunity.id,
+        proposal_id=proposal.id,
+        revision_id=revision.id,
+    )
     try:
         stored = revision_pdfs.frozen(revision, view)
         if stored is not None:
             return rendering.attachment(stored.pdf, filename, stored.sha256)
         export = revision_pdfs.export_request(revision, proposal, view)
         if current_app.config.get("REDIS_URL") and rendering.cached_pdf(export.key()) is None:
-            token = rendering.start_jobs(view if view == "finance" else "proposal",
-                                         [(opportunity.id, export, filename)], None)
+            token = rendering.start_jobs(
+                view if view == "finance" else "proposal",
+                [(opportunity.id, export, filename)],
+                None,
+            )
             return redirect(url_for("exports.progress", token=token))
         if revision_pdfs.is_frozen_kind(revision):
             stored = revision_pdfs.freeze(revision, view, export)
@@ -147,28 +155,35 @@ def _revision_download(opportunity_id: int, proposal_id: int, revision_id: int, 
     return rendering.attachment(result.pdf, filename, result.sha256)
 
 
-@bp.get("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
-        "/revisions/<int:revision_id>.pdf")
+@bp.get(
+    "/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
+    "/revisions/<int:revision_id>.pdf"
+)
 @allowed(*ALL_ROLES)
 def proposal_pdf(opportunity_id: int, proposal_id: int, revision_id: int):
-    return _revision_download(opportunity_id, proposal_id, revision_id, "customer",
-                              _("Proposal"))
+    return _revision_download(opportunity_id, proposal_id, revision_id, "customer", _("Proposal"))
 
 
-@bp.get("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
-        "/revisions/<int:revision_id>/finance.pdf")
+@bp.get(
+    "/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
+    "/revisions/<int:revision_id>/finance.pdf"
+)
 @allowed(*FINANCE_ROLES)
 def finance_pdf(opportunity_id: int, proposal_id: int, revision_id: int):
-    return _revision_download(opportunity_id, proposal_id, revision_id, "finance",
-                              _("Finance view"))
+    return _revision_download(
+        opportunity_id, proposal_id, revision_id, "finance", _("Finance view")
+    )
 
 
-@bp.get("/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
-        "/revisions/<int:revision_id>/technical.pdf")
+@bp.get(
+    "/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>"
+    "/revisions/<int:revision_id>/technical.pdf"
+)
 @allowed(*ALL_ROLES)
 def technical_pdf(opportunity_id: int, proposal_id: int, revision_id: int):
-    return _revision_download(opportunity_id, proposal_id, revision_id, "technical",
-                              _("Technical annex"))
+    return _revision_download(
+        opportunity_id, proposal_id, revision_id, "technical", _("Technical annex")
+    )
 
 
 @bp.app_template_global("revision_pdf_links")
@@ -188,8 +203,13 @@ def revision_pdf_links(opportunity_id: int, proposal_id: int, revision) -> list[
             stored = revision_pdfs.frozen(revision, view)
         except (PdfError, ValueError):
             stored = None
-        out.append({"url": url_for(endpoint, **ids), "label": label,
-                    "sha256": stored.sha256 if stored else None})
+        out.append(
+            {
+                "url": url_for(endpoint, **ids),
+                "label": label,
+                "sha256": stored.sha256 if stored else None,
+            }
+        )
     return out
 
 
@@ -201,18 +221,24 @@ def revision_pdf_links(opportunity_id: int, proposal_id: int, revision) -> list[
 def desk():
     language = rendering.pdf_language(None)
     rows = desk_rows(current_user, today(), language)
-    return render_template("exports/desk.html", rows=rows, form=EmptyForm(), max_zip=MAX_ZIP,
-                           today=today())
+    return render_template(
+        "exports/desk.html", rows=rows, form=EmptyForm(), max_zip=MAX_ZIP, today=today()
+    )
 
 
 def _visible_opportunities(ids: list[int]) -> list[Opportunity]:
-    return list(db.session.scalars(
-        select(Opportunity)
-        .where(Opportunity.id.in_(ids), opportunity_scope(current_user))
-        .options(selectinload(Opportunity.stakeholders), selectinload(Opportunity.account),
-                 selectinload(Opportunity.stage))
-        .order_by(Opportunity.bid_deadline, Opportunity.id)
-    ))
+    return list(
+        db.session.scalars(
+            select(Opportunity)
+            .where(Opportunity.id.in_(ids), opportunity_scope(current_user))
+            .options(
+                selectinload(Opportunity.stakeholders),
+                selectinload(Opportunity.account),
+                selectinload(Opportunity.stage),
+            )
+            .order_by(Opportunity.bid_deadline, Opportunity.id)
+        )
+    )
 
 
 @bp.post("/desk/bid-packs.zip")
@@ -227,11 +253,20 @@ def desk_zip():
         abort(400)
     if not ids or len(ids) > MAX_ZIP:
         language = rendering.pdf_language(None)
-        message = (_("Select at least one bid to download.") if not ids else
-                   _("Select at most %(n)d bids for one zip.", n=MAX_ZIP))
-        return render_template("exports/desk.html", rows=desk_rows(current_user, today(), language),
-                               form=form, max_zip=MAX_ZIP, today=today(), error=message,
-                               selected=set(ids)), 422
+        message = (
+            _("Select at least one bid to download.")
+            if not ids
+            else _("Select at most %(n)d bids for one zip.", n=MAX_ZIP)
+        )
+        return render_template(
+            "exports/desk.html",
+            rows=desk_rows(current_user, today(), language),
+            form=form,
+            max_zip=MAX_ZIP,
+            today=today(),
+            error=message,
+            selected=set(ids),
+        ), 422
     opportunities = _visible_opportunities(ids)
     if len(opportunities) != len(ids):
         abort(404)  # one of them is not the user's to see
@@ -239,7 +274,8 @@ def desk_zip():
     built = [(o.id, *_bid_pack_request(o, language)) for o in opportunities]
     zip_name = rendering.safe_filename("bid-packs", today().isoformat(), suffix=".zip")
     if current_app.config.get("REDIS_URL") and any(
-            rendering.cached_pdf(export.key()) is None for _o, export, _n in built):
+        rendering.cached_pdf(export.key()) is None for _o, export, _n in built
+    ):
         token = rendering.start_jobs("bid-pack", built, zip_name)
         return redirect(url_for("exports.progress", token=token), code=303)
     files = []
@@ -248,10 +284,12 @@ def desk_zip():
             files.append((filename, rendering.export_now(export).pdf))
         except PdfError as error:
             return rendering.failure_page(
-                error, _("Bid pack of %(name)s", name=opportunity.name), url_for("exports.desk"))
+                error, _("Bid pack of %(name)s", name=opportunity.name), url_for("exports.desk")
+            )
     data = zip_pdfs(files)
-    return rendering.attachment(data, zip_name, hashlib.sha256(data).hexdigest(),
-                                mimetype="application/zip")
+    return rendering.attachment(
+        data, zip_name, hashlib.sha256(data).hexdigest(), mimetype="application/zip"
+    )
 
 
 # --- queued renders (REDIS_URL) --------------------------------------------------------------
@@ -263,8 +301,10 @@ def _download_or_404(token: str) -> rendering.Download:
         abort(404)
     ids = sorted({i.opportunity_id for i in download.items})
     visible = db.session.scalar(
-        select(func.count(Opportunity.id)).where(Opportunity.id.in_(ids),
-                                                 opportunity_scope(current_user)))
+        select(func.count(Opportunity.id)).where(
+            Opportunity.id.in_(ids), opportunity_scope(current_user)
+        )
+    )
     if visible != len(ids):
         abort(404)
     if download.kind == "bid-pack" and current_user.role not in PACK_ROLES:
@@ -296,12 +336,14 @@ def file(token: str):
     for item in download.items:
         pdf = rendering.cached_pdf(item.key)
         if pdf is None:  # evicted from the cache since: start again
-            return render_template("exports/progress.html", download=download, token=token,
-                                   expired=True), 410
+            return render_template(
+                "exports/progress.html", download=download, token=token, expired=True
+            ), 410
         files.append((item.filename, pdf))
     if download.zip_name:
         data = zip_pdfs(files)
-        return rendering.attachment(data, download.zip_name, hashlib.sha256(data).hexdigest(),
-                                    mimetype="application/zip")
-    (filename, pdf), = files
+        return rendering.attachment(
+            data, download.zip_name, hashlib.sha256(data).hexdigest(), mimetype="application/zip"
+        )
+    ((filename, pdf),) = files
     return rendering.attachment(pdf, filename, hashlib.sha256(pdf).hexdigest())

@@ -193,7 +193,9 @@ def _section_choices(opportunity: Opportunity):
         .options(selectinload(Proposal.sections))
         .order_by(Proposal.id)
     ).all()
-    return [(p, sorted(p.sections, key=lambda s: (s.position, s.id))) for p in proposals if p.sections]
+    return [
+        (p, sorted(p.sections, key=lambda s: (s.position, s.id))) for p in proposals if p.sections
+    ]
 
 
 def _render_detail(

@@ -40,7 +40,9 @@ def option_choices(opportunity_id: int) -> list[tuple[Proposal, list[ProposalOpt
         .options(selectinload(Proposal.options))
         .order_by(Proposal.id)
     ).all()
-    return [(p, sorted(p.options, key=lambda o: (o.position, o.id))) for p in proposals if p.options]
+    return [
+        (p, sorted(p.options, key=lambda o: (o.position, o.id))) for p in proposals if p.options
+    ]
 
 
 def option_of_opportunity(opportunity_id: int, option_id: int) -> ProposalOption | None:

@@ -168,8 +168,11 @@ def _cases():
     cases = []
     for rule, method in _routes(app):
         for who in ["anonymous", *sorted(ALL)]:
-            cases.append(pytest.param(rule.endpoint, rule.rule, method, who,
-                                      id=f"{method} {rule.rule} as {who}"))
+            cases.append(
+                pytest.param(
+                    rule.endpoint, rule.rule, method, who, id=f"{method} {rule.rule} as {who}"
+                )
+            )
     return cases
 
 
@@ -186,17 +189,23 @@ def _route_ids(app, users, opportunity, endpoint) -> dict:
     from portal.extensions import db
 
     with app.app_context():
-        stakeholder = Stakeholder(opportunity_id=opportunity, name="Zhang San", influence=3,
-                                  attitude="neutral")
+        stakeholder = Stakeholder(
+            opportunity_id=opportunity, name="Zhang San", influence=3, attitude="neutral"
+        )
         db.session.add(stakeholder)
         db.session.commit()
         account_id = db.session.get(Stakeholder, stakeholder.id).opportunity.account_id
         from portal.pricescore.demo import demo_scenario
 
         scenario = demo_scenario(opportunity)
-        ids = {"opportunity_id": opportunity, "stakeholder_id": stakeholder.id,
-               "account_id": account_id, "user_id": users["rep"],
-               "scenario_id": scenario.id, "competitor_id": scenario.competitors[0].id}
+        ids = {
+            "opportunity_id": opportunity,
+            "stakeholder_id": stakeholder.id,
+            "account_id": account_id,
+            "user_id": users["rep"],
+            "scenario_id": scenario.id,
+            "competitor_id": scenario.competitors[0].id,
+        }
         ids.update(_objection_and_sheet_ids(opportunity, stakeholder.id))
         ids.update(_workspace_ids(db, opportunity))
         ids["token"] = _export_token(app, opportunity)
@@ -243,9 +252,13 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
     from portal.objections.models import Objection, PlaybookResponse
 
     response = PlaybookResponse(objection_type="price", title_en="T", title_zh="T")
-    objection = Objection(opportunity_id=opportunity_id, stakeholder_id=stakeholder_id,
-                          objection_type="price", customer_words="Too expensive",
-                          raised_on=date.today())
+    objection = Objection(
+        opportunity_id=opportunity_id,
+        stakeholder_id=stakeholder_id,
+        objection_type="price",
+        customer_words="Too expensive",
+        raised_on=date.today(),
+    )
     sheet = n.NegotiationSheet(opportunity_id=opportunity_id, checklist=[])
     db.session.add_all([response, objection, sheet])
     db.session.flush()
@@ -254,15 +267,19 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
     rows = {
         "goal_id": n.NegotiationGoal(term="price", best=one, expected=one, walk_away=one, **common),
         "interest_id": n.CounterpartInterest(position="p", interest="i", **common),
-        "concession_id": n.PlannedConcession(position=1, kind="discount_pct", part="solution",
-                                             amount=one, **common),
+        "concession_id": n.PlannedConcession(
+            position=1, kind="discount_pct", part="solution", amount=one, **common
+        ),
         "round_id": n.NegotiationRoundLog(number=1, our_offer=one, **common),
         "version_id": n.SheetVersion(sheet_id=sheet.id, number=1, change="created", data={}),
     }
     db.session.add_all(rows.values())
     db.session.commit()
-    return {"objection_id": objection.id, "response_id": response.id,
-            **{name: row.id for name, row in rows.items()}}
+    return {
+        "objection_id": objection.id,
+        "response_id": response.id,
+        **{name: row.id for name, row in rows.items()},
+    }
 
 
 def _export_token(app, opportunity_id) -> str:
@@ -270,8 +287,9 @@ def _export_token(app, opportunity_id) -> str:
     from portal.exports.rendering import JobItem, sign_download
 
     with app.test_request_context():
-        return sign_download("negotiation", [JobItem(opportunity_id, "0" * 64, "job", "x.pdf")],
-                             None)
+        return sign_download(
+            "negotiation", [JobItem(opportunity_id, "0" * 64, "job", "x.pdf")], None
+        )
 
 
 def _workspace_ids(db, opportunity_id) -> dict:
@@ -293,8 +311,11 @@ def _workspace_ids(db, opportunity_id) -> dict:
     db.session.flush()
     db.session.add(MatrixCompetitor(opportunity_id=opportunity_id, competitor_id=competitor.id))
     db.session.commit()
-    return {"template_id": template.id, "criterion_id": criterion.id,
-            "competitor_id": competitor.id}
+    return {
+        "template_id": template.id,
+        "criterion_id": criterion.id,
+        "competitor_id": competitor.id,
+    }
 
 
 def test_htmx_request_without_session_gets_a_full_page_redirect(client, opportunity):

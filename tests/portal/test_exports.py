@@ -38,11 +38,23 @@ def _furnish(app, opportunity_id: int, chosen: Decimal | None = Decimal("900000"
 
     with app.app_context():
         people = [
-            Stakeholder(opportunity_id=opportunity_id, name="王总 Wang", map_role="money",
-                        buying_role="economic", decision_type="final", influence=5,
-                        attitude="supporter", last_contact=date.today() - timedelta(days=3)),
-            Stakeholder(opportunity_id=opportunity_id, name="Li Procurement", map_role="authority",
-                        influence=4, attitude="opponent"),
+            Stakeholder(
+                opportunity_id=opportunity_id,
+                name="王总 Wang",
+                map_role="money",
+                buying_role="economic",
+                decision_type="final",
+                influence=5,
+                attitude="supporter",
+                last_contact=date.today() - timedelta(days=3),
+            ),
+            Stakeholder(
+                opportunity_id=opportunity_id,
+                name="Li Procurement",
+                map_role="authority",
+                influence=4,
+                attitude="opponent",
+            ),
         ]
         db.session.add_all(people)
         db.session.commit()
@@ -77,18 +89,26 @@ def test_negotiation_sheet_pdf_is_one_internal_page(app, as_user, opportunity):
     _furnish(app, opportunity)
     pdf = _assert_pdf_download(
         as_user("presales").get(f"/opportunities/{opportunity}/negotiation.pdf?lang=en"),
-        "negotiation-sheet")
+        "negotiation-sheet",
+    )
     pages = _pdf_text(pdf)
     assert len(pages) == 1
     assert "INTERNAL" in pages[0]
-    for label in ("Negotiation sheet", "Goals per term", "Concession plan", "Team roles",
-                  "BATNA", "Price zone"):
+    for label in (
+        "Negotiation sheet",
+        "Goals per term",
+        "Concession plan",
+        "Team roles",
+        "BATNA",
+        "Price zone",
+    ):
         assert label in pages[0], label
 
 
 def test_negotiation_sheet_without_a_sheet_still_renders(app, as_user, opportunity):
     pdf = _assert_pdf_download(
-        as_user("rep").get(f"/opportunities/{opportunity}/negotiation.pdf"), "negotiation")
+        as_user("rep").get(f"/opportunities/{opportunity}/negotiation.pdf"), "negotiation"
+    )
     assert "No negotiation sheet" in _pdf_text(pdf)[0]
 
 
@@ -109,11 +129,13 @@ def _toc(pages: list[str]) -> list[tuple[str, int]]:
 
 @pytest.mark.parametrize("language", ["en", "zh_CN"])
 def test_bid_pack_is_internal_on_every_page_and_the_contents_point_right(
-        app, as_user, opportunity, language):
+    app, as_user, opportunity, language
+):
     _furnish(app, opportunity)
     pdf = _assert_pdf_download(
         as_user("leader").get(f"/opportunities/{opportunity}/bid-pack.pdf?lang={language}"),
-        "bid-pack")
+        "bid-pack",
+    )
     pages = _pdf_text(pdf)
     assert 7 <= len(pages) <= 20  # cover, contents, six sections of a page or more
     marking = {"en": "INTERNAL", "zh_CN": "内部资料"}[language]  # in the reader's language
@@ -131,8 +153,9 @@ def test_bid_pack_is_internal_on_every_page_and_the_contents_point_right(
 
 
 def test_bid_pack_without_any_prepared_parts_says_so(app, as_user, opportunity):
-    pdf = _assert_pdf_download(as_user("rep").get(f"/opportunities/{opportunity}/bid-pack.pdf"),
-                               "bid-pack")
+    pdf = _assert_pdf_download(
+        as_user("rep").get(f"/opportunities/{opportunity}/bid-pack.pdf"), "bid-pack"
+    )
     whole = "\n".join(_pdf_text(pdf))
     assert "No price-score scenario" in whole and "No negotiation sheet" in whole
 
@@ -146,8 +169,7 @@ def test_repeat_download_is_the_same_file_from_the_cache(app, as_user, opportuni
     assert first.headers["X-Content-SHA256"] == second.headers["X-Content-SHA256"]
 
 
-def test_a_failed_preflight_is_a_message_naming_the_problem(app, as_user, make_opportunity,
-                                                             caplog):
+def test_a_failed_preflight_is_a_message_naming_the_problem(app, as_user, make_opportunity, caplog):
     bad = make_opportunity(name="Private use \ue000 glyph")
     response = as_user("rep").get(f"/opportunities/{bad}/bid-pack.pdf")
     assert response.status_code == 422
@@ -184,8 +206,8 @@ def test_desk_lists_open_bids_by_deadline_with_position(app, as_user, make_oppor
     order = [page.index(n) for n in ("Soon bid", "Later bid", "Other rep bid", "Undated bid")]
     assert order[:2] == sorted(order[:2]) and order[-1] == max(order)
     assert "Closed bid" not in page
-    row = page[page.index(f'id="bid-{later}"'):]
-    row = row[:row.index("</tr>")]
+    row = page[page.index(f'id="bid-{later}"') :]
+    row = row[: row.index("</tr>")]
     assert "P(win)" in row and "rank" in row
     assert row.count("—") >= 2  # margin and approval until quotes and approvals exist
     assert f"/opportunities/{soon}/bid-pack.pdf" in page
@@ -226,8 +248,9 @@ def _furnish_scenario(app, opportunity_id):
 def test_desk_zip_of_two_bid_packs(app, as_user, make_opportunity):
     first = make_opportunity(name="Zip one")
     second = make_opportunity(name="Zip two")
-    response = as_user("leader").post("/desk/bid-packs.zip",
-                                      data={"opportunity": [str(first), str(second)]})
+    response = as_user("leader").post(
+        "/desk/bid-packs.zip", data={"opportunity": [str(first), str(second)]}
+    )
     assert response.status_code == 200
     assert response.mimetype == "application/zip"
     assert "attachment" in response.headers["Content-Disposition"]
@@ -241,8 +264,12 @@ def test_desk_zip_refuses_others_bids_and_empty_selections(app, as_user, make_op
     mine = make_opportunity(name="Mine")
     theirs = make_opportunity(name="Theirs", owner="rep2", presales=None)
     client = as_user("rep")
-    assert client.post("/desk/bid-packs.zip",
-                       data={"opportunity": [str(mine), str(theirs)]}).status_code == 404
+    assert (
+        client.post(
+            "/desk/bid-packs.zip", data={"opportunity": [str(mine), str(theirs)]}
+        ).status_code
+        == 404
+    )
     empty = client.post("/desk/bid-packs.zip", data={})
     assert empty.status_code == 422 and "Select at least one" in empty.get_data(as_text=True)
     assert client.post("/desk/bid-packs.zip", data={"opportunity": "x"}).status_code == 400
@@ -284,8 +311,9 @@ def rq_queue(app, monkeypatch):
     Queue(name, connection=connection).delete(delete_jobs=True)
 
 
-def test_with_redis_the_download_is_queued_and_polled_until_ready(app, as_user, opportunity,
-                                                                   rq_queue):
+def test_with_redis_the_download_is_queued_and_polled_until_ready(
+    app, as_user, opportunity, rq_queue
+):
     _furnish(app, opportunity)
     client = as_user("rep")
     started = client.get(f"/opportunities/{opportunity}/bid-pack.pdf?lang=en")
@@ -315,8 +343,9 @@ def test_with_redis_the_download_is_queued_and_polled_until_ready(app, as_user, 
     assert client.get("/exports/forged-token-123456/file").status_code in (302, 404)
 
 
-def test_with_redis_a_failed_render_is_reported_on_the_progress_page(app, as_user,
-                                                                    make_opportunity, rq_queue):
+def test_with_redis_a_failed_render_is_reported_on_the_progress_page(
+    app, as_user, make_opportunity, rq_queue
+):
     bad = make_opportunity(name="Private use \ue000 glyph")
     client = as_user("rep")
     progress_url = client.get(f"/opportunities/{bad}/negotiation.pdf").headers["Location"]

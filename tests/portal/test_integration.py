@@ -16,29 +16,66 @@ HX = {"HX-Request": "true"}
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _proposal(app, opportunity_id, *, discount="8", list_price="12000000", cost="9000000",
-              approval=True, title="Dispatch proposal"):
+def _proposal(
+    app,
+    opportunity_id,
+    *,
+    discount="8",
+    list_price="12000000",
+    cost="9000000",
+    approval=True,
+    title="Dispatch proposal",
+):
     """A proposal with one recommended option (one solution line) and, optionally, a
     pending approval request; returns (proposal_id, option_id, section_id)."""
     from portal.drafts.models import (
-        Approval, Proposal, ProposalLine, ProposalOption, ProposalSection,
+        Approval,
+        Proposal,
+        ProposalLine,
+        ProposalOption,
+        ProposalSection,
     )
 
     with app.app_context():
-        proposal = Proposal(opportunity_id=opportunity_id, title=title, language="en",
-                            currency="CNY", status="in_review" if approval else "draft")
-        section = ProposalSection(proposal=proposal, position=0, kind="executive_summary",
-                                  title="Why our price holds", body="TCO over five years.")
-        option = ProposalOption(proposal=proposal, position=0, name="Standard", recommended=True,
-                                maintenance_years=1)
-        ProposalLine(option=option, position=0, part="solution", description="Core network",
-                     quantity=Decimal(1), unit_price=Decimal(list_price),
-                     unit_cost=Decimal(cost), discount_pct=Decimal(discount))
+        proposal = Proposal(
+            opportunity_id=opportunity_id,
+            title=title,
+            language="en",
+            currency="CNY",
+            status="in_review" if approval else "draft",
+        )
+        section = ProposalSection(
+            proposal=proposal,
+            position=0,
+            kind="executive_summary",
+            title="Why our price holds",
+            body="TCO over five years.",
+        )
+        option = ProposalOption(
+            proposal=proposal, position=0, name="Standard", recommended=True, maintenance_years=1
+        )
+        ProposalLine(
+            option=option,
+            position=0,
+            part="solution",
+            description="Core network",
+            quantity=Decimal(1),
+            unit_price=Decimal(list_price),
+            unit_cost=Decimal(cost),
+            discount_pct=Decimal(discount),
+        )
         db.session.add_all([proposal, section, option])
         db.session.flush()
         if approval:
-            db.session.add(Approval(proposal=proposal, opportunity_id=opportunity_id,
-                                    required_role="leader", fingerprint="x", reasons=[]))
+            db.session.add(
+                Approval(
+                    proposal=proposal,
+                    opportunity_id=opportunity_id,
+                    required_role="leader",
+                    fingerprint="x",
+                    reasons=[],
+                )
+            )
         db.session.commit()
         return proposal.id, option.id, section.id
 
@@ -67,8 +104,9 @@ def _expected_text(app, scenario_id, option_id, locale="en"):
         s = db.session.get(PriceScenario, scenario_id)
         totals = option_totals(db.session.get(ProposalOption, option_id).as_domain())
         estimate = inputs.from_model(s)
-        effect = what_discount_buys(estimate.rules, estimate, totals.contract_list,
-                                    totals.contract_value, 2000, s.seed)
+        effect = what_discount_buys(
+            estimate.rules, estimate, totals.contract_list, totals.contract_value, 2000, s.seed
+        )
         return effect.text(locale)
 
 
@@ -87,11 +125,14 @@ def test_rep_links_the_scenario_to_a_quote_option_of_the_same_opportunity(
 ):
     _, option_id, _ = _proposal(app, opportunity)
     client = as_user("rep")
-    page = client.get(f"/opportunities/{opportunity}/price-scores/{scenario}").get_data(as_text=True)
+    page = client.get(f"/opportunities/{opportunity}/price-scores/{scenario}").get_data(
+        as_text=True
+    )
     assert 'name="option_id"' in page and f'value="{option_id}"' in page
 
-    response = client.post(_link_url(opportunity, scenario), data={"option_id": option_id},
-                           headers=HX)
+    response = client.post(
+        _link_url(opportunity, scenario), data={"option_id": option_id}, headers=HX
+    )
     assert response.status_code == 200
     assert _linked(app, scenario) == option_id
     body = response.get_data(as_text=True)
@@ -118,11 +159,19 @@ def test_linking_an_option_of_another_opportunity_is_404(
 
 def test_presales_cannot_link_and_outsiders_get_404(app, client, as_user, opportunity, scenario):
     _, option_id, _ = _proposal(app, opportunity)
-    assert as_user("presales").post(_link_url(opportunity, scenario),
-                                    data={"option_id": option_id}).status_code == 403
+    assert (
+        as_user("presales")
+        .post(_link_url(opportunity, scenario), data={"option_id": option_id})
+        .status_code
+        == 403
+    )
     client.post("/logout")
-    assert as_user("rep2").post(_link_url(opportunity, scenario),
-                                data={"option_id": option_id}).status_code == 404
+    assert (
+        as_user("rep2")
+        .post(_link_url(opportunity, scenario), data={"option_id": option_id})
+        .status_code
+        == 404
+    )
     assert _linked(app, scenario) is None
 
 
@@ -140,7 +189,9 @@ def test_approval_queue_and_request_state_what_the_discount_buys(
     queue = leader.get("/approvals").get_data(as_text=True)
     assert expected in queue
     assert "What the discount on Standard buys" in queue
-    detail = leader.get(f"/opportunities/{opportunity}/proposals/{proposal_id}").get_data(as_text=True)
+    detail = leader.get(f"/opportunities/{opportunity}/proposals/{proposal_id}").get_data(
+        as_text=True
+    )
     assert expected in detail
 
 
@@ -178,16 +229,29 @@ def test_reusable_answer_creates_a_library_block_and_links_to_it(app, as_user, m
 
     with app.app_context():
         for opp, days in ((make_opportunity(name="A"), 3), (make_opportunity(name="B"), 40)):
-            db.session.add(Objection(opportunity_id=opp, objection_type="price", severity="high",
-                                     customer_words="Your price is 20% higher",
-                                     raised_on=date.today() - timedelta(days=days)))
+            db.session.add(
+                Objection(
+                    opportunity_id=opp,
+                    objection_type="price",
+                    severity="high",
+                    customer_words="Your price is 20% higher",
+                    raised_on=date.today() - timedelta(days=days),
+                )
+            )
         db.session.commit()
     client = as_user("leader")
-    response = client.post("/objections/reusable-answers", data={
-        "prefix": "g0", "g0-objection_type": "price", "g0-title": "Price vs competitor",
-        "g0-body": "Show the five-year TCO first.", "g0-language": "en",
-        "g0-source_words": "Your price", "g0-opportunity_count": "2",
-    })
+    response = client.post(
+        "/objections/reusable-answers",
+        data={
+            "prefix": "g0",
+            "g0-objection_type": "price",
+            "g0-title": "Price vs competitor",
+            "g0-body": "Show the five-year TCO first.",
+            "g0-language": "en",
+            "g0-source_words": "Your price",
+            "g0-opportunity_count": "2",
+        },
+    )
     assert response.status_code == 302
     with app.app_context():
         from portal.auth.models import User
@@ -216,8 +280,12 @@ def _objection(app, opportunity_id):
     from portal.objections.models import Objection
 
     with app.app_context():
-        objection = Objection(opportunity_id=opportunity_id, objection_type="price",
-                              customer_words="Too expensive", raised_on=date.today())
+        objection = Objection(
+            opportunity_id=opportunity_id,
+            objection_type="price",
+            customer_words="Too expensive",
+            raised_on=date.today(),
+        )
         db.session.add(objection)
         db.session.commit()
         return objection.id
@@ -240,20 +308,29 @@ def test_objection_page_offers_the_opportunitys_sections_and_saves_the_choice(
     _, _, section_id = _proposal(app, opportunity, approval=False)
     objection_id = _objection(app, opportunity)
     client = as_user("rep")
-    page = client.get(f"/opportunities/{opportunity}/objections/{objection_id}").get_data(as_text=True)
+    page = client.get(f"/opportunities/{opportunity}/objections/{objection_id}").get_data(
+        as_text=True
+    )
     assert 'name="proposal_section_id"' in page and f'value="{section_id}"' in page
-    response = client.post(_section_url(opportunity, objection_id),
-                           data={"proposal_section_id": section_id}, headers=HX)
+    response = client.post(
+        _section_url(opportunity, objection_id),
+        data={"proposal_section_id": section_id},
+        headers=HX,
+    )
     assert response.status_code == 200
     assert _answered_by(app, objection_id) == section_id
     assert "Why our price holds" in response.get_data(as_text=True)
     # A stale version is a conflict, nothing changes.
-    response = client.post(_section_url(opportunity, objection_id),
-                           data={"proposal_section_id": "", "version": "1"}, headers=HX)
+    response = client.post(
+        _section_url(opportunity, objection_id),
+        data={"proposal_section_id": "", "version": "1"},
+        headers=HX,
+    )
     assert response.status_code == 409
     assert _answered_by(app, objection_id) == section_id
-    response = client.post(_section_url(opportunity, objection_id),
-                           data={"proposal_section_id": ""}, headers=HX)
+    response = client.post(
+        _section_url(opportunity, objection_id), data={"proposal_section_id": ""}, headers=HX
+    )
     assert response.status_code == 200
     assert _answered_by(app, objection_id) is None
 
@@ -264,8 +341,12 @@ def test_a_section_of_another_opportunity_is_404(app, as_user, make_opportunity,
     objection_id = _objection(app, opportunity)
     client = as_user("rep")
     for value in (foreign_section, 999999, "x"):
-        assert client.post(_section_url(opportunity, objection_id),
-                           data={"proposal_section_id": value}).status_code == 404
+        assert (
+            client.post(
+                _section_url(opportunity, objection_id), data={"proposal_section_id": value}
+            ).status_code
+            == 404
+        )
     assert _answered_by(app, objection_id) is None
 
 
@@ -274,8 +355,9 @@ def test_deleting_the_section_clears_the_pointer(app, as_user, opportunity):
 
     _, _, section_id = _proposal(app, opportunity, approval=False)
     objection_id = _objection(app, opportunity)
-    as_user("rep").post(_section_url(opportunity, objection_id),
-                        data={"proposal_section_id": section_id})
+    as_user("rep").post(
+        _section_url(opportunity, objection_id), data={"proposal_section_id": section_id}
+    )
     with app.app_context():
         db.session.delete(db.session.get(ProposalSection, section_id))
         db.session.commit()
@@ -304,8 +386,15 @@ def test_concession_costs_come_from_the_recommended_quote_option(app, as_user, o
     from portal.negotiation.analysis import analyse
     from portal.negotiation.models import NegotiationSheet
 
-    proposal_id, _, _ = _proposal(app, opportunity, list_price="2000000", discount="0",
-                                  cost="1500000", approval=False, title="Quote Q1")
+    proposal_id, _, _ = _proposal(
+        app,
+        opportunity,
+        list_price="2000000",
+        discount="0",
+        cost="1500000",
+        approval=False,
+        title="Quote Q1",
+    )
     client = as_user("rep")
     page = _sheet_with_a_discount_step(client, opportunity).get_data(as_text=True)
     assert "100,000.00" in page  # 5 % of the quote's 2,000,000 solution net
@@ -326,8 +415,9 @@ def test_concession_costs_come_from_the_recommended_quote_option(app, as_user, o
 def test_a_quote_in_another_currency_falls_back_to_the_typed_figures(app, as_user, opportunity):
     from portal.drafts.models import Proposal
 
-    proposal_id, _, _ = _proposal(app, opportunity, list_price="2000000", discount="0",
-                                  approval=False)
+    proposal_id, _, _ = _proposal(
+        app, opportunity, list_price="2000000", discount="0", approval=False
+    )
     with app.app_context():
         db.session.get(Proposal, proposal_id).currency = "USD"
         db.session.commit()

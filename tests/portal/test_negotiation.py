@@ -193,7 +193,9 @@ def test_zone_is_drawn_or_explained(rep, opportunity):
     )
     assert "our walk-away is in CNY but the buyer" in page and "maximum is in USD" in page
     assert "zopa-band" not in page
-    page = _save(rep, opportunity, version=3, **{"sheet-our_batna_currency": "EUR"}).get_data(as_text=True)
+    page = _save(rep, opportunity, version=3, **{"sheet-our_batna_currency": "EUR"}).get_data(
+        as_text=True
+    )
     assert "In EUR, not the deal currency CNY" in page
 
 

@@ -26,16 +26,27 @@ SECTIONS = [
     ("commercial_terms", "Commercial terms", "Payment: 30% on signing, 70% on acceptance."),
 ]
 ZH_SECTIONS = [
-    ("executive_summary", "执行摘要",
-     "我们将故障时间**减半**。\n\n" + "数据中心双活架构，保障业务连续。" * 60),
+    (
+        "executive_summary",
+        "执行摘要",
+        "我们将故障时间**减半**。\n\n" + "数据中心双活架构，保障业务连续。" * 60,
+    ),
     ("proposed_solution", "解决方案", "两地三中心。" * 80),
     ("commercial_terms", "商务条款", "签约付30%，验收付70%。"),
 ]
 
 
-def make_revision(app, opportunity_id: int, users: dict, *, kind: str = "submitted",
-                  language: str = "en", sections=SECTIONS, title="DC refresh proposal",
-                  approval: bool = True) -> dict:
+def make_revision(
+    app,
+    opportunity_id: int,
+    users: dict,
+    *,
+    kind: str = "submitted",
+    language: str = "en",
+    sections=SECTIONS,
+    title="DC refresh proposal",
+    approval: bool = True,
+) -> dict:
     """A proposal with sections, two options (one recommended, one discounted) and a frozen
     revision of it; returns the ids."""
     from portal.drafts.models import (
@@ -49,42 +60,100 @@ def make_revision(app, opportunity_id: int, users: dict, *, kind: str = "submitt
     from portal.drafts.workflow import snapshot
 
     with app.app_context():
-        proposal = Proposal(opportunity_id=opportunity_id, title=title, language=language,
-                            currency="CNY", status="submitted" if kind == "submitted" else "draft")
+        proposal = Proposal(
+            opportunity_id=opportunity_id,
+            title=title,
+            language=language,
+            currency="CNY",
+            status="submitted" if kind == "submitted" else "draft",
+        )
         for i, (k, t, body) in enumerate(sections):
-            db.session.add(ProposalSection(proposal=proposal, position=i, kind=k, title=t,
-                                           body=body))
-        standard = ProposalOption(proposal=proposal, position=0, name="Standard",
-                                  recommended=False, maintenance_years=1)
-        premium = ProposalOption(proposal=proposal, position=1, name="Premium",
-                                 recommended=True, maintenance_years=3)
+            db.session.add(
+                ProposalSection(proposal=proposal, position=i, kind=k, title=t, body=body)
+            )
+        standard = ProposalOption(
+            proposal=proposal, position=0, name="Standard", recommended=False, maintenance_years=1
+        )
+        premium = ProposalOption(
+            proposal=proposal, position=1, name="Premium", recommended=True, maintenance_years=3
+        )
         lines = [
-            ProposalLine(option=standard, position=0, part="solution", description="Servers",
-                         quantity=Decimal(4), unit_price=Decimal("25000.50"),
-                         unit_cost=Decimal(15000), discount_pct=Decimal(0)),
-            ProposalLine(option=standard, position=1, part="maintenance", description="Support",
-                         quantity=Decimal(1), unit_price=Decimal(8000), unit_cost=Decimal(3000)),
-            ProposalLine(option=premium, position=0, part="solution", description="Servers",
-                         quantity=Decimal(8), unit_price=Decimal("25000.50"),
-                         unit_cost=Decimal(15000), discount_pct=Decimal("12.5")),
-            ProposalLine(option=premium, position=1, part="services", description="Migration",
-                         quantity=Decimal(20), unit_price=Decimal(1200), unit_cost=Decimal(700)),
-            ProposalLine(option=premium, position=2, part="maintenance", description="Support 24×7",
-                         quantity=Decimal(1), unit_price=Decimal(16000), unit_cost=Decimal(5000)),
+            ProposalLine(
+                option=standard,
+                position=0,
+                part="solution",
+                description="Servers",
+                quantity=Decimal(4),
+                unit_price=Decimal("25000.50"),
+                unit_cost=Decimal(15000),
+                discount_pct=Decimal(0),
+            ),
+            ProposalLine(
+                option=standard,
+                position=1,
+                part="maintenance",
+                description="Support",
+                quantity=Decimal(1),
+                unit_price=Decimal(8000),
+                unit_cost=Decimal(3000),
+            ),
+            ProposalLine(
+                option=premium,
+                position=0,
+                part="solution",
+                description="Servers",
+                quantity=Decimal(8),
+                unit_price=Decimal("25000.50"),
+                unit_cost=Decimal(15000),
+                discount_pct=Decimal("12.5"),
+            ),
+            ProposalLine(
+                option=premium,
+                position=1,
+                part="services",
+                description="Migration",
+                quantity=Decimal(20),
+                unit_price=Decimal(1200),
+                unit_cost=Decimal(700),
+            ),
+            ProposalLine(
+                option=premium,
+                position=2,
+                part="maintenance",
+                description="Support 24×7",
+                quantity=Decimal(1),
+                unit_price=Decimal(16000),
+                unit_cost=Decimal(5000),
+            ),
         ]
         db.session.add_all([proposal, standard, premium, *lines])
         db.session.flush()
-        revision = ProposalRevision(proposal=proposal, opportunity_id=opportunity_id, number=1,
-                                    kind=kind, snapshot=snapshot(proposal), fingerprint="f",
-                                    created_by_id=users["presales"],
-                                    created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC))
+        revision = ProposalRevision(
+            proposal=proposal,
+            opportunity_id=opportunity_id,
+            number=1,
+            kind=kind,
+            snapshot=snapshot(proposal),
+            fingerprint="f",
+            created_by_id=users["presales"],
+            created_at=datetime(2025, 3, 14, 9, 30, tzinfo=UTC),
+        )
         db.session.add(revision)
         if approval:
-            db.session.add(Approval(
-                proposal=proposal, opportunity_id=opportunity_id, required_role="leader",
-                fingerprint="f", reasons=[], state="approved", requested_by_id=users["presales"],
-                decided_by_id=users["leader"], decided_at=datetime(2025, 3, 13, 17, 0),
-                comment="Fine at 12.5% for a reference site."))
+            db.session.add(
+                Approval(
+                    proposal=proposal,
+                    opportunity_id=opportunity_id,
+                    required_role="leader",
+                    fingerprint="f",
+                    reasons=[],
+                    state="approved",
+                    requested_by_id=users["presales"],
+                    decided_by_id=users["leader"],
+                    decided_at=datetime(2025, 3, 13, 17, 0),
+                    comment="Fine at 12.5% for a reference site.",
+                )
+            )
         db.session.commit()
         return {"proposal_id": proposal.id, "revision_id": revision.id}
 
@@ -98,8 +167,10 @@ def _pdf_dirs(app, tmp_path, tmp_path_factory, monkeypatch):
 
 
 def _url(opportunity, ids, suffix=".pdf"):
-    return (f"/opportunities/{opportunity}/proposals/{ids['proposal_id']}"
-            f"/revisions/{ids['revision_id']}{suffix}")
+    return (
+        f"/opportunities/{opportunity}/proposals/{ids['proposal_id']}"
+        f"/revisions/{ids['revision_id']}{suffix}"
+    )
 
 
 def _pages(pdf: bytes) -> list[str]:
@@ -123,8 +194,9 @@ def test_proposal_pdf_cover_contents_sections_and_page_numbers(app, as_user, use
     cover = pages[0]
     for text in ("DC refresh proposal", "Acme", "2025-03-14", "v1", "Confidential"):
         assert text in cover, text
-    assert all(f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, start=1)
-               if n > 1)
+    assert all(
+        f"Page {n} of {len(pages)}" in page for n, page in enumerate(pages, start=1) if n > 1
+    )
     toc = pages[1]
     titles = [t for _k, t, _b in SECTIONS] + ["Quote options"]
     for number, title in enumerate(titles, start=1):
@@ -150,13 +222,15 @@ def test_contract_values_in_the_pdf_equal_the_quote_page(app, as_user, users, op
     on_screen = re.findall(r'data-total="\d+">([\d,.]+)<', html)
     assert len(on_screen) == 2, html[:500]
     text = " ".join(" ".join(p.split()) for p in _pages(_download(client, _url(opportunity, ids))))
-    printed = dict(re.findall(r"(Standard|Premium) · Contract value \(TCO over term\) ¥([\d,.]+)",
-                              text))
+    printed = dict(
+        re.findall(r"(Standard|Premium) · Contract value \(TCO over term\) ¥([\d,.]+)", text)
+    )
     assert [printed["Standard"], printed["Premium"]] == on_screen
 
 
-def test_a_submitted_revision_is_frozen_and_its_sha_is_shown(app, as_user, users, opportunity,
-                                                             monkeypatch, tmp_path):
+def test_a_submitted_revision_is_frozen_and_its_sha_is_shown(
+    app, as_user, users, opportunity, monkeypatch, tmp_path
+):
     ids = make_revision(app, opportunity, users, kind="submitted")
     client = as_user("presales")
     first = _download(client, _url(opportunity, ids))
@@ -170,8 +244,9 @@ def test_a_submitted_revision_is_frozen_and_its_sha_is_shown(app, as_user, users
     assert _url(opportunity, ids) in page.get_data(as_text=True)
 
 
-def test_a_new_revision_reusing_an_old_id_is_not_served_the_old_file(app, as_user, users,
-                                                                     opportunity):
+def test_a_new_revision_reusing_an_old_id_is_not_served_the_old_file(
+    app, as_user, users, opportunity
+):
     """Ids restart when the tables are emptied (a demo reset, SQLite): the frozen file is
     named by content as well, so the new revision gets its own PDF."""
     from portal.drafts.models import ProposalRevision
@@ -200,8 +275,14 @@ def test_finance_view_is_internal_with_margins_and_terms(app, as_user, users, op
     for number, page in enumerate(pages, start=1):
         assert "INTERNAL" in page, f"page {number} is not marked internal"
     text = "\n".join(pages)
-    for wanted in ("Costs and margins", "Margin rate", "Discount vs list", "TCO over term",
-                   "Commercial terms", "Payment: 30% on signing"):
+    for wanted in (
+        "Costs and margins",
+        "Margin rate",
+        "Discount vs list",
+        "TCO over term",
+        "Commercial terms",
+        "Payment: 30% on signing",
+    ):
         assert wanted in text, wanted
     assert "Architecture" not in text  # the technical sections stay out
 
@@ -221,16 +302,18 @@ def test_presales_may_not_download_the_finance_view(app, as_user, users, opportu
 
 
 def test_chinese_proposal_is_in_chinese(app, as_user, users, opportunity):
-    ids = make_revision(app, opportunity, users, language="zh_CN", sections=ZH_SECTIONS,
-                        title="数据中心方案")
+    ids = make_revision(
+        app, opportunity, users, language="zh_CN", sections=ZH_SECTIONS, title="数据中心方案"
+    )
     pages = _pages(_download(as_user("rep"), _url(opportunity, ids)))
     text = "\n".join(pages)
     assert "数据中心方案" in pages[0] and "执行摘要" in text
     assert "Page " not in text
 
 
-def test_a_totals_mismatch_is_refused_with_a_named_problem(app, as_user, users, opportunity,
-                                                           monkeypatch):
+def test_a_totals_mismatch_is_refused_with_a_named_problem(
+    app, as_user, users, opportunity, monkeypatch
+):
     from portal.exports import revision_pdfs
 
     ids = make_revision(app, opportunity, users, kind="version")
@@ -248,7 +331,8 @@ def test_a_totals_mismatch_is_refused_with_a_named_problem(app, as_user, users, 
 
 
 def test_bid_pack_prints_the_proposal_and_pricing_and_is_internal_on_every_page(
-        app, as_user, users, opportunity):
+    app, as_user, users, opportunity
+):
     make_revision(app, opportunity, users)
     response = as_user("leader").get(f"/opportunities/{opportunity}/bid-pack.pdf?lang=en")
     assert response.status_code == 200, response.get_data(as_text=True)[:800]
@@ -256,8 +340,14 @@ def test_bid_pack_prints_the_proposal_and_pricing_and_is_internal_on_every_page(
     for number, page in enumerate(pages, start=1):
         assert "INTERNAL" in page, f"page {number} is not marked internal"
     text = "\n".join(pages)
-    for wanted in ("Executive summary", "Pricing with margins and approval trail", "Margin rate",
-                   "Lena Leader", "Approved", "Fine at 12.5%"):
+    for wanted in (
+        "Executive summary",
+        "Pricing with margins and approval trail",
+        "Margin rate",
+        "Lena Leader",
+        "Approved",
+        "Fine at 12.5%",
+    ):
         assert wanted in text, wanted
 
 
@@ -266,16 +356,24 @@ def test_proposal_parts_prefer_the_submitted_revision(app, users, opportunity):
     from portal.exports.packs import proposal_parts
 
     make_revision(app, opportunity, users, kind="submitted", title="Sent")
-    make_revision(app, opportunity, users, kind="version", title="Later draft", approval=False,
-                  sections=[("executive_summary", "Draft summary", "x")])
+    make_revision(
+        app,
+        opportunity,
+        users,
+        kind="version",
+        title="Later draft",
+        approval=False,
+        sections=[("executive_summary", "Draft summary", "x")],
+    )
     with app.test_request_context():
         parts = proposal_parts(db.session.get(Opportunity, opportunity))
     assert [p.title for p in parts][0] == "Executive summary"
     assert parts[-1].title == "Pricing with margins and approval trail"
 
 
-def test_desk_shows_margin_and_approval_state_with_constant_queries(app, as_user, users,
-                                                                     make_opportunity):
+def test_desk_shows_margin_and_approval_state_with_constant_queries(
+    app, as_user, users, make_opportunity
+):
     from portal.exports.desk import approval_states, quote_margins
 
     first = make_opportunity(name="One")

@@ -36,7 +36,11 @@ def test_the_latest_scenario_with_a_chosen_price_decides():
 def test_nearest_deadline_first_undated_last():
     rows = [(None, "b"), (date(2026, 3, 1), "z"), (date(2026, 2, 1), "y"), (None, "A")]
     assert sorted(rows, key=lambda r: deadline_order(*r)) == [
-        (date(2026, 2, 1), "y"), (date(2026, 3, 1), "z"), (None, "A"), (None, "b")]
+        (date(2026, 2, 1), "y"),
+        (date(2026, 3, 1), "z"),
+        (None, "A"),
+        (None, "b"),
+    ]
     assert days_left(date(2026, 1, 10), date(2026, 1, 1)) == 9
     assert days_left(date(2026, 1, 1), date(2026, 1, 3)) == -2
     assert days_left(None, date(2026, 1, 1)) is None

@@ -10,28 +10,33 @@ from proposals.content import plain_text, render_markdown
 
 
 def test_markdown_renders_the_usual_structure() -> None:
-    html = render_markdown("## 目标\n\n降低**三成**运维成本\n\n- 一\n- 二\n\n| a | b |\n|---|---|\n| 1 | 2 |")
+    html = render_markdown(
+        "## 目标\n\n降低**三成**运维成本\n\n- 一\n- 二\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+    )
     assert "<h2>目标</h2>" in html
     assert "<strong>三成</strong>" in html
     assert "<li>一</li>" in html
     assert "<table>" in html and "<td>1</td>" in html
 
 
-@pytest.mark.parametrize(("source", "forbidden"), [
-    ("<script>alert(1)</script>", "<script"),
-    ("<SCRIPT SRC=//evil.example/x.js></SCRIPT>", "<script"),
-    ("[click](javascript:alert(1))", 'href="javascript'),
-    ("[click](JaVaScRiPt:alert(1))", 'href="javascript'),
-    ("[click](vbscript:msgbox(1))", "href"),
-    ('<img src="file:///etc/passwd">', "<img"),
-    ("![pw](file:///etc/passwd)", 'src="file'),
-    ("![x](data:text/html;base64,PHNjcmlwdD4=)", 'src="data'),
-    ('<a href="javascript:alert(1)">x</a>', "<a "),
-    ("<iframe src=https://evil.example></iframe>", "<iframe"),
-    ('<div onmouseover="alert(1)">x</div>', "<div"),
-    ("[rel](/admin/users)", 'href="/admin'),
-    ("<style>body{display:none}</style>", "<style"),
-])
+@pytest.mark.parametrize(
+    ("source", "forbidden"),
+    [
+        ("<script>alert(1)</script>", "<script"),
+        ("<SCRIPT SRC=//evil.example/x.js></SCRIPT>", "<script"),
+        ("[click](javascript:alert(1))", 'href="javascript'),
+        ("[click](JaVaScRiPt:alert(1))", 'href="javascript'),
+        ("[click](vbscript:msgbox(1))", "href"),
+        ('<img src="file:///etc/passwd">', "<img"),
+        ("![pw](file:///etc/passwd)", 'src="file'),
+        ("![x](data:text/html;base64,PHNjcmlwdD4=)", 'src="data'),
+        ('<a href="javascript:alert(1)">x</a>', "<a "),
+        ("<iframe src=https://evil.example></iframe>", "<iframe"),
+        ('<div onmouseover="alert(1)">x</div>', "<div"),
+        ("[rel](/admin/users)", 'href="/admin'),
+        ("<style>body{display:none}</style>", "<style"),
+    ],
+)
 def test_hostile_input_is_neutralised(source: str, forbidden: str) -> None:
     assert forbidden.lower() not in render_markdown(source).lower()
 
@@ -48,7 +53,9 @@ def test_typed_html_is_shown_as_text_not_lost() -> None:
 
 
 def test_blank_input_renders_nothing() -> None:
-    assert render_markdown("") == "" and render_markdown(None) == "" and render_markdown("  \n ") == ""
+    assert (
+        render_markdown("") == "" and render_markdown(None) == "" and render_markdown("  \n ") == ""
+    )
 
 
 def test_plain_text_excerpt() -> None:
@@ -58,9 +65,14 @@ def test_plain_text_excerpt() -> None:
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.text(alphabet=st.sampled_from(list("<>\"'=/:;()[]!&# \nabcjavascriptfileimgsrconerror")), max_size=120))
+@given(
+    st.text(
+        alphabet=st.sampled_from(list("<>\"'=/:;()[]!&# \nabcjavascriptfileimgsrconerror")),
+        max_size=120,
+    )
+)
 def test_no_tag_or_handler_survives_random_input(source: str) -> None:
     html = render_markdown(source).lower()
-    assert "<script" not in html and "<img src=\"file" not in html
+    assert "<script" not in html and '<img src="file' not in html
     assert "javascript:" not in html.replace("&gt;", ">") or 'href="javascript' not in html
     assert " onerror=" not in html and " onclick=" not in html

@@ -43,8 +43,9 @@ REPO = Path(__file__).resolve().parents[2]
 needs_qpdf = pytest.mark.skipif(shutil.which("qpdf") is None, reason="qpdf not installed")
 # The largest documents take minutes: CI runs them (.ci/run sets BIDDESK_SLOW_TESTS=1);
 # a plain ./test skips them so the suite stays quick.
-run_slow = pytest.mark.skipif(not os.environ.get("BIDDESK_SLOW_TESTS"),
-                              reason="slow PDF test: set BIDDESK_SLOW_TESTS=1")
+run_slow = pytest.mark.skipif(
+    not os.environ.get("BIDDESK_SLOW_TESTS"), reason="slow PDF test: set BIDDESK_SLOW_TESTS=1"
+)
 
 
 @pytest.fixture(scope="module")
@@ -83,7 +84,7 @@ def qpdf_ok(pdf: bytes, tmp_path) -> bool:
 
 
 def test_every_chinese_character_has_a_glyph_in_an_embedded_font(zh_pdf, zh_doc):
-    pages = pdf_glyphs(zh_pdf.pdf)                   # content streams decoded with pypdf
+    pages = pdf_glyphs(zh_pdf.pdf)  # content streams decoded with pypdf
     drawn = "".join(g.text for page in pages for g in page)
     assert zh_doc.title in drawn and "华东电力集团有限公司" in drawn
     assert all(g.covered for page in pages for g in page)
@@ -101,14 +102,14 @@ def test_every_chinese_character_has_a_glyph_in_an_embedded_font(zh_pdf, zh_doc)
 
 
 def test_a_character_without_a_glyph_is_named(tmp_path):
-    html = "<p>报价 \ue000 ok</p>"                     # private use: no font has it
+    html = "<p>报价 \ue000 ok</p>"  # private use: no font has it
     outcome = render(html)
     assert [p.check for p in outcome.problems] == ["glyphs"]
     assert "U+E000" in outcome.problems[0].message
     assert any("U+E000" in p.message for p in check_glyphs(outcome.pdf))
     with pytest.raises(PreflightFailed, match="U\\+E000"):
         export_pdf(ExportRequest.build(html, tmp_path / "cache"))
-    assert not any((tmp_path / "cache").rglob("*.pdf"))     # nothing cached
+    assert not any((tmp_path / "cache").rglob("*.pdf"))  # nothing cached
 
 
 def test_print_css_names_the_fonts_and_fontconfig_finds_them():
@@ -116,8 +117,9 @@ def test_print_css_names_the_fonts_and_fontconfig_finds_them():
     for family in d.PDF_FONT_FAMILIES:
         assert f'"{family}"' in css
     if shutil.which("fc-match"):
-        found = subprocess.run(["fc-match", "-f", "%{family}", "Noto Sans CJK SC"],
-                               capture_output=True, text=True).stdout
+        found = subprocess.run(
+            ["fc-match", "-f", "%{family}", "Noto Sans CJK SC"], capture_output=True, text=True
+        ).stdout
         assert "Noto Sans CJK SC" in found
 
 
@@ -131,8 +133,12 @@ def test_harfbuzz_subsetting_is_in_use(caplog):
 
 
 def test_five_scripts(env, tmp_path):
-    doc = dataclasses.replace(sample_document("en", sections=0, quotes=0), sections=(
-        DocumentSection("Scripts", "<p>Latin text, 中文文本, Кириллица, Ελληνικά, نص عربي</p>"),))
+    doc = dataclasses.replace(
+        sample_document("en", sections=0, quotes=0),
+        sections=(
+            DocumentSection("Scripts", "<p>Latin text, 中文文本, Кириллица, Ελληνικά, نص عربي</p>"),
+        ),
+    )
     outcome = render(render_document_html(doc, env))
     assert outcome.problems == []
     text = "".join(pdf_text(outcome.pdf, layout=False))
@@ -152,8 +158,10 @@ def test_contents_page_numbers_are_the_real_pages(zh_pdf, zh_doc):
     titles = [s.title for s in zh_doc.sections] + ["Quote options"]
     assert [title for _, title, _ in entries] == titles
     for number, title, page in entries:
-        assert f"{number}. {title}" in pages[int(page) - 1].replace("\n", " ") or \
-            title in pages[int(page) - 1]
+        assert (
+            f"{number}. {title}" in pages[int(page) - 1].replace("\n", " ")
+            or title in pages[int(page) - 1]
+        )
 
 
 def test_page_x_of_y_on_every_page_but_the_cover(zh_pdf):
@@ -182,8 +190,13 @@ def test_page_label_follows_the_translation(env):
 
 def test_cover_page(zh_pdf, zh_doc):
     cover = pdf_text(zh_pdf.pdf, layout=False)[0]
-    for fact in (zh_doc.title, zh_doc.customer, zh_doc.date, zh_doc.version,
-                 zh_doc.confidentiality):
+    for fact in (
+        zh_doc.title,
+        zh_doc.customer,
+        zh_doc.date,
+        zh_doc.version,
+        zh_doc.confidentiality,
+    ):
         assert fact in cover
 
 
@@ -211,17 +224,21 @@ def test_recommended_option_is_marked(en_internal):
 
 # --- Pre-flight ------------------------------------------------------------------------------
 
-KEEP_CSS = ("@page { size: A4; margin: 20mm } .quote-table tr { height: 10mm }"
-            " .quote-table th, .quote-table td { padding: 0; border: 0; line-height: 1 }")
+KEEP_CSS = (
+    "@page { size: A4; margin: 20mm } .quote-table tr { height: 10mm }"
+    " .quote-table th, .quote-table td { padding: 0; border: 0; line-height: 1 }"
+)
 BREAK_ANYWHERE = ".quote-table tr.group-header { break-after: auto !important }"
 
 
 def _group_at_page_bottom_html(spacer_mm: int) -> str:
     rows = "".join(f"<tr><td>row {i}</td></tr>" for i in range(5))
-    return (f'<html><head><link rel="stylesheet" href="pdf.css"></head><body>'
-            f'<div style="height: {spacer_mm}mm"></div><table class="quote-table">'
-            f'<thead><tr><th>Item</th></tr></thead><tbody>'
-            f'<tr class="group-header"><th>Hardware</th></tr>{rows}</tbody></table></body></html>')
+    return (
+        f'<html><head><link rel="stylesheet" href="pdf.css"></head><body>'
+        f'<div style="height: {spacer_mm}mm"></div><table class="quote-table">'
+        f"<thead><tr><th>Item</th></tr></thead><tbody>"
+        f'<tr class="group-header"><th>Hardware</th></tr>{rows}</tbody></table></body></html>'
+    )
 
 
 def test_group_header_kept_with_next_row():
@@ -230,7 +247,7 @@ def test_group_header_kept_with_next_row():
     broken = render(html, stylesheets=[KEEP_CSS + BREAK_ANYWHERE])
     assert [p.check for p in broken.problems] == ["keep-with-next"]
     assert "Hardware" in broken.problems[0].message and "page 1" in broken.problems[0].message
-    kept = render(html, stylesheets=[KEEP_CSS])        # the print CSS keeps it with its rows
+    kept = render(html, stylesheets=[KEEP_CSS])  # the print CSS keeps it with its rows
     assert kept.problems == []
 
 
@@ -263,15 +280,18 @@ def test_export_refuses_a_pdf_whose_totals_differ(env, tmp_path):
 
 def test_repeat_download_comes_from_the_cache(env, tmp_path):
     doc = sample_document("zh", sections=2, quotes=1, rows=10)
-    request = ExportRequest.build(render_document_html(doc, env), tmp_path / "pdf-cache",
-                                  expected_totals=doc.expected_totals())
+    request = ExportRequest.build(
+        render_document_html(doc, env),
+        tmp_path / "pdf-cache",
+        expected_totals=doc.expected_totals(),
+    )
     first = export_pdf(request)
     assert not first.from_cache and first.pdf.startswith(b"%PDF-")
     started = time.perf_counter()
     again = export_pdf(request)
     elapsed = time.perf_counter() - started
     assert again.from_cache and again.pdf == first.pdf and again.sha256 == first.sha256
-    assert elapsed < 0.5                                   # bench_pdf.py: target 50 ms
+    assert elapsed < 0.5  # bench_pdf.py: target 50 ms
     assert PdfCache(tmp_path / "pdf-cache").get(first.key) == first.pdf
     changed = ExportRequest.build(request.html + "<!-- -->", request.cache_dir)
     assert changed.key() != request.key()
@@ -291,13 +311,20 @@ def test_same_input_gives_the_same_bytes_across_processes(env, tmp_path):
     doc = sample_document("mixed", sections=2, quotes=1, rows=8)
     html_path = tmp_path / "doc.html"
     html_path.write_text(render_document_html(doc, env))
-    script = ("import sys, hashlib; from proposals.documents import render; "
-              "print(hashlib.sha256(render(open(sys.argv[1]).read()).pdf).hexdigest())")
+    script = (
+        "import sys, hashlib; from proposals.documents import render; "
+        "print(hashlib.sha256(render(open(sys.argv[1]).read()).pdf).hexdigest())"
+    )
     digests = set()
     for seed in ("1", "2"):
-        result = subprocess.run([sys.executable, "-c", script, str(html_path)], cwd=REPO,
-                                capture_output=True, text=True, check=True,
-                                env={**os.environ, "PYTHONHASHSEED": seed})
+        result = subprocess.run(
+            [sys.executable, "-c", script, str(html_path)],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        )
         digests.add(result.stdout.strip())
     assert len(digests) == 1
     local = hashlib.sha256(render(html_path.read_text()).pdf).hexdigest()
@@ -332,7 +359,7 @@ def test_render_over_its_time_bound_fails_cleanly(env):
 
 def test_render_over_its_memory_bound_fails_cleanly(monkeypatch):
     def greedy(*args):
-        return bytearray(200 * 1024 * 1024)            # far past the 20 MB allowed
+        return bytearray(200 * 1024 * 1024)  # far past the 20 MB allowed
 
     monkeypatch.setattr(d, "_render_here", greedy)
     with pytest.raises(RenderMemoryExceeded, match="20 MB"):
@@ -347,11 +374,18 @@ def test_real_render_over_its_memory_bound_fails_cleanly(env, tmp_path):
     doc = sample_document("en", sections=3, quotes=1, rows=400)
     html_path = tmp_path / "doc.html"
     html_path.write_text(render_document_html(doc, env))
-    script = ("import sys; from proposals.documents import *\n"
-              "try:\n render(open(sys.argv[1]).read(), limits=RenderLimits(memory_mb=20))\n"
-              "except RenderMemoryExceeded as e:\n print('bounded:', e)\n")
-    result = subprocess.run([sys.executable, "-c", script, str(html_path)], cwd=REPO,
-                            capture_output=True, text=True, timeout=300)
+    script = (
+        "import sys; from proposals.documents import *\n"
+        "try:\n render(open(sys.argv[1]).read(), limits=RenderLimits(memory_mb=20))\n"
+        "except RenderMemoryExceeded as e:\n print('bounded:', e)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(html_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert "bounded: the PDF render needed more than 20 MB" in result.stdout, result.stderr
 
 
@@ -380,8 +414,10 @@ def test_zero_sections(env, tmp_path):
 
 @needs_qpdf
 def test_long_unbroken_section(env, tmp_path):
-    doc = dataclasses.replace(sample_document("en", sections=0, quotes=0), sections=(
-        DocumentSection("One long word", "<p>" + "x" * 20_000 + "</p>"),))
+    doc = dataclasses.replace(
+        sample_document("en", sections=0, quotes=0),
+        sections=(DocumentSection("One long word", "<p>" + "x" * 20_000 + "</p>"),),
+    )
     outcome = render(render_document_html(doc, env), limits=RenderLimits(seconds=120))
     assert outcome.problems == [] and qpdf_ok(outcome.pdf, tmp_path)
 
@@ -391,8 +427,10 @@ def test_long_unbroken_section(env, tmp_path):
 @needs_qpdf
 def test_hundred_thousand_character_sections(env, tmp_path):
     for body in ("长文本测试" * 20_000, "x" * 100_000):
-        doc = dataclasses.replace(sample_document("zh", sections=0, quotes=0), sections=(
-            DocumentSection("长", f"<p>{body}</p>"),))
+        doc = dataclasses.replace(
+            sample_document("zh", sections=0, quotes=0),
+            sections=(DocumentSection("长", f"<p>{body}</p>"),),
+        )
         outcome = render(render_document_html(doc, env), limits=RenderLimits(seconds=240))
         assert outcome.problems == [] and qpdf_ok(outcome.pdf, tmp_path)
         assert outcome.pages > 10
@@ -403,8 +441,11 @@ def test_hundred_thousand_character_sections(env, tmp_path):
 @needs_qpdf
 def test_two_hundred_sections(env, tmp_path):
     doc = sample_document("mixed", sections=200, paragraphs=1, quotes=1, rows=10)
-    outcome = render(render_document_html(doc, env), expected_totals=doc.expected_totals(),
-                     limits=RenderLimits(seconds=240))
+    outcome = render(
+        render_document_html(doc, env),
+        expected_totals=doc.expected_totals(),
+        limits=RenderLimits(seconds=240),
+    )
     assert outcome.problems == [] and qpdf_ok(outcome.pdf, tmp_path)
     pages = pdf_text(outcome.pdf, layout=False)
     toc = "".join(pages[1:12])
@@ -417,9 +458,12 @@ def test_two_hundred_sections(env, tmp_path):
 def test_five_thousand_row_quote(env, tmp_path):
     doc = sample_document("en", sections=1, quotes=1, rows=5000)
     try:
-        outcome = render(render_document_html(doc, env), expected_totals=doc.expected_totals(),
-                         limits=RenderLimits(seconds=240))
-    except RenderTimeout as error:                       # a clear error is acceptable too
+        outcome = render(
+            render_document_html(doc, env),
+            expected_totals=doc.expected_totals(),
+            limits=RenderLimits(seconds=240),
+        )
+    except RenderTimeout as error:  # a clear error is acceptable too
         assert "240 s" in str(error)
         return
     assert outcome.problems == [] and qpdf_ok(outcome.pdf, tmp_path)
@@ -438,15 +482,21 @@ def test_money_and_amounts():
 
 def test_css_strings_cannot_break_out():
     assert d.css_string('a"b</style>') == '"a\\22 b\\3c /style\\3e "'
-    assert d.counter_content("Page {page} of {pages}") == \
-        '"Page " counter(page) " of " counter(pages)'
+    assert (
+        d.counter_content("Page {page} of {pages}") == '"Page " counter(page) " of " counter(pages)'
+    )
     assert d.counter_content("第 {page} 页，共 {pages} 页").count("counter(") == 2
 
 
 def test_document_model_defaults():
-    doc = Document("T", "C", "2026-01-01", "v1", "Confidential",
-                   sections=(DocumentSection("A", "<p>a</p>"),
-                             DocumentSection("B", "<p>b</p>", anchor="b")))
+    doc = Document(
+        "T",
+        "C",
+        "2026-01-01",
+        "v1",
+        "Confidential",
+        sections=(DocumentSection("A", "<p>a</p>"), DocumentSection("B", "<p>b</p>", anchor="b")),
+    )
     assert [s.anchor for s in doc.anchored_sections()] == ["section-1", "b"]
     assert doc.expected_totals() == {}
 
@@ -457,8 +507,9 @@ def test_export_frozen_renders_once_then_serves_the_stored_bytes(env, tmp_path):
     request = ExportRequest.for_document(doc, env, tmp_path / "cache")
     assert dict(request.totals()) == doc.expected_totals()
     first = d.export_frozen(store, "revision-7", request)
-    changed = ExportRequest.for_document(dataclasses.replace(doc, title="Renamed"), env,
-                                         tmp_path / "cache")
+    changed = ExportRequest.for_document(
+        dataclasses.replace(doc, title="Renamed"), env, tmp_path / "cache"
+    )
     again = d.export_frozen(store, "revision-7", changed)
     assert again.pdf == first.pdf and again.sha256 == hashlib.sha256(first.pdf).hexdigest()
 
@@ -467,8 +518,11 @@ def test_zip_of_several_pdfs_is_reproducible_and_safe():
     import io
     import zipfile
 
-    files = [("Bid pack: Acme/2026.pdf", b"%PDF-a"), ("Bid pack: Acme_2026.pdf", b"%PDF-b"),
-             ("../../etc/x.pdf", b"%PDF-c")]
+    files = [
+        ("Bid pack: Acme/2026.pdf", b"%PDF-a"),
+        ("Bid pack: Acme_2026.pdf", b"%PDF-b"),
+        ("../../etc/x.pdf", b"%PDF-c"),
+    ]
     data = d.zip_pdfs(files)
     assert data == d.zip_pdfs(files)
     archive = zipfile.ZipFile(io.BytesIO(data))

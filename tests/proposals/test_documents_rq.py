@@ -63,7 +63,7 @@ def test_with_redis_the_render_runs_in_an_rq_worker(request_parts, tmp_path, red
         ticket = submit_render(request, REDIS_URL, queue=queue_name)
         failing = submit_render(bad, REDIS_URL, queue=queue_name)
         assert ticket.state == "queued" and not ticket.done
-        assert render_status(ticket, REDIS_URL).state == "queued"   # what the page polls
+        assert render_status(ticket, REDIS_URL).state == "queued"  # what the page polls
         assert PdfCache(tmp_path).get(ticket.key) is None
 
         queue = Queue(queue_name, connection=redis_connection)

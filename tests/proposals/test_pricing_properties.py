@@ -8,24 +8,49 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from proposals.pricing import (
-    CENT, QuoteLine, QuoteOption, QuotePart, option_totals, quote_totals, tco_over_years,
+    CENT,
+    QuoteLine,
+    QuoteOption,
+    QuotePart,
+    option_totals,
+    quote_totals,
+    tco_over_years,
 )
 
-money = st.decimals(min_value=0, max_value=10_000_000, places=4, allow_nan=False, allow_infinity=False)
-quantity = st.decimals(min_value=0, max_value=100_000, places=4, allow_nan=False, allow_infinity=False)
+money = st.decimals(
+    min_value=0, max_value=10_000_000, places=4, allow_nan=False, allow_infinity=False
+)
+quantity = st.decimals(
+    min_value=0, max_value=100_000, places=4, allow_nan=False, allow_infinity=False
+)
 discount = st.decimals(min_value=0, max_value=100, places=2, allow_nan=False, allow_infinity=False)
-line = st.builds(QuoteLine, part=st.sampled_from(list(QuotePart)), description=st.just("x"),
-                 quantity=quantity, unit_price=money, unit_cost=money, discount_pct=discount)
-option = st.builds(QuoteOption, name=st.sampled_from(["A", "B", "C"]), recommended=st.booleans(),
-                   maintenance_years=st.integers(min_value=0, max_value=10),
-                   lines=st.lists(line, max_size=10).map(tuple))
+line = st.builds(
+    QuoteLine,
+    part=st.sampled_from(list(QuotePart)),
+    description=st.just("x"),
+    quantity=quantity,
+    unit_price=money,
+    unit_cost=money,
+    discount_pct=discount,
+)
+option = st.builds(
+    QuoteOption,
+    name=st.sampled_from(["A", "B", "C"]),
+    recommended=st.booleans(),
+    maintenance_years=st.integers(min_value=0, max_value=10),
+    lines=st.lists(line, max_size=10).map(tuple),
+)
 
 
 @settings(max_examples=100, deadline=None)
 @given(option, st.integers(min_value=1, max_value=15))
 def test_tco_is_one_off_parts_plus_years_of_maintenance(opt, years) -> None:
     totals = option_totals(opt)
-    expected = totals.solution.net_amount + totals.services.net_amount + totals.maintenance_per_year.net_amount * years
+    expected = (
+        totals.solution.net_amount
+        + totals.services.net_amount
+        + totals.maintenance_per_year.net_amount * years
+    )
     assert tco_over_years(opt, years) == expected
     assert tco_over_years(opt, years) == tco_over_years(opt, years).quantize(CENT)
     if opt.maintenance_years >= 1:

@@ -74,8 +74,13 @@ def test_average_with_k_set_uses_mean_k_deterministically():
     # A 100: +4.1667 % → 40 − 4.1667 = 35.8333 → 35.83
     # B 110: +14.5833 % → 40 − 14.5833 = 25.4167 → 25.42
     # C 90: −6.25 % → 40 − 0.5×6.25 = 36.875 → 36.88 (half-up, not half-even)
-    rules = ScoringRules(price_weight=40, tech_max=60, benchmark=Benchmark(
-        "average", k_set=(0.02, 0.04, 0.06), deduct_above=1.0, deduct_below=0.5))
+    rules = ScoringRules(
+        price_weight=40,
+        tech_max=60,
+        benchmark=Benchmark(
+            "average", k_set=(0.02, 0.04, 0.06), deduct_above=1.0, deduct_below=0.5
+        ),
+    )
     sheet = score_all(rules, bids(100, 110, 90))
     assert sheet.benchmark == 96 and sheet.k == D("0.04")
     assert points(sheet, "A", "B", "C") == [D("35.83"), D("25.42"), D("36.88")]
@@ -86,8 +91,11 @@ def test_average_with_k_set_uses_mean_k_deterministically():
 def test_average_deduction_stops_at_floor():
     # average(100, 100, 200) = 133.33; 200 is +50 % → 40 − 2×50 = −60 → floor 10
     # 100 is −25 % → 40 − 0.5×25 = 27.5
-    rules = ScoringRules(price_weight=40, tech_max=60, benchmark=Benchmark(
-        "average", deduct_above=2.0, deduct_below=0.5, floor=10))
+    rules = ScoringRules(
+        price_weight=40,
+        tech_max=60,
+        benchmark=Benchmark("average", deduct_above=2.0, deduct_below=0.5, floor=10),
+    )
     assert points(score_all(rules, bids(100, 100, 200)), "A", "C") == [D("27.50"), D("10.00")]
 
 
@@ -98,7 +106,12 @@ def test_trimmed_average_drops_ends():
     sheet = score_all(rules, bids(80, 95, 100, 105, 150))
     assert sheet.benchmark == 100
     assert points(sheet, "A", "B", "C", "D", "E") == [
-        D("20.00"), D("27.50"), D("30.00"), D("25.00"), D("0.00")]
+        D("20.00"),
+        D("27.50"),
+        D("30.00"),
+        D("25.00"),
+        D("0.00"),
+    ]
 
 
 def test_trimmed_average_falls_back_to_plain_average():
@@ -121,8 +134,10 @@ def test_composite_benchmark():
 
 def test_linear_interpolation():
     # 20 × (150 − 120)/(150 − 100) = 12
-    sheet = score_all(ScoringRules(price_weight=20, tech_max=80,
-                                   benchmark=Benchmark("linear")), bids(100, 120, 150))
+    sheet = score_all(
+        ScoringRules(price_weight=20, tech_max=80, benchmark=Benchmark("linear")),
+        bids(100, 120, 150),
+    )
     assert points(sheet, "A", "B", "C") == [D("20.00"), D("12.00"), D("0.00")]
 
 
@@ -145,8 +160,9 @@ def test_abnormally_low_scored_zero_or_rejected():
 def test_abnormally_low_against_benchmark():
     # average method, K 10 %: benchmark of all = 0.9 × mean(60, 100, 110) = 81;
     # 90 % of 81 = 72.9 → 60 is out; new benchmark 0.9 × 105 = 94.5
-    rules = ScoringRules(benchmark=Benchmark("average", k=0.1),
-                         abnormal_low=AbnormalLow(0.9, "benchmark", "zero"))
+    rules = ScoringRules(
+        benchmark=Benchmark("average", k=0.1), abnormal_low=AbnormalLow(0.9, "benchmark", "zero")
+    )
     sheet = score_all(rules, bids(60, 100, 110))
     assert sheet.by_name("A").status == "excluded"
     assert sheet.benchmark == D("94.5")
@@ -228,13 +244,16 @@ def test_rank_flip_price_against_competitor():
     # For p < 100 we get 30 + 60 = 90, A gets 65 + round(0.3p, 2).
     # We lead while round(0.3p) < 25.00 ⇔ 0.3p < 24.995 ⇔ p < 83.3167 (at 25.00 A wins the
     # tie on technical points). Above 100 we never catch A.
-    (flip,) = rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 65)],
-                               price_range=(50, 150))
+    (flip,) = rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 65)], price_range=(50, 150))
     assert not flip.beats_now and flip.win_side == "below"
     assert flip.threshold == pytest.approx(83.3167, abs=1e-3)
     assert len(flip.transitions) == 1
-    assert rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 10)],
-                            price_range=(50, 150))[0].threshold is None
+    assert (
+        rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 10)], price_range=(50, 150))[
+            0
+        ].threshold
+        is None
+    )
 
 
 def test_rank_reversal_between_two_other_bidders():
@@ -254,16 +273,23 @@ def test_rank_reversal_between_two_other_bidders():
 
 
 def exact_scenario(rules, our_tech, comps, cost=80.0):
-    return Scenario(rules, Triangular.exact(our_tech), cost, tuple(
-        CompetitorEstimate(f"C{i}", Triangular.exact(p), Triangular.exact(t))
-        for i, (p, t) in enumerate(comps)))
+    return Scenario(
+        rules,
+        Triangular.exact(our_tech),
+        cost,
+        tuple(
+            CompetitorEstimate(f"C{i}", Triangular.exact(p), Triangular.exact(t))
+            for i, (p, t) in enumerate(comps)
+        ),
+    )
 
 
 def test_strategy_best_prices_zero_width():
     # lowest, weight 30; competitor 100 / tech 60; us tech 59. For p < 100 we get 89 vs
     # 60 + round(0.3p): win while 0.3p < 28.995 ⇔ p < 96.65 → 90..96 win, 97..100 lose.
-    res = simulate_strategy(exact_scenario(ScoringRules(), 59, [(100, 60)]),
-                            np.arange(90, 101), trials=50)
+    res = simulate_strategy(
+        exact_scenario(ScoringRules(), 59, [(100, 60)]), np.arange(90, 101), trials=50
+    )
     assert res.p_win.tolist() == [1.0] * 7 + [0.0] * 4
     assert res.best_for_win == 96 and res.best_for_margin == 96
     assert res.expected_margin[6] == pytest.approx(16.0)  # 1 × (96 − 80)
@@ -277,11 +303,19 @@ def test_zero_competitors_and_ceiling():
 
 
 def stochastic_scenario(method="average", n=6):
-    rules = ScoringRules(price_weight=40, tech_max=60, ceiling=130,
-                         benchmark=Benchmark(method, k_set=(0.0, 0.02, 0.05)),
-                         abnormal_low=AbnormalLow(0.8))
-    comps = tuple(CompetitorEstimate(f"C{i}", Triangular(85 + i % 6, 100 + i % 6, 125),
-                                     Triangular(40, 48 + i % 6, 58)) for i in range(n))
+    rules = ScoringRules(
+        price_weight=40,
+        tech_max=60,
+        ceiling=130,
+        benchmark=Benchmark(method, k_set=(0.0, 0.02, 0.05)),
+        abnormal_low=AbnormalLow(0.8),
+    )
+    comps = tuple(
+        CompetitorEstimate(
+            f"C{i}", Triangular(85 + i % 6, 100 + i % 6, 125), Triangular(40, 48 + i % 6, 58)
+        )
+        for i in range(n)
+    )
     return Scenario(rules, Triangular(42, 50, 55), 75.0, comps)
 
 
@@ -318,16 +352,40 @@ def test_weight_sensitivity_by_hand():
 method_st = st.sampled_from(METHODS)
 rules_st = st.builds(
     lambda m, w, k, trim, alpha, above, below, floor, al, ceiling, dec: ScoringRules(
-        price_weight=w, tech_max=100 - w, decimals=dec, ceiling=ceiling, abnormal_low=al,
-        benchmark=Benchmark(m, k=k, trim_n=trim, trim_min_remaining=2, alpha=alpha,
-                            deduct_above=above, deduct_below=below, floor=min(floor, w))),
-    method_st, st.integers(10, 60), st.sampled_from([0.0, 0.02, 0.05]), st.integers(0, 2),
-    st.sampled_from([0.0, 0.3, 0.5, 1.0]), st.sampled_from([0.5, 1.0, 2.0]),
-    st.sampled_from([0.0, 0.25, 1.0]), st.sampled_from([0.0, 5.0]),
-    st.none() | st.builds(AbnormalLow, st.sampled_from([0.7, 0.85]),
-                          st.sampled_from(["average", "benchmark"]),
-                          st.sampled_from(["zero", "reject"])),
-    st.none() | st.integers(120, 200), st.integers(0, 3))
+        price_weight=w,
+        tech_max=100 - w,
+        decimals=dec,
+        ceiling=ceiling,
+        abnormal_low=al,
+        benchmark=Benchmark(
+            m,
+            k=k,
+            trim_n=trim,
+            trim_min_remaining=2,
+            alpha=alpha,
+            deduct_above=above,
+            deduct_below=below,
+            floor=min(floor, w),
+        ),
+    ),
+    method_st,
+    st.integers(10, 60),
+    st.sampled_from([0.0, 0.02, 0.05]),
+    st.integers(0, 2),
+    st.sampled_from([0.0, 0.3, 0.5, 1.0]),
+    st.sampled_from([0.5, 1.0, 2.0]),
+    st.sampled_from([0.0, 0.25, 1.0]),
+    st.sampled_from([0.0, 5.0]),
+    st.none()
+    | st.builds(
+        AbnormalLow,
+        st.sampled_from([0.7, 0.85]),
+        st.sampled_from(["average", "benchmark"]),
+        st.sampled_from(["zero", "reject"]),
+    ),
+    st.none() | st.integers(120, 200),
+    st.integers(0, 3),
+)
 price_st = st.integers(50, 250)
 field_st = st.lists(st.tuples(price_st, st.integers(0, 40)), max_size=6)
 
@@ -335,8 +393,9 @@ field_st = st.lists(st.tuples(price_st, st.integers(0, 40)), max_size=6)
 @FAST
 @given(rules_st, price_st, st.integers(0, 40), field_st)
 def test_price_points_stay_between_floor_and_weight(rules, our_price, our_tech, comps):
-    sheet = score_bids(rules, our_price, our_tech, [Bid(f"C{i}", p, t)
-                                                    for i, (p, t) in enumerate(comps)])
+    sheet = score_bids(
+        rules, our_price, our_tech, [Bid(f"C{i}", p, t) for i, (p, t) in enumerate(comps)]
+    )
     for r in sheet.rows:
         if r.status == "valid":
             assert rules.benchmark.floor <= r.price_points <= rules.price_weight
@@ -384,27 +443,29 @@ def test_validation_reports_without_raising():
     assert issues["tech_max"].code == "points_over_100"
     assert issues["benchmark.k"].code == "k_range"
     assert validate_rules(ScoringRules(price_weight=-5))["price_weight"].code == "weight_range"
-    sc = Scenario(ScoringRules(ceiling=70), Triangular(50, 60, 55), 80.0, (
-        CompetitorEstimate("X", Triangular(120, 100, 110), Triangular(40, 50, 60)),
-        CompetitorEstimate("Y", Triangular(-5, 100, 110), Triangular(40, 70, 60)),
-    ))
+    sc = Scenario(
+        ScoringRules(ceiling=70),
+        Triangular(50, 60, 55),
+        80.0,
+        (
+            CompetitorEstimate("X", Triangular(120, 100, 110), Triangular(40, 50, 60)),
+            CompetitorEstimate("Y", Triangular(-5, 100, 110), Triangular(40, 70, 60)),
+        ),
+    )
     issues = validate_scenario(sc, candidate_prices=[0, 90])
     assert issues["our_tech"].code == "likely_outside"
     assert issues["competitors[0].price"].code == "low_above_high"
     assert issues["competitors[1].price"].code == "non_positive"
     assert issues["competitors[1].tech"].code == "likely_outside"
     assert issues["candidate_prices"].code == "non_positive"
-    assert (issues["ceiling"].code, issues["ceiling"].severity) == ("ceiling_below_cost",
-                                                                    "warning")
+    assert (issues["ceiling"].code, issues["ceiling"].severity) == ("ceiling_below_cost", "warning")
     assert issues["ceiling"].zh_CN
     trim = replace(sc, rules=ScoringRules(benchmark=Benchmark("trimmed", trim_n=2)))
     assert validate_scenario(trim)["benchmark.trim"].code == "trim_drops_all"
-    assert validate_bids(ScoringRules(), [Bid("A", 0, 50)])["bids[0].price"].code == \
-        "non_positive"
+    assert validate_bids(ScoringRules(), [Bid("A", 0, 50)])["bids[0].price"].code == "non_positive"
 
 
 def test_explanations_in_both_languages():
     assert set(METHOD_EXPLANATIONS) == set(METHODS)
-    for text in [*METHOD_EXPLANATIONS.values(), *RULE_EXPLANATIONS.values(),
-                 *REASON_TEXT.values()]:
+    for text in [*METHOD_EXPLANATIONS.values(), *RULE_EXPLANATIONS.values(), *REASON_TEXT.values()]:
         assert text["en"] and text["zh_CN"]
