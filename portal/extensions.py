@@ -22,6 +22,11 @@ NAMING = {
 }
 
 
+def sql_in(column: str, codes) -> str:
+    """SQL text for a CHECK constraint: `column` holds one of `codes` (strings or StrEnums)."""
+    return f"{column} IN ({', '.join(repr(str(c)) for c in codes)})"
+
+
 class Base(DeclarativeBase):
     # Money is NUMERIC(16, 2) everywhere; timestamps are stored with their time zone (UTC).
     registry = registry(

@@ -8,13 +8,8 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
-
-
-def _in(column: str, codes) -> str:
-    return f"{column} IN ({', '.join(repr(c) for c in codes)})"
-
 
 PROCUREMENT_FORM_CODES = ("public_tender", "competitive_negotiation", "single_source", "inquiry")
 STATUS_CODES = ("open", "won", "lost", "abandoned")
@@ -67,8 +62,10 @@ class Opportunity(db.Model):
     __audited__ = True
     __tablename__ = "opportunity"
     __table_args__ = (
-        CheckConstraint(_in("procurement_form", PROCUREMENT_FORM_CODES), name="procurement_form"),
-        CheckConstraint(_in("status", STATUS_CODES), name="status"),
+        CheckConstraint(
+            sql_in("procurement_form", PROCUREMENT_FORM_CODES), name="procurement_form"
+        ),
+        CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         Index("ix_opportunity_owner_status", "owner_id", "status"),
     )
@@ -119,7 +116,7 @@ class TeamMember(db.Model):
     __tablename__ = "opportunity_team"
     __table_args__ = (
         UniqueConstraint("opportunity_id", "user_id", name="member"),
-        CheckConstraint(_in("team_role", TEAM_ROLE_CODES), name="team_role"),
+        CheckConstraint(sql_in("team_role", TEAM_ROLE_CODES), name="team_role"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id"), index=True)
@@ -134,13 +131,15 @@ class Stakeholder(db.Model):
     __tablename__ = "stakeholder"
     __table_args__ = (
         CheckConstraint("influence BETWEEN 1 AND 5", name="influence_range"),
-        CheckConstraint(_in("attitude", ATTITUDE_CODES), name="attitude"),
-        CheckConstraint(f"map_role IS NULL OR {_in('map_role', MAP_ROLE_CODES)}", name="map_role"),
+        CheckConstraint(sql_in("attitude", ATTITUDE_CODES), name="attitude"),
         CheckConstraint(
-            f"buying_role IS NULL OR {_in('buying_role', BUYING_ROLE_CODES)}", name="buying_role"
+            f"map_role IS NULL OR {sql_in('map_role', MAP_ROLE_CODES)}", name="map_role"
         ),
         CheckConstraint(
-            f"decision_type IS NULL OR {_in('decision_type', DECISION_TYPE_CODES)}",
+            f"buying_role IS NULL OR {sql_in('buying_role', BUYING_ROLE_CODES)}", name="buying_role"
+        ),
+        CheckConstraint(
+            f"decision_type IS NULL OR {sql_in('decision_type', DECISION_TYPE_CODES)}",
             name="decision_type",
         ),
     )

@@ -23,15 +23,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
 from proposals.drafting import LANGUAGES, SECTION_KINDS, Status
 from proposals.pricing import QuoteLine, QuoteOption, QuotePart
-
-
-def _in(column: str, codes) -> str:
-    return f"{column} IN ({', '.join(repr(str(c)) for c in codes)})"
-
 
 STATUS_CODES = tuple(s.value for s in Status)
 PART_CODES = tuple(p.value for p in QuotePart)
@@ -47,8 +42,8 @@ class Proposal(db.Model):
     __audited__ = True
     __tablename__ = "proposal"
     __table_args__ = (
-        CheckConstraint(_in("status", STATUS_CODES), name="status"),
-        CheckConstraint(_in("language", LANGUAGES), name="language"),
+        CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
+        CheckConstraint(sql_in("language", LANGUAGES), name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -128,7 +123,7 @@ class Proposal(db.Model):
 class ProposalSection(db.Model):
     __audited__ = True
     __tablename__ = "proposal_section"
-    __table_args__ = (CheckConstraint(_in("kind", SECTION_KINDS), name="kind"),)
+    __table_args__ = (CheckConstraint(sql_in("kind", SECTION_KINDS), name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     proposal_id: Mapped[int] = mapped_column(
@@ -159,7 +154,7 @@ class LibraryBlock(db.Model):
 
     __audited__ = True
     __tablename__ = "library_block"
-    __table_args__ = (CheckConstraint(_in("language", LANGUAGES), name="language"),)
+    __table_args__ = (CheckConstraint(sql_in("language", LANGUAGES), name="language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -240,7 +235,7 @@ class ProposalLine(db.Model):
     __audited__ = True
     __tablename__ = "proposal_line"
     __table_args__ = (
-        CheckConstraint(_in("part", PART_CODES), name="part"),
+        CheckConstraint(sql_in("part", PART_CODES), name="part"),
         CheckConstraint(
             "quantity >= 0 AND unit_price >= 0 AND unit_cost >= 0", name="not_negative"
         ),
@@ -282,7 +277,7 @@ class AuthorityRule(db.Model):
     __tablename__ = "authority_rule"
     __table_args__ = (
         UniqueConstraint("role"),
-        CheckConstraint(_in("role", APPROVER_ROLES), name="role_code"),
+        CheckConstraint(sql_in("role", APPROVER_ROLES), name="role_code"),
         CheckConstraint(
             "max_discount_pct IS NULL OR max_discount_pct BETWEEN 0 AND 100", name="discount_range"
         ),
@@ -306,8 +301,8 @@ class Approval(db.Model):
     __audited__ = True
     __tablename__ = "proposal_approval"
     __table_args__ = (
-        CheckConstraint(_in("state", APPROVAL_STATES), name="state"),
-        CheckConstraint(_in("required_role", APPROVER_ROLES), name="required_role"),
+        CheckConstraint(sql_in("state", APPROVAL_STATES), name="state"),
+        CheckConstraint(sql_in("required_role", APPROVER_ROLES), name="required_role"),
         Index("ix_proposal_approval_state_role", "state", "required_role"),
     )
 
@@ -347,7 +342,7 @@ class ProposalRevision(db.Model):
     __tablename__ = "proposal_revision"
     __table_args__ = (
         UniqueConstraint("proposal_id", "number"),
-        CheckConstraint(_in("kind", REVISION_KINDS), name="kind"),
+        CheckConstraint(sql_in("kind", REVISION_KINDS), name="kind"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -18,15 +18,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
 from proposals.negotiation import ConcessionKind, NegotiationSituation, Term
 from proposals.pricing import QuotePart
-
-
-def _in(column: str, codes) -> str:
-    return f"{column} IN ({', '.join(repr(c) for c in codes)})"
-
 
 SITUATION_CODES = tuple(s.value for s in NegotiationSituation)
 TERM_CODES = tuple(t.value for t in Term)
@@ -47,7 +42,7 @@ class NegotiationSheet(db.Model):
     __tablename__ = "negotiation_sheet"
     __table_args__ = (
         CheckConstraint(
-            f"situation IS NULL OR {_in('situation', SITUATION_CODES)}", name="situation"
+            f"situation IS NULL OR {sql_in('situation', SITUATION_CODES)}", name="situation"
         ),
         CheckConstraint("maintenance_years BETWEEN 0 AND 10", name="maintenance_years_range"),
     )
@@ -144,7 +139,7 @@ class NegotiationGoal(db.Model):
 
     __audited__ = True
     __tablename__ = "negotiation_goal"
-    __table_args__ = (CheckConstraint(_in("term", TERM_CODES), name="term"),)
+    __table_args__ = (CheckConstraint(sql_in("term", TERM_CODES), name="term"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     sheet_id: Mapped[int] = mapped_column(
@@ -194,8 +189,8 @@ class PlannedConcession(db.Model):
     __audited__ = True
     __tablename__ = "planned_concession"
     __table_args__ = (
-        CheckConstraint(_in("kind", KIND_CODES), name="kind"),
-        CheckConstraint(_in("part", PART_CODES), name="part"),
+        CheckConstraint(sql_in("kind", KIND_CODES), name="kind"),
+        CheckConstraint(sql_in("part", PART_CODES), name="part"),
         CheckConstraint("position >= 1", name="position_positive"),
         CheckConstraint("amount > 0", name="amount_positive"),
     )

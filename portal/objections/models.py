@@ -7,14 +7,9 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
 from proposals.objections import STEP_ORDER, CloseOutcome, LscpaStep, ObjectionType
-
-
-def _in(column: str, codes) -> str:
-    return f"{column} IN ({', '.join(repr(c) for c in codes)})"
-
 
 TYPE_CODES = tuple(t.value for t in ObjectionType)
 STEP_CODES = tuple(s.value for s in STEP_ORDER)
@@ -32,7 +27,7 @@ class PlaybookResponse(db.Model):
 
     __audited__ = True
     __tablename__ = "playbook_response"
-    __table_args__ = (CheckConstraint(_in("objection_type", TYPE_CODES), name="objection_type"),)
+    __table_args__ = (CheckConstraint(sql_in("objection_type", TYPE_CODES), name="objection_type"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # Seeded responses keep their domain key; responses written by leaders have none.
@@ -66,9 +61,9 @@ class Objection(db.Model):
     __audited__ = True
     __tablename__ = "objection"
     __table_args__ = (
-        CheckConstraint(_in("objection_type", TYPE_CODES), name="objection_type"),
-        CheckConstraint(_in("severity", SEVERITY_CODES), name="severity"),
-        CheckConstraint(_in("status", STATUS_CODES), name="status"),
+        CheckConstraint(sql_in("objection_type", TYPE_CODES), name="objection_type"),
+        CheckConstraint(sql_in("severity", SEVERITY_CODES), name="severity"),
+        CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
         Index("ix_objection_status_type", "status", "objection_type"),
     )
 
@@ -136,7 +131,7 @@ class ObjectionStep(db.Model):
     __tablename__ = "objection_step"
     __table_args__ = (
         UniqueConstraint("objection_id", "step", name="one_per_step"),
-        CheckConstraint(_in("step", STEP_CODES), name="step"),
+        CheckConstraint(sql_in("step", STEP_CODES), name="step"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -177,8 +172,8 @@ class ReusableAnswer(db.Model):
     __audited__ = True
     __tablename__ = "reusable_answer"
     __table_args__ = (
-        CheckConstraint(_in("objection_type", TYPE_CODES), name="objection_type"),
-        CheckConstraint(_in("language", LANGUAGE_CODES), name="language"),
+        CheckConstraint(sql_in("objection_type", TYPE_CODES), name="objection_type"),
+        CheckConstraint(sql_in("language", LANGUAGE_CODES), name="language"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

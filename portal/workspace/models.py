@@ -12,15 +12,11 @@ from decimal import Decimal
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
 
 ELEMENT_CODES = ("needs", "solution", "authority", "benefit", "competitor")
 ACTIVITY_STATUS_CODES = ("not_started", "in_progress", "done", "not_applicable")
-
-
-def _in(column: str, codes) -> str:
-    return f"{column} IN ({', '.join(repr(c) for c in codes)})"
 
 
 class ActivityTemplate(db.Model):
@@ -29,7 +25,7 @@ class ActivityTemplate(db.Model):
     __audited__ = True
     __tablename__ = "activity_template"
     __table_args__ = (
-        CheckConstraint(_in("element", ELEMENT_CODES), name="element"),
+        CheckConstraint(sql_in("element", ELEMENT_CODES), name="element"),
         UniqueConstraint("stage_id", "element", "position", name="cell_position"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,7 +55,7 @@ class OpportunityActivity(db.Model):
     __audited__ = True
     __tablename__ = "opportunity_activity"
     __table_args__ = (
-        CheckConstraint(_in("status", ACTIVITY_STATUS_CODES), name="status"),
+        CheckConstraint(sql_in("status", ACTIVITY_STATUS_CODES), name="status"),
         UniqueConstraint("opportunity_id", "template_id", name="one_per_template"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
