@@ -442,7 +442,9 @@ def test_deleting_a_used_competitor_asks_and_keeps_history(app, as_user, opportu
         assert db.session.get(Competitor, rival).deleted_at is not None
         assert db.session.scalar(select(db.func.count(MatrixScore.id))) == 1
         events = db.session.scalars(
-            select(AuditEvent).where(AuditEvent.entity == "competitor")
+            select(AuditEvent)
+            .where(AuditEvent.entity == "competitor")
+            .order_by(AuditEvent.id)  # without it PostgreSQL may return any order
         ).all()
         assert [e.action for e in events][-1] == "update"
     page = leader.get(f"/opportunities/{opportunity}/workspace").get_data(as_text=True)
