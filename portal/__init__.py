@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 
 from babel import Locale
@@ -54,14 +55,24 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     return app
 
 
+_SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+if _SQLITE_SYNCHRONOUS not in ("FULL", "NORMAL"):
+    raise RuntimeError(f"SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {_SQLITE_SYNCHRONOUS!r}")
+
+
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers work while one writer commits; the busy timeout makes a second
-    # writer wait instead of failing with "database is locked".
+    # writer wait instead of failing with "database is locked". synchronous=NORMAL is the
+    # setting SQLite recommends with WAL: a commit survives a crash of the portal and the
+    # file is never corrupted, but the WAL is synced to disk at checkpoints rather than at
+    # every commit, so a power cut can undo the last moments of commits. SQLITE_SYNCHRONOUS=FULL
+    # syncs every commit (about 0.3 ms more per save on an SSD). PostgreSQL is unaffected.
     if isinstance(dbapi_connection, sqlite3.Connection):
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
+        cursor.execute(f"PRAGMA synchronous={_SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

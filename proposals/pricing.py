@@ -41,7 +41,7 @@ import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation, localcontext
+from decimal import ROUND_HALF_UP, Context, Decimal, InvalidOperation
 from enum import StrEnum
 from typing import Protocol
 
@@ -54,6 +54,7 @@ ZERO = Decimal(0)
 # decimals exceeds the default 28 significant digits, and a silently rounded product
 # would break the "cents exact" promise.
 _LINE_PRECISION = 60
+_LINE_CONTEXT = Context(prec=_LINE_PRECISION, rounding=ROUND_HALF_UP)
 
 MAX_INTEGER_DIGITS = 12
 MAX_MONEY_DECIMALS = 4  # unit prices may be fractions of a cent (per-call, per-GB pricing)
@@ -127,21 +128,44 @@ class QuoteLine:
     discount_pct: Decimal = ZERO
 
     def __post_init__(self) -> None:
-        if not isinstance(self.part, QuotePart):
+        if self.part.__class__ is not QuotePart:
             object.__setattr__(self, "part", QuotePart(self.part))
-        for name in ("quantity", "unit_price", "unit_cost", "discount_pct"):
-            value = getattr(self, name)
+        quantity, price, cost, discount = (
+            self.quantity,
+            self.unit_price,
+            self.unit_cost,
+            self.discount_pct,
+        )
+        for name, value in (
+            ("quantity", quantity),
+            ("unit_price", price),
+            ("unit_cost", cost),
+            ("discount_pct", discount),
+        ):
             _require_decimal(name, value)
             if value < 0:
                 raise ValueError(f"{name} must not be negative, got {value}")
-        if self.discount_pct > HUNDRED:
-            raise ValueError(f"discount_pct must be 0–100, got {self.discount_pct}")
+        if discount > HUNDRED:
+            raise ValueError(f"discount_pct must be 0–100, got {discount}")
+        # The three amounts, each rounded to cents once, computed once: a quote is priced on
+        # every autosave, so the line does its arithmetic here rather than on each access.
+        ctx = _LINE_CONTEXT
+        exact_list = ctx.multiply(quantity, price)
+        exact_net = ctx.divide(ctx.multiply(exact_list, ctx.subtract(HUNDRED, discount)), HUNDRED)
+        object.__setattr__(
+            self,
+            "_amounts",
+            (
+                exact_list.quantize(CENT, rounding=ROUND_HALF_UP, context=ctx),
+                exact_net.quantize(CENT, rounding=ROUND_HALF_UP, context=ctx),
+                ctx.multiply(quantity, cost).quantize(CENT, rounding=ROUND_HALF_UP, context=ctx),
+            ),
+        )
 
     @property
     def list_amount(self) -> Decimal:
         """quantity × unit_price, rounded to cents."""
-        with localcontext(prec=_LINE_PRECISION):
-            return round_money(self.quantity * self.unit_price)
+        return self._amounts[0]
 
     @property
     def net_amount(self) -> Decimal:
@@ -150,15 +174,12 @@ class QuoteLine:
         Computed from the exact list amount, not the rounded one, so the discount is not
         applied to an already rounded figure (no double rounding).
         """
-        with localcontext(prec=_LINE_PRECISION):
-            exact = self.quantity * self.unit_price * (HUNDRED - self.discount_pct) / HUNDRED
-            return round_money(exact)
+        return self._amounts[1]
 
     @property
     def cost_amount(self) -> Decimal:
         """quantity × unit_cost, rounded to cents."""
-        with localcontext(prec=_LINE_PRECISION):
-            return round_money(self.quantity * self.unit_cost)
+        return self._amounts[2]
 
 
 @dataclass(frozen=True)
@@ -245,13 +266,16 @@ def discount_pct_of(list_amount: Decimal, net: Decimal) -> Decimal | None:
     return (list_amount - net) / list_amount * HUNDRED
 
 
-def _sum_part(lines: Iterable[QuoteLine], part: QuotePart) -> PartTotals:
-    chosen = [line for line in lines if line.part is part]
-    return PartTotals(
-        list_amount=sum((line.list_amount for line in chosen), ZERO),
-        net_amount=sum((line.net_amount for line in chosen), ZERO),
-        cost_amount=sum((line.cost_amount for line in chosen), ZERO),
-    )
+def _part_sums(lines: Iterable[QuoteLine]) -> dict[QuotePart, PartTotals]:
+    """Totals of each part in one pass over the lines (exact sums of rounded amounts)."""
+    sums = {part: [ZERO, ZERO, ZERO] for part in QuotePart}
+    for line in lines:
+        acc = sums[line.part]
+        list_amount, net_amount, cost_amount = line._amounts
+        acc[0] += list_amount
+        acc[1] += net_amount
+        acc[2] += cost_amount
+    return {part: PartTotals(*acc) for part, acc in sums.items()}
 
 
 def option_totals(option: QuoteOption) -> OptionTotals:
@@ -263,9 +287,10 @@ def option_totals(option: QuoteOption) -> OptionTotals:
     is at least one year. Margin % is of the contract value; discount % is against the
     contract list amount; both unrounded and ``None`` when the denominator is zero.
     """
-    solution = _sum_part(option.lines, QuotePart.SOLUTION)
-    services = _sum_part(option.lines, QuotePart.SERVICES)
-    maintenance = _sum_part(option.lines, QuotePart.MAINTENANCE)
+    parts = _part_sums(option.lines)
+    solution = parts[QuotePart.SOLUTION]
+    services = parts[QuotePart.SERVICES]
+    maintenance = parts[QuotePart.MAINTENANCE]
     years = option.maintenance_years
 
     contract_list = solution.list_amount + services.list_amount + maintenance.list_amount * years

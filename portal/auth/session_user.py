@@ -8,9 +8,11 @@ generation and drops the cached copy. Requests get a plain, read-only `SessionUs
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 
 from flask import current_app
 from flask_login import UserMixin
+from sqlalchemy import bindparam, select
 
 from portal.auth.models import User
 from portal.extensions import db
@@ -31,6 +33,14 @@ class SessionUser(UserMixin):
         return self.active
 
 
+@cache
+def _user_statement():
+    # Plain columns, no ORM instance: after any write the generation moves and this runs.
+    return select(
+        User.id, User.username, User.display_name, User.role, User.locale, User.active
+    ).where(User.id == bindparam("user_id"))
+
+
 def load_session_user(user_id: int) -> SessionUser | None:
     cache: dict[int, tuple[int, SessionUser]] = current_app.extensions.setdefault(
         "session_users", {}
@@ -39,13 +49,11 @@ def load_session_user(user_id: int) -> SessionUser | None:
     hit = cache.get(user_id)
     if hit is not None and hit[0] == generation:
         return hit[1]
-    user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    row = db.session.execute(_user_statement(), {"user_id": user_id}).first()
+    if row is None or not row.active:
         # Flask-Login checks "active" only at login: a deactivated user's open session
         # must end on the next request, so it loads as nobody.
         return None
-    session_user = SessionUser(
-        user.id, user.username, user.display_name, user.role, user.locale, user.active
-    )
+    session_user = SessionUser(*row)
     cache[user_id] = (generation, session_user)
     return session_user

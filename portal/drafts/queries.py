@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort
+from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
@@ -15,7 +16,7 @@ from portal.drafts.models import (
     SectionBlockUse,
 )
 from portal.extensions import db
-from portal.security import get_opportunity_or_404
+from portal.security import get_opportunity_or_404, opportunity_scope
 
 
 def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bool = False):
@@ -46,6 +47,29 @@ def line_or_404(line_id: int, proposal: Proposal) -> ProposalLine:
     if line is None:
         abort(404)
     return line
+
+
+def line_for_edit_or_404(opportunity_id: int, proposal_id: int, line_id: int):
+    """(opportunity, proposal, line) in one query: the line must belong to the proposal, the
+    proposal to the opportunity, and the user must see the opportunity; else 404. The line
+    autosave runs on every typing pause, so it checks and loads all three at once."""
+    from portal.deals.models import Opportunity
+
+    row = db.session.execute(
+        select(Opportunity, Proposal, ProposalLine)
+        .join(Proposal, Proposal.opportunity_id == Opportunity.id)
+        .join(ProposalOption, ProposalOption.proposal_id == Proposal.id)
+        .join(ProposalLine, ProposalLine.option_id == ProposalOption.id)
+        .where(
+            Opportunity.id == opportunity_id,
+            Proposal.id == proposal_id,
+            ProposalLine.id == line_id,
+            opportunity_scope(current_user),
+        )
+    ).first()
+    if row is None:
+        abort(404)
+    return tuple(row)
 
 
 def child_or_404(model, object_id: int, proposal: Proposal):

@@ -39,7 +39,12 @@ from portal.drafts.models import (
     ProposalSection,
     SectionBlockUse,
 )
-from portal.drafts.queries import child_or_404, get_proposal_or_404, line_or_404
+from portal.drafts.queries import (
+    child_or_404,
+    get_proposal_or_404,
+    line_for_edit_or_404,
+    line_or_404,
+)
 from portal.drafts.workflow import (
     after_quote_change,
     allowed_steps,
@@ -707,8 +712,7 @@ def add_line(opportunity_id: int, proposal_id: int, option_id: int):
 def save_line(opportunity_id: int, proposal_id: int, line_id: int):
     """Autosave of one line as it is typed. Answers out-of-band pieces only (version, line
     amount, field errors, the totals panel), so the inputs being typed in are never replaced."""
-    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
-    line_row = line_or_404(line_id, proposal)
+    opportunity, proposal, line_row = line_for_edit_or_404(opportunity_id, proposal_id, line_id)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     raw = _line_input(request.form)
@@ -734,8 +738,11 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
         ctx["line"] = line_row
         return render_template("drafts/_line_saved.html", errors={}, conflict=True, **ctx), 409
     message = after_quote_change(proposal)
-    db.session.commit()
+    # The totals are read inside the transaction, after the flush: the same figures the
+    # commit makes durable. Nothing is expired at commit, so the answer needs no re-reads.
     state = quote_state(proposal)
+    db.session().expire_on_commit = False
+    db.session.commit()
     key = state.workflow_key(proposal)
     show_workflow = key != request.form.get("workflow_key")
     return render_template(

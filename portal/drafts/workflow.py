@@ -6,11 +6,12 @@ Views call these; the arithmetic and the rules themselves live in `proposals/`.
 from __future__ import annotations
 
 from decimal import Decimal
-from functools import cache
+from functools import cache, lru_cache
 
 from flask_login import current_user
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, select, type_coerce
 from sqlalchemy.orm import selectinload
+from sqlalchemy.types import NullType
 
 from portal.drafts import labels
 from portal.drafts.models import (
@@ -162,7 +163,10 @@ def load_options(proposal: Proposal) -> list[ProposalOption]:
 
 @cache
 def _quote_statement():
-    # Built once per process: constructing the statement costs more than running it.
+    # Built once per process: constructing the statement costs more than running it. The
+    # four numbers come back as the driver gives them (see _decimal): SQLAlchemy's Numeric
+    # conversion costs more than the rest of the query on SQLite.
+    raw = NullType()
     return (
         select(
             ProposalOption.id,
@@ -171,10 +175,10 @@ def _quote_statement():
             ProposalOption.maintenance_years,
             ProposalLine.part,
             ProposalLine.description,
-            ProposalLine.quantity,
-            ProposalLine.unit_price,
-            ProposalLine.unit_cost,
-            ProposalLine.discount_pct,
+            type_coerce(ProposalLine.quantity, raw),
+            type_coerce(ProposalLine.unit_price, raw),
+            type_coerce(ProposalLine.unit_cost, raw),
+            type_coerce(ProposalLine.discount_pct, raw),
         )
         .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
         .where(ProposalOption.proposal_id == bindparam("proposal_id"))
@@ -184,24 +188,47 @@ def _quote_statement():
     )
 
 
+def _decimal(value) -> Decimal:
+    """A stored quote number as Decimal. PostgreSQL returns Decimal; SQLite keeps NUMERIC
+    columns as integers or doubles, which are read at the columns' 4 decimal places, as
+    SQLAlchemy's own Numeric(16, 4) conversion does."""
+    kind = value.__class__
+    if kind is Decimal:
+        return value
+    if kind is int:
+        return Decimal(value)
+    return Decimal(f"{value:.4f}")
+
+
+_PARTS = {str(part): part for part in QuotePart}
+
+
+@lru_cache(maxsize=8192, typed=True)
+def _quote_line(part, description, quantity, unit_price, unit_cost, discount_pct) -> QuoteLine:
+    """A stored line as a priced domain line. Lines are immutable values, so one read again
+    with the same stored values (on an autosave, every line but the edited one) reuses the
+    object built before instead of parsing and pricing it again."""
+    return QuoteLine(
+        _PARTS[part],
+        description,
+        _decimal(quantity),
+        _decimal(unit_price),
+        _decimal(unit_cost),
+        _decimal(discount_pct),
+    )
+
+
 def load_quote(proposal_id: int) -> list[QuoteOption]:
     """The quote as domain objects straight from one joined query (no ORM rows): the
     autosave path prices 120 lines on every keystroke pause, so this is kept lean."""
-    rows = db.session.execute(_quote_statement(), {"proposal_id": proposal_id}).all()
+    rows = db.session.connection().execute(_quote_statement(), {"proposal_id": proposal_id})
     options: dict[int, tuple] = {}
     for option_id, name, recommended, years, part, description, qty, price, cost, discount in rows:
-        entry = options.setdefault(option_id, (name, recommended, years, []))
+        entry = options.get(option_id)
+        if entry is None:
+            entry = options[option_id] = (name, bool(recommended), years, [])
         if part is not None:
-            entry[3].append(
-                QuoteLine(
-                    QuotePart(part),
-                    description,
-                    Decimal(qty),
-                    Decimal(price),
-                    Decimal(cost),
-                    Decimal(discount),
-                )
-            )
+            entry[3].append(_quote_line(part, description, qty, price, cost, discount))
     return [
         QuoteOption(name, recommended, years, tuple(lines))
         for name, recommended, years, lines in options.values()

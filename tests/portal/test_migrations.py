@@ -22,3 +22,5 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
     with app.app_context(), db.engine.connect() as connection:
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+        # 1 = NORMAL: with WAL, commits survive a crash of the portal (see portal/__init__.py)
+        assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
