@@ -5,7 +5,9 @@ version the previous answer gave it (optimistic locking, as the browser does), s
 request is a real save: validate, update, recompute the totals of all 120 lines, render
 the out-of-band totals and workflow fragments. Both endpoints are served by gunicorn with
 2 sync workers on loopback and driven by the same Python client, same connections, same run.
-Prints both throughputs and their ratio (target: line save >= 30% of bare).
+Prints both throughputs and their ratio (target: line save >= 30% of bare), plus the
+portal's floor: the same login, session, CSRF and header hooks answering a constant string
+(bench/portal_floor_app.py), which bounds what any portal POST can reach.
 
     .venv/bin/python bench/bench_quote.py [--seconds 8]
 """
@@ -124,6 +126,29 @@ def _bare_client(args):
     return done
 
 
+def _save_rate(target, env, opportunity_id, proposal_id, line_ids, seconds, path=None) -> float:
+    """Requests per second of CONNECTIONS clients, each saving its own line over and over."""
+    with gunicorn(target, env) as port:
+        cookie = login(port, "zhao", "biddesk-demo")
+        page = f"/opportunities/{opportunity_id}/proposals/{proposal_id}"
+        status, html = _get(port, page, {"Cookie": cookie})
+        assert status == 200, status
+        token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
+        jobs = [
+            (
+                port,
+                (path or page + "/lines/{line_id}").format(line_id=line_id),
+                line_id,
+                cookie,
+                token,
+                seconds,
+            )
+            for line_id in line_ids
+        ]
+        with Pool(CONNECTIONS) as pool:
+            return sum(pool.map(_edit_client, jobs)) / seconds
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--seconds", type=float, default=8.0)
@@ -138,18 +163,16 @@ def main() -> None:
                     sum(pool.map(_bare_client, [(bare_port, args.seconds)] * CONNECTIONS))
                     / args.seconds
                 )
-        with gunicorn("wsgi:app", env) as port:
-            cookie = login(port, "zhao", "biddesk-demo")
-            page = f"/opportunities/{opportunity_id}/proposals/{proposal_id}"
-            status, html = _get(port, page, {"Cookie": cookie})
-            assert status == 200, status
-            token = re.search(r'"X-CSRFToken": "([^"]+)"', html).group(1)
-            jobs = [
-                (port, f"{page}/lines/{line_id}", line_id, cookie, token, args.seconds)
-                for line_id in line_ids
-            ]
-            with Pool(CONNECTIONS) as pool:
-                saves = sum(pool.map(_edit_client, jobs)) / args.seconds
+        saves = _save_rate("wsgi:app", env, opportunity_id, proposal_id, line_ids, args.seconds)
+        floor = _save_rate(
+            "bench.portal_floor_app:app",
+            env,
+            opportunity_id,
+            proposal_id,
+            line_ids,
+            args.seconds,
+            path="/bench/floor/{line_id}",
+        )
     print(
         f"load generator: python http.client, {CONNECTIONS} processes; gunicorn 2 sync workers; "
         f"{args.seconds:.0f} s each"
@@ -159,8 +182,10 @@ def main() -> None:
         f"quote: {OPTIONS} options x {LINES_PER_OPTION} lines"
     )
     print(f"bare Flask endpoint                 : {bare:9.1f} req/s")
+    print(f"portal floor: POST that does nothing: {floor:9.1f} req/s  ({floor / bare:.1%} of bare)")
     print(f"line save + totals fragment (POST)  : {saves:9.1f} req/s")
     print(f"ratio line save / bare              : {saves / bare:9.1%}  (target >= 30%)")
+    print(f"ratio line save / portal floor      : {saves / floor:9.1%}")
 
 
 if __name__ == "__main__":

@@ -68,16 +68,22 @@ def check_request_access():
 
 def opportunity_scope(user) -> ColumnElement[bool]:
     """SQL condition selecting the opportunities `user` may see and edit."""
+    return scope_for_role(user.role, user.id)
+
+
+def scope_for_role(role: str, user_id) -> ColumnElement[bool]:
+    """The ownership condition for a role; `user_id` is a value or a bind parameter (for
+    statements built once and run with each user's id)."""
     from portal.deals.models import Opportunity, TeamMember
 
-    if user.role in SEE_ALL_ROLES:
+    if role in SEE_ALL_ROLES:
         return true()
     on_team = exists().where(
-        TeamMember.opportunity_id == Opportunity.id, TeamMember.user_id == user.id
+        TeamMember.opportunity_id == Opportunity.id, TeamMember.user_id == user_id
     )
-    if user.role == "rep":
-        return or_(Opportunity.owner_id == user.id, on_team)
-    return or_(Opportunity.presales_id == user.id, on_team)
+    if role == "rep":
+        return or_(Opportunity.owner_id == user_id, on_team)
+    return or_(Opportunity.presales_id == user_id, on_team)
 
 
 def get_opportunity_or_404(opportunity_id: int, *options):

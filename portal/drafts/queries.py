@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from flask import abort
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import selectinload
 
 from portal.drafts.models import (
@@ -16,7 +18,7 @@ from portal.drafts.models import (
     SectionBlockUse,
 )
 from portal.extensions import db
-from portal.security import get_opportunity_or_404, opportunity_scope
+from portal.security import get_opportunity_or_404, scope_for_role
 
 
 def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bool = False):
@@ -49,23 +51,38 @@ def line_or_404(line_id: int, proposal: Proposal) -> ProposalLine:
     return line
 
 
-def line_for_edit_or_404(opportunity_id: int, proposal_id: int, line_id: int):
-    """(opportunity, proposal, line) in one query: the line must belong to the proposal, the
-    proposal to the opportunity, and the user must see the opportunity; else 404. The line
-    autosave runs on every typing pause, so it checks and loads all three at once."""
+@cache
+def _line_for_edit_statement(role: str):
+    # Built once per role and process (building it costs more than running it); the ids
+    # and the user are bound per request.
     from portal.deals.models import Opportunity
 
-    row = db.session.execute(
+    return (
         select(Opportunity, Proposal, ProposalLine)
         .join(Proposal, Proposal.opportunity_id == Opportunity.id)
         .join(ProposalOption, ProposalOption.proposal_id == Proposal.id)
         .join(ProposalLine, ProposalLine.option_id == ProposalOption.id)
         .where(
-            Opportunity.id == opportunity_id,
-            Proposal.id == proposal_id,
-            ProposalLine.id == line_id,
-            opportunity_scope(current_user),
+            Opportunity.id == bindparam("opportunity_id"),
+            Proposal.id == bindparam("proposal_id"),
+            ProposalLine.id == bindparam("line_id"),
+            scope_for_role(role, bindparam("user_id")),
         )
+    )
+
+
+def line_for_edit_or_404(opportunity_id: int, proposal_id: int, line_id: int):
+    """(opportunity, proposal, line) in one query: the line must belong to the proposal, the
+    proposal to the opportunity, and the user must see the opportunity; else 404. The line
+    autosave runs on every typing pause, so it checks and loads all three at once."""
+    row = db.session.execute(
+        _line_for_edit_statement(current_user.role),
+        {
+            "opportunity_id": opportunity_id,
+            "proposal_id": proposal_id,
+            "line_id": line_id,
+            "user_id": current_user.id,
+        },
     ).first()
     if row is None:
         abort(404)

@@ -73,10 +73,27 @@ def new_proposal(opportunity, title: str, language: str, currency: str) -> Propo
 
 def authority_rules() -> tuple[ApprovalRule, ...]:
     """The admin-configured matrix; the built-in defaults until an admin saves one."""
-    rows = db.session.scalars(select(AuthorityRule).order_by(AuthorityRule.id)).all()
+    rows = db.session.execute(_rules_statement()).all()
     if not rows:
         return DEFAULT_APPROVAL_RULES
-    return tuple(ApprovalRule(r.role, r.max_discount_pct, r.min_margin_pct) for r in rows)
+    return tuple(ApprovalRule(*row) for row in rows)
+
+
+@cache
+def _rules_statement():
+    return select(
+        AuthorityRule.role, AuthorityRule.max_discount_pct, AuthorityRule.min_margin_pct
+    ).order_by(AuthorityRule.id)
+
+
+@cache
+def _latest_approval_statement():
+    return (
+        select(Approval)
+        .where(Approval.proposal_id == bindparam("proposal_id"))
+        .order_by(Approval.id.desc())
+        .limit(1)
+    )
 
 
 # --- the priced state of a proposal ---------------------------------------------------------
@@ -243,10 +260,7 @@ def quote_state(proposal: Proposal, options: list[ProposalOption] | None = None)
     totals = quote_totals(domain)
     decision = required_approver_for_quote(totals, authority_rules())
     approval = db.session.scalars(
-        select(Approval)
-        .where(Approval.proposal_id == proposal.id)
-        .order_by(Approval.id.desc())
-        .limit(1)
+        _latest_approval_statement(), {"proposal_id": proposal.id}
     ).first()
     return QuoteState(domain, totals, validate_quote(domain), decision, approval)
 
