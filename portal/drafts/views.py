@@ -421,6 +421,37 @@ def move_section(opportunity_id: int, proposal_id: int, section_id: int):
     return _sections_block(opportunity, proposal)
 
 
+@bp.post("/<int:proposal_id>/sections/order")
+@allowed(*EDIT_ROLES)
+def reorder_sections(opportunity_id: int, proposal_id: int):
+    """Drag and drop: the whole new order, as the section ids the editor shows. When sections
+    were added or removed meanwhile, nothing moves and the current list comes back (409)."""
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    if (locked := _editable_or_locked(proposal)) is not None:
+        return locked
+    try:
+        ids = [int(part) for part in request.form.get("order", "").split(",") if part.strip()]
+    except ValueError:
+        abort(400)
+    by_id = {item.id: item for item in proposal.sections}
+    if len(ids) != len(by_id) or set(ids) != set(by_id):
+        return _sections_block(
+            opportunity,
+            proposal,
+            409,
+            flash_message=_(
+                "Sections were added or removed meanwhile, so nothing moved. "
+                "This is the current list: drag again."
+            ),
+            flash_kind="warning",
+        )
+    for position, section_id in enumerate(ids):
+        if by_id[section_id].position != position:
+            by_id[section_id].position = position
+    db.session.commit()
+    return _sections_block(opportunity, proposal, flash_message=_("New order saved."))
+
+
 @bp.post("/<int:proposal_id>/sections/<int:section_id>/delete")
 @allowed(*EDIT_ROLES)
 def delete_section(opportunity_id: int, proposal_id: int, section_id: int):

@@ -72,4 +72,64 @@
       }
     }
   });
+
+  // Sections move by drag and drop on their handle (the ↑/↓ buttons stay for the keyboard).
+  // The list is rearranged while dragging; on drop the whole order is saved in one request,
+  // and a cancelled drag (Esc, or dropped outside the list) puts everything back.
+  var dragged = null;
+  var before = null;
+
+  function sectionItems(list) {
+    return Array.prototype.filter.call(list.children, function (li) {
+      return li.matches("li.section");
+    });
+  }
+
+  document.addEventListener("dragstart", function (event) {
+    var handle = event.target.closest && event.target.closest(".drag-handle");
+    if (!handle) return;
+    dragged = handle.closest("li.section");
+    before = sectionItems(dragged.parentNode);
+    dragged.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", dragged.dataset.sectionId);
+    event.dataTransfer.setDragImage(dragged, 16, 16);
+  });
+
+  document.addEventListener("dragover", function (event) {
+    if (!dragged) return;
+    var over = event.target.closest && event.target.closest("li.section");
+    if (!over || over.parentNode !== dragged.parentNode) return;
+    event.preventDefault();
+    event.dataTransfer.dropEffect = "move";
+    if (over === dragged) return;
+    var box = over.getBoundingClientRect();
+    var below = event.clientY > box.top + box.height / 2;
+    over.parentNode.insertBefore(dragged, below ? over.nextSibling : over);
+  });
+
+  document.addEventListener("drop", function (event) {
+    if (dragged) event.preventDefault();
+  });
+
+  document.addEventListener("dragend", function (event) {
+    if (!dragged) return;
+    var list = dragged.parentNode;
+    var moved = sectionItems(list);
+    dragged.classList.remove("dragging");
+    dragged = null;
+    if (event.dataTransfer.dropEffect === "none") {
+      before.forEach(function (li) { list.appendChild(li); });
+      return;
+    }
+    var ids = moved.map(function (li) { return li.dataset.sectionId; });
+    var unchanged = before.every(function (li, i) { return li === moved[i]; });
+    if (unchanged || !window.htmx) return;
+    window.htmx.ajax("POST", list.dataset.reorderUrl, {
+      source: list,
+      target: "#sections",
+      swap: "innerHTML",
+      values: { order: ids.join(",") },
+    });
+  });
 })();

@@ -276,6 +276,35 @@ def test_rep_reads_and_comments(page, log_in, app, opportunity):
     expect(page.locator("#comments .comment")).to_contain_text("Lead with the outage numbers")
 
 
+def test_sections_reorder_by_drag_and_drop(page, log_in, app, opportunity):
+    from portal.drafts.models import ProposalSection
+    from portal.extensions import db
+
+    proposal_id, section_ids = _proposal(app, opportunity)
+    log_in("presales")
+    page.set_viewport_size({"width": 1280, "height": 2000})  # first and last section in view
+    page.goto(f"/opportunities/{opportunity}/proposals/{proposal_id}")
+    first, last = section_ids[0], section_ids[-1]
+    page.drag_and_drop(
+        f"#section-{last} .drag-handle",
+        f"#section-{first} .section-bar",
+        target_position={"x": 40, "y": 2},
+    )
+    expect(page.locator("#sections .flash")).to_contain_text("New order saved.")
+    expect(page.locator("ol.sections > li.section").first).to_have_id(f"section-{last}")
+    expect(page.locator(f"#section-{last} .section-no")).to_have_text("1")
+    with app.app_context():
+        saved = db.session.scalars(
+            db.select(ProposalSection.id)
+            .where(ProposalSection.proposal_id == proposal_id)
+            .order_by(ProposalSection.position)
+        ).all()
+    assert saved == [last, *section_ids[:-1]]
+    # The order survives a reload: it was saved, not only drawn.
+    page.reload()
+    expect(page.locator("ol.sections > li.section").first).to_have_id(f"section-{last}")
+
+
 def _settled(page) -> None:
     """Wait until htmx has finished swapping and settling (its triggers are bound then)."""
     page.wait_for_selector("form.section-editor textarea[name=body]")

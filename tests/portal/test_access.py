@@ -118,6 +118,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "drafts.save_section": (DRAFT_EDITORS, True),
     "drafts.add_section": (DRAFT_EDITORS, True),
     "drafts.move_section": (DRAFT_EDITORS, True),
+    "drafts.reorder_sections": (DRAFT_EDITORS, True),
     "drafts.delete_section": (DRAFT_EDITORS, True),
     "drafts.block_picker": (DRAFT_EDITORS, True),
     "drafts.insert_block": (DRAFT_EDITORS, True),

@@ -304,6 +304,51 @@ def test_add_move_and_remove_sections(app, presales, opportunity, proposal):
     assert [s[0] for s in _sections(app, proposal)] == [s[0] for s in before]
 
 
+def test_drag_and_drop_saves_the_whole_new_order(app, presales, opportunity, proposal):
+    ids = [s[0] for s in _sections(app, proposal)]
+    wanted = [ids[-1], *ids[1:-1], ids[0]]  # last section to the top, first to the bottom
+    response = presales.post(
+        _url(opportunity, proposal, "/sections/order"),
+        headers=HX,
+        data={"order": ",".join(map(str, wanted))},
+    )
+    assert response.status_code == 200
+    assert [s[0] for s in _sections(app, proposal)] == wanted
+    html = response.get_data(as_text=True)
+    assert "New order saved." in html
+    # the answer lists the sections in the new order, numbered again from 1
+    assert html.index(f'id="section-{ids[-1]}"') < html.index(f'id="section-{ids[0]}"')
+
+
+def test_reorder_made_from_a_stale_list_moves_nothing(app, presales, opportunity, proposal):
+    ids = [s[0] for s in _sections(app, proposal)]
+    # Someone else added a section after this editor loaded the list.
+    presales.post(
+        _url(opportunity, proposal, "/sections"),
+        headers=HX,
+        data={"new-section-kind": "custom", "new-section-title": "附录"},
+    )
+    current = [s[0] for s in _sections(app, proposal)]
+    response = presales.post(
+        _url(opportunity, proposal, "/sections/order"),
+        headers=HX,
+        data={"order": ",".join(map(str, reversed(ids)))},
+    )
+    assert response.status_code == 409
+    assert "nothing moved" in response.get_data(as_text=True)
+    assert [s[0] for s in _sections(app, proposal)] == current
+    for order in (f"{ids[0]},{ids[0]}", ",".join(map(str, ids[:-1]))):  # duplicate, missing
+        response = presales.post(
+            _url(opportunity, proposal, "/sections/order"), headers=HX, data={"order": order}
+        )
+        assert response.status_code == 409
+    response = presales.post(
+        _url(opportunity, proposal, "/sections/order"), headers=HX, data={"order": "1,x"}
+    )
+    assert response.status_code == 400
+    assert [s[0] for s in _sections(app, proposal)] == current
+
+
 # --- content library ---------------------------------------------------------------------
 
 
