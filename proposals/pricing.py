@@ -50,13 +50,16 @@ TENTH = Decimal("0.1")
 HUNDRED = Decimal(100)
 ZERO = Decimal(0)
 
-# Generous precision for line arithmetic: 12 integer digits × 12 integer digits plus
+# Generous precision for line arithmetic: 11 integer digits × 11 integer digits plus
 # decimals exceeds the default 28 significant digits, and a silently rounded product
 # would break the "cents exact" promise.
 _LINE_PRECISION = 60
 _LINE_CONTEXT = Context(prec=_LINE_PRECISION, rounding=ROUND_HALF_UP)
 
-MAX_INTEGER_DIGITS = 12
+# 11 digits before the point and 4 after make 15 significant digits: what SQLite (which
+# keeps NUMERIC columns as doubles) stores exactly. With 12, about one value in eleven
+# would read back changed in its last decimal (973483096584.1358 → …1357).
+MAX_INTEGER_DIGITS = 11
 MAX_MONEY_DECIMALS = 4  # unit prices may be fractions of a cent (per-call, per-GB pricing)
 MAX_QUANTITY_DECIMALS = 4
 MAX_DISCOUNT_DECIMALS = 2

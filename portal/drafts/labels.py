@@ -105,7 +105,7 @@ FIELD_ERRORS = {
     "required": _l("This field is required."),
     "not_a_number": _l("Enter a number, for example 1234.50."),
     "not_finite": _l("Enter a finite number."),
-    "too_large": _l("Too large: use at most 12 digits before the decimal point."),
+    "too_large": _l("Too large: use at most 11 digits before the decimal point."),
     "too_many_decimals": _l("Too many decimal places."),
     "negative": _l("Enter zero or a positive number."),
     "out_of_range": _l("Enter a discount between 0 and 100."),

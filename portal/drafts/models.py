@@ -34,7 +34,7 @@ APPROVAL_STATES = ("pending", "approved", "rejected", "withdrawn")
 REVISION_KINDS = ("version", "submitted")
 APPROVER_ROLES = ("leader", "admin")
 
-Quantity = Numeric(16, 4)  # 12 integer digits, 4 decimals (see proposals.pricing limits)
+Quantity = Numeric(16, 4)  # 11 integer digits, 4 decimals (see proposals.pricing limits)
 Percent = Numeric(5, 2)
 
 

@@ -530,13 +530,48 @@ def test_quote_lines_and_live_totals(app, presales, opportunity, proposal):
     assert f'id="line-{line_id}-version" value="{line_version + 1}"' in text
 
 
+def test_the_largest_accepted_numbers_are_stored_exactly(app, presales, opportunity, proposal):
+    """Every number a line accepts reads back as typed, on SQLite (which keeps NUMERIC as a
+    double: 15 significant digits) as on PostgreSQL."""
+    from portal.drafts.models import ProposalLine
+
+    _add_option(presales, opportunity, proposal)
+    option_id = _options(app, proposal)[0][0]
+    typed = [
+        ("99999999999.9999", "97348309658.4135", "10000000000.0001"),
+        ("12345678901.2345", "55555555555.5555", "0.0001"),
+    ]
+    for quantity, price, cost in typed:
+        response = _add_line(
+            presales,
+            opportunity,
+            proposal,
+            option_id,
+            quantity=quantity,
+            unit_price=price,
+            unit_cost=cost,
+        )
+        assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    with app.app_context():
+        stored = db.session.execute(
+            select(ProposalLine.quantity, ProposalLine.unit_price, ProposalLine.unit_cost)
+            .where(ProposalLine.option_id == option_id)
+            .order_by(ProposalLine.position)
+        ).all()
+    assert [tuple(map(Decimal, row)) for row in typed] == [tuple(row) for row in stored]
+    # One more digit before the point could not be kept exactly on SQLite: it is refused.
+    response = _add_line(presales, opportunity, proposal, option_id, unit_price="973483096584.1358")
+    assert response.status_code == 422
+    assert "use at most 11 digits before the decimal point" in response.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
         ("quantity", "-1", "Enter zero or a positive number."),
         ("unit_price", "-0.01", "Enter zero or a positive number."),
         ("discount_pct", "101", "Enter a discount between 0 and 100."),
-        ("unit_price", "1" * 30, "Too large: use at most 12 digits before the decimal point."),
+        ("unit_price", "1" * 30, "Too large: use at most 11 digits before the decimal point."),
         ("quantity", "ten", "Enter a number, for example 1234.50."),
         ("unit_cost", "1e5", "Enter a number, for example 1234.50."),
         ("quantity", "NaN", "Enter a finite number."),

@@ -289,6 +289,7 @@ def test_blank_discount_means_zero() -> None:
         ("unit_cost", "inf", "not_finite"),
         ("unit_price", "1" * 30, "too_large"),
         ("quantity", "1234567890123", "too_large"),
+        ("unit_price", "973483096584.1358", "too_large"),  # 12 digits: not exact on SQLite
         ("unit_price", "1.23456", "too_many_decimals"),
         ("discount_pct", "10.555", "too_many_decimals"),
         ("quantity", "", "required"),
@@ -305,9 +306,11 @@ def test_validate_line_rejects(field: str, value: str, code: str) -> None:
     assert errors[field].message
 
 
-def test_twelve_integer_digits_are_allowed() -> None:
-    parsed, errors = validate_line({**VALID_RAW, "unit_price": "999,999,999,999.99"})
+def test_eleven_integer_digits_are_allowed_twelve_are_not() -> None:
+    parsed, errors = validate_line({**VALID_RAW, "unit_price": "99,999,999,999.9999"})
     assert errors == {} and parsed is not None
+    _, errors = validate_line({**VALID_RAW, "unit_price": "999,999,999,999.99"})
+    assert errors["unit_price"].code == "too_large"
 
 
 def test_validate_line_reports_every_field_at_once() -> None:
