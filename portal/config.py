@@ -32,7 +32,11 @@ class Config:
     ENV_NAME = "base"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
     SQLALCHEMY_DATABASE_URI = _database_url()
-    SQLALCHEMY_ENGINE_OPTIONS: dict = {"pool_pre_ping": True}
+    # A server may drop idle connections, so PostgreSQL connections are checked when taken
+    # from the pool; a SQLite file cannot go away, and the check would cost a query per request.
+    SQLALCHEMY_ENGINE_OPTIONS: dict = {
+        "pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")
+    }
     SQLALCHEMY_RECORD_QUERIES = False
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Rendered PDFs by content hash, and the frozen PDFs of submitted revisions (portal/exports).
