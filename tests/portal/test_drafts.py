@@ -530,6 +530,53 @@ def test_quote_lines_and_live_totals(app, presales, opportunity, proposal):
     assert f'id="line-{line_id}-version" value="{line_version + 1}"' in text
 
 
+def test_autosave_reads_the_same_quote_as_the_editor(app, opportunity):
+    """The autosave reads the quote with one lean query (numbers as the driver returns
+    them, stored lines reused between requests); it must price exactly what the ORM rows
+    say, whatever the stored values look like."""
+    import random
+
+    from portal.drafts.models import Proposal, ProposalLine, ProposalOption
+    from portal.drafts.workflow import load_options, quote_state
+
+    rng = random.Random(7)
+
+    def number(integer_digits, decimals):
+        whole = rng.randrange(10**integer_digits)
+        return Decimal(f"{whole}.{rng.randrange(10**decimals):0{decimals}d}")
+
+    with app.app_context():
+        proposal = Proposal(
+            opportunity_id=opportunity, title="Q", language="en", currency="CNY", status="draft"
+        )
+        for o in range(3):
+            option = ProposalOption(
+                position=o, name=f"Option {o}", recommended=o == 1, maintenance_years=o + 1
+            )
+            proposal.options.append(option)
+            for n in range(25):
+                option.lines.append(
+                    ProposalLine(
+                        position=n,
+                        part=("solution", "services", "maintenance")[n % 3],
+                        description=f"Line {n}",
+                        quantity=number(rng.choice((1, 4, 11)), 4),
+                        unit_price=number(rng.choice((2, 6, 11)), 4),
+                        unit_cost=number(rng.choice((2, 6, 11)), 4),
+                        discount_pct=Decimal(f"{rng.randrange(10001)}") / 100,
+                    )
+                )
+        db.session.add(proposal)
+        db.session.commit()
+        for _round in range(2):  # the second read reuses the stored lines built by the first
+            db.session.expire_all()
+            lean = quote_state(proposal)
+            rows = quote_state(proposal, load_options(proposal))
+            assert lean.totals == rows.totals
+            assert lean.fingerprint == rows.fingerprint
+            assert lean.decision == rows.decision
+
+
 def test_the_largest_accepted_numbers_are_stored_exactly(app, presales, opportunity, proposal):
     """Every number a line accepts reads back as typed, on SQLite (which keeps NUMERIC as a
     double: 15 significant digits) as on PostgreSQL."""
