@@ -74,7 +74,9 @@ class Proposal(db.Model):
     created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])  # noqa: F821
     updated_by: Mapped[User | None] = relationship(foreign_keys=[updated_by_id])  # noqa: F821
     sections: Mapped[list[ProposalSection]] = relationship(
-        back_populates="proposal", order_by="ProposalSection.position", cascade="all, delete-orphan"
+        back_populates="proposal",
+        order_by="[ProposalSection.position, ProposalSection.id]",
+        cascade="all, delete-orphan",
     )
     options: Mapped[list[ProposalOption]] = relationship(
         back_populates="proposal", order_by="ProposalOption.position", cascade="all, delete-orphan"

@@ -424,23 +424,27 @@ def move_section(opportunity_id: int, proposal_id: int, section_id: int):
 @bp.post("/<int:proposal_id>/sections/order")
 @allowed(*EDIT_ROLES)
 def reorder_sections(opportunity_id: int, proposal_id: int):
-    """Drag and drop: the whole new order, as the section ids the editor shows. When sections
-    were added or removed meanwhile, nothing moves and the current list comes back (409)."""
+    """Drag and drop: the whole new order (`order`) and the order the editor started from
+    (`was`), as section ids. When the sections changed meanwhile (added, removed or moved by
+    someone else), nothing moves and the current list comes back (409)."""
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     try:
-        ids = [int(part) for part in request.form.get("order", "").split(",") if part.strip()]
+        ids, was = (
+            [int(part) for part in request.form.get(name, "").split(",") if part.strip()]
+            for name in ("order", "was")
+        )
     except ValueError:
         abort(400)
     by_id = {item.id: item for item in proposal.sections}
-    if len(ids) != len(by_id) or set(ids) != set(by_id):
+    if was != list(by_id) or len(ids) != len(by_id) or set(ids) != set(by_id):
         return _sections_block(
             opportunity,
             proposal,
             409,
             flash_message=_(
-                "Sections were added or removed meanwhile, so nothing moved. "
+                "Someone else changed the sections meanwhile, so nothing moved. "
                 "This is the current list: drag again."
             ),
             flash_kind="warning",

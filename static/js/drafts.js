@@ -129,7 +129,10 @@
       source: list,
       target: "#sections",
       swap: "innerHTML",
-      values: { order: ids.join(",") },
+      values: {
+        order: ids.join(","),
+        was: before.map(function (li) { return li.dataset.sectionId; }).join(","),
+      },
     });
   });
 })();

@@ -304,46 +304,56 @@ def test_add_move_and_remove_sections(app, presales, opportunity, proposal):
     assert [s[0] for s in _sections(app, proposal)] == [s[0] for s in before]
 
 
+def _reorder(client, opportunity, proposal, order, was):
+    return client.post(
+        _url(opportunity, proposal, "/sections/order"),
+        headers=HX,
+        data={"order": ",".join(map(str, order)), "was": ",".join(map(str, was))},
+    )
+
+
 def test_drag_and_drop_saves_the_whole_new_order(app, presales, opportunity, proposal):
     ids = [s[0] for s in _sections(app, proposal)]
     wanted = [ids[-1], *ids[1:-1], ids[0]]  # last section to the top, first to the bottom
-    response = presales.post(
-        _url(opportunity, proposal, "/sections/order"),
-        headers=HX,
-        data={"order": ",".join(map(str, wanted))},
-    )
+    response = _reorder(presales, opportunity, proposal, wanted, was=ids)
     assert response.status_code == 200
     assert [s[0] for s in _sections(app, proposal)] == wanted
     html = response.get_data(as_text=True)
     assert "New order saved." in html
-    # the answer lists the sections in the new order, numbered again from 1
+    # the answer lists the sections in the new order
     assert html.index(f'id="section-{ids[-1]}"') < html.index(f'id="section-{ids[0]}"')
 
 
 def test_reorder_made_from_a_stale_list_moves_nothing(app, presales, opportunity, proposal):
     ids = [s[0] for s in _sections(app, proposal)]
-    # Someone else added a section after this editor loaded the list.
+    # Another editor moved a section after this one loaded the list.
+    presales.post(
+        _url(opportunity, proposal, f"/sections/{ids[1]}/move"),
+        headers=HX,
+        data={"direction": "up"},
+    )
+    moved = [s[0] for s in _sections(app, proposal)]
+    assert moved != ids
+    response = _reorder(presales, opportunity, proposal, list(reversed(ids)), was=ids)
+    assert response.status_code == 409
+    assert "nothing moved" in response.get_data(as_text=True)
+    assert [s[0] for s in _sections(app, proposal)] == moved
+    # ... or added a section.
     presales.post(
         _url(opportunity, proposal, "/sections"),
         headers=HX,
         data={"new-section-kind": "custom", "new-section-title": "附录"},
     )
     current = [s[0] for s in _sections(app, proposal)]
+    response = _reorder(presales, opportunity, proposal, list(reversed(moved)), was=moved)
+    assert response.status_code == 409
+    # A new order that is not the same sections (duplicate, missing) is refused too.
+    for order in ([current[0], *current[:-1]], current[:-1]):
+        assert _reorder(presales, opportunity, proposal, order, was=current).status_code == 409
     response = presales.post(
         _url(opportunity, proposal, "/sections/order"),
         headers=HX,
-        data={"order": ",".join(map(str, reversed(ids)))},
-    )
-    assert response.status_code == 409
-    assert "nothing moved" in response.get_data(as_text=True)
-    assert [s[0] for s in _sections(app, proposal)] == current
-    for order in (f"{ids[0]},{ids[0]}", ",".join(map(str, ids[:-1]))):  # duplicate, missing
-        response = presales.post(
-            _url(opportunity, proposal, "/sections/order"), headers=HX, data={"order": order}
-        )
-        assert response.status_code == 409
-    response = presales.post(
-        _url(opportunity, proposal, "/sections/order"), headers=HX, data={"order": "1,x"}
+        data={"order": "1,x", "was": ",".join(map(str, current))},
     )
     assert response.status_code == 400
     assert [s[0] for s in _sections(app, proposal)] == current
