@@ -15,8 +15,13 @@ The result is safe to mark ``Markup`` in a template and to pass to WeasyPrint.
 
 from __future__ import annotations
 
+import re
+from types import MethodType
+
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.common.utils import isMdAsciiPunct, isPunctChar, isWhiteSpace
+from markdown_it.rules_inline.state_inline import Scanned, StateInline
 
 # The longest section body accepted (characters of Markdown source).
 MAX_SECTION_LENGTH = 50_000
@@ -61,8 +66,54 @@ ALLOWED_ATTRIBUTES = {
 }
 ALLOWED_URL_SCHEMES = frozenset({"http", "https", "mailto"})
 
+# Han, kana, Hangul, CJK symbols and punctuation, full-width forms.
+_CJK = re.compile(
+    "[\u3000-\u303f\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af"
+    "\uf900-\ufaff\uff00-\uffef\U00020000-\U0003134f]"
+)
+
+
+class _CjkFriendlyState(StateInline):
+    """CommonMark decides whether ``**`` opens or closes emphasis from the characters
+    around it, written for languages that put spaces between words: in ``**30%**运维`` or
+    ``这是**「重要」**的事`` the marks sit between punctuation and a Chinese character and
+    stay literal. Here a CJK character beside a run of marks counts as a word boundary,
+    as the CommonMark CJK-friendly amendment proposes; text without CJK next to the marks
+    is parsed exactly as CommonMark says."""
+
+    def scanDelims(self, start: int, canSplitWord: bool) -> Scanned:  # noqa: N802
+        scanned = super().scanDelims(start, canSplitWord)
+        end = start + scanned.length
+        last = self.src[start - 1] if start > 0 else " "
+        after = self.src[end] if end < self.posMax else " "
+        if not (_CJK.match(last) or _CJK.match(after)):
+            return scanned
+        last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
+        next_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
+        last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(after))
+        last_boundary = last_space or last_punct or bool(_CJK.match(last))
+        next_boundary = next_space or next_punct or bool(_CJK.match(after))
+        left = not (next_space or (next_punct and not last_boundary))
+        right = not (last_space or (last_punct and not next_boundary))
+        return Scanned(
+            left and (canSplitWord or not right or last_punct),
+            right and (canSplitWord or not left or next_punct),
+            scanned.length,
+        )
+
+
+def _parse_inline(self, src, md, env, tokens):
+    # markdown-it-py's ParserInline.parse with the CJK-friendly state, for this parser only.
+    state = _CjkFriendlyState(src, md, env, tokens)
+    self.tokenize(state)
+    for rule in self.ruler2.getRules(""):
+        rule(state)
+    return state.tokens
+
+
 _parser = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
 _parser.enable(["table", "strikethrough"])
+_parser.inline.parse = MethodType(_parse_inline, _parser.inline)
 
 
 def render_markdown(text: str | None) -> str:

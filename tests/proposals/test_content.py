@@ -20,6 +20,39 @@ def test_markdown_renders_the_usual_structure() -> None:
 
 
 @pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("**30%**运维成本", "<strong>30%</strong>运维成本"),
+        ("这是**「重要」**的事", "这是<strong>「重要」</strong>的事"),
+        ("**粗体。**后文", "<strong>粗体。</strong>后文"),
+        ("价格（**含税**）不变", "价格（<strong>含税</strong>）不变"),
+        ("~~旧价。~~新价", "<s>旧价。</s>新价"),
+        ("降低*三成*运维", "降低<em>三成</em>运维"),
+    ],
+)
+def test_emphasis_next_to_chinese_punctuation_works(source, expected) -> None:
+    # Plain CommonMark leaves these marks literal (punctuation inside, a Han character outside).
+    assert render_markdown(source) == f"<p>{expected}</p>\n"
+
+
+def test_underscores_inside_chinese_words_stay_literal() -> None:
+    assert render_markdown("中文_强调_中文") == "<p>中文_强调_中文</p>\n"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab 1%.,!?()*_~\n-", max_size=40))
+def test_text_without_cjk_is_parsed_exactly_as_commonmark(source: str) -> None:
+    from markdown_it import MarkdownIt
+
+    from proposals.content import sanitise_html
+
+    plain = MarkdownIt("commonmark", {"html": False}).enable(["table", "strikethrough"])
+    assert render_markdown(source) == (
+        "" if not source.strip() else sanitise_html(plain.render(source))
+    )
+
+
+@pytest.mark.parametrize(
     ("source", "forbidden"),
     [
         ("<script>alert(1)</script>", "<script"),
