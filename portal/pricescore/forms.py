@@ -32,7 +32,21 @@ def _not_blank(form, field):
 POINTS_MAX = Decimal(1000)
 
 
-def _number(label, required=True, maximum=AMOUNT_MAX, places=None):
+def _at_most_decimals(places: int):
+    """The column keeps `places` decimals: more would be rounded away without a word."""
+    message = _l("Use at most %(n)d decimal places.", n=places)
+
+    def check(form, field):
+        value = field.data
+        if isinstance(value, Decimal) and value.is_finite():
+            if -value.normalize().as_tuple().exponent > places:
+                raise ValidationError(message)
+
+    return check
+
+
+def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False):
+    """A decimal text box; `stored`: kept in a NUMERIC(16, 2) column, so at most 2 decimals."""
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
     # A text box, not <input type=number>: spinners are useless on 12,800,000, and the
     # browser would silently drop "abc" instead of letting us say what is wrong with it.
@@ -44,6 +58,7 @@ def _number(label, required=True, maximum=AMOUNT_MAX, places=None):
         validators=[
             first,
             NumberRange(min=-maximum, max=maximum, message=_l("This number is too large.")),
+            *([_at_most_decimals(2)] if stored else []),
         ],
     )
 
@@ -87,15 +102,15 @@ class ScenarioForm(VersionedForm):
             NumberRange(min=-100, max=100, message=_l("This number is too large.")),
         ],
     )
-    ceiling = _number(_l("Budget ceiling"), required=False)
+    ceiling = _number(_l("Budget ceiling"), required=False, stored=True)
     # --- our bid
-    our_cost = _number(_l("Our cost"))
-    our_tech_low = _number(_l("low"), maximum=POINTS_MAX)
-    our_tech_likely = _number(_l("most likely"), maximum=POINTS_MAX)
-    our_tech_high = _number(_l("high"), maximum=POINTS_MAX)
+    our_cost = _number(_l("Our cost"), stored=True)
+    our_tech_low = _number(_l("low"), maximum=POINTS_MAX, stored=True)
+    our_tech_likely = _number(_l("most likely"), maximum=POINTS_MAX, stored=True)
+    our_tech_high = _number(_l("high"), maximum=POINTS_MAX, stored=True)
     # --- price grid and simulation
-    grid_min = _number(_l("Lowest price to test"))
-    grid_max = _number(_l("Highest price to test"))
+    grid_min = _number(_l("Lowest price to test"), stored=True)
+    grid_max = _number(_l("Highest price to test"), stored=True)
     grid_steps = IntegerField(
         _l("Prices to test"),
         validators=[
@@ -112,7 +127,7 @@ class ScenarioForm(VersionedForm):
             ),
         ],
     )
-    chosen_price = _number(_l("Our bid price"), required=False)
+    chosen_price = _number(_l("Our bid price"), required=False, stored=True)
 
     RULE_FIELDS = (
         "method",
@@ -247,12 +262,12 @@ class CompetitorForm(FlaskForm):
     name = StringField(
         _l("Competitor"), validators=[*line(maximum=120), _not_blank], filters=[_strip]
     )
-    price_low = _number(_l("Price low"))
-    price_likely = _number(_l("Price most likely"))
-    price_high = _number(_l("Price high"))
-    tech_low = _number(_l("Technical low"), maximum=POINTS_MAX)
-    tech_likely = _number(_l("Technical most likely"), maximum=POINTS_MAX)
-    tech_high = _number(_l("Technical high"), maximum=POINTS_MAX)
+    price_low = _number(_l("Price low"), stored=True)
+    price_likely = _number(_l("Price most likely"), stored=True)
+    price_high = _number(_l("Price high"), stored=True)
+    tech_low = _number(_l("Technical low"), maximum=POINTS_MAX, stored=True)
+    tech_likely = _number(_l("Technical most likely"), maximum=POINTS_MAX, stored=True)
+    tech_high = _number(_l("Technical high"), maximum=POINTS_MAX, stored=True)
 
     EDITABLE = (
         "name",

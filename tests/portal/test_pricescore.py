@@ -348,6 +348,9 @@ BAD_INPUTS = [
     ({"price_weight": "abc"}, "price_weight", "Not a valid decimal value"),
     ({"c0_name": "X", "c1_name": "x"}, "c", "different name"),
     ({"our_cost": "1" * 30}, "our_cost", "too large"),
+    # stored with two decimals: a third would be rounded away silently
+    ({"our_cost": "8000000.125"}, "our_cost", "Use at most 2 decimal places."),
+    ({"c0_price_low": "9000000.001"}, "c", "Use at most 2 decimal places."),
 ]
 
 
