@@ -776,8 +776,12 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
     # The totals are read inside the transaction, after the flush: the same figures the
     # commit makes durable. Nothing is expired at commit, so the answer needs no re-reads.
     state = quote_state(proposal)
-    db.session().expire_on_commit = False
-    db.session.commit()
+    session = db.session()
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = True
     key = state.workflow_key(proposal)
     show_workflow = key != request.form.get("workflow_key")
     return render_template(
