@@ -39,20 +39,8 @@ def get_proposal_or_404(opportunity_id: int, proposal_id: int, with_sections: bo
     return opportunity, proposal
 
 
-def line_or_404(line_id: int, proposal: Proposal) -> ProposalLine:
-    """A quote line of this proposal (one joined query), or 404."""
-    line = db.session.scalars(
-        select(ProposalLine)
-        .join(ProposalOption)
-        .where(ProposalLine.id == line_id, ProposalOption.proposal_id == proposal.id)
-    ).first()
-    if line is None:
-        abort(404)
-    return line
-
-
 @cache
-def _line_for_edit_statement(role: str):
+def _line_statement(role: str):
     # Built once per role and process (building it costs more than running it); the ids
     # and the user are bound per request.
     from portal.deals.models import Opportunity
@@ -71,12 +59,12 @@ def _line_for_edit_statement(role: str):
     )
 
 
-def line_for_edit_or_404(opportunity_id: int, proposal_id: int, line_id: int):
+def line_or_404(opportunity_id: int, proposal_id: int, line_id: int):
     """(opportunity, proposal, line) in one query: the line must belong to the proposal, the
     proposal to the opportunity, and the user must see the opportunity; else 404. The line
     autosave runs on every typing pause, so it checks and loads all three at once."""
     row = db.session.execute(
-        _line_for_edit_statement(current_user.role),
+        _line_statement(current_user.role),
         {
             "opportunity_id": opportunity_id,
             "proposal_id": proposal_id,

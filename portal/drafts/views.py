@@ -39,12 +39,7 @@ from portal.drafts.models import (
     ProposalSection,
     SectionBlockUse,
 )
-from portal.drafts.queries import (
-    child_or_404,
-    get_proposal_or_404,
-    line_for_edit_or_404,
-    line_or_404,
-)
+from portal.drafts.queries import child_or_404, get_proposal_or_404, line_or_404
 from portal.drafts.workflow import (
     after_quote_change,
     allowed_steps,
@@ -747,7 +742,7 @@ def add_line(opportunity_id: int, proposal_id: int, option_id: int):
 def save_line(opportunity_id: int, proposal_id: int, line_id: int):
     """Autosave of one line as it is typed. Answers out-of-band pieces only (version, line
     amount, field errors, the totals panel), so the inputs being typed in are never replaced."""
-    opportunity, proposal, line_row = line_for_edit_or_404(opportunity_id, proposal_id, line_id)
+    opportunity, proposal, line_row = line_or_404(opportunity_id, proposal_id, line_id)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     raw = _line_input(request.form)
@@ -800,8 +795,7 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
 @bp.post("/<int:proposal_id>/lines/<int:line_id>/delete")
 @allowed(*EDIT_ROLES)
 def delete_line(opportunity_id: int, proposal_id: int, line_id: int):
-    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
-    line_row = line_or_404(line_id, proposal)
+    opportunity, proposal, line_row = line_or_404(opportunity_id, proposal_id, line_id)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
     if not EmptyForm().validate():
