@@ -433,7 +433,7 @@ def reorder_sections(opportunity_id: int, proposal_id: int):
     except ValueError:
         abort(400)
     by_id = {item.id: item for item in proposal.sections}
-    if was != list(by_id) or len(ids) != len(by_id) or set(ids) != set(by_id):
+    if was != list(by_id) or sorted(ids) != sorted(was):  # a permutation of what is
         return _sections_block(
             opportunity,
             proposal,

@@ -207,8 +207,8 @@ def _quote_statement():
 
 def _decimal(value) -> Decimal:
     """A stored quote number as Decimal. PostgreSQL returns Decimal; SQLite keeps NUMERIC
-    columns as integers or doubles, which are read at the columns' 4 decimal places, as
-    SQLAlchemy's own Numeric(16, 4) conversion does."""
+    columns as integers or doubles, which are read at 4 decimal places (the most any of the
+    four columns keeps; a discount's 2 come back with zeros after them, equal in value)."""
     kind = value.__class__
     if kind is Decimal:
         return value
