@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, IntegerField
@@ -33,5 +35,22 @@ def choice_in(codes):
     def check(form, field):
         if field.data not in codes:
             raise ValidationError(_l("Choose one of the listed options."))
+
+    return check
+
+
+def at_most_decimals(places: int):
+    """For a DecimalField kept in a column with `places` decimals: more would be rounded
+    away without a word, so they are refused at the field."""
+    message = _l("Use at most %(n)d decimal places.", n=places)
+
+    def check(form, field):
+        value = field.data
+        if (
+            isinstance(value, Decimal)
+            and value.is_finite()
+            and -value.normalize().as_tuple().exponent > places
+        ):
+            raise ValidationError(message)
 
     return check

@@ -12,7 +12,7 @@ from wtforms import BooleanField, DecimalField, IntegerField, SelectField, Strin
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from portal.forms import VersionedForm, line
+from portal.forms import VersionedForm, at_most_decimals, line
 from portal.pricescore import labels
 
 # Money fields are NUMERIC(16, 2): refuse absurd pastes at the field, not in the database.
@@ -32,19 +32,6 @@ def _not_blank(form, field):
 POINTS_MAX = Decimal(1000)
 
 
-def _at_most_decimals(places: int):
-    """The column keeps `places` decimals: more would be rounded away without a word."""
-    message = _l("Use at most %(n)d decimal places.", n=places)
-
-    def check(form, field):
-        value = field.data
-        if isinstance(value, Decimal) and value.is_finite():
-            if -value.normalize().as_tuple().exponent > places:
-                raise ValidationError(message)
-
-    return check
-
-
 def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False):
     """A decimal text box; `stored`: kept in a NUMERIC(16, 2) column, so at most 2 decimals."""
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
@@ -58,7 +45,7 @@ def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False)
         validators=[
             first,
             NumberRange(min=-maximum, max=maximum, message=_l("This number is too large.")),
-            *([_at_most_decimals(2)] if stored else []),
+            *([at_most_decimals(2)] if stored else []),
         ],
     )
 
