@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import os
 import sqlite3
 
 from babel import Locale
@@ -13,7 +12,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from portal.config import Config, config_from_env
+from portal.config import SQLITE_SYNCHRONOUS, Config, config_from_env
 from portal.extensions import babel, csrf, db, htmx, login, migrate
 from portal.fragment_cache import FragmentCache
 from portal.locale import ui_locale
@@ -55,11 +54,6 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     return app
 
 
-_SQLITE_SYNCHRONOUS = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
-if _SQLITE_SYNCHRONOUS not in ("FULL", "NORMAL"):
-    raise RuntimeError(f"SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {_SQLITE_SYNCHRONOUS!r}")
-
-
 @event.listens_for(Engine, "connect")
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # WAL lets readers work while one writer commits; the busy timeout makes a second
@@ -72,7 +66,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA busy_timeout=5000")
-        cursor.execute(f"PRAGMA synchronous={_SQLITE_SYNCHRONOUS}")
+        cursor.execute(f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.close()
 

@@ -28,6 +28,17 @@ def _database_url() -> str:
     return url
 
 
+def _sqlite_synchronous() -> str:
+    # Read here with the other settings; applied by the engine hook in portal/__init__.py.
+    value = os.environ.get("SQLITE_SYNCHRONOUS", "NORMAL").upper()
+    if value not in ("FULL", "NORMAL"):
+        raise RuntimeError(f"SQLITE_SYNCHRONOUS must be FULL or NORMAL, not {value!r}")
+    return value
+
+
+SQLITE_SYNCHRONOUS = _sqlite_synchronous()
+
+
 class Config:
     ENV_NAME = "base"
     SECRET_KEY: str | None = os.environ.get("SECRET_KEY")
