@@ -86,13 +86,14 @@ class _CjkFriendlyState(StateInline):
         end = start + scanned.length
         last = self.src[start - 1] if start > 0 else " "
         after = self.src[end] if end < self.posMax else " "
-        if not (_CJK.match(last) or _CJK.match(after)):
+        last_cjk, next_cjk = bool(_CJK.match(last)), bool(_CJK.match(after))
+        if not (last_cjk or next_cjk):
             return scanned
         last_punct = isMdAsciiPunct(ord(last)) or isPunctChar(last)
         next_punct = isMdAsciiPunct(ord(after)) or isPunctChar(after)
         last_space, next_space = isWhiteSpace(ord(last)), isWhiteSpace(ord(after))
-        last_boundary = last_space or last_punct or bool(_CJK.match(last))
-        next_boundary = next_space or next_punct or bool(_CJK.match(after))
+        last_boundary = last_space or last_punct or last_cjk
+        next_boundary = next_space or next_punct or next_cjk
         left = not (next_space or (next_punct and not last_boundary))
         right = not (last_space or (last_punct and not next_boundary))
         return Scanned(
