@@ -76,6 +76,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.accounts import models as _accounts  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.session_user import load_session_user
+    from portal.bid import models as _bid  # noqa: F401
     from portal.deals import models as _deals  # noqa: F401
     from portal.drafts import models as _drafts  # noqa: F401
     from portal.negotiation import models as _negotiation  # noqa: F401
@@ -139,6 +140,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
+    from portal.bid.views import bp as bid_bp
     from portal.deals.views import bp as deals_bp
     from portal.drafts.approvals import bp as approvals_bp
     from portal.drafts.library import bp as library_bp
@@ -162,6 +164,7 @@ def _register_blueprints(app: Flask) -> None:
         drafts_bp,
         library_bp,
         approvals_bp,
+        bid_bp,
     ):
         app.register_blueprint(bp)
 

@@ -313,6 +313,44 @@ OPPORTUNITIES = [
         "open",
         240,
     ),
+    # Each of these shows disagreements between the bid's figures on purpose (its name says
+    # which); every other demo opportunity with a proposal tells one consistent story.
+    (
+        2,
+        "演示·不一致：报价偏离投标价、漏列对手 Demo mismatch: quote off the bid price, rival missing",
+        3,
+        "public_tender",
+        "9800000",
+        "CNY",
+        "chen",
+        "zhao",
+        "open",
+        20,
+    ),
+    (
+        1,
+        "演示·不一致：谈判目标与投标价脱节 Demo mismatch: negotiation goals vs the bid price",
+        3,
+        "competitive_negotiation",
+        "5200000",
+        "CNY",
+        "wang",
+        "zhao",
+        "open",
+        18,
+    ),
+    (
+        3,
+        "演示·不一致：审批过期、情景早于报价 Demo mismatch: stale approval, scenario older than quote",
+        3,
+        "public_tender",
+        "7687500",
+        "CNY",
+        "wang",
+        "zhao",
+        "open",
+        25,
+    ),
 ]
 
 ZH_SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
@@ -515,6 +553,9 @@ def _create() -> None:
     from portal.drafts.demo import create_demo_proposals
 
     create_demo_proposals()
+    from portal.bid.demo import link_demo_bids
+
+    link_demo_bids()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:

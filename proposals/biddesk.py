@@ -7,7 +7,6 @@ probabilities as fractions 0–1, ranks from 1 (first place).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -53,25 +52,6 @@ def price_position(
         sheet.by_name(OUR_NAME).rank,
         1 + len(bids),
     )
-
-
-@dataclass(frozen=True)
-class ScenarioChoice:
-    """A saved scenario as the desk sees it: `updated` orders them; `chosen_price` is the
-    rep's bid price (None before one is chosen)."""
-
-    id: int
-    updated: object
-    chosen_price: Decimal | None
-
-
-def deciding_scenario(scenarios: Sequence[ScenarioChoice]) -> ScenarioChoice | None:
-    """The scenario the bid is priced from: the most recently changed one with a chosen
-    price; without any chosen price, the first one created (lowest id); None without any."""
-    chosen = [s for s in scenarios if s.chosen_price is not None]
-    if chosen:
-        return max(chosen, key=lambda s: (s.updated, s.id))
-    return min(scenarios, key=lambda s: s.id) if scenarios else None
 
 
 def deadline_order(deadline: date | None, name: str) -> tuple:

@@ -166,7 +166,10 @@ def edit(opportunity_id: int):
         form = _opportunity_form(obj=opportunity)
         return render_template("deals/edit.html", form=form, opportunity=opportunity)
     form = _opportunity_form(formdata=request.form)
-    if not form.validate():
+    valid = form.validate()
+    if valid and not _amount_follows_bid(opportunity, form):
+        valid = False
+    if not valid:
         return render_template("deals/edit.html", form=form, opportunity=opportunity), 422
     if form.version.data != opportunity.version:
         return _opportunity_conflict(form, opportunity)
@@ -182,6 +185,25 @@ def edit(opportunity_id: int):
         return _opportunity_conflict(form, db.session.get(Opportunity, opportunity_id))
     flash(_("Opportunity saved."), "success")
     return redirect(url_for("deals.detail", opportunity_id=opportunity.id))
+
+
+def _amount_follows_bid(opportunity: Opportunity, form: OpportunityForm) -> bool:
+    """Once the bid has a price, the amount is that price: another amount is refused at
+    the field (the price is changed on the official price-score scenario)."""
+    from portal.bid.truth import official_scenario
+
+    scenario = official_scenario(opportunity.id)
+    if scenario is None or not scenario.chosen_price or form.amount.data == scenario.chosen_price:
+        return True
+    form.amount.errors.append(
+        _(
+            "The amount follows the bid price %(price)s of the official price-score scenario "
+            "“%(name)s”: change the price there.",
+            price=f"{scenario.chosen_price:,.2f}",
+            name=scenario.name,
+        )
+    )
+    return False
 
 
 def _opportunity_conflict(form: OpportunityForm, opportunity: Opportunity):

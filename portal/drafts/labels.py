@@ -129,6 +129,10 @@ TRANSITION_ERRORS = {
         "This quote breaches an approval limit: it must be approved before it can move on."
     ),
     "same": _l("The proposal already has that status."),
+    "bid_mismatch": _l(
+        "The quote is not the bid price: match the quote option to the bid price, choose the "
+        "price again on the official scenario, or ask a leader to record an override."
+    ),
     "unknown_status": _l("Unknown status."),
 }
 

@@ -58,6 +58,9 @@ class Proposal(db.Model):
     # (No foreign key: revisions also point at their proposal, and a cycle of keys would
     # complicate creating and deleting both on every database.)
     based_on_revision_id: Mapped[int | None]
+    # When a line or option of the quote last changed (set by a plain UPDATE that leaves
+    # the version alone, so an autosave never conflicts with an edit of the proposal).
+    quote_changed_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")

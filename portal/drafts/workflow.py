@@ -151,10 +151,14 @@ class QuoteState:
     def workflow_key(self, proposal: Proposal) -> str:
         """What the status card shows that a quote edit can change. The editor sends back the
         key it shows; when it is unchanged the card is not re-rendered on each autosave."""
+        from portal.bid.views import proposal_bid
+
         role = self.decision.required_role or "-"
+        bid = proposal_bid(proposal, self)
+        bid_key = "-" if bid is None else f"{int(bid.matches)}{int(bid.override is not None)}"
         return (
             f"{proposal.status}|{proposal.version}|{role}|{int(self.quote_valid)}|"
-            f"{int(self.approval_valid)}|{self.approval.id if self.approval else 0}"
+            f"{int(self.approval_valid)}|{self.approval.id if self.approval else 0}|{bid_key}"
         )
 
     def error_messages(self) -> list[str]:
@@ -282,6 +286,9 @@ def after_quote_change(proposal: Proposal) -> str | None:
     """Called after any option/line change: an approval given (or asked) for another quote
     no longer holds, and an approved proposal whose new quote needs an approval it does not
     have goes back to draft. Returns a message for the editor when that happened."""
+    from portal.bid.service import mark_quote_changed
+
+    mark_quote_changed(proposal.id)
     if proposal.status not in ("in_review", "approved"):
         return None
     state = quote_state(proposal)
@@ -323,8 +330,22 @@ def allowed_steps(proposal: Proposal, state: QuoteState) -> list[tuple[str, bool
             approval_valid=state.approval_valid,
             quote_valid=state.quote_valid,
         )
-        out.append((str(target), check.allowed, check.code))
+        code = check.code if not check.allowed else _bid_gate(proposal, str(target), state)
+        out.append((str(target), code is None, code))
     return out
+
+
+def _bid_gate(proposal: Proposal, target: str, state: QuoteState) -> str | None:
+    """Submitting the proposal that carries the bid: its quote must be the bid price (within
+    the admin's tolerance) or a leader must have overridden exactly this difference."""
+    if target != "submitted":
+        return None
+    from portal.bid.views import proposal_bid
+
+    check = proposal_bid(proposal, state)
+    if check is not None and not check.matches and check.override is None:
+        return "bid_mismatch"
+    return None
 
 
 def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | None:
@@ -342,6 +363,8 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
     )
     if not check.allowed:
         return check.code
+    if (gate := _bid_gate(proposal, target, state)) is not None:
+        return gate
     previous = proposal.status
     if target == "in_review" and state.needs_approval and not state.approval_valid:
         for pending in db.session.scalars(

@@ -21,6 +21,7 @@ from flask_babel import gettext as _
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import selectinload
 
+from portal.bid.truth import bid_state
 from portal.deals.models import Opportunity
 from portal.drafts.models import Approval, ProposalRevision
 from portal.extensions import db
@@ -35,7 +36,7 @@ from portal.pricescore.models import PriceScenario
 from portal.timeutil import today
 from portal.workspace.queries import Matrix, coverage, load_matrix
 from proposals import stages
-from proposals.biddesk import ScenarioChoice, days_left, deciding_scenario
+from proposals.biddesk import days_left
 from proposals.bidvalue import OUR_NAME, StrategyReport, candidate_grid, strategy_report
 from proposals.documents import DocumentSection
 from proposals.negotiation import SITUATIONS
@@ -199,31 +200,9 @@ class PriceAnalysis:
         return self.report.sheet.by_name(OUR_NAME) if self.report else None
 
 
-def load_scenarios(opportunity_ids: Sequence[int]) -> dict[int, list[PriceScenario]]:
-    """Every scenario of the opportunities, with competitors (2 queries)."""
-    out: dict[int, list[PriceScenario]] = {i: [] for i in opportunity_ids}
-    if not opportunity_ids:
-        return out
-    for s in db.session.scalars(
-        select(PriceScenario)
-        .where(PriceScenario.opportunity_id.in_(list(opportunity_ids)))
-        .options(selectinload(PriceScenario.competitors))
-        .order_by(PriceScenario.id)
-    ):
-        out[s.opportunity_id].append(s)
-    return out
-
-
-def pick_scenario(scenarios: Sequence[PriceScenario]) -> PriceScenario | None:
-    choice = deciding_scenario(
-        [ScenarioChoice(s.id, s.updated_at, s.chosen_price) for s in scenarios]
-    )
-    return next((s for s in scenarios if choice and s.id == choice.id), None)
-
-
 def price_analysis(scenario: PriceScenario | None, locale: str) -> PriceAnalysis | None:
-    """The strategy report of the deciding scenario at its chosen price (before one is
-    chosen: at the best expected margin, as the price-score page shows it)."""
+    """The strategy report of the official scenario at its chosen price, the bid price
+    (before one is chosen: at the best expected margin, as the price-score page shows it)."""
     if scenario is None:
         return None
     estimate = inputs.from_model(scenario)
@@ -280,7 +259,12 @@ def open_objections(opportunity_id: int) -> list[Objection]:
 
 def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
     """Everything pdf/bid_pack.html prints, in the language of the enclosing force_locale."""
-    price = price_analysis(pick_scenario(load_scenarios([opportunity.id])[opportunity.id]), locale)
+    from portal.exports.desk import approval_states, quote_margins
+
+    bid = bid_state(opportunity)
+    price = price_analysis(bid.scenario, locale)
+    margin = quote_margins([opportunity.id]).get(opportunity.id)
+    approval = approval_states([opportunity.id]).get(opportunity.id)
     negotiation = negotiation_content(opportunity, locale)
     matrix: Matrix = load_matrix(opportunity.id)
     chain = coverage(opportunity, today())
@@ -308,6 +292,9 @@ def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
         "sections": sections,
         "has_proposal": bool(parts),
         "price": price,
+        "bid": bid,
+        "margin": margin,
+        "approval_state": approval,
         "reason_text": REASON_TEXT,
         "our_name": OUR_NAME,
         "negotiation": negotiation,

@@ -3,10 +3,11 @@
 No rules live here: it only builds the domain objects of proposals.negotiation from the
 rows and collects the results the templates show.
 
-Deal economics (what each concession costs us) come from the quote when the opportunity
-has a proposal with a recommended option in the sheet's currency: ``option_totals`` of
-that option. Without one, the figures typed on the sheet stand in (``totals_from_figures``).
-``SheetAnalysis.source`` says which was used.
+Deal economics (what each concession costs us) come from the quote only when it *is* the
+bid: the option linked to the official price-score scenario, whose contract value matches
+the bid price (portal.bid.truth), in the sheet's currency. Otherwise the figures typed on
+the sheet stand in (``totals_from_figures``). ``SheetAnalysis.source`` says which basis was
+used and every message on the sheet names it.
 """
 
 from __future__ import annotations
@@ -14,11 +15,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
-
-from portal.drafts.models import Proposal, ProposalOption
-from portal.extensions import db
+from portal.bid.truth import BidState, bid_state
+from portal.drafts.models import ProposalOption
+from portal.drafts.workflow import authority_rules
 from portal.negotiation import charts
 from portal.negotiation.models import NegotiationSheet
 from proposals.negotiation import (
@@ -48,13 +47,13 @@ from proposals.pricing import (
     OptionTotals,
     QuotePart,
     discount_limit_for_role,
-    option_totals,
 )
 
 # Where the deal economics came from.
-SOURCE_QUOTE = "quote"  # the recommended option of the opportunity's proposal
-SOURCE_SHEET = "sheet"  # the figures typed on the sheet (no quote)
-SOURCE_SHEET_CURRENCY = "sheet_currency"  # a quote exists, but in another currency
+SOURCE_QUOTE = "quote"  # the bid's quote option (linked to the official scenario, = bid price)
+SOURCE_SHEET = "sheet"  # the figures typed on the sheet (no bid quote)
+SOURCE_SHEET_CURRENCY = "sheet_currency"  # the bid's quote is in another currency
+SOURCE_SHEET_NOT_BID = "sheet_not_bid"  # an option is linked, but it is not the bid price
 
 ZERO = Decimal(0)
 
@@ -74,6 +73,12 @@ class SheetAnalysis:
     rounds_chart: charts.RoundsChart | None
     source: str = SOURCE_SHEET
     quote_option: ProposalOption | None = None  # the option priced, when source is "quote"
+    bid: BidState | None = None  # the bid as every page sees it (portal.bid.truth)
+
+    @property
+    def bid_warnings(self) -> list:
+        """The bid's disagreements that concern this sheet (goals, walk-away, BATNA)."""
+        return [d for d in self.bid.found if d.area == "negotiation"] if self.bid else []
 
     def warnings_for(self, order: int) -> list[ConcessionWarning]:
         return [w for w in self.warnings if w.step == order]
@@ -109,25 +114,21 @@ def default_direction(term: str) -> bool:
     return DEFAULT_HIGHER_IS_BETTER[Term(term)]
 
 
-def recommended_option(opportunity_id: int) -> ProposalOption | None:
-    """The recommended quote option of the opportunity's latest proposal that has one."""
-    return db.session.scalars(
-        select(ProposalOption)
-        .join(Proposal, Proposal.id == ProposalOption.proposal_id)
-        .where(Proposal.opportunity_id == opportunity_id, ProposalOption.recommended.is_(True))
-        .options(selectinload(ProposalOption.lines), selectinload(ProposalOption.proposal))
-        .order_by(Proposal.id.desc(), ProposalOption.position)
-        .limit(1)
-    ).first()
-
-
-def deal_totals(sheet: NegotiationSheet) -> tuple[OptionTotals, str, ProposalOption | None]:
-    """The option totals the concession costs are computed from, and their source."""
-    option = recommended_option(sheet.opportunity_id) if sheet.opportunity_id else None
-    if option is not None and option.lines and option.proposal.currency == sheet.currency:
-        return option_totals(option.as_domain()), SOURCE_QUOTE, option
-    source = SOURCE_SHEET_CURRENCY if option is not None and option.lines else SOURCE_SHEET
-    return _typed_totals(sheet), source, option if source == SOURCE_SHEET_CURRENCY else None
+def deal_totals(
+    sheet: NegotiationSheet, bid: BidState | None = None
+) -> tuple[OptionTotals, str, ProposalOption | None]:
+    """The option totals the concession costs are computed from, and their source: the
+    bid's quote option when it is the bid, else the typed figures."""
+    if bid is None and sheet.opportunity_id:
+        bid = bid_state(sheet.opportunity)
+    option = bid.option if bid is not None else None
+    if option is None or not option.lines:
+        return _typed_totals(sheet), SOURCE_SHEET, None
+    if option.proposal.currency != sheet.currency:
+        return _typed_totals(sheet), SOURCE_SHEET_CURRENCY, option
+    if not bid.quote_is_the_bid:
+        return _typed_totals(sheet), SOURCE_SHEET_NOT_BID, option
+    return bid.totals, SOURCE_QUOTE, option
 
 
 def _typed_totals(sheet: NegotiationSheet) -> OptionTotals:
@@ -145,7 +146,8 @@ def _typed_totals(sheet: NegotiationSheet) -> OptionTotals:
 def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
     if sheet is None or sheet.id is None:
         return None
-    totals, source, quote_option = deal_totals(sheet)
+    bid = bid_state(sheet.opportunity) if sheet.opportunity_id else None
+    totals, source, quote_option = deal_totals(sheet, bid)
     economics = deal_economics_from_totals(
         totals, sheet.training_day_cost or ZERO, sheet.cost_of_capital_pct or ZERO
     )
@@ -168,8 +170,9 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
     steps = plan_steps(plan, economics, start)
     warnings = concession_warnings(plan, economics, walk_away, start, goals, tradeable)
     approval = concession_approval(plan, totals, economics) if plan else None
+    # Checked against the admin's approval limits on the bid's basis (list price and cost).
     walk_away_approval = (
-        approval_at_price(totals, price_goal.walk_away)
+        approval_at_price(totals, price_goal.walk_away, authority_rules())
         if price_goal and totals.contract_list
         else None
     )
@@ -208,4 +211,5 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
         rounds_chart=rounds_chart,
         source=source,
         quote_option=quote_option,
+        bid=bid,
     )

@@ -87,6 +87,9 @@ class SheetForm(VersionedForm):
         _l("Executive sponsor (escalation)"), coerce=coerce_int_or_none, validate_choice=True
     )
     checklist = MultiCheckboxField(_l("Technique checklist"), validate_choice=True)
+    alternatives = MultiCheckboxField(
+        _l("Their alternatives: rivals the buyer could turn to"), coerce=int, validate_choice=True
+    )
 
     # The same fields are snapshotted in every sheet version.
     EDITABLE = SHEET_FIELDS

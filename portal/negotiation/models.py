@@ -129,6 +129,10 @@ class NegotiationSheet(db.Model):
         passive_deletes=True,
         order_by="SheetVersion.number.desc()",
     )
+    # "Their alternatives": rivals of the opportunity the buyer could turn to (shared records).
+    alternatives: Mapped[list[SheetAlternative]] = relationship(  # noqa: F821
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SheetAlternative.id"
+    )
 
     def goal(self, term: str) -> NegotiationGoal | None:
         return next((g for g in self.goals if g.term == term), None)

@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import User
+from portal.bid.models import SheetAlternative
+from portal.bid.service import rivals as bid_rivals
 from portal.conflicts import differing_fields, rebase
 from portal.deals.models import Opportunity
 from portal.extensions import db
@@ -142,9 +144,11 @@ def _sheet_form(opportunity, sheet, formdata=None) -> SheetForm:
         (item.key, item.label_zh if _locale() == "zh_CN" else item.label_en)
         for item in TECHNIQUE_CHECKLIST
     ]
+    form.alternatives.choices = [(r.id, r.name) for r in bid_rivals(opportunity.id)]
     if formdata is None:
         form.version.data = source.version or 0
         form.checklist.data = list(source.checklist or [])
+        form.alternatives.data = [a.competitor_id for a in getattr(source, "alternatives", [])]
     return form
 
 
@@ -243,6 +247,15 @@ def save(opportunity_id: int):
             setattr(row, name, value.strip() if isinstance(value, str) else value)
         row.checklist = list(form.checklist.data or [])
         row.updated_by_id = current_user.id
+        chosen = list(dict.fromkeys(form.alternatives.data or []))
+        for alternative in [a for a in row.alternatives if a.competitor_id not in chosen]:
+            row.alternatives.remove(alternative)
+        kept = {a.competitor_id for a in row.alternatives}
+        for competitor_id in chosen:
+            if competitor_id not in kept:
+                row.alternatives.append(
+                    SheetAlternative(opportunity_id=opportunity.id, competitor_id=competitor_id)
+                )
 
     try:
         sheet = _sheet_for_edit(opportunity, sheet, fill)

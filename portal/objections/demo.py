@@ -8,6 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from portal.auth.models import User
+from portal.bid.service import add_rival, competitor_named
 from portal.deals.models import Opportunity
 from portal.extensions import db
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse
@@ -19,7 +20,7 @@ OBJECTIONS = [
     (
         "调度数据中心",
         "price",
-        "你们的报价比另一家高了将近两成，预算批不下来。",
+        "你们的报价比远景科技高了将近一成，预算批不下来。",
         "high",
         20,
         5,
@@ -109,7 +110,7 @@ OBJECTIONS = [
     (
         "Fleet telematics renewal",
         "price",
-        "Your renewal price is 18% above what the other vendor offered us.",
+        "Your renewal price is 11% above what TrackLine offered us.",
         "high",
         9,
         5,
@@ -148,6 +149,12 @@ OBJECTIONS = [
     ),
 ]
 
+# Objections that name a rival ("X offered…") point at the shared rival record.
+RIVAL_NAMED = {
+    "你们的报价比远景科技高了将近一成，预算批不下来。": "远景科技 Yuanjing Tech",
+    "Your renewal price is 11% above what TrackLine offered us.": "TrackLine Telematics",
+}
+
 ZH_TEXT = {
     "sympathize": "理解您的顾虑，预算和风险都需要对上级有交代。",
     "confirm": "客户确认：真正的顾虑是{}。",
@@ -184,9 +191,14 @@ def create_demo() -> None:
             if opportunity.stakeholders
             else None
         )
+        rival = None
+        if words in RIVAL_NAMED:
+            rival = competitor_named(RIVAL_NAMED[words])
+            add_rival(opportunity.id, rival)
         objection = Objection(
             opportunity=opportunity,
             stakeholder=raiser,
+            competitor=rival,
             objection_type=otype,
             customer_words=words,
             severity=severity,

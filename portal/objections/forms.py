@@ -34,6 +34,9 @@ def coerce_int_or_none(value):
 class ObjectionForm(FlaskForm):
     stakeholder_id = SelectField(_l("Raised by"), coerce=coerce_int_or_none, validate_choice=True)
     objection_type = SelectField(_l("Type"), choices=list(labels.TYPES.items()))
+    competitor_id = SelectField(
+        _l("Rival it names"), coerce=coerce_int_or_none, validate_choice=True
+    )
     customer_words = TextAreaField(
         _l("The customer's words"),
         filters=[strip],

@@ -79,6 +79,10 @@ class Objection(db.Model):
     proposal_section_id: Mapped[int | None] = mapped_column(
         ForeignKey("proposal_section.id", ondelete="SET NULL"), index=True
     )
+    # The rival the objection names ("competitor X offered…"), one of the opportunity's.
+    competitor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("competitor.id", ondelete="SET NULL"), index=True
+    )
     objection_type: Mapped[str] = mapped_column(String(16))
     customer_words: Mapped[str] = mapped_column(Text)
     severity: Mapped[str] = mapped_column(String(8), default="medium")
@@ -97,6 +101,7 @@ class Objection(db.Model):
     opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
     stakeholder: Mapped[Stakeholder | None] = relationship()  # noqa: F821
     proposal_section: Mapped[ProposalSection | None] = relationship()  # noqa: F821
+    competitor: Mapped[Competitor | None] = relationship()  # noqa: F821
     steps: Mapped[list[ObjectionStep]] = relationship(
         back_populates="objection", cascade="all, delete-orphan", passive_deletes=True
     )

@@ -10,6 +10,7 @@ from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import User
+from portal.bid.service import rivals as bid_rivals
 from portal.conflicts import differing_fields, rebase
 from portal.deals.models import Opportunity
 from portal.drafts.models import LibraryBlock, Proposal, ProposalSection
@@ -79,6 +80,10 @@ def _stakeholder_choices(opportunity: Opportunity, blank: str):
 def _new_form(opportunity: Opportunity, formdata=None) -> ObjectionForm:
     form = ObjectionForm(formdata=formdata, prefix="new")
     form.stakeholder_id.choices = _stakeholder_choices(opportunity, _("— not recorded —"))
+    # "Competitor X offered…": one of the opportunity's rivals (shared with the matrix).
+    form.competitor_id.choices = [(None, _("— none —"))] + [
+        (r.id, r.name) for r in bid_rivals(opportunity.id)
+    ]
     if formdata is None:
         form.raised_on.data = today()
     return form
@@ -134,6 +139,7 @@ def create(opportunity_id: int):
         opportunity_id=opportunity.id,
         stakeholder_id=form.stakeholder_id.data,
         objection_type=form.objection_type.data,
+        competitor_id=form.competitor_id.data,
         customer_words=form.customer_words.data.strip(),
         severity=form.severity.data,
         raised_on=form.raised_on.data or today(),

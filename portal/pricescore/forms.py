@@ -8,7 +8,14 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import (
+    BooleanField,
+    DecimalField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+)
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
@@ -92,6 +99,14 @@ class ScenarioForm(VersionedForm):
     ceiling = _number(_l("Budget ceiling"), required=False, stored=True)
     # --- our bid
     our_cost = _number(_l("Our cost"), stored=True)
+    tech_source = RadioField(
+        _l("Our technical points come from"),
+        choices=[
+            ("typed", _l("typed here")),
+            ("matrix", _l("the competition matrix (weighted total, rescaled)")),
+        ],
+        default="typed",
+    )
     our_tech_low = _number(_l("low"), maximum=POINTS_MAX, stored=True)
     our_tech_likely = _number(_l("most likely"), maximum=POINTS_MAX, stored=True)
     our_tech_high = _number(_l("high"), maximum=POINTS_MAX, stored=True)
@@ -136,6 +151,7 @@ class ScenarioForm(VersionedForm):
     )
     COLUMNS = (
         "name",
+        "tech_source",
         "ceiling",
         "our_cost",
         "our_tech_low",
@@ -246,9 +262,8 @@ class CompetitorForm(FlaskForm):
     class Meta:
         csrf = False
 
-    name = StringField(
-        _l("Competitor"), validators=[*line(maximum=120), _not_blank], filters=[_strip]
-    )
+    # The rival itself (its name) is the shared competitor record: renamed on the
+    # competitors page or the matrix, never typed per scenario.
     price_low = _number(_l("Price low"), stored=True)
     price_likely = _number(_l("Price most likely"), stored=True)
     price_high = _number(_l("Price high"), stored=True)
@@ -257,7 +272,6 @@ class CompetitorForm(FlaskForm):
     tech_high = _number(_l("Technical high"), maximum=POINTS_MAX, stored=True)
 
     EDITABLE = (
-        "name",
         "price_low",
         "price_likely",
         "price_high",

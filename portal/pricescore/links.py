@@ -18,14 +18,18 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.drafts.models import Proposal, ProposalOption
+from portal.drafts.workflow import authority_rules
 from portal.extensions import db
 from portal.pricescore import inputs
 from portal.pricescore.models import PriceScenario
 from proposals.bidvalue import DiscountEffect, what_discount_buys
+from proposals.negotiation import approval_at_price
 from proposals.pricing import OptionTotals, option_totals
 from proposals.scoring import validate_scenario
 
 TRIALS = 2000
+#: "Per 1 % of discount": the bid price against the bid price less one percent.
+ONE_POINT_OFF = Decimal("0.99")
 
 
 def reader_locale() -> str:
@@ -60,36 +64,60 @@ class LinkedEffect:
     option: ProposalOption
     totals: OptionTotals
     effect: DiscountEffect | None  # None: no discount on the option, or the scenario is invalid
+    # One more percent off the bid price under the same scenario (None: no bid price yet).
+    per_point: DiscountEffect | None = None
+    # Who must approve the contract sold at the bid price (proposals.negotiation).
+    approver_at_bid: str | None = None
 
     def text(self, locale: str | None = None) -> str:
         return self.effect.text(locale or reader_locale()) if self.effect else ""
 
+    def per_point_text(self, locale: str | None = None) -> str:
+        return self.per_point.text(locale or reader_locale()) if self.per_point else ""
+
 
 def effect_for(scenario: PriceScenario, option: ProposalOption) -> LinkedEffect:
     totals = option_totals(option.as_domain())
-    effect = None
-    if 0 < totals.contract_value < totals.contract_list:
-        estimate = inputs.from_model(scenario)
-        if not any(i.severity == "error" for i in validate_scenario(estimate).values()):
-            effect = what_discount_buys(
+    effect = per_point = None
+    estimate = inputs.from_model(scenario)
+    valid = not any(i.severity == "error" for i in validate_scenario(estimate).values())
+    if valid and 0 < totals.contract_value < totals.contract_list:
+        effect = what_discount_buys(
+            estimate.rules,
+            estimate,
+            Decimal(totals.contract_list),
+            Decimal(totals.contract_value),
+            TRIALS,
+            scenario.seed,
+        )
+    approver = None
+    if scenario.chosen_price:
+        if valid:
+            per_point = what_discount_buys(
                 estimate.rules,
                 estimate,
-                Decimal(totals.contract_list),
-                Decimal(totals.contract_value),
+                scenario.chosen_price,
+                (scenario.chosen_price * ONE_POINT_OFF).quantize(Decimal("0.01")),
                 TRIALS,
                 scenario.seed,
             )
-    return LinkedEffect(scenario, option, totals, effect)
+        if totals.contract_list:
+            approver = approval_at_price(totals, scenario.chosen_price, authority_rules())
+            approver = approver.required_role
+    return LinkedEffect(scenario, option, totals, effect, per_point, approver)
 
 
 def effects_for_proposal(proposal: Proposal) -> list[LinkedEffect]:
-    """What the discount of each linked option of this proposal buys, one per scenario."""
+    """What the discount of the option linked to the opportunity's official scenario buys,
+    when that option belongs to this proposal ([] otherwise: what-ifs never reach
+    approvals)."""
     scenarios = db.session.scalars(
         select(PriceScenario)
         .join(ProposalOption, ProposalOption.id == PriceScenario.linked_option_id)
         .where(
             ProposalOption.proposal_id == proposal.id,
             PriceScenario.opportunity_id == proposal.opportunity_id,
+            PriceScenario.official.is_(True),
         )
         .options(
             selectinload(PriceScenario.competitors),

@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -46,6 +46,15 @@ class PriceScenario(db.Model):
     __table_args__ = (
         CheckConstraint("grid_steps BETWEEN 2 AND 200", name="grid_steps_range"),
         CheckConstraint("grid_min > 0 AND grid_max > grid_min", name="grid_order"),
+        CheckConstraint("tech_source IN ('typed', 'matrix')", name="tech_source"),
+        # At most one official scenario per opportunity (the published rules).
+        Index(
+            "uq_price_scenario_official",
+            "opportunity_id",
+            unique=True,
+            sqlite_where=text("official"),
+            postgresql_where=text("official"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -53,6 +62,13 @@ class PriceScenario(db.Model):
         ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
     )
     name: Mapped[str] = mapped_column(String(120))
+    # The official scenario holds the rules the buyer published: the bid desk, the bid
+    # pack, approvals and the negotiation sheet read it (and only it); the others are
+    # what-if scenarios.
+    official: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # Where our technical points come from: typed by the rep, or the competition matrix's
+    # weighted total rescaled to the technical points (proposals.onebid).
+    tech_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_RULES))
     our_cost: Mapped[Decimal]
     ceiling: Mapped[Decimal | None]
@@ -102,7 +118,9 @@ class PriceCompetitor(db.Model):
         ForeignKey("price_scenario.id", ondelete="CASCADE"), index=True
     )
     position: Mapped[int] = mapped_column(default=0)
-    name: Mapped[str] = mapped_column(String(120))
+    # The rival: a competitor record shared by the opportunity's matrix, scenarios,
+    # negotiation sheet and objections (renaming it renames it everywhere).
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id"), index=True)
     price_low: Mapped[Decimal]
     price_likely: Mapped[Decimal]
     price_high: Mapped[Decimal]
@@ -113,6 +131,11 @@ class PriceCompetitor(db.Model):
     # No version of its own: competitors are edited in the scenario's form, and every
     # change to them bumps the scenario's version (see views._touch).
     scenario: Mapped[PriceScenario] = relationship(back_populates="competitors")
+    competitor: Mapped[Competitor] = relationship(lazy="joined")  # noqa: F821
+
+    @property
+    def name(self) -> str:
+        return self.competitor.name if self.competitor is not None else ""
 
     @property
     def opportunity_id(self) -> int | None:

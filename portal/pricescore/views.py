@@ -29,6 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
+from portal.bid import service as bid_service
 from portal.conflicts import FieldConflict, rebase
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -139,7 +140,8 @@ def create(opportunity_id: int):
 
 def new_scenario(opportunity, name: str) -> PriceScenario:
     """A starting point from the opportunity's amount: ceiling at the amount, cost at 75 %,
-    prices tested from 70 % to 100 % of the ceiling, two placeholder competitors."""
+    prices tested from 70 % to 100 % of the ceiling, and the opportunity's own rivals (the
+    competition matrix) at starting estimates the rep replaces."""
     amount = (
         opportunity.amount if opportunity.amount and opportunity.amount > 0 else Decimal("1000000")
     )
@@ -158,21 +160,25 @@ def new_scenario(opportunity, name: str) -> PriceScenario:
         grid_steps=60,
         seed=1,
     )
-    for i, (share, tech) in enumerate(((Decimal("0.90"), 58), (Decimal("0.85"), 55))):
-        likely = (ceiling * share).quantize(Decimal(1))
-        scenario.competitors.append(
-            PriceCompetitor(
-                position=i,
-                name=_("Competitor %(n)s", n="ABCDEFGH"[i]),
-                price_low=(likely * Decimal("0.93")).quantize(Decimal(1)),
-                price_likely=likely,
-                price_high=min(ceiling, (likely * Decimal("1.06")).quantize(Decimal(1))),
-                tech_low=Decimal(tech - 5),
-                tech_likely=Decimal(tech),
-                tech_high=Decimal(tech + 4),
-            )
-        )
+    for i, rival in enumerate(bid_service.rivals(opportunity.id)[:PAGE_MAX_COMPETITORS]):
+        scenario.competitors.append(_starting_row(scenario, rival, i, ceiling))
     return scenario
+
+
+def _starting_row(scenario: PriceScenario, rival, position: int, base: Decimal):
+    """A rival's row at starting estimates around `base` with our technical points: the
+    rep replaces them with what is known of that rival."""
+    likely = base.quantize(Decimal(1))
+    return PriceCompetitor(
+        position=position,
+        competitor=rival,
+        price_low=(likely * Decimal("0.92")).quantize(Decimal(1)),
+        price_likely=likely,
+        price_high=(likely * Decimal("1.05")).quantize(Decimal(1)),
+        tech_low=scenario.our_tech_low,
+        tech_likely=scenario.our_tech_likely,
+        tech_high=scenario.our_tech_high,
+    )
 
 
 # --- one scenario -----------------------------------------------------------------------
@@ -195,7 +201,11 @@ def save(opportunity_id: int, scenario_id: int):
     scenario = _scenario_or_404(opportunity, scenario_id)
     form = ScenarioForm(request.form)
     comp_forms = _competitor_forms(scenario, request.form)
+    matrix_error = _tech_from_matrix(opportunity, form)
     valid = form.validate()
+    if matrix_error:
+        form.tech_source.errors.append(matrix_error)
+        valid = False
     valid = all([cf.validate() for _c, cf in comp_forms]) and valid
     warnings: dict = {}
     if valid:
@@ -206,6 +216,7 @@ def save(opportunity_id: int, scenario_id: int):
         return _conflict(opportunity, scenario, form, comp_forms)
     reversals = _reversals(scenario, form, comp_forms)
     _apply(scenario, form, comp_forms)
+    bid_service.sync_amount(scenario)
     try:
         db.session.commit()
     except StaleDataError:
@@ -253,24 +264,45 @@ def add_competitor(opportunity_id: int, scenario_id: int):
             report=_report(scenario),
             competitors_error=message,
         )
-    base = scenario.chosen_price or scenario.grid_max
-    n = len(scenario.competitors)
-    likely = base.quantize(Decimal(1))
-    scenario.competitors.append(
-        PriceCompetitor(
-            position=max((c.position for c in scenario.competitors), default=-1) + 1,
-            name=_("Competitor %(n)s", n=n + 1),
-            price_low=(likely * Decimal("0.92")).quantize(Decimal(1)),
-            price_likely=likely,
-            price_high=(likely * Decimal("1.05")).quantize(Decimal(1)),
-            tech_low=scenario.our_tech_low,
-            tech_likely=scenario.our_tech_likely,
-            tech_high=scenario.our_tech_high,
+    rival, error = _rival_to_add(opportunity, scenario)
+    if error is not None:
+        form, comp_forms = _forms_from(scenario)
+        return _editor(
+            opportunity,
+            scenario,
+            form,
+            comp_forms,
+            status=422,
+            report=_report(scenario),
+            competitors_error=error,
+            new_rival_name=(request.form.get("new_rival") or "").strip()[:200],
         )
+    position = max((c.position for c in scenario.competitors), default=-1) + 1
+    scenario.competitors.append(
+        _starting_row(scenario, rival, position, scenario.chosen_price or scenario.grid_max)
     )
     _touch(scenario)
     db.session.commit()
     return _after_change(opportunity, scenario)
+
+
+def _rival_to_add(opportunity, scenario: PriceScenario):
+    """The rival chosen from the opportunity's list, or a new name (which joins the list);
+    (None, message) when neither is usable or the rival is in the scenario already."""
+    new_name = (request.form.get("new_rival") or "").strip()
+    if new_name:
+        if len(new_name) > 120:
+            return None, _("At most %(max)d characters.", max=120)
+        rival = bid_service.competitor_named(new_name)
+        bid_service.add_rival(opportunity.id, rival)
+    else:
+        raw = request.form.get("rival_id", type=int)
+        rival = bid_service.rival_of(opportunity.id, raw)
+        if rival is None:
+            return None, _("Choose one of the opportunity's rivals or type a new name.")
+    if any(c.competitor_id == rival.id for c in scenario.competitors):
+        return None, _("%(name)s is in this scenario already.", name=rival.name)
+    return rival, None
 
 
 @bp.post(
@@ -311,6 +343,7 @@ def choose(opportunity_id: int, scenario_id: int):
         )
     scenario.chosen_price = price
     scenario.updated_by_id = current_user.id
+    bid_service.sync_amount(scenario)
     db.session.commit()
     return _after_change(opportunity, scenario)
 
@@ -348,10 +381,35 @@ def link_option(opportunity_id: int, scenario_id: int):
     return _after_change(opportunity, scenario)
 
 
+@bp.post("/opportunities/<int:opportunity_id>/price-scores/<int:scenario_id>/official")
+@allowed(*EDIT_ROLES)
+def official(opportunity_id: int, scenario_id: int):
+    """Mark the scenario as the official one (the rules the buyer published), or make it a
+    what-if again. The bid desk, bid pack, approvals and negotiation read only this one."""
+    opportunity = get_opportunity_or_404(opportunity_id)
+    scenario = _scenario_or_404(opportunity, scenario_id)
+    if not EmptyForm(request.form).validate():
+        abort(400)
+    make_official = request.form.get("official") == "1"
+    bid_service.mark_official(scenario, make_official)
+    db.session.commit()
+    message = (
+        _(
+            "%(name)s is now the official scenario: the bid price is its chosen price.",
+            name=scenario.name,
+        )
+        if make_official
+        else _("%(name)s is a what-if scenario again.", name=scenario.name)
+    )
+    if not wants_fragment():
+        flash(message, "success")
+    return _after_change(opportunity, scenario)
+
+
 @bp.app_template_global("price_effects")
 def price_effects(proposal) -> list:
-    """What the discount of each quote option linked to a price scenario buys (templates
-    of the approval request and the approval queue)."""
+    """What the discount of the quote option linked to the opportunity's official scenario
+    buys (templates of the approval request and the approval queue)."""
     return links.effects_for_proposal(proposal)
 
 
@@ -368,11 +426,13 @@ def copy(opportunity_id: int, scenario_id: int):
         rules=dict(scenario.rules),
         updated_by_id=current_user.id,
         **{k: getattr(scenario, k) for k in ScenarioForm.COLUMNS if k != "name"},
-    )
+    )  # a copy is a what-if: the official mark stays where it is
     for c in scenario.competitors:
         twin.competitors.append(
             PriceCompetitor(
-                position=c.position, **{k: getattr(c, k) for k in CompetitorForm.EDITABLE}
+                position=c.position,
+                competitor_id=c.competitor_id,
+                **{k: getattr(c, k) for k in CompetitorForm.EDITABLE},
             )
         )
     db.session.add(twin)
@@ -443,11 +503,11 @@ def _competitor_forms(scenario: PriceScenario, formdata):
 def _comp_inputs(comp_forms):
     return [
         inputs.CompetitorInput(
-            cf.name.data.strip(),
+            c.name,
             (cf.price_low.data, cf.price_likely.data, cf.price_high.data),
             (cf.tech_low.data, cf.tech_likely.data, cf.tech_high.data),
         )
-        for _c, cf in comp_forms
+        for c, cf in comp_forms
     ]
 
 
@@ -471,12 +531,7 @@ _RULE_FIELD = {
 
 def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
     """Run the engine's validation and put each issue at its field; False on any error."""
-    names = [cf.name.data.strip().casefold() for _c, cf in comp_forms]
     ok = True
-    for (_c, cf), name in zip(comp_forms, names, strict=True):
-        if names.count(name) > 1:
-            cf.name.errors.append(_("Each competitor needs a different name."))
-            ok = False
     rules = form.rules_dict()
     estimate = inputs.engine_scenario(
         rules,
@@ -514,6 +569,26 @@ def _locale() -> str:
     return "zh_CN" if getattr(get_locale(), "language", "en") == "zh" else "en"
 
 
+def _tech_from_matrix(opportunity, form: ScenarioForm) -> str | None:
+    """With "from the competition matrix" chosen, our technical points are the matrix's
+    weighted total rescaled to the technical maximum (whatever was typed); an unscored
+    matrix is said at the field."""
+    if form.tech_source.data != "matrix":
+        return None
+    tech_max = form.tech_max.data
+    if tech_max is None or not tech_max.is_finite() or tech_max <= 0:
+        return None  # the field's own message says what is wrong with it
+    tech = bid_service.matrix_tech(opportunity.id, tech_max)
+    if tech is None:
+        return _(
+            "The competition matrix has no scores for us yet: score us there, or type the points."
+        )
+    form.our_tech_low.data, form.our_tech_likely.data, form.our_tech_high.data = tech
+    for f in (form.our_tech_low, form.our_tech_likely, form.our_tech_high):
+        f.raw_data = [str(f.data)]
+    return None
+
+
 def _apply(scenario: PriceScenario, form: ScenarioForm, comp_forms) -> None:
     scenario.rules = form.rules_dict()
     for name in ScenarioForm.COLUMNS:
@@ -534,9 +609,7 @@ def _reversals(scenario: PriceScenario, form: ScenarioForm, comp_forms):
     before = [(OUR_NAME, scenario.chosen_price, scenario.our_tech_likely)]
     before += [(c.name, c.price_likely, c.tech_likely) for c in scenario.competitors]
     after = [(OUR_NAME, form.chosen_price.data, form.our_tech_likely.data)]
-    after += [
-        (cf.name.data.strip(), cf.price_likely.data, cf.tech_likely.data) for _c, cf in comp_forms
-    ]
+    after += [(c.name, cf.price_likely.data, cf.tech_likely.data) for c, cf in comp_forms]
     if [(n, t) for n, _p, t in before] != [(n, t) for n, _p, t in after]:
         return ()  # names or technical scores changed too: not a single price move
     moved = [i for i, (b, a) in enumerate(zip(before, after, strict=True)) if b[1] != a[1]]
@@ -651,6 +724,10 @@ def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=N
     ctx["explanations"] = _explanations(scenario.rules, report, locale)
     ctx.setdefault("warnings", {})
     ctx["link_choices"] = links.option_choices(opportunity.id)
+    in_scenario = {c.competitor_id for c in scenario.competitors}
+    ctx["rival_choices"] = [
+        r for r in bid_service.rivals(opportunity.id) if r.id not in in_scenario
+    ]
     ctx["linked"] = (
         links.effect_for(scenario, scenario.linked_option) if scenario.linked_option else None
     )

@@ -78,7 +78,17 @@ def create() -> None:
                     else None,
                 )
             )
-        if index % 3 == 0 and opportunity.status == "open":
+        # Rivals already named for this opportunity (its price-score scenarios, negotiation
+        # sheet and objections) are the ones its matrix scores.
+        rivals = [
+            entry.competitor
+            for entry in db.session.scalars(
+                select(MatrixCompetitor)
+                .where(MatrixCompetitor.opportunity_id == opportunity.id)
+                .order_by(MatrixCompetitor.position, MatrixCompetitor.id)
+            )
+        ]
+        if not rivals and index % 3 == 0 and opportunity.status == "open":
             rivals = competitors[: 2 + index % 2]
             for position, rival in enumerate(rivals):
                 db.session.add(
@@ -86,6 +96,7 @@ def create() -> None:
                         opportunity_id=opportunity.id, competitor_id=rival.id, position=position
                     )
                 )
+        if rivals:
             for position, (name, weight, ours, theirs) in enumerate(CRITERIA):
                 criterion = MatrixCriterion(
                     opportunity_id=opportunity.id,
@@ -94,7 +105,8 @@ def create() -> None:
                     our_score=Decimal(ours),
                     position=position,
                 )
-                for rival, score in zip(rivals, theirs, strict=False):
+                for k, rival in enumerate(rivals):
+                    score = theirs[k % len(theirs)]
                     criterion.scores.append(
                         MatrixScore(
                             opportunity_id=opportunity.id,

@@ -16,6 +16,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal import labels
 from portal.accounts.models import Account
 from portal.auth.models import User
+from portal.bid import service as bid_service
 from portal.conflicts import FieldConflict, differing_fields, rebase
 from portal.deals.models import (
     ATTITUDE_CODES,
@@ -550,6 +551,8 @@ def add_criterion(opportunity_id: int):
             position=position,
         )
     )
+    db.session.flush()
+    bid_service.refresh_matrix_tech(opportunity.id)
     db.session.commit()
     return _matrix(opportunity, matrix_message=_("Criterion added."))
 
@@ -590,6 +593,8 @@ def save_criterion(opportunity_id: int, criterion_id: int):
     # A score change alone must still bump the row's version, so concurrent edits collide.
     flag_modified(criterion, "name")
     try:
+        db.session.flush()
+        bid_service.refresh_matrix_tech(opportunity.id)
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
@@ -619,6 +624,8 @@ def delete_criterion(opportunity_id: int, criterion_id: int):
     criterion = _criterion_or_404(opportunity, criterion_id)
     _csrf_ok()
     db.session.delete(criterion)
+    db.session.flush()
+    bid_service.refresh_matrix_tech(opportunity.id)
     db.session.commit()
     return _matrix(opportunity, matrix_message=_("Criterion removed."))
 
@@ -630,7 +637,6 @@ def add_matrix_competitor(opportunity_id: int):
     opportunity = _load(opportunity_id)
     _csrf_ok()
     new_name = (request.form.get("new_name") or "").strip()
-    competitor = None
     if new_name:
         if len(new_name) > 120:
             return _matrix(
@@ -639,41 +645,50 @@ def add_matrix_competitor(opportunity_id: int):
                 competitor_error=_("At most %(max)d characters.", max=120),
                 new_name=new_name,
             )
-        competitor = db.session.scalars(
-            select(Competitor).where(func.lower(Competitor.name) == new_name.lower())
-        ).first()
-        if competitor is None:
-            competitor = Competitor(name=new_name, notes="")
-            db.session.add(competitor)
-        elif competitor.deleted_at is not None:
-            competitor.deleted_at = None  # named again on purpose: back on the shared list
+        competitor = bid_service.competitor_named(new_name)
     else:
         competitor = db.session.get(Competitor, request.form.get("competitor_id", type=int) or 0)
         if competitor is None or competitor.deleted_at is not None:
             return _matrix(
                 opportunity, 422, competitor_error=_("Choose a competitor or type a new name.")
             )
-    db.session.flush()
-    already = db.session.scalars(
-        select(MatrixCompetitor).where(
-            MatrixCompetitor.opportunity_id == opportunity.id,
-            MatrixCompetitor.competitor_id == competitor.id,
-        )
-    ).first()
-    if already is None:
-        count = db.session.scalar(
-            select(func.count(MatrixCompetitor.id)).where(
-                MatrixCompetitor.opportunity_id == opportunity.id
-            )
-        )
-        db.session.add(
-            MatrixCompetitor(
-                opportunity_id=opportunity.id, competitor_id=competitor.id, position=count + 1
-            )
-        )
+    bid_service.add_rival(opportunity.id, competitor)
     db.session.commit()
     return _matrix(
         opportunity, matrix_message=_("%(name)s added to the matrix.", name=competitor.name)
+    )
+
+
+@bp.post("/opportunities/<int:opportunity_id>/matrix/competitors/<int:competitor_id>/rename")
+@allowed(*ALL_ROLES)
+def rename_rival(opportunity_id: int, competitor_id: int):
+    """Rename a rival of this opportunity: the shared competitor record, so the matrix,
+    every scenario, the negotiation sheet and objections show the new name."""
+    opportunity = _load(opportunity_id)
+    _csrf_ok()
+    rival = bid_service.rival_of(opportunity.id, competitor_id)
+    if rival is None:
+        abort(404)
+    name = (request.form.get("name") or "").replace("\x00", "").strip()
+    error = None
+    if not name:
+        error = _("This field is required.")
+    elif len(name) > 120:
+        error = _("At most %(max)d characters.", max=120)
+    elif db.session.scalars(
+        select(Competitor).where(
+            func.lower(Competitor.name) == name.lower(), Competitor.id != rival.id
+        )
+    ).first():
+        error = _("Another competitor already has this name.")
+    if error:
+        return _matrix(opportunity, 422, rename_error=error, renaming=rival.id, rename_value=name)
+    old = rival.name
+    rival.name = name
+    db.session.commit()
+    return _matrix(
+        opportunity,
+        matrix_message=_("%(old)s is now called %(new)s everywhere.", old=old, new=name),
     )
 
 
@@ -690,6 +705,18 @@ def remove_matrix_competitor(opportunity_id: int, competitor_id: int):
     ).first()
     if entry is None:
         abort(404)
+    used = bid_service.scenarios_using(opportunity.id, competitor_id)
+    if used:
+        return _matrix(
+            opportunity,
+            409,
+            competitor_error=_(
+                "%(name)s is a rival in the price-score scenarios %(scenarios)s: remove it "
+                "there first, so no scenario prices a rival the matrix no longer has.",
+                name=entry.competitor.name,
+                scenarios=", ".join(f"“{s.name}”" for s in used),
+            ),
+        )
     for score in db.session.scalars(
         select(MatrixScore).where(
             MatrixScore.opportunity_id == opportunity.id, MatrixScore.competitor_id == competitor_id

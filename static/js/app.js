@@ -26,4 +26,13 @@
   document.addEventListener("htmx:sendError", function () {
     toast(document.documentElement.lang === "zh-CN" ? "无法连接服务器，内容未保存。" : "Could not reach the server; nothing was saved.");
   });
+
+  // Controls inside an autosaving form that are not part of what it saves (e.g. choosing a
+  // rival to add) carry data-no-autosave: their change never reaches the form's trigger.
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    if (target && target.closest && target.closest("[data-no-autosave]")) {
+      event.stopPropagation();
+    }
+  }, true);
 })();

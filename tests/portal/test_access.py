@@ -49,6 +49,10 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "pricescore.link_option": (CREATORS, True),
     "pricescore.copy": (CREATORS, True),
     "pricescore.delete": (CREATORS, True),
+    "pricescore.official": (CREATORS, True),
+    "bid.override": (LEADERS, True),
+    "workspace.rename_rival": (ALL, True),
+    "bid.settings": ({"admin"}, False),
     # Objections: reps (owner/team) and admins work them, everyone who sees the deal reads.
     "objections.index": (ALL, True),
     "objections.create": (WORKERS, True),

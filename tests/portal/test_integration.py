@@ -82,10 +82,11 @@ def _proposal(
 
 @pytest.fixture
 def scenario(app, opportunity):
+    """The opportunity's official scenario (what-ifs never reach approvals)."""
     from portal.pricescore.demo import demo_scenario
 
     with app.app_context():
-        return demo_scenario(opportunity).id
+        return demo_scenario(opportunity, official=True).id
 
 
 def _link_url(opportunity, scenario):
@@ -382,11 +383,24 @@ def test_concession_costs_come_from_the_typed_figures_without_a_quote(app, as_us
     assert "economics-source-sheet" in page
 
 
-def test_concession_costs_come_from_the_recommended_quote_option(app, as_user, opportunity):
+def _official_bid(app, opportunity_id, option_id, price):
+    """An official scenario whose chosen price (the bid price) is `price`, linked to the
+    quote option `option_id`."""
+    from portal.pricescore.demo import demo_scenario
+
+    with app.app_context():
+        scenario = demo_scenario(opportunity_id, official=True)
+        scenario.chosen_price = Decimal(price)
+        scenario.linked_option_id = option_id
+        db.session.commit()
+        return scenario.id
+
+
+def test_concession_costs_come_from_the_quote_that_is_the_bid(app, as_user, opportunity):
     from portal.negotiation.analysis import analyse
     from portal.negotiation.models import NegotiationSheet
 
-    proposal_id, _, _ = _proposal(
+    proposal_id, option_id, _ = _proposal(
         app,
         opportunity,
         list_price="2000000",
@@ -395,11 +409,13 @@ def test_concession_costs_come_from_the_recommended_quote_option(app, as_user, o
         approval=False,
         title="Quote Q1",
     )
+    _official_bid(app, opportunity, option_id, "2000000")
     client = as_user("rep")
     page = _sheet_with_a_discount_step(client, opportunity).get_data(as_text=True)
     assert "100,000.00" in page  # 5 % of the quote's 2,000,000 solution net
     assert ">50,000.00<" not in page
-    assert "Concession costs are computed from the quote" in page
+    assert "computed from the bid's quote" in page
+    assert "Bid price: CNY 2,000,000.00" in page
     assert f"/proposals/{proposal_id}" in page and "Quote Q1 · Standard" in page
     with app.app_context():
         sheet = db.session.scalars(select(NegotiationSheet)).one()
@@ -407,20 +423,42 @@ def test_concession_costs_come_from_the_recommended_quote_option(app, as_user, o
         assert analysis.source == "quote"
         assert analysis.totals.contract_value == Decimal("2000000.00")
         assert analysis.steps[0].cost == Decimal("100000.00")
-    # The print view shows the same source.
+    # The print view shows the same basis.
     printed = client.get(f"/opportunities/{opportunity}/negotiation/print").get_data(as_text=True)
-    assert "Concession costs are computed from the quote" in printed
+    assert "computed from the bid's quote" in printed
+
+
+def test_a_quote_that_is_not_the_bid_price_is_not_the_basis(app, as_user, opportunity):
+    """The flagship's old trap: a 2,000,000 quote linked to a 2,500,000 bid priced every
+    step from the wrong contract. Now the typed figures are used and the sheet says why."""
+    _, option_id, _ = _proposal(
+        app, opportunity, list_price="2000000", discount="0", approval=False
+    )
+    _official_bid(app, opportunity, option_id, "2500000")
+    page = _sheet_with_a_discount_step(as_user("rep"), opportunity).get_data(as_text=True)
+    assert "50,000.00" in page  # 5 % of the typed 1,000,000 solution net
+    assert "is not at the bid price" in page
+    assert "economics-source-sheet_not_bid" in page
+
+
+def test_an_unlinked_recommended_option_is_not_the_basis(app, as_user, opportunity):
+    _proposal(app, opportunity, list_price="2000000", discount="0", approval=False)
+    page = _sheet_with_a_discount_step(as_user("rep"), opportunity).get_data(as_text=True)
+    assert "50,000.00" in page
+    assert "no quote option carries the bid price" in page
+    assert "No official price-score scenario" in page
 
 
 def test_a_quote_in_another_currency_falls_back_to_the_typed_figures(app, as_user, opportunity):
     from portal.drafts.models import Proposal
 
-    proposal_id, _, _ = _proposal(
+    proposal_id, option_id, _ = _proposal(
         app, opportunity, list_price="2000000", discount="0", approval=False
     )
     with app.app_context():
         db.session.get(Proposal, proposal_id).currency = "USD"
         db.session.commit()
+    _official_bid(app, opportunity, option_id, "2000000")
     page = _sheet_with_a_discount_step(as_user("rep"), opportunity).get_data(as_text=True)
     assert "50,000.00" in page
     assert "is in USD, the sheet in CNY" in page

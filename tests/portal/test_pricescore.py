@@ -49,7 +49,6 @@ def form_data(app, scenario_id, **changes):
         for c in scenario.competitors:
             ids.append(c.id)
             for name in (
-                "name",
                 "price_low",
                 "price_likely",
                 "price_high",
@@ -67,6 +66,17 @@ def form_data(app, scenario_id, **changes):
         else:
             data[key] = str(value)
     return data
+
+
+def _rename_rivals(app, scenario_id, names):
+    """Give the scenario's rivals (shared competitor records) short names, in order."""
+    from portal.pricescore.models import PriceScenario
+
+    with app.app_context():
+        scenario = db.session.get(PriceScenario, scenario_id)
+        for competitor, name in zip(scenario.competitors, names, strict=True):
+            competitor.competitor.name = name
+        db.session.commit()
 
 
 def _saved(app, scenario_id):
@@ -135,13 +145,21 @@ def test_detail_page_links_to_the_price_strategy(as_user, opportunity):
 
 def test_create_copy_and_delete_a_scenario(app, as_user, opportunity):
     from portal.pricescore.models import PriceScenario
+    from portal.workspace.models import Competitor, MatrixCompetitor
 
+    with app.app_context():  # the opportunity's one rival, from its competition matrix
+        rival = Competitor(name="华信科技 Huaxin", notes="")
+        db.session.add(rival)
+        db.session.flush()
+        db.session.add(MatrixCompetitor(opportunity_id=opportunity, competitor_id=rival.id))
+        db.session.commit()
     client = as_user("rep")
     response = client.post(_url(opportunity), data={"name": "Baseline"})
     assert response.status_code == 302
     with app.app_context():
         created = db.session.query(PriceScenario).one()
-        assert created.ceiling == Decimal("1000000") and len(created.competitors) == 2
+        assert created.ceiling == Decimal("1000000") and not created.official
+        assert [c.name for c in created.competitors] == ["华信科技 Huaxin"]
         sid = created.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "Baseline" in page and "<svg" in page
@@ -200,12 +218,19 @@ def test_use_this_price_stores_the_chosen_price(app, as_user, opportunity, scena
 
 def test_add_and_remove_competitors_down_to_none(app, as_user, opportunity, scenario):
     client = as_user("rep")
-    assert (
-        client.post(_url(opportunity, scenario, "/competitors"), data={}, headers=HX).status_code
-        == 200
+    response = client.post(_url(opportunity, scenario, "/competitors"), data={}, headers=HX)
+    assert response.status_code == 422  # neither a rival chosen nor a new name
+    assert "Choose one of the opportunity" in response.get_data(as_text=True)
+    response = client.post(
+        _url(opportunity, scenario, "/competitors"), data={"new_rival": "第四家 Fourth"}, headers=HX
     )
+    assert response.status_code == 200
     saved, comps = _saved(app, scenario)
-    assert len(comps) == 4
+    assert len(comps) == 4 and comps[-1][0] == "第四家 Fourth"
+    again = client.post(
+        _url(opportunity, scenario, "/competitors"), data={"new_rival": "第四家 fourth"}, headers=HX
+    )
+    assert again.status_code == 422 and "in this scenario already" in again.get_data(as_text=True)
     for c in list(saved.competitors):
         response = client.post(
             _url(opportunity, scenario, f"/competitors/{c.id}/delete"), data={}, headers=HX
@@ -218,6 +243,7 @@ def test_add_and_remove_competitors_down_to_none(app, as_user, opportunity, scen
 
 def test_fifty_competitors_work_and_a_fifty_first_is_refused(app, as_user, opportunity, scenario):
     from portal.pricescore.models import PriceCompetitor, PriceScenario
+    from portal.workspace.models import Competitor
 
     with app.app_context():
         s = db.session.get(PriceScenario, scenario)
@@ -225,7 +251,7 @@ def test_fifty_competitors_work_and_a_fifty_first_is_refused(app, as_user, oppor
             s.competitors.append(
                 PriceCompetitor(
                     position=10 + i,
-                    name=f"Bidder {i}",
+                    competitor=Competitor(name=f"Bidder {i}", notes=""),
                     price_low=Decimal(10_000_000),
                     price_likely=Decimal(11_000_000 + i * 20_000),
                     price_high=Decimal(12_500_000),
@@ -241,7 +267,9 @@ def test_fifty_competitors_work_and_a_fifty_first_is_refused(app, as_user, oppor
     elapsed = time.perf_counter() - started
     assert response.status_code == 200 and "50 competitors" in response.get_data(as_text=True)
     assert elapsed < 6  # measured ~1.5 s on the 2-core box; the bound only catches blow-ups
-    response = client.post(_url(opportunity, scenario, "/competitors"), data={}, headers=HX)
+    response = client.post(
+        _url(opportunity, scenario, "/competitors"), data={"new_rival": "One too many"}, headers=HX
+    )
     assert response.status_code == 422
     assert "At most 50 competitors" in response.get_data(as_text=True)
 
@@ -270,6 +298,7 @@ def test_presales_read_the_scenario_but_cannot_edit(as_user, opportunity, scenar
 def test_rank_reversal_is_detected_and_explained(app, as_user, opportunity, scenario):
     """Average method: when C re-prices from 94 to 117, A overtakes our bid although
     neither of us changed anything (numbers checked with proposals.scoring)."""
+    _rename_rivals(app, scenario, ["A", "B", "C"])
     data = form_data(
         app,
         scenario,
@@ -282,21 +311,18 @@ def test_rank_reversal_is_detected_and_explained(app, as_user, opportunity, scen
         our_tech_likely=60,
         our_tech_high=60,
         our_cost=70,
-        c0_name="A",
         c0_price_low=108,
         c0_price_likely=108,
         c0_price_high=108,
         c0_tech_low=64,
         c0_tech_likely=64,
         c0_tech_high=64,
-        c1_name="B",
         c1_price_low=107,
         c1_price_likely=107,
         c1_price_high=107,
         c1_tech_low=62,
         c1_tech_likely=62,
         c1_tech_high=62,
-        c2_name="C",
         c2_price_low=90,
         c2_price_likely=94,
         c2_price_high=120,
@@ -346,7 +372,6 @@ BAD_INPUTS = [
     ({"grid_min": 0}, "grid_min", "Prices must be above zero."),
     ({"grid_max": 8_000_000}, "grid_max", "above the lowest price"),
     ({"price_weight": "abc"}, "price_weight", "Not a valid decimal value"),
-    ({"c0_name": "X", "c1_name": "x"}, "c", "different name"),
     ({"our_cost": "1" * 30}, "our_cost", "too large"),
     # stored with two decimals: a third would be rounded away silently
     ({"our_cost": "8000000.125"}, "our_cost", "Use at most 2 decimal places."),
@@ -395,7 +420,7 @@ def test_chinese_reader_gets_the_engine_message_in_chinese(
 @pytest.mark.parametrize(
     ("changes", "field", "message"),
     [
-        ({"ceiling": 9_000_000}, "ceiling", "below our cost"),
+        ({"ceiling": 8_500_000}, "ceiling", "below our cost"),
         ({"method": "trimmed", "trim_n": 3}, "trim_n", "Trimming would drop every bid"),
     ],
 )

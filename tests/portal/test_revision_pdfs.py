@@ -392,6 +392,6 @@ def test_desk_shows_margin_and_approval_state_with_constant_queries(
     with app.app_context():
         margins = quote_margins([first])
         states = approval_states([first])
-    assert margins[first] is not None and Decimal(0) < margins[first] < Decimal(100)
+    assert margins[first].frozen and Decimal(0) < margins[first].pct < Decimal(100)
     assert states[first] == "approved"
     assert "Approved" in html

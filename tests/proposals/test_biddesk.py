@@ -1,4 +1,4 @@
-"""The bid desk's domain rules: which scenario prices a bid, deadline order, price position."""
+"""The bid desk's domain rules: deadline order, price position."""
 
 from __future__ import annotations
 
@@ -7,13 +7,7 @@ from decimal import Decimal
 
 import numpy as np
 
-from proposals.biddesk import (
-    ScenarioChoice,
-    days_left,
-    deadline_order,
-    deciding_scenario,
-    price_position,
-)
+from proposals.biddesk import days_left, deadline_order, price_position
 from proposals.bidvalue import candidate_grid, strategy_report
 from proposals.scoring import (
     CompetitorEstimate,
@@ -21,16 +15,6 @@ from proposals.scoring import (
     ScoringRules,
     Triangular,
 )
-
-
-def test_the_latest_scenario_with_a_chosen_price_decides():
-    a = ScenarioChoice(1, date(2026, 1, 1), None)
-    b = ScenarioChoice(2, date(2026, 1, 2), Decimal("10"))
-    c = ScenarioChoice(3, date(2026, 1, 3), Decimal("11"))
-    d = ScenarioChoice(4, date(2026, 1, 4), None)
-    assert deciding_scenario([a, b, c, d]) == c
-    assert deciding_scenario([d, a]) == a  # none chosen: the first created
-    assert deciding_scenario([]) is None
 
 
 def test_nearest_deadline_first_undated_last():
