@@ -210,6 +210,9 @@ def opportunity(make_opportunity):
 
 
 def login(client: CsrfClient, username: str, password: str = PASSWORD):
+    # A logged-in client is sent away from /login (302) without becoming the new user:
+    # start a fresh session so that switching users in a test really switches.
+    client.delete_cookie("session")
     client.csrf_token = None
     response = client.post(
         "/login",

@@ -24,3 +24,106 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
         # 1 = NORMAL: with WAL, commits survive a crash of the portal (see portal/__init__.py)
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
+        # Migrations switch foreign keys off while they copy tables: they are back on.
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def _scratch_url(tmp_path) -> tuple[str, object]:
+    """A fresh, empty database of the kind the suite runs on, and a function that drops it."""
+    import os
+
+    url = os.environ.get("DATABASE_URL")
+    if not url:
+        return f"sqlite:///{tmp_path / 'migrate.sqlite3'}", lambda: None
+    import psycopg
+    from sqlalchemy.engine import make_url
+
+    from portal.config import _database_url as normalise
+
+    base = make_url(normalise())
+    name = f"{base.database}_mig_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
+    admin = base.set(drivername="postgresql", database="postgres").render_as_string(
+        hide_password=False
+    )
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+    def drop():
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    return base.set(database=name).render_as_string(hide_password=False), drop
+
+
+def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
+    """0007_one_bid: each scenario competitor's typed name becomes a shared competitor
+    record (matched case-insensitively to an existing one) on its opportunity's rival list;
+    no scenario is made official by guessing."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from portal import create_app
+    from portal.config import TestingConfig
+
+    url, drop = _scratch_url(tmp_path)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade(revision="0006_integration")
+            # Tables 0007 leaves alone are written through the models.
+            from portal.accounts.models import Account
+            from portal.auth.models import User
+            from portal.deals.models import Opportunity
+            from portal.seed import default_stages, load_reference_data
+            from portal.workspace.models import Competitor
+
+            load_reference_data()
+            user = User(username="r", display_name="R", role="rep", locale="en", password_hash="x")
+            deal = Opportunity(
+                account=Account(name="Acme", industry="", grade="A"),
+                name="Deal",
+                stage=default_stages()[1],
+                procurement_form="public_tender",
+                amount=100,
+                currency="CNY",
+                owner=user,
+            )
+            db.session.add_all([deal, Competitor(name="华信科技 Huaxin", notes="")])
+            db.session.commit()
+            with db.engine.begin() as c:
+                c.execute(
+                    text(
+                        "INSERT INTO price_scenario (opportunity_id, name, rules, our_cost, ceiling, our_tech_low, our_tech_likely, our_tech_high, grid_min, grid_max, grid_steps, seed, created_at, updated_at, version) VALUES (:o, 'S', '{}', 80, 100, 50, 55, 60, 70, 100, 10, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+                    ),
+                    {"o": deal.id},
+                )
+                for i, name in enumerate(["华信科技 HUAXIN", "远景科技", "远景科技"]):
+                    c.execute(
+                        text(
+                            "INSERT INTO price_competitor (scenario_id, position, name, price_low, price_likely, price_high, tech_low, tech_likely, tech_high) VALUES ((SELECT max(id) FROM price_scenario), :p, :n, 1, 2, 3, 1, 2, 3)"
+                        ),
+                        {"p": i, "n": name},
+                    )
+            upgrade(revision="head")
+            with db.engine.connect() as c:
+                names = dict(c.execute(text("SELECT id, name FROM competitor")).all())
+                rows = (
+                    c.execute(text("SELECT competitor_id FROM price_competitor ORDER BY position"))
+                    .scalars()
+                    .all()
+                )
+                rivals = (
+                    c.execute(text("SELECT competitor_id FROM matrix_competitor")).scalars().all()
+                )
+                official = c.execute(
+                    text("SELECT count(*) FROM price_scenario WHERE official")
+                ).scalar()
+        assert sorted(names.values()) == ["华信科技 Huaxin", "远景科技"]  # matched, not duplicated
+        assert [names[r] for r in rows] == ["华信科技 Huaxin", "远景科技", "远景科技"]
+        assert sorted(names[r] for r in rivals) == ["华信科技 Huaxin", "远景科技"]
+        assert official == 0
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop()
