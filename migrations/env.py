@@ -101,8 +101,11 @@ def run_migrations_online():
                 broken = connection.exec_driver_sql("PRAGMA foreign_key_check").fetchall()
                 if broken:
                     raise RuntimeError(f"foreign keys broken by the migration: {broken[:5]}")
+                connection.commit()
         finally:
             if sqlite:
+                # The pragma is ignored inside a transaction: end it first.
+                connection.rollback()
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")
                 connection.commit()
 
