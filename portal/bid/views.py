@@ -100,6 +100,12 @@ def proposal_bid_global(proposal, state=None) -> ProposalBid | None:
     return proposal_bid(proposal, state)
 
 
+@bp.app_template_global("is_the_bid_price")
+def is_the_bid_price(bid_price, contract_value) -> bool:
+    """The quote's contract value matches the price within the admin's tolerance."""
+    return onebid.price_matches(bid_price, contract_value, truth.tolerance_pct())
+
+
 @bp.app_template_global("bid_state_of")
 def bid_state_of(opportunity) -> truth.BidState:
     return truth.bid_state(opportunity)
