@@ -41,7 +41,7 @@ MES_FIELD = [
 ]
 
 FLEET_FIELD = [
-    ("TrackLine Telematics", (500_000, 525_000, 560_000), (50, 54, 58)),
+    ("TrackLine Telematics", (500_000, 525_000, 560_000), (40, 44, 48)),
 ]
 
 MISMATCH_QUOTE_FIELD = [
@@ -138,7 +138,7 @@ SCENARIOS = [
         {"method": "lowest", "price_weight": 40.0, "tech_max": 60.0},
         620_000,
         291_400,
-        (50, 54, 57),
+        (55, 58, 60),
         (450_000, 620_000),
         None,
         FLEET_FIELD,
