@@ -147,7 +147,8 @@ def create(opportunity_id: int):
 def _detail_context(opportunity, proposal, **extra):
     options = load_options(proposal)
     state = quote_state(proposal, options)
-    new_section = NewSectionForm(prefix="new-section")
+    # Not filled from the request: after an add the title box starts empty again.
+    new_section = NewSectionForm(formdata=None, prefix="new-section")
     ctx = dict(
         opportunity=opportunity,
         proposal=proposal,
@@ -389,7 +390,7 @@ def _sections_block(opportunity, proposal, status=200, **ctx):
         return render_template(
             "drafts/detail.html", **_detail_context(opportunity, proposal, **ctx)
         ), status
-    context = _detail_context(opportunity, proposal, **ctx)
+    context = _detail_context(opportunity, proposal, outline_oob=True, **ctx)
     return render_template("drafts/_sections.html", **context), status
 
 
