@@ -6,7 +6,9 @@ import re
 
 import pytest
 
+from portal.extensions import db
 from tests.portal.test_drafts import _create, _sections, _url
+from tests.portal.test_revision_pdfs import SECTIONS, _pages, make_revision
 
 HX = {"HX-Request": "true"}
 
@@ -50,3 +52,65 @@ def test_add_section_clears_the_title_and_updates_the_outline(app, presales, opp
     outline = re.search(r'<nav[^>]*id="outline".*?</nav>', html, re.S).group(0)
     assert 'hx-swap-oob="true"' in outline
     assert f'href="#section-{new_id}"' in outline and "附录 Appendix" in outline
+
+
+# --- PDFs ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def _pdf_dirs(app, tmp_path, monkeypatch):
+    monkeypatch.setitem(app.config, "PDF_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setitem(app.config, "PDF_FROZEN_DIR", str(tmp_path / "frozen"))
+    monkeypatch.setitem(app.config, "REDIS_URL", None)
+
+
+WITH_EMPTY = [
+    *SECTIONS[:3],
+    ("implementation_plan", "Implementation plan", ""),
+    ("risk_reduction", "Risk reduction", "   \n"),
+    SECTIONS[5],
+]
+
+
+def test_empty_sections_are_left_out_of_the_customer_pdf(
+    app, as_user, users, opportunity, _pdf_dirs
+):
+    ids = make_revision(app, opportunity, users, sections=WITH_EMPTY)
+    url = (
+        f"/opportunities/{opportunity}/proposals/{ids['proposal_id']}"
+        f"/revisions/{ids['revision_id']}.pdf"
+    )
+    response = as_user("rep").get(url)
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    text = "\n".join(_pages(response.get_data()))
+    assert "Executive summary" in text and "Commercial terms" in text
+    assert "Implementation plan" not in text and "Risk reduction" not in text
+
+
+def test_bid_pack_lists_empty_sections_once_instead_of_a_page_each(
+    app, as_user, users, opportunity, _pdf_dirs
+):
+    make_revision(app, opportunity, users, sections=WITH_EMPTY)
+    response = as_user("leader").get(f"/opportunities/{opportunity}/bid-pack.pdf?lang=en")
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    pages = _pages(response.get_data())
+    contents = next(p for p in pages if "Contents" in p)
+    assert re.search(r"Implementation plan\s+empty", contents)
+    assert re.search(r"Risk reduction\s+empty", contents)
+    later = "\n".join(p for p in pages if p is not contents)
+    assert "Implementation plan" not in later and "Risk reduction" not in later
+    assert "Commercial terms" in later
+
+
+def test_markdown_headings_in_a_section_print_as_headings(app, users, opportunity):
+    from portal.drafts.models import Proposal, ProposalRevision
+    from portal.exports import revision_pdfs
+
+    body = "## 交付范围 Delivery scope\n\nTwo sites.\n\n# Overview\n\nText.\n\n###### Small"
+    ids = make_revision(app, opportunity, users, sections=[("proposed_solution", "Solution", body)])
+    with app.test_request_context():
+        revision = db.session.get(ProposalRevision, ids["revision_id"])
+        proposal = db.session.get(Proposal, ids["proposal_id"])
+        html = revision_pdfs.export_request(revision, proposal, "customer").html
+    assert "<h3>交付范围 Delivery scope</h3>" in html
+    assert "<h3>Overview</h3>" in html and "<h5>Small</h5>" in html
