@@ -114,3 +114,53 @@ def test_markdown_headings_in_a_section_print_as_headings(app, users, opportunit
         html = revision_pdfs.export_request(revision, proposal, "customer").html
     assert "<h3>交付范围 Delivery scope</h3>" in html
     assert "<h3>Overview</h3>" in html and "<h5>Small</h5>" in html
+
+
+CHAIN = [
+    ("欧阳志远", "信息中心副主任兼数据治理委员会秘书长", "money", "economic", "final"),
+    ("司马晓燕", "采购与供应链管理部高级采购经理", "authority", "user", "financial"),
+    (
+        "Alexandra Montgomery-Smith",
+        "Chief Information Security Officer",
+        "product",
+        "technical",
+        None,
+    ),
+]
+
+
+def test_decision_chain_table_keeps_chinese_names_whole(
+    app, as_user, opportunity, _pdf_dirs, tmp_path
+):
+    """A name squeezed into a narrow column broke after every character; the column
+    widths are fixed now and names do not wrap (a PNG of the page is kept for a look)."""
+    from datetime import date, timedelta
+
+    from portal.deals.models import Stakeholder
+
+    with app.app_context():
+        for name, title, map_role, buying, decision in CHAIN:
+            db.session.add(
+                Stakeholder(
+                    opportunity_id=opportunity,
+                    name=name,
+                    title=title,
+                    map_role=map_role,
+                    buying_role=buying,
+                    decision_type=decision,
+                    influence=5,
+                    attitude="supporter",
+                    last_contact=date.today() - timedelta(days=123),
+                )
+            )
+        db.session.commit()
+    for lang in ("zh_CN", "en"):
+        response = as_user("leader").get(f"/opportunities/{opportunity}/bid-pack.pdf?lang={lang}")
+        assert response.status_code == 200, response.get_data(as_text=True)[:800]
+        pdf = response.get_data()
+        (tmp_path / f"chain-{lang}.pdf").write_bytes(pdf)
+        pages = _pages(pdf)
+        chain = next(p for p in pages if "欧" in p and "远" in p)
+        for name in ("欧阳志远", "司马晓燕"):  # Latin names may wrap at their spaces
+            assert name in chain, (lang, name, chain)
+        assert "5/5 支持" in chain or "5/5 Supporter" in chain
