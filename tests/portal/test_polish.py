@@ -62,6 +62,7 @@ def _pdf_dirs(app, tmp_path, monkeypatch):
     monkeypatch.setitem(app.config, "PDF_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.setitem(app.config, "PDF_FROZEN_DIR", str(tmp_path / "frozen"))
     monkeypatch.setitem(app.config, "REDIS_URL", None)
+    return tmp_path
 
 
 WITH_EMPTY = [
@@ -164,3 +165,49 @@ def test_decision_chain_table_keeps_chinese_names_whole(
         for name in ("欧阳志远", "司马晓燕"):  # Latin names may wrap at their spaces
             assert name in chain, (lang, name, chain)
         assert "5/5 支持" in chain or "5/5 Supporter" in chain
+
+
+def test_negotiation_sheet_pdf_prints_interests_and_the_round_log(
+    app, as_user, opportunity, _pdf_dirs
+):
+    from decimal import Decimal
+
+    from portal.negotiation import models as n
+    from tests.portal.test_exports import _furnish
+
+    _furnish(app, opportunity)
+    with app.app_context():
+        sheet = db.session.query(n.NegotiationSheet).filter_by(opportunity_id=opportunity).one()
+        common = {"sheet_id": sheet.id, "opportunity_id": opportunity}
+        db.session.add_all(
+            [
+                n.CounterpartInterest(
+                    position="要求降价 15%", interest="年度预算只剩 800 万", **common
+                ),
+                n.NegotiationRoundLog(
+                    number=2,
+                    their_ask=Decimal(820000),
+                    our_offer=Decimal(880000),
+                    given="免费培训",
+                    received="付款期缩短",
+                    **common,
+                ),
+            ]
+        )
+        db.session.commit()
+    response = as_user("presales").get(f"/opportunities/{opportunity}/negotiation.pdf?lang=en")
+    assert response.status_code == 200, response.get_data(as_text=True)[:800]
+    (_pdf_dirs / "sheet.pdf").write_bytes(response.get_data())
+    pages = _pages(response.get_data())
+    assert len(pages) == 1
+    for text in (
+        "Counterpart interests",
+        "要求降价 15%",
+        "年度预算只剩 800 万",
+        "Negotiation log",
+        "820,000",
+        "880,000",
+        "免费培训",
+        "付款期缩短",
+    ):
+        assert text in pages[0], text
