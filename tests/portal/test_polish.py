@@ -211,3 +211,51 @@ def test_negotiation_sheet_pdf_prints_interests_and_the_round_log(
         "付款期缩短",
     ):
         assert text in pages[0], text
+
+
+# --- conflicts -------------------------------------------------------------------------------
+
+
+def test_a_conflict_with_ones_own_other_window_says_so(app, client, as_user, opportunity):
+    from tests.portal.test_deals import _form
+
+    stale = _form(app, opportunity, name="From the old tab")
+    rep = as_user("rep")
+    assert (
+        rep.post(
+            f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, name="New tab")
+        ).status_code
+        == 302
+    )
+    mine = rep.post(f"/opportunities/{opportunity}/edit", data=stale)
+    assert mine.status_code == 409
+    text = mine.get_data(as_text=True)
+    assert "You changed this in another window" in text and "Someone else" not in text
+
+    # The same stale form after a leader's save: that is someone else.
+    client.post("/logout")
+    leader = as_user("leader")
+    assert (
+        leader.post(
+            f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, name="Leader")
+        ).status_code
+        == 302
+    )
+    client.post("/logout")
+    theirs = as_user("rep").post(f"/opportunities/{opportunity}/edit", data=stale)
+    assert theirs.status_code == 409
+    assert "Someone else saved this while you were editing." in theirs.get_data(as_text=True)
+
+
+def test_a_section_conflict_with_ones_own_other_window_says_so(
+    app, presales, opportunity, proposal
+):
+    sid, _kind, title, _body, version = _sections(app, proposal)[0]
+    url = _url(opportunity, proposal, f"/sections/{sid}")
+    presales.post(url, headers=HX, data={"title": title, "body": "tab one", "version": version})
+    response = presales.post(
+        url, headers=HX, data={"title": title, "body": "tab two", "version": version}
+    )
+    assert response.status_code == 409
+    text = response.get_data(as_text=True)
+    assert "You changed this section in another window" in text and "Someone else" not in text
