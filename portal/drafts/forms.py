@@ -123,6 +123,18 @@ class DecisionForm(FlaskForm):
         return valid
 
 
+class BulkApprovalForm(FlaskForm):
+    """One reason for every request ticked in the approval queue (the ids come as
+    repeated `approval_id` fields)."""
+
+    comment = TextAreaField(
+        _l("Reason for the selected approvals"),
+        validators=_text(2000, required=True),
+        filters=[_strip],
+    )
+    selection_error = None
+
+
 class StatusForm(VersionedForm):
     target = SelectField(choices=list(labels.STATUSES.items()))
 

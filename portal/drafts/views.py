@@ -1024,9 +1024,18 @@ def money_filter(amount) -> str:
 
 @bp.app_template_filter("drafts_pct")
 def pct_filter(value) -> str:
+    """The one percentage format (1 decimal, half up) for quote cards, approval reasons
+    (stored as text in the request's JSON) and the queue alike."""
+    from decimal import Decimal, InvalidOperation
+
     from proposals.pricing import display_pct
 
-    shown = display_pct(value)
+    if value is not None and not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except InvalidOperation:
+            return "—"
+    shown = display_pct(value) if value is None or value.is_finite() else None
     return "—" if shown is None else f"{shown}%"
 
 

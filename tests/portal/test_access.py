@@ -140,6 +140,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "library.edit": (DRAFT_EDITORS, False),
     "approvals.queue": ({"leader", "admin"}, False),
     "approvals.decide": ({"leader", "admin"}, True),
+    "approvals.bulk_approve": ({"leader", "admin"}, False),
     "approvals.rules": ({"admin"}, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).

@@ -7,7 +7,16 @@ import re
 import pytest
 
 from portal.extensions import db
-from tests.portal.test_drafts import _create, _sections, _url
+from tests.portal.test_drafts import (
+    _add_line,
+    _add_option,
+    _create,
+    _options,
+    _proposal_status,
+    _sections,
+    _status,
+    _url,
+)
 from tests.portal.test_revision_pdfs import SECTIONS, _pages, make_revision
 
 HX = {"HX-Request": "true"}
@@ -259,3 +268,104 @@ def test_a_section_conflict_with_ones_own_other_window_says_so(
     assert response.status_code == 409
     text = response.get_data(as_text=True)
     assert "You changed this section in another window" in text and "Someone else" not in text
+
+
+# --- approvals ---------------------------------------------------------------------------------
+
+
+def _in_review(app, client, opportunity, title, discount):
+    """A proposal of `title` whose one line has `discount` %, sent for review."""
+    proposal = _create(client, opportunity, title=title)
+    _add_option(client, opportunity, proposal)
+    _add_line(client, opportunity, proposal, _options(app, proposal)[0][0], discount_pct=discount)
+    _status(client, opportunity, proposal, "in_review", app)
+    assert _proposal_status(app, proposal) == "in_review"
+    return proposal
+
+
+def _approval_id(app, proposal):
+    from sqlalchemy import select
+
+    from portal.drafts.models import Approval
+
+    with app.app_context():
+        return db.session.scalars(select(Approval.id).where(Approval.proposal_id == proposal)).one()
+
+
+def test_approval_reason_prints_percentages_as_the_quote_card(app, client, as_user, opportunity):
+    proposal = _in_review(app, as_user("presales"), opportunity, "Odd discount", "18.18")
+    card = client.get(_url(opportunity, proposal)).get_data(as_text=True)
+    assert "18.2%" in card
+    client.post("/logout")
+    queue = as_user("leader").get("/approvals").get_data(as_text=True)
+    assert "18.2%" in queue and "18.18" not in queue
+
+
+def test_bulk_approval_decides_each_under_the_single_rules(app, client, as_user, opportunity):
+    from portal.audit import AuditEvent
+    from portal.drafts.models import Approval
+
+    presales = as_user("presales")
+    first = _in_review(app, presales, opportunity, "First", "20")
+    second = _in_review(app, presales, opportunity, "Second", "18")
+    too_big = _in_review(app, presales, opportunity, "Admin only", "35")
+    ids = [_approval_id(app, p) for p in (first, second, too_big)]
+    client.post("/logout")
+    leader = as_user("leader")
+    queue = leader.get("/approvals").get_data(as_text=True)
+    assert 'form="bulk-approve"' in queue and f'value="{ids[0]}"' in queue
+    assert f'name="approval_id" value="{ids[2]}"' not in queue  # a leader may not pick it
+
+    # No reason: nothing decided, the ticks are kept, the field says why.
+    missing = leader.post("/approvals/bulk", data={"approval_id": ids[:2], "comment": " "})
+    assert missing.status_code == 422
+    assert "This field is required." in missing.get_data(as_text=True)
+    assert missing.get_data(as_text=True).count(" checked>") == 2
+    none_ticked = leader.post("/approvals/bulk", data={"comment": "Fine"})
+    assert none_ticked.status_code == 422
+    assert "Tick the requests to approve." in none_ticked.get_data(as_text=True)
+
+    response = leader.post(
+        "/approvals/bulk",
+        data={"approval_id": ids, "comment": "Q4 reference accounts"},
+        follow_redirects=True,
+    )
+    page = response.get_data(as_text=True)
+    assert "Approved 2 of 3: First, Second." in page
+    assert "a leader cannot approve it alone" in page
+    assert _proposal_status(app, first) == "approved"
+    assert _proposal_status(app, second) == "approved"
+    assert _proposal_status(app, too_big) == "in_review"
+    with app.app_context():
+        rows = {a.id: a for a in db.session.query(Approval).filter(Approval.id.in_(ids))}
+        assert [rows[i].state for i in ids] == ["approved", "approved", "pending"]
+        assert rows[ids[0]].comment == rows[ids[1]].comment == "Q4 reference accounts"
+        events = (
+            db.session.query(AuditEvent)
+            .filter(AuditEvent.entity == "proposal_approval", AuditEvent.action == "update")
+            .all()
+        )
+        assert sorted(e.entity_id for e in events) == sorted(ids[:2])
+        assert all(e.changes["state"] == ["pending", "approved"] for e in events)
+
+
+def test_bulk_approval_refuses_a_quote_changed_since_the_request(app, client, as_user, opportunity):
+    presales = as_user("presales")
+    proposal = _in_review(app, presales, opportunity, "Changed", "20")
+    approval = _approval_id(app, proposal)
+    line_id, version = _options(app, proposal)[0][4][0]
+    presales.post(
+        _url(opportunity, proposal, f"/lines/{line_id}"),
+        headers=HX,
+        data={
+            "description": "x",
+            "quantity": "11",
+            "unit_price": "10000",
+            "unit_cost": "6000",
+            "discount_pct": "20",
+            "version": version,
+        },
+    )
+    client.post("/logout")
+    as_user("leader").post("/approvals/bulk", data={"approval_id": [approval], "comment": "ok"})
+    assert _proposal_status(app, proposal) != "approved"
