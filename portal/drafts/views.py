@@ -730,12 +730,9 @@ def add_line(opportunity_id: int, proposal_id: int, option_id: int):
     db.session.flush()
     message = after_quote_change(proposal)
     db.session.commit()
-    return _quote_block(
-        opportunity,
-        proposal,
-        flash_message=message,
-        new_line={option.id: ({"part": line.part.value}, {})},
-    )
+    # The new-line form starts over, part included: keeping the last part chosen made
+    # the next line land in the wrong part unnoticed.
+    return _quote_block(opportunity, proposal, flash_message=message)
 
 
 @bp.post("/<int:proposal_id>/lines/<int:line_id>")
@@ -1041,10 +1038,11 @@ def pct_filter(value) -> str:
 
 @bp.app_template_filter("drafts_number")
 def number_filter(value) -> str:
-    """A stored quantity/price as typed: 10.5000 → 10.5, 3.0000 → 3."""
+    """A stored quantity/price as typed, digits grouped: 180000.5000 → 180,000.5, 3.0000 → 3.
+    The quote inputs show it so when not focused; every number parser reads it back."""
     from decimal import Decimal
 
     if value is None:
         return ""
     value = Decimal(value)
-    return "0" if value == 0 else format(value.normalize(), "f")
+    return "0" if value == 0 else format(value.normalize(), ",f")

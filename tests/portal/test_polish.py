@@ -369,3 +369,51 @@ def test_bulk_approval_refuses_a_quote_changed_since_the_request(app, client, as
     client.post("/logout")
     as_user("leader").post("/approvals/bulk", data={"approval_id": [approval], "comment": "ok"})
     assert _proposal_status(app, proposal) != "approved"
+
+
+# --- typed numbers ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("typed", "saved"),
+    [
+        ("1,250,000", "1250000.00"),
+        ("１２５００００", "1250000.00"),
+        ("１，２５０，０００．５", "1250000.50"),
+    ],
+)
+def test_amounts_accept_grouping_and_full_width_digits(app, as_user, opportunity, typed, saved):
+    from tests.portal.test_deals import _form, _opportunity
+
+    response = as_user("rep").post(
+        f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, amount=typed)
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)[:600]
+    assert str(_opportunity(app, opportunity).amount) == saved
+
+
+def test_badly_grouped_amount_is_refused_at_the_field(app, as_user, opportunity):
+    from tests.portal.test_deals import _form
+
+    response = as_user("rep").post(
+        f"/opportunities/{opportunity}/edit", data=_form(app, opportunity, amount="12,50,000")
+    )
+    assert response.status_code == 422
+    assert 'value="12,50,000"' in response.get_data(as_text=True)  # kept as typed
+
+
+def test_quote_lines_accept_full_width_digits_and_show_them_grouped(
+    app, presales, opportunity, proposal
+):
+    _add_option(presales, opportunity, proposal)
+    option_id = _options(app, proposal)[0][0]
+    response = _add_line(
+        presales, opportunity, proposal, option_id, unit_price="１８０，０００", unit_cost="90 000"
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:600]
+    html = response.get_data(as_text=True)
+    assert re.search(r'name="unit_price"[^>]*value="180,000"', html)
+    assert re.search(r'name="unit_cost"[^>]*value="90,000"', html)
+    # The new-line form does not keep the part chosen last.
+    form = re.search(r'<form class="add-line".*?</form>', html, re.S).group(0)
+    assert "selected" not in form
