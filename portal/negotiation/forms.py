@@ -4,6 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -131,6 +132,15 @@ class GoalForm(FlaskForm):
             ("lower", _l("Lower is better")),
         ],
     )
+
+
+class GoalEditForm(GoalForm):
+    """A goal changed in place: the figures, label, unit and kind; its term stays (it is
+    what the goal is about). Sends back the version the edit started from."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+    EDITABLE = ("label", "unit", "best", "expected", "walk_away")
 
 
 class InterestForm(FlaskForm):

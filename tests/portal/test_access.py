@@ -67,6 +67,8 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "negotiation.save": (WORKERS, True),
     "negotiation.add_goal": (WORKERS, True),
     "negotiation.delete_goal": (WORKERS, True),
+    "negotiation.edit_goal": (WORKERS, True),
+    "negotiation.save_goal": (WORKERS, True),
     "negotiation.add_interest": (WORKERS, True),
     "negotiation.delete_interest": (WORKERS, True),
     "negotiation.add_concession": (WORKERS, True),

@@ -417,3 +417,97 @@ def test_quote_lines_accept_full_width_digits_and_show_them_grouped(
     # The new-line form does not keep the part chosen last.
     form = re.search(r'<form class="add-line".*?</form>', html, re.S).group(0)
     assert "selected" not in form
+
+
+# --- negotiation goals and steps ---------------------------------------------------------------
+
+
+def _goal_row(app, opportunity):
+    from portal.negotiation.models import NegotiationGoal
+
+    with app.app_context():
+        goal = db.session.query(NegotiationGoal).filter_by(opportunity_id=opportunity).one()
+        return goal.id, goal.version, goal.best, goal.expected, goal.walk_away
+
+
+def _edit_goal(client, opportunity, goal_id, version, **changes):
+    data = {
+        f"goal-{goal_id}-version": str(version),
+        f"goal-{goal_id}-label": "Contract value",
+        f"goal-{goal_id}-unit": "CNY",
+        f"goal-{goal_id}-best": "1250000",
+        f"goal-{goal_id}-expected": "1150000",
+        f"goal-{goal_id}-walk_away": "1050000",
+        f"goal-{goal_id}-core": "core",
+        f"goal-{goal_id}-direction": "auto",
+    }
+    data.update({f"goal-{goal_id}-{k}": v for k, v in changes.items()})
+    return client.post(
+        f"/opportunities/{opportunity}/negotiation/goals/{goal_id}", headers=HX, data=data
+    )
+
+
+def test_a_goal_is_edited_in_place_and_a_stale_edit_is_a_conflict(app, as_user, opportunity):
+    from tests.portal.test_negotiation import _goal, _save
+
+    rep = as_user("rep")
+    _save(rep, opportunity)
+    _goal(rep, opportunity)
+    goal_id, version, *_ = _goal_row(app, opportunity)
+    # Adding a second price goal points to Edit, not to "remove it first".
+    again = _goal(rep, opportunity, best="1300000")
+    assert again.status_code == 422
+    assert "use Edit on it" in again.get_data(as_text=True)
+    assert "remove it first" not in again.get_data(as_text=True)
+
+    editor = rep.get(f"/opportunities/{opportunity}/negotiation/goals/{goal_id}/edit", headers=HX)
+    assert editor.status_code == 200
+    html = editor.get_data(as_text=True)
+    assert f'name="goal-{goal_id}-version"' in html and 'value="1200000.00"' in html
+
+    saved = _edit_goal(rep, opportunity, goal_id, version)
+    assert saved.status_code == 200
+    assert _goal_row(app, opportunity)[1:] == (version + 1, 1250000, 1150000, 1050000)
+
+    # The same edit form, sent again from an older tab: nothing saved, both versions shown.
+    stale = _edit_goal(rep, opportunity, goal_id, version, best="1400000")
+    assert stale.status_code == 409
+    text = stale.get_data(as_text=True)
+    assert "You changed this in another window" in text
+    assert "1400000" in text and "1250000" in text
+    assert _goal_row(app, opportunity)[2] == 1250000
+    # Saving from the conflict view (its version rebased) overwrites knowingly.
+    rebased = re.search(rf'name="goal-{goal_id}-version"[^>]*value="(\d+)"', text).group(1)
+    assert _edit_goal(rep, opportunity, goal_id, rebased, best="1400000").status_code == 200
+    assert _goal_row(app, opportunity)[2] == 1400000
+
+
+def test_a_bad_goal_edit_is_refused_at_the_field_with_input_kept(app, as_user, opportunity):
+    from tests.portal.test_negotiation import _goal, _save
+
+    rep = as_user("rep")
+    _save(rep, opportunity)
+    _goal(rep, opportunity)
+    goal_id, version, *_ = _goal_row(app, opportunity)
+    bad = _edit_goal(rep, opportunity, goal_id, version, walk_away="1300000")
+    assert bad.status_code == 422
+    text = bad.get_data(as_text=True)
+    assert "cannot be better than the best" in text and 'value="1300000"' in text
+    assert _goal_row(app, opportunity)[1] == version
+
+
+def test_each_plan_step_has_its_own_remove_control(app, as_user, opportunity):
+    from tests.portal.test_negotiation import _concession, _goal, _save
+
+    rep = as_user("rep")
+    _save(rep, opportunity)
+    _goal(rep, opportunity)
+    _concession(rep, opportunity, 1, amount="5", condition="Three-year term")
+    page = _concession(rep, opportunity, 2, amount="3", condition="Reference visit")
+    html = page.get_data(as_text=True)
+    assert "Remove a step:" not in html
+    plan = re.search(r'<table class="table plan-table">.*?</table>', html, re.S).group(0)
+    rows = re.findall(r"<tr[^>]*>.*?</tr>", plan.split("<tbody>")[1], re.S)
+    for number, row in zip((1, 2), [r for r in rows if "warning-row" not in r], strict=True):
+        assert f'aria-label="Remove step {number}"' in row
+        assert f"Remove step {number} from the plan?" in row
