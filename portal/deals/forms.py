@@ -147,7 +147,7 @@ class ListFilterForm(FlaskForm):
         choices=[
             ("deadline", _l("Bid deadline")),
             ("-amount", _l("Amount, largest first")),
-            ("name", _l("Name")),
+            ("name", _l("Opportunity name")),
             ("stage", _l("Stage")),
             ("-updated", _l("Recently updated")),
         ],

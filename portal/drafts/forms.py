@@ -55,7 +55,7 @@ class SectionForm(VersionedForm):
 
 class NewSectionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(labels.SECTION_KINDS.items()))
-    title = StringField(_l("Title"), validators=_line(required=False), filters=[_strip])
+    title = StringField(_l("Section title"), validators=_line(required=False), filters=[_strip])
 
 
 class OptionForm(VersionedForm):
@@ -94,7 +94,7 @@ class OptionForm(VersionedForm):
 
 
 class LibraryBlockForm(VersionedForm):
-    title = StringField(_l("Title"), validators=_line(), filters=[_strip])
+    title = StringField(_l("Block title"), validators=_line(), filters=[_strip])
     tags = StringField(_l("Tags"), validators=_line(required=False))
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
     body = TextAreaField(

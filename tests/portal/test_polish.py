@@ -511,3 +511,40 @@ def test_each_plan_step_has_its_own_remove_control(app, as_user, opportunity):
     for number, row in zip((1, 2), [r for r in rows if "warning-row" not in r], strict=True):
         assert f'aria-label="Remove step {number}"' in row
         assert f"Remove step {number} from the plan?" in row
+
+
+# --- translations of things that are not people ---------------------------------------------
+
+
+def test_chinese_labels_name_things_as_things_and_people_as_people(
+    app, client, as_user, opportunity
+):
+    """“Name” is 姓名 and “Title” 职务 only for people (stakeholders); an opportunity, a
+    competitor or a section has a 名称 or a 标题."""
+    from portal.pricescore.demo import demo_scenario
+
+    with app.app_context():
+        scenario = demo_scenario(opportunity).id
+    presales = as_user("presales")
+    proposal = _create(presales, opportunity)
+    presales.post("/language", data={"locale": "zh_CN"})
+    editor = presales.get(_url(opportunity, proposal)).get_data(as_text=True)
+    add = re.search(r'<form class="add-section".*?</form>', editor, re.S).group(0)
+    assert "职务" not in add and 'aria-label="章节标题"' in add
+    library = presales.get("/library/new").get_data(as_text=True)
+    assert "职务" not in library and "内容块标题" in library
+
+    client.post("/logout")
+    rep = as_user("rep")
+    rep.post("/language", data={"locale": "zh_CN"})
+    listing = rep.get("/opportunities").get_data(as_text=True)
+    sort = re.search(r'<select[^>]*name="sort".*?</select>', listing, re.S).group(0)
+    assert "姓名" not in sort and "商机名称" in sort
+    scenario_page = rep.get(f"/opportunities/{opportunity}/price-scores/{scenario}")
+    competitors = re.search(
+        r'<table class="[^"]*ps-competitors.*?</thead>', scenario_page.get_data(as_text=True), re.S
+    ).group(0)
+    assert "姓名" not in competitors and "竞争对手名称" in competitors
+    # People keep their words.
+    detail = rep.get(f"/opportunities/{opportunity}").get_data(as_text=True)
+    assert "姓名" in detail and "职务" in detail
