@@ -301,6 +301,23 @@ def test_approval_reason_prints_percentages_as_the_quote_card(app, client, as_us
     assert "18.2%" in queue and "18.18" not in queue
 
 
+def test_approval_reason_is_rounded_once_like_the_card(app, client, as_user, opportunity):
+    """20 % on 10,000 and 16.02 % on 2 × 10,000: 17.3467 % off list. The card says 17.3%;
+    the reason must not say 17.4% (17.35 rounded again)."""
+    presales = as_user("presales")
+    proposal = _create(presales, opportunity, title="Two discounts")
+    _add_option(presales, opportunity, proposal)
+    option_id = _options(app, proposal)[0][0]
+    _add_line(presales, opportunity, proposal, option_id, quantity="1", discount_pct="20")
+    _add_line(presales, opportunity, proposal, option_id, quantity="2", discount_pct="16.02")
+    _status(presales, opportunity, proposal, "in_review", app)
+    card = presales.get(_url(opportunity, proposal)).get_data(as_text=True)
+    assert "17.3%" in card
+    client.post("/logout")
+    queue = as_user("leader").get("/approvals").get_data(as_text=True)
+    assert "17.3%" in queue and "17.4%" not in queue
+
+
 def test_bulk_approval_decides_each_under_the_single_rules(app, client, as_user, opportunity):
     from portal.audit import AuditEvent
     from portal.drafts.models import Approval
