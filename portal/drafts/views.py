@@ -1019,10 +1019,11 @@ def money_filter(amount) -> str:
     return f"{amount:,.2f}"
 
 
-@bp.app_template_filter("drafts_pct")
-def pct_filter(value) -> str:
-    """The one percentage format (1 decimal, half up) for quote cards, approval reasons
-    (stored as text in the request's JSON) and the queue alike."""
+@bp.app_template_filter("pct_number")
+def pct_number_filter(value) -> str:
+    """The one way a percentage figure is shown: 1 decimal, half up (display_pct), "—"
+    for none. Takes a Decimal, an int or the text an approval request stores. For
+    messages that put the "%" themselves; drafts_pct adds it."""
     from decimal import Decimal, InvalidOperation
 
     from proposals.pricing import display_pct
@@ -1033,7 +1034,14 @@ def pct_filter(value) -> str:
         except InvalidOperation:
             return "—"
     shown = display_pct(value) if value is None or value.is_finite() else None
-    return "—" if shown is None else f"{shown}%"
+    return "—" if shown is None else str(shown)
+
+
+@bp.app_template_filter("drafts_pct")
+def pct_filter(value) -> str:
+    """A percentage with its sign, as quote cards, approval reasons and the queue print it."""
+    shown = pct_number_filter(value)
+    return shown if shown == "—" else f"{shown}%"
 
 
 @bp.app_template_filter("drafts_number")

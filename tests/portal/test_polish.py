@@ -565,3 +565,18 @@ def test_chinese_labels_name_things_as_things_and_people_as_people(
     # People keep their words.
     detail = rep.get(f"/opportunities/{opportunity}").get_data(as_text=True)
     assert "姓名" in detail and "职务" in detail
+
+
+def test_the_negotiation_plan_prints_percentages_with_the_same_function(app, as_user, opportunity):
+    """Limits and discounts read as on the quote card and the approval queue (one decimal,
+    half up): 15.0%, not 15% here and 15.0% there."""
+    from tests.portal.test_negotiation import _concession, _goal, _save
+
+    rep = as_user("rep")
+    _save(rep, opportunity)
+    _goal(rep, opportunity)
+    _concession(rep, opportunity, 1, amount="5", condition="Three-year term")
+    page = _concession(rep, opportunity, 2, amount="8").get_data(as_text=True)
+    assert "(a rep may give up to 15.0%)" in page
+    assert re.search(r"Discount \d+\.\d% is above the 15\.0% limit", page)
+    assert re.search(r"discount \d+\.\d% off list, margin \d+\.\d%", page)
