@@ -112,7 +112,26 @@ def test_bid_pack_lists_empty_sections_once_instead_of_a_page_each(
     assert "Commercial terms" in later
 
 
-def test_markdown_headings_in_a_section_print_as_headings(app, users, opportunity):
+def _fonts_of(pdf: bytes, wanted: str) -> set[str]:
+    """The fonts the PDF draws the text pieces containing `wanted` with."""
+    import io
+
+    from pypdf import PdfReader
+
+    fonts: set[str] = set()
+
+    def visit(text, _cm, _tm, font, _size):
+        if wanted in text and font:
+            fonts.add(str(font.get("/BaseFont")))
+
+    for page in PdfReader(io.BytesIO(pdf)).pages:
+        page.extract_text(visitor_text=visit)
+    return fonts
+
+
+def test_markdown_headings_in_a_section_print_as_headings(
+    app, as_user, users, opportunity, _pdf_dirs
+):
     from portal.drafts.models import Proposal, ProposalRevision
     from portal.exports import revision_pdfs
 
@@ -124,6 +143,17 @@ def test_markdown_headings_in_a_section_print_as_headings(app, users, opportunit
         html = revision_pdfs.export_request(revision, proposal, "customer").html
     assert "<h3>交付范围 Delivery scope</h3>" in html
     assert "<h3>Overview</h3>" in html and "<h5>Small</h5>" in html
+    # On paper: the heading is set in the bold face, the text under it is not.
+    pdf = as_user("rep").get(
+        f"/opportunities/{opportunity}/proposals/{ids['proposal_id']}"
+        f"/revisions/{ids['revision_id']}.pdf"
+    )
+    assert pdf.status_code == 200, pdf.get_data(as_text=True)[:600]
+    (_pdf_dirs / "headings.pdf").write_bytes(pdf.get_data())
+    assert all("Bold" in f for f in _fonts_of(pdf.get_data(), "Delivery scope")), _fonts_of(
+        pdf.get_data(), "Delivery scope"
+    )
+    assert not any("Bold" in f for f in _fonts_of(pdf.get_data(), "Two sites"))
 
 
 CHAIN = [
