@@ -610,3 +610,28 @@ def test_the_negotiation_plan_prints_percentages_with_the_same_function(app, as_
     assert "(a rep may give up to 15.0%)" in page
     assert re.search(r"Discount \d+\.\d% is above the 15\.0% limit", page)
     assert re.search(r"discount \d+\.\d% off list, margin \d+\.\d%", page)
+
+
+def test_price_score_inputs_accept_grouped_and_full_width_numbers(app, as_user, opportunity):
+    from portal.pricescore.demo import demo_scenario
+    from portal.pricescore.models import PriceScenario
+    from tests.portal.test_pricescore import _url as scenario_url
+    from tests.portal.test_pricescore import form_data
+
+    with app.app_context():
+        scenario = demo_scenario(opportunity).id
+    data = form_data(
+        app,
+        scenario,
+        c0_price_low="９，６００，０００",
+        c0_price_likely="9,800,000",
+        c0_price_high="１２ ０００ ０００",
+        our_cost="8 000 000",
+    )
+    response = as_user("rep").post(scenario_url(opportunity, scenario), data=data, headers=HX)
+    errors = re.findall(r'class="error"[^>]*>([^<]+)', response.get_data(as_text=True))
+    assert response.status_code == 200, errors
+    with app.app_context():
+        saved = db.session.get(PriceScenario, scenario)
+        assert saved.our_cost == 8_000_000
+        assert saved.competitors[0].price_likely == 9_800_000
