@@ -818,7 +818,7 @@ def change(opportunity_id: int, proposal_id: int):
         flash(_("Choose a status."), "error")
         return _redirect(back, 422)
     if form.version.data != proposal.version:
-        flash(_("Someone else changed this proposal meanwhile. Check it and try again."), "error")
+        flash(_proposal_changed(proposal), "error")
         return _redirect(back, 409)
     state = quote_state(proposal)
     error = change_status(proposal, form.target.data, state)
@@ -829,7 +829,7 @@ def change(opportunity_id: int, proposal_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        flash(_("Someone else changed this proposal meanwhile. Check it and try again."), "error")
+        flash(_proposal_changed(db.session.get(Proposal, proposal_id)), "error")
         return _redirect(back, 409)
     messages = {
         "in_review": _("Sent for review.")
@@ -851,6 +851,14 @@ def change(opportunity_id: int, proposal_id: int):
         "success",
     )
     return _redirect(back)
+
+
+def _proposal_changed(proposal: Proposal) -> str:
+    from portal.conflicts import saved_by_me
+
+    if saved_by_me(proposal):
+        return _("You changed this proposal in another window meanwhile. Check it and try again.")
+    return _("Someone else changed this proposal meanwhile. Check it and try again.")
 
 
 def _role_name(role):

@@ -635,3 +635,22 @@ def test_price_score_inputs_accept_grouped_and_full_width_numbers(app, as_user, 
         saved = db.session.get(PriceScenario, scenario)
         assert saved.our_cost == 8_000_000
         assert saved.competitors[0].price_likely == 9_800_000
+
+
+def test_a_status_change_from_a_stale_tab_says_another_window(app, client, as_user, opportunity):
+    from portal.drafts.models import Proposal
+
+    presales = as_user("presales")
+    proposal = _create(presales, opportunity, title="Tabs")
+    with app.app_context():
+        stale_version = db.session.get(Proposal, proposal).version
+    settings = {"title": "Tabs v2", "language": "zh_CN", "currency": "CNY"}
+    presales.post(  # tab one renames it
+        _url(opportunity, proposal, "/settings"), data={**settings, "version": stale_version}
+    )
+    response = presales.post(  # tab two, still showing the draft
+        _url(opportunity, proposal, "/status"),
+        data={"target": "in_review", "version": stale_version},
+        follow_redirects=True,
+    )
+    assert "You changed this proposal in another window" in response.get_data(as_text=True)
