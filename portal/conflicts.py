@@ -21,9 +21,25 @@ class FieldConflict:
     saved: Any
 
 
-def differing_fields(form, obj, fields: tuple[str, ...]) -> list[FieldConflict]:
+class Conflicts(list):
+    """The differing fields, and whether the save that won was the user's own (from
+    another tab or window): then the view says so instead of "someone else"."""
+
+    by_me: bool = False
+
+
+def saved_by_me(obj) -> bool:
+    """True when the row's last save was made by the logged-in user."""
+    from flask_login import current_user
+
+    saver = getattr(obj, "updated_by_id", None)
+    return saver is not None and saver == getattr(current_user, "id", None)
+
+
+def differing_fields(form, obj, fields: tuple[str, ...]) -> Conflicts:
     """Fields whose submitted value differs from what is saved now."""
-    out = []
+    out = Conflicts()
+    out.by_me = saved_by_me(obj)
     for name in fields:
         field = form[name]
         saved = getattr(obj, name)

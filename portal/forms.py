@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField
+from wtforms import DecimalField, HiddenField, IntegerField
 from wtforms.validators import InputRequired, Length, ValidationError
 
 # The longest text any single-line field accepts; a 10 MB paste is refused at the field.
@@ -54,3 +55,22 @@ def at_most_decimals(places: int):
             raise ValidationError(message)
 
     return check
+
+
+class NumberField(DecimalField):
+    """A DecimalField that reads numbers as people type them: grouped ("180,000"),
+    with full-width digits ("１８００００") or spaces between groups ("180 000"). Commas
+    must group by three, else the field answers "Not a valid decimal value"."""
+
+    def process_formdata(self, valuelist):
+        if valuelist and isinstance(valuelist[0], str):
+            from proposals.pricing import normalise_number_text
+
+            text = normalise_number_text(valuelist[0])
+            if GROUPED.fullmatch(text):
+                text = text.replace(",", "")
+            valuelist = [text, *valuelist[1:]]
+        super().process_formdata(valuelist)
+
+
+GROUPED = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")

@@ -204,9 +204,12 @@ _SECTION_TAGS = {
     "ul",
     "ol",
     "li",
+    "h1",
+    "h2",
     "h3",
     "h4",
     "h5",
+    "h6",
     "blockquote",
     "table",
     "thead",
@@ -226,7 +229,8 @@ def clean_html(fragment: str) -> str:
     scripts or SVG survive, so user content cannot fetch anything, restyle the document, or
     break the layout with its own CSS. Runs of more than `LONG_RUN` characters without a
     space get an invisible break opportunity (U+200B) every `LONG_RUN` characters: one
-    100,000-character "word" otherwise takes WeasyPrint minutes to lay out."""
+    100,000-character "word" otherwise takes WeasyPrint minutes to lay out. Headings of
+    every level stay headings, h3 to h5 (the section title is h2)."""
     cleaned = nh3.clean(
         fragment or "",
         tags=_SECTION_TAGS,
@@ -235,11 +239,17 @@ def clean_html(fragment: str) -> str:
         strip_comments=True,
         link_rel=None,
     )
+    # Headings written in a section (`## 交付范围`) print as headings below the section's
+    # own title (h2): h1/h2 become h3, h6 becomes h5, so none competes with the title.
+    cleaned = _HEADING_RE.sub(lambda m: f"<{m.group(1)}{_HEADING_LEVEL[m.group(2)]}>", cleaned)
     return "".join(
         part if part.startswith(("<", "&")) else _LONG_RUN_RE.sub(_break_run, part)
         for part in _MARKUP_RE.split(cleaned)
     )
 
+
+_HEADING_RE = re.compile(r"<(/?)(h[1-6])>")
+_HEADING_LEVEL = {"h1": "h3", "h2": "h3", "h3": "h3", "h4": "h4", "h5": "h5", "h6": "h5"}
 
 LONG_RUN = 80
 _MARKUP_RE = re.compile(r"(<[^>]*>|&[#\w]+;)")

@@ -371,6 +371,22 @@ _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?", re.ASCII)
 _NON_FINITE_RE = re.compile(r"[+-]?(?:nan|snan|inf|infinity)", re.IGNORECASE)
 
 
+# Full-width forms (U+FF01–FF5E, typed with a Chinese input method) map onto ASCII;
+# the spaces people put between digit groups are dropped. Not NFKC: it would read
+# "10²" as 102.
+_NUMBER_CHARS = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
+_NUMBER_CHARS.update({ord("、"): ord(","), ord("。"): ord(".")})
+_NUMBER_CHARS.update(dict.fromkeys(map(ord, " \u00a0\u2009\u202f\u3000")))
+
+
+def normalise_number_text(text: str) -> str:
+    """Typed number text in the plain form the parsers read: full-width digits, signs,
+    commas and points become ASCII, and spaces inside the number are dropped
+    ("１８０ ０００" → "180000"). Grouping commas stay (parse_decimal checks that they
+    group by three)."""
+    return text.strip().translate(_NUMBER_CHARS)
+
+
 def parse_decimal(
     raw: object,
     *,
@@ -379,7 +395,8 @@ def parse_decimal(
 ) -> tuple[Decimal | None, FieldError | None]:
     """Parse user-typed text into a Decimal, or return a :class:`FieldError`.
 
-    Accepts ``"1234.5"``, ``"1,234.50"``, surrounding spaces and an existing ``Decimal``.
+    Accepts ``"1234.5"``, ``"1,234.50"``, full-width digits (``"１８０，０００"``), spaces
+    around and between digit groups, and an existing ``Decimal``.
     Error codes: ``required`` (blank), ``not_finite`` (NaN/Infinity), ``not_a_number``
     (anything else, including exponents and floats), ``too_large`` (more than
     ``max_integer_digits`` digits before the point), ``too_many_decimals``.
@@ -390,7 +407,7 @@ def parse_decimal(
             return None, FieldError("not_finite", "Enter a finite number.")
         text = format(raw, "f")
     elif isinstance(raw, str):
-        text = raw.strip()
+        text = normalise_number_text(raw)
     else:
         # int is fine, float is not: its binary value is not what the user typed.
         if isinstance(raw, int) and not isinstance(raw, bool):

@@ -193,8 +193,12 @@ def revision_document(
         raw = [s for s in raw if s.get("kind") in TECHNICAL_KINDS]
     elif view == "finance":
         raw = [s for s in raw if s.get("kind") in FINANCE_KINDS]
+    # A section with no text yet is left out: a bare heading on a page of its own reads
+    # as unfinished work (the internal bid pack lists such sections as empty instead).
     sections = [
-        DocumentSection(s.get("title") or "", render_markdown(s.get("body") or "")) for s in raw
+        DocumentSection(s.get("title") or "", render_markdown(s.get("body") or ""))
+        for s in raw
+        if (s.get("body") or "").strip()
     ]
     tables: tuple[QuoteTable, ...] = ()
     if view != "technical":

@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, NumberField, VersionedForm, line
 
 # 12 integer digits: above any real bid, below NUMERIC(16, 2)'s limit, so a 30-digit
 # paste gets a message instead of a database error.
@@ -33,7 +33,7 @@ class OpportunityForm(VersionedForm):
     procurement_form = SelectField(
         _l("Procurement form"), choices=list(labels.PROCUREMENT_FORMS.items())
     )
-    amount = DecimalField(
+    amount = NumberField(
         _l("Estimated amount"),
         places=2,
         validators=[
@@ -147,7 +147,7 @@ class ListFilterForm(FlaskForm):
         choices=[
             ("deadline", _l("Bid deadline")),
             ("-amount", _l("Amount, largest first")),
-            ("name", _l("Name")),
+            ("name", _l("Opportunity name")),
             ("stage", _l("Stage")),
             ("-updated", _l("Recently updated")),
         ],

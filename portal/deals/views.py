@@ -94,8 +94,10 @@ def _user_choices(*roles):
 
 
 def _fill_filter_choices(form: ListFilterForm) -> None:
-    form.stage.choices = [(None, _("All stages"))] + _stage_choices()
-    form.owner.choices = [(None, _("All owners"))] + _user_choices("rep", "leader", "admin")
+    # "" not None: WTForms writes None as the text "None" into the option, and the
+    # filter URL would carry stage=None&owner=None.
+    form.stage.choices = [("", _("All stages"))] + _stage_choices()
+    form.owner.choices = [("", _("All owners"))] + _user_choices("rep", "leader", "admin")
     form.status.choices[0] = ("", _("All statuses"))
 
 

@@ -9,19 +9,24 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.exc import StaleDataError
 
+from portal.deals.models import Opportunity
 from portal.drafts import labels
-from portal.drafts.forms import DecisionForm
+from portal.drafts.forms import BulkApprovalForm, DecisionForm
 from portal.drafts.models import APPROVER_ROLES, Approval, AuthorityRule, Proposal
 from portal.drafts.queries import get_proposal_or_404
 from portal.drafts.workflow import authority_rules, quote_state
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.security import allowed
+from portal.security import allowed, opportunity_scope
 from portal.timeutil import utcnow
 from proposals.pricing import DEFAULT_ROLE_ORDER, can_approve_alone, parse_decimal
 
 bp = Blueprint("approvals", __name__)
+
+#: The most requests one bulk approval decides.
+BULK_MAX = 50
 
 
 def _may_decide(required_role: str) -> bool:
@@ -31,6 +36,10 @@ def _may_decide(required_role: str) -> bool:
 @bp.get("/approvals")
 @allowed("leader", "admin")
 def queue():
+    return _queue_page()
+
+
+def _queue_page(bulk_form=None, ticked=None):
     pending = db.session.scalars(
         select(Approval)
         .where(Approval.state == "pending")
@@ -54,7 +63,14 @@ def queue():
     for approval in pending:
         state = quote_state(approval.proposal)
         rows.append((approval, state, _may_decide(approval.required_role)))
-    return render_template("drafts/approvals.html", rows=rows, recent=recent, form=DecisionForm())
+    return render_template(
+        "drafts/approvals.html",
+        rows=rows,
+        recent=recent,
+        form=DecisionForm(),
+        bulk_form=bulk_form or BulkApprovalForm(formdata=None),
+        ticked=ticked or set(),
+    )
 
 
 @bp.post(
@@ -76,28 +92,29 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
     if not form.validate():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(target) if request.form else ("", 422)
+    ok, message = _decide(approval, proposal, form.decision.data, form.comment.data)
+    flash(message, "success" if ok else "error")
+    return redirect(target)
+
+
+def _decide(approval: Approval, proposal: Proposal, decision: str, comment: str | None):
+    """Decide one request under the rules every path shares (the card and the bulk form):
+    still pending, the user's role may decide it, and an approval only for the exact quote
+    asked about, within the user's authority. Commits; returns (done, message)."""
     if approval.state != "pending":
-        flash(_("This request was already decided or withdrawn."), "error")
-        return redirect(target)
+        return False, _("This request was already decided or withdrawn.")
     if not _may_decide(approval.required_role):
-        flash(
-            _("This quote needs approval by an admin; a leader cannot approve it alone."), "error"
-        )
-        return redirect(target)
+        return False, _("This quote needs approval by an admin; a leader cannot approve it alone.")
     state = quote_state(proposal)
-    if form.decision.data == "approve":
+    if decision == "approve":
         if state.fingerprint != approval.fingerprint:
             approval.state = "withdrawn"
             approval.decided_at = utcnow()
             proposal.status = "draft"
             db.session.commit()
-            flash(
-                _("The quote changed after approval was requested; nothing was approved."), "error"
-            )
-            return redirect(target)
+            return False, _("The quote changed after approval was requested; nothing was approved.")
         if not can_approve_alone(current_user.role, state.decision):
-            flash(_("The quote now needs a higher approver."), "error")
-            return redirect(target)
+            return False, _("The quote now needs a higher approver.")
         approval.state = "approved"
         if proposal.status == "in_review":
             proposal.status = "approved"
@@ -109,11 +126,57 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
         message = _("Rejected: %(title)s is back in draft with your comment.", title=proposal.title)
     approval.decided_by_id = current_user.id
     approval.decided_at = utcnow()
-    approval.comment = (form.comment.data or "").strip()
+    approval.comment = (comment or "").strip()
     proposal.updated_by_id = current_user.id
-    db.session.commit()
-    flash(message, "success")
-    return redirect(target)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return False, _("This request was already decided or withdrawn.")
+    return True, message
+
+
+@bp.post("/approvals/bulk")
+@allowed("leader", "admin")
+def bulk_approve():
+    """Approve the ticked requests with one reason. Each is decided on its own under the
+    same rules as a single approval (and audited on its own); the flash says which were
+    approved and why any were not."""
+    form = BulkApprovalForm(request.form)
+    ids = sorted(set(request.form.getlist("approval_id", type=int)))[:BULK_MAX]
+    valid = form.validate()
+    if not ids:
+        form.selection_error = _("Tick the requests to approve.")
+        valid = False
+    if not valid:
+        return _queue_page(bulk_form=form, ticked=set(ids)), 422
+    approvals = db.session.scalars(
+        select(Approval)
+        .join(Proposal, Proposal.id == Approval.proposal_id)
+        .join(Opportunity, Opportunity.id == Proposal.opportunity_id)
+        .where(Approval.id.in_(ids), opportunity_scope(current_user))
+        .options(joinedload(Approval.proposal))
+        .order_by(Approval.requested_at, Approval.id)
+    ).all()
+    done, refused = [], []
+    for approval in approvals:
+        ok, message = _decide(approval, approval.proposal, "approve", form.comment.data)
+        (done if ok else refused).append((approval.proposal.title, message))
+    if done:
+        flash(
+            _(
+                "Approved %(n)d of %(m)d: %(titles)s.",
+                n=len(done),
+                m=len(ids),
+                titles=", ".join(title for title, _message in done),
+            ),
+            "success",
+        )
+    for _title, message in refused:
+        flash(message, "error")
+    if len(approvals) < len(ids):
+        flash(_("Some requests were not found; nothing was done with them."), "error")
+    return redirect(url_for("approvals.queue"))
 
 
 # --- authority matrix (admin) ------------------------------------------------------------------

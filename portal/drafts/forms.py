@@ -55,7 +55,7 @@ class SectionForm(VersionedForm):
 
 class NewSectionForm(FlaskForm):
     kind = SelectField(_l("Kind"), choices=list(labels.SECTION_KINDS.items()))
-    title = StringField(_l("Title"), validators=_line(required=False), filters=[_strip])
+    title = StringField(_l("Section title"), validators=_line(required=False), filters=[_strip])
 
 
 class OptionForm(VersionedForm):
@@ -94,7 +94,7 @@ class OptionForm(VersionedForm):
 
 
 class LibraryBlockForm(VersionedForm):
-    title = StringField(_l("Title"), validators=_line(), filters=[_strip])
+    title = StringField(_l("Block title"), validators=_line(), filters=[_strip])
     tags = StringField(_l("Tags"), validators=_line(required=False))
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
     body = TextAreaField(
@@ -121,6 +121,18 @@ class DecisionForm(FlaskForm):
             self.comment.errors = [_l("Say why the quote is rejected, so presales can fix it.")]
             valid = False
         return valid
+
+
+class BulkApprovalForm(FlaskForm):
+    """One reason for every request ticked in the approval queue (the ids come as
+    repeated `approval_id` fields)."""
+
+    comment = TextAreaField(
+        _l("Reason for the selected approvals"),
+        validators=_text(2000, required=True),
+        filters=[_strip],
+    )
+    selection_error = None
 
 
 class StatusForm(VersionedForm):

@@ -147,7 +147,8 @@ def create(opportunity_id: int):
 def _detail_context(opportunity, proposal, **extra):
     options = load_options(proposal)
     state = quote_state(proposal, options)
-    new_section = NewSectionForm(prefix="new-section")
+    # Not filled from the request: after an add the title box starts empty again.
+    new_section = NewSectionForm(formdata=None, prefix="new-section")
     ctx = dict(
         opportunity=opportunity,
         proposal=proposal,
@@ -389,7 +390,7 @@ def _sections_block(opportunity, proposal, status=200, **ctx):
         return render_template(
             "drafts/detail.html", **_detail_context(opportunity, proposal, **ctx)
         ), status
-    context = _detail_context(opportunity, proposal, **ctx)
+    context = _detail_context(opportunity, proposal, outline_oob=True, **ctx)
     return render_template("drafts/_sections.html", **context), status
 
 
@@ -729,12 +730,9 @@ def add_line(opportunity_id: int, proposal_id: int, option_id: int):
     db.session.flush()
     message = after_quote_change(proposal)
     db.session.commit()
-    return _quote_block(
-        opportunity,
-        proposal,
-        flash_message=message,
-        new_line={option.id: ({"part": line.part.value}, {})},
-    )
+    # The new-line form starts over, part included: keeping the last part chosen made
+    # the next line land in the wrong part unnoticed.
+    return _quote_block(opportunity, proposal, flash_message=message)
 
 
 @bp.post("/<int:proposal_id>/lines/<int:line_id>")
@@ -820,7 +818,7 @@ def change(opportunity_id: int, proposal_id: int):
         flash(_("Choose a status."), "error")
         return _redirect(back, 422)
     if form.version.data != proposal.version:
-        flash(_("Someone else changed this proposal meanwhile. Check it and try again."), "error")
+        flash(_proposal_changed(proposal), "error")
         return _redirect(back, 409)
     state = quote_state(proposal)
     error = change_status(proposal, form.target.data, state)
@@ -831,7 +829,7 @@ def change(opportunity_id: int, proposal_id: int):
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
-        flash(_("Someone else changed this proposal meanwhile. Check it and try again."), "error")
+        flash(_proposal_changed(db.session.get(Proposal, proposal_id)), "error")
         return _redirect(back, 409)
     messages = {
         "in_review": _("Sent for review.")
@@ -853,6 +851,14 @@ def change(opportunity_id: int, proposal_id: int):
         "success",
     )
     return _redirect(back)
+
+
+def _proposal_changed(proposal: Proposal) -> str:
+    from portal.conflicts import saved_by_me
+
+    if saved_by_me(proposal):
+        return _("You changed this proposal in another window meanwhile. Check it and try again.")
+    return _("Someone else changed this proposal meanwhile. Check it and try again.")
 
 
 def _role_name(role):
@@ -1021,20 +1027,38 @@ def money_filter(amount) -> str:
     return f"{amount:,.2f}"
 
 
-@bp.app_template_filter("drafts_pct")
-def pct_filter(value) -> str:
+@bp.app_template_filter("pct_number")
+def pct_number_filter(value) -> str:
+    """The one way a percentage figure is shown: 1 decimal, half up (display_pct), "—"
+    for none. Takes a Decimal, an int or the text an approval request stores. For
+    messages that put the "%" themselves; drafts_pct adds it."""
+    from decimal import Decimal, InvalidOperation
+
     from proposals.pricing import display_pct
 
-    shown = display_pct(value)
-    return "—" if shown is None else f"{shown}%"
+    if value is not None and not isinstance(value, Decimal):
+        try:
+            value = Decimal(str(value))
+        except InvalidOperation:
+            return "—"
+    shown = display_pct(value) if value is None or value.is_finite() else None
+    return "—" if shown is None else str(shown)
+
+
+@bp.app_template_filter("drafts_pct")
+def pct_filter(value) -> str:
+    """A percentage with its sign, as quote cards, approval reasons and the queue print it."""
+    shown = pct_number_filter(value)
+    return shown if shown == "—" else f"{shown}%"
 
 
 @bp.app_template_filter("drafts_number")
 def number_filter(value) -> str:
-    """A stored quantity/price as typed: 10.5000 → 10.5, 3.0000 → 3."""
+    """A stored quantity/price as typed, digits grouped: 180000.5000 → 180,000.5, 3.0000 → 3.
+    The quote inputs show it so when not focused; every number parser reads it back."""
     from decimal import Decimal
 
     if value is None:
         return ""
     value = Decimal(value)
-    return "0" if value == 0 else format(value.normalize(), "f")
+    return "0" if value == 0 else format(value.normalize(), ",f")

@@ -273,7 +273,9 @@ def reasons_as_json(decision: ApprovalDecision) -> list[dict]:
     return [
         {
             "metric": str(r.metric),
-            "value": None if r.value is None else str(r.value.quantize(Decimal("0.01"))),
+            # Unrounded: the page rounds once (drafts_pct), as the quote card does. Rounded
+            # here first, 17.3467 was stored as 17.35 and printed 17.4 beside a card's 17.3.
+            "value": None if r.value is None else str(r.value),
             "limit": str(r.limit),
             "role": r.role,
             "option": r.option_name,

@@ -270,9 +270,12 @@ def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
     chain = coverage(opportunity, today())
     parts = proposal_parts(opportunity)
     sections = [PackSection("summary", _("Summary and recommendation"), "pdf/_pack_summary.html")]
+    # Proposal sections without text get no page of their own: the contents list them.
+    empty_parts = [p.title for p in parts if not p.html.strip()]
     sections += [
         PackSection(p.anchor or f"proposal-{i}", p.title, None, p.html)
         for i, p in enumerate(parts, start=1)
+        if p.html.strip()
     ]
     sections += [
         PackSection("price-score", _("Price-score analysis"), "pdf/_pack_price.html"),
@@ -291,6 +294,7 @@ def bid_pack_context(opportunity: Opportunity, locale: str) -> dict:
         "days_left": days_left(opportunity.bid_deadline, today()),
         "sections": sections,
         "has_proposal": bool(parts),
+        "empty_parts": empty_parts,
         "price": price,
         "bid": bid,
         "margin": margin,

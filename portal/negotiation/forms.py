@@ -4,7 +4,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
-    DecimalField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
@@ -15,7 +15,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import labels as base_labels
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, NumberField, VersionedForm, line
 from portal.negotiation import labels
 from portal.negotiation.snapshot import SHEET_FIELDS
 from portal.objections.forms import coerce_int_or_none, strip
@@ -27,7 +27,7 @@ CURRENCY_CHOICES = [(c, c) for c in base_labels.CURRENCIES]
 
 def _money(label, required=False):
     first = InputRequired(message=_l("Enter an amount, e.g. 1200000.")) if required else Optional()
-    return DecimalField(
+    return NumberField(
         label,
         places=2,
         validators=[
@@ -70,7 +70,7 @@ class SheetForm(VersionedForm):
     contract_cost = _money(_l("Our cost over the contract"), required=True)
     annual_maintenance_cost = _money(_l("Our cost of one maintenance year"), required=True)
     training_day_cost = _money(_l("Our cost of one training day"), required=True)
-    cost_of_capital_pct = DecimalField(
+    cost_of_capital_pct = NumberField(
         _l("Cost of capital (% per year)"),
         places=2,
         validators=[
@@ -99,7 +99,7 @@ class GoalForm(FlaskForm):
     term = SelectField(_l("Term"), choices=list(labels.TERMS.items()))
     label = StringField(_l("What exactly"), validators=line(required=False))
     unit = StringField(_l("Unit"), validators=line(required=False, maximum=40))
-    best = DecimalField(
+    best = NumberField(
         _l("Best"),
         places=2,
         validators=[
@@ -107,7 +107,7 @@ class GoalForm(FlaskForm):
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
         ],
     )
-    expected = DecimalField(
+    expected = NumberField(
         _l("Expected"),
         places=2,
         validators=[
@@ -115,7 +115,7 @@ class GoalForm(FlaskForm):
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
         ],
     )
-    walk_away = DecimalField(
+    walk_away = NumberField(
         _l("Walk-away"),
         places=2,
         validators=[
@@ -135,6 +135,15 @@ class GoalForm(FlaskForm):
             ("lower", _l("Lower is better")),
         ],
     )
+
+
+class GoalEditForm(GoalForm):
+    """A goal changed in place: the figures, label, unit and kind; its term stays (it is
+    what the goal is about). Sends back the version the edit started from."""
+
+    version = IntegerField(widget=HiddenField.widget, validators=[InputRequired()])
+
+    EDITABLE = ("label", "unit", "best", "expected", "walk_away")
 
 
 class InterestForm(FlaskForm):
@@ -167,7 +176,7 @@ class ConcessionForm(FlaskForm):
     )
     kind = SelectField(_l("What we give"), choices=list(labels.KINDS.items()))
     part = SelectField(_l("Part of the deal"), choices=list(labels.PARTS.items()))
-    amount = DecimalField(
+    amount = NumberField(
         _l("Amount"),
         places=2,
         validators=[

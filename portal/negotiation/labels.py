@@ -60,6 +60,7 @@ CHANGES = {
     "sheet": _l("Sheet saved"),
     "goal_added": _l("Goal added"),
     "goal_removed": _l("Goal removed"),
+    "goal_changed": _l("Goal changed"),
     "interest_added": _l("Interest added"),
     "interest_removed": _l("Interest removed"),
     "concession_added": _l("Concession added"),

@@ -160,6 +160,10 @@ class NegotiationGoal(db.Model):
     walk_away: Mapped[Decimal] = mapped_column(MONEY)
     core: Mapped[bool] = mapped_column(Boolean, default=False)
     higher_is_better: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Goals are edited in place: a save made from an older version is a conflict.
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
 
     sheet: Mapped[NegotiationSheet] = relationship(back_populates="goals")
 

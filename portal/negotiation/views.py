@@ -20,7 +20,14 @@ from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.negotiation import labels as nlabels
 from portal.negotiation.analysis import analyse, default_direction
-from portal.negotiation.forms import ConcessionForm, GoalForm, InterestForm, RoundForm, SheetForm
+from portal.negotiation.forms import (
+    ConcessionForm,
+    GoalEditForm,
+    GoalForm,
+    InterestForm,
+    RoundForm,
+    SheetForm,
+)
 from portal.negotiation.models import (
     CounterpartInterest,
     NegotiationGoal,
@@ -203,6 +210,9 @@ def _render(opportunity, sheet, status=200, **forms):
         round_form=forms.get("round_form") or _round_form(sheet),
         conflicts=forms.get("conflicts"),
         open_section=forms.get("open_section"),
+        editing_goal=forms.get("editing_goal"),
+        goal_edit_form=forms.get("goal_edit_form"),
+        goal_conflicts=forms.get("goal_conflicts"),
         nlabels=nlabels,
         situations=SITUATIONS,
         checklist=TECHNIQUE_CHECKLIST,
@@ -281,11 +291,12 @@ def _sheet_conflict(opportunity, sheet, form):
 # --- goals ----------------------------------------------------------------------------
 
 
-def _goal_errors(form: GoalForm, sheet) -> bool:
+def _goal_errors(form: GoalForm, sheet, editing: NegotiationGoal | None = None) -> bool:
     term = form.term.data
-    if sheet is not None and term != "other" and sheet.goal(term) is not None:
+    existing = sheet.goal(term) if sheet is not None and term != "other" else None
+    if existing is not None and existing is not editing:
         form.term.errors.append(
-            _("There is already a goal for this term: remove it first to change it.")
+            _("There is already a goal for this term: use Edit on it to change it.")
         )
         return True
     higher = (
@@ -335,6 +346,79 @@ def add_goal(opportunity_id: int):
     db.session.flush()
     record_version(sheet, "goal_added", current_user.id)
     db.session.commit()
+    return _saved(opportunity)
+
+
+def _goal_edit_form(goal: NegotiationGoal, formdata=None) -> GoalEditForm:
+    form = GoalEditForm(formdata=formdata, obj=None if formdata else goal, prefix=f"goal-{goal.id}")
+    if formdata is None:
+        form.core.data = "core" if goal.core else "tradeable"
+        form.direction.data = "higher" if goal.higher_is_better else "lower"
+    form.term.data = goal.term  # the term is what the goal is about: it does not change
+    return form
+
+
+@bp.get("/opportunities/<int:opportunity_id>/negotiation/goals/<int:goal_id>/edit")
+@allowed(*EDIT_ROLES)
+def edit_goal(opportunity_id: int, goal_id: int):
+    opportunity, sheet = _load(opportunity_id)
+    goal = _child_or_404(NegotiationGoal, sheet, goal_id)
+    return _render(opportunity, sheet, editing_goal=goal.id, goal_edit_form=_goal_edit_form(goal))
+
+
+@bp.post("/opportunities/<int:opportunity_id>/negotiation/goals/<int:goal_id>")
+@allowed(*EDIT_ROLES)
+def save_goal(opportunity_id: int, goal_id: int):
+    """Change a goal in place. A save started from an older version of the goal (changed
+    meanwhile in another window or by someone else) is a conflict: nothing is saved, both
+    versions are shown, the input is kept, and saving again overwrites knowingly."""
+    opportunity, sheet = _load(opportunity_id)
+    goal = _child_or_404(NegotiationGoal, sheet, goal_id)
+    form = _goal_edit_form(goal, request.form)
+
+    def again(status, **extra):
+        return _render(
+            opportunity, sheet, status, editing_goal=goal.id, goal_edit_form=form, **extra
+        )
+
+    if not form.validate() or _goal_errors(form, sheet, editing=goal):
+        return again(422)
+
+    def conflict():
+        conflicts = differing_fields(form, goal, GoalEditForm.EDITABLE)
+        # Goals keep no saver of their own: the sheet's latest version says who saved last.
+        last_saver = db.session.scalar(
+            select(SheetVersion.saved_by_id)
+            .where(SheetVersion.sheet_id == sheet.id)
+            .order_by(SheetVersion.number.desc())
+            .limit(1)
+        )
+        conflicts.by_me = last_saver == current_user.id
+        rebase(form, goal.version)
+        return again(409, goal_conflicts=conflicts)
+
+    if form.version.data != goal.version:
+        return conflict()
+    goal.label = (form.label.data or "").strip()
+    goal.unit = (form.unit.data or "").strip()
+    goal.best = form.best.data
+    goal.expected = form.expected.data
+    goal.walk_away = form.walk_away.data
+    goal.core = form.core.data == "core"
+    goal.higher_is_better = (
+        default_direction(goal.term)
+        if form.direction.data == "auto"
+        else form.direction.data == "higher"
+    )
+    try:
+        db.session.flush()
+        record_version(sheet, "goal_changed", current_user.id)
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        opportunity, sheet = _load(opportunity_id)
+        goal = _child_or_404(NegotiationGoal, sheet, goal_id)
+        return conflict()
     return _saved(opportunity)
 
 

@@ -87,7 +87,7 @@ class PlaybookForm(VersionedForm):
 
 class ReusableAnswerForm(FlaskForm):
     objection_type = SelectField(_l("Objection type"), choices=list(labels.TYPES.items()))
-    title = StringField(_l("Title"), validators=line())
+    title = StringField(_l("Answer title"), validators=line())
     body = TextAreaField(
         _l("Answer"),
         filters=[strip],

@@ -8,18 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DecimalField,
-    IntegerField,
-    RadioField,
-    SelectField,
-    StringField,
-)
+from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from portal.forms import VersionedForm, at_most_decimals, line
+from portal.forms import NumberField, VersionedForm, at_most_decimals, line
 from portal.pricescore import labels
 
 # Money fields are NUMERIC(16, 2): refuse absurd pastes at the field, not in the database.
@@ -44,7 +37,7 @@ def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False)
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
     # A text box, not <input type=number>: spinners are useless on 12,800,000, and the
     # browser would silently drop "abc" instead of letting us say what is wrong with it.
-    return DecimalField(
+    return NumberField(
         label,
         places=places,
         widget=TextInput(),

@@ -73,6 +73,32 @@
     }
   });
 
+  // Quote numbers read grouped (180,000) when not being edited: focusing one shows the bare
+  // digits to type in, leaving it groups them again, full-width digits made ASCII. Setting
+  // .value fires no input event, so grouping alone never saves; the server reads both forms.
+  var NUMERIC = '#quote input[inputmode="decimal"]';
+  function plainNumber(text) {
+    return text
+      .replace(/[\uFF01-\uFF5E]/g, function (c) { return String.fromCharCode(c.charCodeAt(0) - 0xFEE0); })
+      .replace(/、/g, ",").replace(/。/g, ".")
+      .replace(/[\s\u00a0\u2009\u202f\u3000]/g, "");
+  }
+  var GROUPED = /^([+-]?)(\d{1,3}(?:,\d{3})+|\d+)(\.\d+)?$/;
+  document.addEventListener("focusin", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches(NUMERIC)) return;
+    var text = plainNumber(el.value);
+    if (GROUPED.test(text)) el.value = text.replace(/,/g, "");
+  });
+  document.addEventListener("focusout", function (event) {
+    var el = event.target;
+    if (!el.matches || !el.matches(NUMERIC)) return;
+    var match = GROUPED.exec(plainNumber(el.value));
+    if (!match) return; // left as typed: the server says what is wrong with it
+    var digits = match[2].replace(/,/g, "").replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+    el.value = match[1] + digits + (match[3] || "");
+  });
+
   // Sections move by drag and drop on their handle (the ↑/↓ buttons stay for the keyboard).
   // The list is rearranged while dragging; on drop the whole order is saved in one request,
   // and a cancelled drag (Esc, or dropped outside the list) puts everything back.

@@ -249,7 +249,7 @@ def test_two_editors_on_one_section_get_a_conflict_not_an_overwrite(
 
     second.fill("form.section-editor textarea[name=body]", "Text from the second editor")
     conflict = second.locator(".conflict")
-    expect(conflict).to_contain_text("Someone else saved this section", timeout=8000)
+    expect(conflict).to_contain_text("You changed this section in another window", timeout=8000)
     expect(conflict.locator(".theirs")).to_contain_text("Text from the first editor")
     expect(second.locator(".save-state")).to_contain_text("Not saved")
     expect(second.locator("form.section-editor textarea[name=body]")).to_have_value(

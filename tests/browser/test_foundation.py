@@ -101,7 +101,7 @@ def test_conflicting_edits_from_two_browsers(browser, live_server, users, opport
     expect(first.locator("h1")).to_have_text("Renamed by the first editor")
     second.fill("#name", "Renamed by the second editor")
     second.click("button[type=submit]")
-    expect(second.locator(".conflict")).to_contain_text("Someone else saved this")
+    expect(second.locator(".conflict")).to_contain_text("You changed this in another window")
     expect(second.locator(".conflict .theirs")).to_contain_text("Renamed by the first editor")
     expect(second.locator("#name")).to_have_value("Renamed by the second editor")
     for p in pages:

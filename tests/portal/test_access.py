@@ -71,6 +71,8 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "negotiation.save": (WORKERS, True),
     "negotiation.add_goal": (WORKERS, True),
     "negotiation.delete_goal": (WORKERS, True),
+    "negotiation.edit_goal": (WORKERS, True),
+    "negotiation.save_goal": (WORKERS, True),
     "negotiation.add_interest": (WORKERS, True),
     "negotiation.delete_interest": (WORKERS, True),
     "negotiation.add_concession": (WORKERS, True),
@@ -144,6 +146,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "library.edit": (DRAFT_EDITORS, False),
     "approvals.queue": ({"leader", "admin"}, False),
     "approvals.decide": ({"leader", "admin"}, True),
+    "approvals.bulk_approve": ({"leader", "admin"}, False),
     "approvals.rules": ({"admin"}, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).

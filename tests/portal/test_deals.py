@@ -268,7 +268,7 @@ def test_second_editor_gets_a_conflict_not_an_overwrite(app, as_user, opportunit
     second = client.post(f"/opportunities/{opportunity}/edit", data=stale)
     assert second.status_code == 409
     page = second.get_data(as_text=True)
-    assert "Someone else saved this while you were editing." in page
+    assert "You changed this in another window while editing it here." in page
     assert "First editor&#39;s name" in page and "Second editor&#39;s name" in page
     assert _opportunity(app, opportunity).name == "First editor's name"
     # Saving again from the conflict view overwrites knowingly.

@@ -225,7 +225,9 @@ def test_stale_section_save_is_a_conflict_with_both_versions(app, presales, oppo
     )
     assert response.status_code == 409
     text = response.get_data(as_text=True)
-    assert "Someone else saved this section" in text and "theirs" in text and "mine" in text
+    assert (
+        "You changed this section in another window" in text and "theirs" in text and "mine" in text
+    )
     assert _sections(app, proposal)[0][3] == "theirs"
     # "Keep my version" sends the saved version it has now seen.
     response = presales.post(

@@ -145,7 +145,7 @@ def test_stale_sheet_save_is_a_conflict_with_input_kept(rep, opportunity):
     response = _save(rep, opportunity, version=1, **{"sheet-intended_outcome": "Mine"})
     assert response.status_code == 409
     page = response.get_data(as_text=True)
-    assert "Someone else saved this" in page and "Mine" in page
+    assert "You changed this in another window" in page and "Mine" in page
 
 
 def test_bad_sheet_input_is_refused_at_the_field(rep, opportunity):

@@ -243,7 +243,7 @@ def test_leader_edits_the_playbook_and_a_stale_save_conflicts(app, as_user):
     assert client.post(f"/objections/playbook/{rid}", data=form).status_code == 302
     stale = client.post(f"/objections/playbook/{rid}", data={**form, "title_en": "Other"})
     assert stale.status_code == 409
-    assert "Someone else saved this" in stale.get_data(as_text=True)
+    assert "You changed this in another window" in stale.get_data(as_text=True)
     empty = client.post(
         f"/objections/playbook/{rid}", data={**form, "title_en": "", "version": "2"}
     )

@@ -239,7 +239,7 @@ def test_tick_and_edit_an_activity(app, as_user, opportunity, users):
         url, headers=HX, data={"status": "done", "evidence": "mine", "version": 1}
     )
     assert response.status_code == 409
-    assert "Someone else saved this" in response.get_data(as_text=True)
+    assert "You changed this in another window" in response.get_data(as_text=True)
 
 
 def test_activity_of_another_stage_model_is_not_found(app, as_user, opportunity):
