@@ -68,6 +68,11 @@ def python_loop(rules: ScoringRules, draws: Draws, cand: list[float]) -> list[fl
     def rnd(x: float) -> float:
         return math.floor(x * scale + 0.5 + 1e-9) / scale
 
+    def key(total: float, tech: float, price: float) -> tuple[float, ...]:
+        if rules.tie_order == "price":
+            return (total, -price)
+        return (total, tech, -price) if rules.tie_order == "tech" else (total,)
+
     trials = len(draws.k)
     wins = [0] * len(cand)
     for t in range(trials):
@@ -76,15 +81,15 @@ def python_loop(rules: ScoringRules, draws: Draws, cand: list[float]) -> list[fl
         k = float(draws.k[t])
         for j, p in enumerate(cand):
             prices = [p, *comp]
-            pts, _, _, _ = score_points_scalar(rules, prices, k, float)
+            pts = score_points_scalar(rules, prices, k, float).points
             if pts[0] is None:
                 continue
             totals = [
                 None if x is None else rnd(rnd(x) + tc) for x, tc in zip(pts, tech, strict=True)
             ]
-            ours = (totals[0], tech[0], -p)
+            ours = key(totals[0], tech[0], p)
             if not any(
-                tot is not None and (tot, tc, -pr) > ours
+                tot is not None and key(tot, tc, pr) > ours
                 for tot, tc, pr in zip(totals[1:], tech[1:], prices[1:], strict=True)
             ):
                 wins[j] += 1

@@ -9,7 +9,13 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from portal.forms import VersionedForm, at_most_decimals, line
@@ -32,6 +38,12 @@ def _not_blank(form, field):
 POINTS_MAX = Decimal(1000)
 
 
+def _finite(form, field):
+    # Decimal("NaN") and Decimal("Infinity") parse; comparing NaN would raise further on.
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise StopValidation(_l("Enter a finite number."))
+
+
 def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False):
     """A decimal text box; `stored`: kept in a NUMERIC(16, 2) column, so at most 2 decimals."""
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
@@ -44,6 +56,7 @@ def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False)
         render_kw={"inputmode": "decimal"},
         validators=[
             first,
+            _finite,
             NumberRange(min=-maximum, max=maximum, message=_l("This number is too large.")),
             *([at_most_decimals(2)] if stored else []),
         ],

@@ -332,8 +332,13 @@ def test_changes_are_audited_under_the_opportunity(app, as_user, opportunity, sc
 
 BAD_INPUTS = [
     # changes, field id that carries the message, message (en)
-    ({"price_weight": 40, "tech_max": 70}, "tech_max", "exceed 100 points"),
-    ({"price_weight": 0}, "price_weight", "above 0 and at most 100"),
+    ({"price_weight": 101}, "price_weight", "between 0 and 100 points"),
+    ({"tech_max": -1}, "tech_max", "cannot be negative"),
+    ({"our_cost": "NaN"}, "our_cost", "Enter a finite number."),
+    ({"ceiling": "Infinity"}, "ceiling", "Enter a finite number."),
+    ({"price_weight": "-inf"}, "price_weight", "Enter a finite number."),
+    ({"c0_price_high": "nan"}, "c", "Enter a finite number."),
+    ({"our_tech_low": "sNaN"}, "our_tech_low", "Enter a finite number."),
     ({"c1_price_low": -5}, "c", "Prices must be above zero."),
     ({"c1_price_low": 0}, "c", "Prices must be above zero."),
     ({"c0_price_low": 12_000_000, "c0_price_high": 11_000_000}, "c", "Low is above high."),
