@@ -611,10 +611,15 @@ def price_points_array(
     """
     k = rules.benchmark.deterministic_k() if k is None else k
 
-    def lead(a):
-        return None if a is None else np.moveaxis(np.asarray(a, dtype=float), -1, 0)
+    prices = np.moveaxis(np.asarray(prices, dtype=float), -1, 0)
 
-    scaled, rejected, low_bid = _scaled_points(rules, lead(prices), k, lead(tech), lead(factor))
+    def lead(a):  # bidders first, then broadcastable against the bid sets
+        if a is None:
+            return None
+        a = np.moveaxis(np.asarray(a, dtype=float), -1, 0)
+        return a.reshape(a.shape + (1,) * (prices.ndim - a.ndim))
+
+    scaled, rejected, low_bid = _scaled_points(rules, prices, k, lead(tech), lead(factor))
     status = np.where(rejected, _REJECTED, np.where(low_bid, _EXCLUDED, _VALID)).astype(np.int8)
     points = np.where(rejected, np.nan, scaled / 10.0**rules.decimals)
     return np.moveaxis(points, 0, -1), np.moveaxis(status, 0, -1)
