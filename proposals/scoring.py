@@ -1823,9 +1823,34 @@ RULE_EXPLANATIONS: dict[str, dict[str, str]] = {
         "zh_CN": "价格分与总分按规定小数位四舍五入（2.675记为2.68）。",
     },
     "tie_break": {
+        "en": "Equal totals are separated by the lower quoted price (财政部令第87号 Art. 65); "
+        "bids equal on both share the rank.",
+        "zh_CN": "总分相同时，按投标报价由低到高排列；得分与报价都相同的并列。",
+    },
+    "tie_break_tech": {
         "en": "Equal totals are separated by the higher technical score, then by the "
         "lower price; bids equal on all three share the rank.",
         "zh_CN": "总分相同时，技术商务分高者排前；仍相同则报价低者排前；三项都相同则并列。",
+    },
+    "tie_break_shared": {
+        "en": "Equal totals share the rank.",
+        "zh_CN": "总分相同的并列。",
+    },
+    "abnormal_low_explain": {
+        "en": "A bid far below the others must explain in writing why its price is sound "
+        "(87号令 Art. 60); its score does not change, but the committee may reject it, so it "
+        "is shown as a risk.",
+        "zh_CN": "报价明显低于其他投标人的，须在评标现场书面说明其报价合理性（87号令第六十条）；"
+        "分数不变，但可能被评标委员会认定无效，因此作为风险提示。",
+    },
+    "adjustments": {
+        "en": "Price adjustments (SME deduction, preference margin) change the price that "
+        "is scored, not the price that is checked against the ceiling.",
+        "zh_CN": "价格扣除（小微企业）和优惠幅度改变参与评审的价格，不改变与最高限价比较的报价。",
+    },
+    "min_tech": {
+        "en": "Bids under the minimum technical score are out before prices are scored.",
+        "zh_CN": "技术分低于最低要求的投标在价格评审前即被淘汰。",
     },
     "single_bidder": {
         "en": "If only one bid is valid, it gets the full price points.",
@@ -1847,4 +1872,18 @@ REASON_TEXT: dict[str, dict[str, str]] = {
     "above_ceiling": {"en": "Above the budget ceiling", "zh_CN": "超过最高限价"},
     "non_positive_price": {"en": "Price is zero or negative", "zh_CN": "报价为零或负数"},
     "abnormally_low": {"en": "Abnormally low price", "zh_CN": "报价异常偏低"},
+    "not_a_number": {"en": "Price is not a number", "zh_CN": "报价不是有效数字"},
+    "below_floor_price": {"en": "Below the floor price", "zh_CN": "低于最低限价"},
+    "below_min_tech": {
+        "en": "Technical score below the minimum",
+        "zh_CN": "技术分低于最低要求",
+    },
+    "below_benchmark_limit": {
+        "en": "Too far below the benchmark price",
+        "zh_CN": "低于评标基准价的幅度超过规定",
+    },
+    "explanation_required": {
+        "en": "Risk: abnormally low, must explain its price (87号令 Art. 60)",
+        "zh_CN": "风险：报价明显偏低，须书面说明其合理性（87号令第六十条）",
+    },
 }

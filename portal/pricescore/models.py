@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -37,6 +37,26 @@ DEFAULT_RULES: dict[str, Any] = {
     "al_reference": "average",
     "al_action": "zero",
     "decimals": 2,
+    # Added with the tender rules of migration 0010; older scenarios lack these keys and
+    # read them with these defaults (see inputs.scoring_rules).
+    "source": "bids",
+    "fixed_price": None,
+    "control_price": None,
+    "blend_a": 0.5,
+    "blend_b": 0.5,
+    "k1": 1.0,
+    "round_above": "none",
+    "round_below": "none",
+    "round_places": 2,
+    "above_pieces": [],
+    "below_pieces": [],
+    "trim_tiers": [],
+    "linear_anchor": "highest",
+    "floor_price": None,
+    "below_limit": None,
+    "min_tech": None,
+    "tie_order": "price",
+    "al_compare": "all",
 }
 
 
@@ -64,6 +84,9 @@ class PriceScenario(db.Model):
     grid_steps: Mapped[int] = mapped_column(default=60)
     seed: Mapped[int] = mapped_column(default=1)
     chosen_price: Mapped[Decimal | None]
+    # Our own price adjustments in percent (10 = the price counts 10 % lower / higher).
+    our_sme_deduction_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
+    our_preference_margin_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
     # "Use this price" on a quote option of a proposal of the same opportunity: from then
     # on that proposal's approval request states what the option's discount buys here.
     linked_option_id: Mapped[int | None] = mapped_column(
@@ -109,6 +132,16 @@ class PriceCompetitor(db.Model):
     tech_low: Mapped[Decimal]
     tech_likely: Mapped[Decimal]
     tech_high: Mapped[Decimal]
+    # How the price is drawn: "triangular" (low / likely / high), "normal" or "lognormal"
+    # (low and high are the 5th and 95th percentiles), or "empirical" (past_ratios: the
+    # rival's past bids as bid ÷ our cost, comma-separated plain numbers).
+    price_model: Mapped[str] = mapped_column(
+        String(12), default="triangular", server_default="triangular"
+    )
+    past_ratios: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # This bidder's price adjustments in percent: SME deduction, preference margin.
+    sme_deduction_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
+    preference_margin_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
 
     # No version of its own: competitors are edited in the scenario's form, and every
     # change to them bumps the scenario's version (see views._touch).

@@ -29,7 +29,7 @@ def _url(opportunity, scenario=None, tail=""):
 def form_data(app, scenario_id, **changes):
     """The scenario form as the page would post it, with `changes` applied.
     Competitor fields are addressed as c<position>_<field>, e.g. c2_price_likely."""
-    from portal.pricescore.forms import ScenarioForm
+    from portal.pricescore.forms import CompetitorForm, ScenarioForm
     from portal.pricescore.models import PriceScenario
 
     with app.test_request_context():
@@ -48,15 +48,7 @@ def form_data(app, scenario_id, **changes):
         ids = []
         for c in scenario.competitors:
             ids.append(c.id)
-            for name in (
-                "name",
-                "price_low",
-                "price_likely",
-                "price_high",
-                "tech_low",
-                "tech_likely",
-                "tech_high",
-            ):
+            for name in CompetitorForm.EDITABLE:
                 data[f"c{c.id}-{name}"] = str(getattr(c, name))
     for key, value in changes.items():
         match = re.fullmatch(r"c(\d+)_(\w+)", key)
@@ -95,7 +87,7 @@ def test_scenario_page_shows_chart_recommendations_and_the_method_explained(
     assert (
         "The cheapest valid bid sets the benchmark" in page
     )  # METHOD_EXPLANATIONS["lowest"]["en"]
-    assert "Equal totals are separated" in page  # tie-break rule explained
+    assert "Equal totals are separated by the lower quoted price" in page  # 87号令 Art. 65
 
 
 def test_chinese_reader_gets_the_engine_explanations_in_chinese(
@@ -353,6 +345,16 @@ BAD_INPUTS = [
     ({"price_weight": "abc"}, "price_weight", "Not a valid decimal value"),
     ({"c0_name": "X", "c1_name": "x"}, "c", "different name"),
     ({"our_cost": "1" * 30}, "our_cost", "too large"),
+    ({"above_pieces": "0-1, 5:2"}, "above_pieces", "pairs of numbers"),
+    ({"trim_tiers": "7:1.5"}, "trim_tiers", "pairs of numbers"),
+    ({"below_pieces": "5:1, 0:2"}, "below_pieces", "starting points ascending"),
+    ({"source": "fixed"}, "fixed_price", "published benchmark price"),
+    ({"below_limit": "nan"}, "below_limit", "Enter a finite number."),
+    ({"min_tech": 80}, "min_tech", "between 0 and the technical maximum"),
+    ({"c0_price_model": "empirical", "c0_past_ratios": ""}, "c", "Enter 1 to 500 past bids"),
+    ({"c0_past_ratios": "1.1, abc"}, "c", "bid ÷ our cost, separated by commas"),
+    ({"c0_sme_deduction_pct": 100}, "c", "from 0 % to below 100 %"),
+    ({"our_preference_margin_pct": -5}, "our_preference_margin_pct", "from 0 % to below 100 %"),
     # stored with two decimals: a third would be rounded away silently
     ({"our_cost": "8000000.125"}, "our_cost", "Use at most 2 decimal places."),
     ({"c0_price_low": "9000000.001"}, "c", "Use at most 2 decimal places."),
@@ -422,3 +424,130 @@ def test_plain_post_without_htmx_redirects_after_saving(app, as_user, opportunit
     )
     assert response.status_code == 302
     assert _saved(app, scenario)[0].seed == 3
+
+
+# --- tender rules beyond the method, rival models, adjustments ------------------------------
+
+
+def test_every_new_rule_is_saved_and_shown_again(app, as_user, opportunity, scenario):
+    changes = {
+        "method": "average",
+        "source": "control",
+        "k": "0.05",
+        "control_price": "12500000",
+        "round_above": "up",
+        "round_below": "decimals",
+        "round_places": "1",
+        "above_pieces": "0:1，5：2",
+        "below_pieces": "0:0.5",
+        "floor_price": "9000000",
+        "below_limit": "20",
+        "min_tech": "30",
+        "tie_order": "tech",
+        "abnormal_low": "y",
+        "al_action": "explain",
+        "al_compare": "others",
+        "our_sme_deduction_pct": "10",
+        "c0_price_model": "lognormal",
+        "c1_price_model": "empirical",
+        "c1_past_ratios": "1.08, 1.15；0.97",
+        "c1_preference_margin_pct": "15",
+    }
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario, **changes), headers=HX
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    html = response.get_data(as_text=True)
+    assert "<svg" in html and "Friedman P(win)" in html and "Gates P(win)" in html
+    assert "scored as" in html  # our 10 % SME deduction and the rival's margin
+    saved, _ = _saved(app, scenario)
+    rules = saved.rules
+    assert rules["source"] == "control" and rules["control_price"] == "12500000"
+    assert (rules["round_above"], rules["round_below"], rules["round_places"]) == (
+        "up",
+        "decimals",
+        1,
+    )
+    assert rules["above_pieces"] == [[0.0, 1.0], [5.0, 2.0]]
+    assert rules["below_limit"] == 0.2 and rules["min_tech"] == 30.0
+    assert (rules["tie_order"], rules["al_action"], rules["al_compare"]) == (
+        "tech",
+        "explain",
+        "others",
+    )
+    assert saved.our_sme_deduction_pct == 10
+    with app.app_context():
+        from portal.pricescore.models import PriceScenario
+
+        comps = db.session.get(PriceScenario, scenario).competitors
+        assert [c.price_model for c in comps[:2]] == ["lognormal", "empirical"]
+        assert comps[1].past_ratios == "1.08, 1.15；0.97"
+        assert comps[1].preference_margin_pct == 15
+    page = as_user("rep").get(_url(opportunity, scenario)).get_data(as_text=True)
+    assert 'value="0:1, 5:2"' in page  # shown again in the form's own notation
+    assert "higher technical score first" in page
+
+
+def test_a_scenario_saved_before_the_new_rules_still_opens(app, as_user, opportunity, scenario):
+    from portal.pricescore.models import PriceScenario
+
+    old_keys = [
+        "method",
+        "price_weight",
+        "tech_max",
+        "k",
+        "k_set",
+        "trim_n",
+        "trim_min_remaining",
+        "alpha",
+        "deduct_above",
+        "deduct_below",
+        "floor",
+        "abnormal_low",
+        "al_threshold",
+        "al_reference",
+        "al_action",
+        "decimals",
+    ]
+    with app.app_context():
+        s = db.session.get(PriceScenario, scenario)
+        s.rules = {k: s.rules[k] for k in old_keys}
+        db.session.commit()
+    response = as_user("rep").get(_url(opportunity, scenario))
+    assert response.status_code == 200
+    assert "<svg" in response.get_data(as_text=True)
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario), headers=HX
+    )
+    assert response.status_code == 200
+
+
+def test_an_older_form_without_the_new_fields_keeps_working(app, as_user, opportunity, scenario):
+    new = [
+        "source",
+        "fixed_price",
+        "control_price",
+        "blend_a",
+        "blend_b",
+        "k1",
+        "round_above",
+        "round_below",
+        "round_places",
+        "above_pieces",
+        "below_pieces",
+        "trim_tiers",
+        "linear_anchor",
+        "floor_price",
+        "below_limit",
+        "min_tech",
+        "tie_order",
+        "al_compare",
+    ]
+    data = form_data(app, scenario, seed=5)
+    for name in new:
+        data.pop(name, None)
+    for key in [k for k in data if k.endswith(("-price_model", "-past_ratios", "_pct"))]:
+        data.pop(key)
+    response = as_user("rep").post(_url(opportunity, scenario), data=data, headers=HX)
+    assert response.status_code == 200
+    assert _saved(app, scenario)[0].rules["tie_order"] == "price"
