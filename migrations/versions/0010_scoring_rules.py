@@ -1,4 +1,4 @@
-"""scoring rules: per-bidder price adjustments and rival price models
+"""scoring rules: per-bidder price adjustments, rival price models, criteria evidence
 
 The new tender rules live in price_scenario.rules (JSON): scenarios saved before read the
 new keys with their defaults, so they score exactly as before except for equal totals,
@@ -21,6 +21,33 @@ depends_on = None
 
 
 def upgrade():
+    op.create_table('criteria_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('opportunity_id', sa.Integer(), nullable=False),
+    sa.Column('scenario_id', sa.Integer(), nullable=True),
+    sa.Column('kind', sa.String(length=16), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('position', sa.String(length=8), nullable=False),
+    sa.Column('lead', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('price_weight', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('method', sa.String(length=16), nullable=True),
+    sa.Column('abnormal_low', sa.Boolean(), nullable=True),
+    sa.Column('price', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('p_win_pct', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('expected_margin', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('current_margin', sa.Numeric(precision=16, scale=2), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.CheckConstraint("kind IN ('recommendation', 'not_applicable')", name=op.f('ck_criteria_evidence_kind')),
+    sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_criteria_evidence_created_by_id_user_account'), ondelete='SET NULL'),
+    sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_criteria_evidence_opportunity_id_opportunity'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['scenario_id'], ['price_scenario.id'], name=op.f('fk_criteria_evidence_scenario_id_price_scenario'), ondelete='SET NULL'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_criteria_evidence'))
+    )
+    with op.batch_alter_table('criteria_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_criteria_evidence_opportunity_id'), ['opportunity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_criteria_evidence_scenario_id'), ['scenario_id'], unique=False)
+
     with op.batch_alter_table('price_scenario', schema=None) as batch_op:
         batch_op.add_column(sa.Column('our_sme_deduction_pct', sa.Numeric(precision=16, scale=2), server_default='0', nullable=False))
         batch_op.add_column(sa.Column('our_preference_margin_pct', sa.Numeric(precision=16, scale=2), server_default='0', nullable=False))
@@ -42,3 +69,8 @@ def downgrade():
     with op.batch_alter_table('price_scenario', schema=None) as batch_op:
         batch_op.drop_column('our_preference_margin_pct')
         batch_op.drop_column('our_sme_deduction_pct')
+
+    with op.batch_alter_table('criteria_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_criteria_evidence_scenario_id'))
+        batch_op.drop_index(batch_op.f('ix_criteria_evidence_opportunity_id'))
+    op.drop_table('criteria_evidence')

@@ -151,3 +151,40 @@ class PriceCompetitor(db.Model):
     def opportunity_id(self) -> int | None:
         # Lets the audit log file competitor changes under their opportunity.
         return self.scenario.opportunity_id if self.scenario is not None else None
+
+
+class CriteriaEvidence(db.Model):
+    """Evidence for the NSABC activity "influence the procurement criteria" of one
+    opportunity: a saved planner recommendation (what to ask the buyer for, with the figures
+    it rests on) or a recorded reason the activity does not apply. Rows are kept as history;
+    the newest one counts. Money is currency units; ``p_win_pct`` and ``lead`` are percent
+    and points out of 100."""
+
+    __audited__ = True
+    __tablename__ = "criteria_evidence"
+    __table_args__ = (CheckConstraint("kind IN ('recommendation', 'not_applicable')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("price_scenario.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[str] = mapped_column(String(8), default="")
+    lead: Mapped[Decimal | None]
+    price_weight: Mapped[Decimal | None]
+    method: Mapped[str | None] = mapped_column(String(16))
+    abnormal_low: Mapped[bool | None]
+    price: Mapped[Decimal | None]
+    p_win_pct: Mapped[Decimal | None]
+    expected_margin: Mapped[Decimal | None]
+    current_margin: Mapped[Decimal | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    created_by: Mapped[User | None] = relationship()  # noqa: F821

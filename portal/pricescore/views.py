@@ -712,3 +712,6 @@ def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=N
         max_competitors=PAGE_MAX_COMPETITORS,
         **ctx,
     ), status
+
+
+from portal.pricescore import planner as _planner  # noqa: E402, F401  (registers the planner routes on bp)

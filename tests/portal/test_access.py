@@ -49,6 +49,9 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "pricescore.link_option": (CREATORS, True),
     "pricescore.copy": (CREATORS, True),
     "pricescore.delete": (CREATORS, True),
+    "pricescore.planner": (ALL, True),
+    "pricescore.planner_grid": (ALL, True),
+    "pricescore.save_recommendation": (CREATORS, True),
     # Objections: reps (owner/team) and admins work them, everyone who sees the deal reads.
     "objections.index": (ALL, True),
     "objections.create": (WORKERS, True),

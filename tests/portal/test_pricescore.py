@@ -551,3 +551,140 @@ def test_an_older_form_without_the_new_fields_keeps_working(app, as_user, opport
     response = as_user("rep").post(_url(opportunity, scenario), data=data, headers=HX)
     assert response.status_code == 200
     assert _saved(app, scenario)[0].rules["tie_order"] == "price"
+
+
+# --- procurement-criteria planner ----------------------------------------------------------
+
+
+def test_planner_page_shows_progress_then_the_heat_map_fast_and_cached(
+    app, as_user, opportunity, scenario
+):
+    import time
+
+    client = as_user("rep")
+    page = client.get(_url(opportunity, scenario, "/planner")).get_data(as_text=True)
+    assert 'hx-trigger="load"' in page and "Computing 110 rule combinations" in page
+    start = time.perf_counter()
+    response = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
+    elapsed = time.perf_counter() - start
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert elapsed < 2.0, elapsed
+    assert html.count('class="heat-cell') >= 2 * 110
+    assert "What to ask the buyer for" in html and "Ask for a price weight of" in html
+    assert "Shown from the cache" not in html
+    again = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
+    assert "Shown from the cache" in again.get_data(as_text=True)
+    # any change of the scenario's inputs computes afresh
+    client.post(_url(opportunity, scenario), data=form_data(app, scenario, seed=9), headers=HX)
+    fresh = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
+    assert "Shown from the cache" not in fresh.get_data(as_text=True)
+
+
+def test_recommendation_follows_our_lead_in_the_competition_matrix(
+    app, as_user, opportunity, scenario
+):
+    from decimal import Decimal
+
+    from portal.workspace.models import (
+        Competitor,
+        MatrixCompetitor,
+        MatrixCriterion,
+        MatrixScore,
+    )
+
+    client = as_user("rep")
+    html = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX).get_data(
+        as_text=True
+    )
+    assert "our position is unknown" in html
+    with app.app_context():
+        rival = Competitor(name="华信科技 Huaxin")
+        db.session.add(rival)
+        db.session.flush()
+        db.session.add(MatrixCompetitor(opportunity_id=opportunity, competitor_id=rival.id))
+        crit = MatrixCriterion(
+            opportunity_id=opportunity, name="Delivery", weight=Decimal(100), our_score=Decimal(9)
+        )
+        db.session.add(crit)
+        db.session.flush()
+        db.session.add(
+            MatrixScore(
+                opportunity_id=opportunity,
+                criterion_id=crit.id,
+                competitor_id=rival.id,
+                score=Decimal(6),
+            )
+        )
+        db.session.commit()
+    html = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX).get_data(
+        as_text=True
+    )
+    # we lead 90 to 60: strong → a low weight and a method not rewarding the cheapest bid
+    assert "Our position is strong: we lead the best rival by 30.0 points" in html
+    assert re.search(
+        r"Ask for a price weight of (10|15|20|25|30) points, (Average|Trimmed|Composite)", html
+    )
+
+
+def test_criteria_activity_needs_a_saved_recommendation_or_a_reason(
+    app, as_user, opportunity, scenario
+):
+    from portal.deals.models import Stage
+    from portal.pricescore.models import CriteriaEvidence
+    from portal.workspace.models import ActivityTemplate
+    from portal.workspace.queries import ensure_templates
+
+    with app.app_context():
+        from portal.deals.models import Opportunity
+
+        opp = db.session.get(Opportunity, opportunity)
+        ensure_templates(opp.stage.model_id)
+        template = db.session.scalars(
+            db.select(ActivityTemplate)
+            .join(Stage)
+            .where(
+                Stage.model_id == opp.stage.model_id,
+                Stage.code == "business",
+                ActivityTemplate.element == "needs",
+            )
+        ).first()
+        template_id = template.id
+    client = as_user("rep")
+    tick = f"/opportunities/{opportunity}/activities/{template_id}/tick"
+    response = client.post(tick, data={"version": 0}, headers=HX)
+    assert response.status_code == 422
+    assert "Save a recommendation in the procurement-criteria planner" in response.get_data(
+        as_text=True
+    )
+    edit = f"/opportunities/{opportunity}/activities/{template_id}"
+    response = client.post(
+        edit, data={"status": "not_applicable", "evidence": "", "version": 0}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "Give the reason" in response.get_data(as_text=True)
+
+    # save the recommendation: the activity can now be ticked
+    with app.app_context():
+        from portal.pricescore.models import PriceScenario
+
+        version = db.session.get(PriceScenario, scenario).version
+    response = client.post(
+        _url(opportunity, scenario, "/planner/save"), data={"version": version}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "Recommendation saved" in response.get_data(as_text=True)
+    with app.app_context():
+        evidence = db.session.scalars(db.select(CriteriaEvidence)).one()
+        assert evidence.kind == "recommendation" and evidence.price_weight is not None
+    response = client.post(tick, data={"version": 0}, headers=HX)
+    assert response.status_code == 200
+
+
+def test_presales_see_the_planner_but_cannot_save(as_user, opportunity, scenario):
+    client = as_user("presales")
+    html = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX).get_data(
+        as_text=True
+    )
+    assert "What to ask the buyer for" in html and "Save as evidence" not in html
+    assert client.post(_url(opportunity, scenario, "/planner/save"), headers=HX).status_code == 403
