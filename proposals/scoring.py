@@ -446,7 +446,7 @@ def _vector_benchmark(
             enough = n - 2 * bm.trim_n >= max(bm.trim_min_remaining, 1)
             t = np.where(enough, bm.trim_n, 0)
         kept_n = n - 2 * t
-        if bm.trim_n <= 1 and all(d <= 1 for _, d in bm.trim_tiers):
+        if t.size == 0 or int(t.max()) <= 1:
             # the common case needs no sort: drop the min and the max where t == 1
             high = np.where(pool, prices, -np.inf).max(0)
             kept = np.where(t == 1, total - low - high, total)
@@ -469,14 +469,76 @@ def _round_dev_array(d: np.ndarray, how: DeviationRounding) -> np.ndarray:
     return round_points_array(d, 0 if how.mode == "nearest" else how.places)
 
 
-def _deduction_array(d: np.ndarray, pieces: Pieces) -> np.ndarray:
-    total = np.zeros_like(d)
-    for i, (frm, rate) in enumerate(pieces):
-        seg = d - frm
-        if i + 1 < len(pieces):
-            seg = np.minimum(seg, pieces[i + 1][0] - frm)
-        total += rate * np.maximum(seg, 0.0)
-    return total
+# The outer knots of the deduction lookup: no bid is more than 100 % below a positive
+# benchmark; above it, deviations past _FAR_ABOVE % are extrapolated separately (rarely
+# needed: the deduction there already exceeds any weight unless the rate is tiny). Near
+# knots keep the interpolation exact to ~1e-12 points; far ones (1e9) would not.
+_FAR_BELOW = 100.0
+_FAR_ABOVE = 1e4
+
+
+def _deduction_knots(bm: Benchmark) -> tuple[np.ndarray, np.ndarray]:
+    """Knots (signed deviation in percent, points deducted) of the deduction as one
+    piecewise-linear function: below-side pieces mirrored on the left, above-side on the
+    right; the same sums of segments as :func:`_deduction_scalar`."""
+
+    def side(pieces: Pieces, far: float) -> list[tuple[float, float]]:
+        knots = [(0.0, 0.0)]
+        cum, prev_x, prev_rate = 0.0, 0.0, 0.0
+        for frm, rate in pieces:
+            if frm >= far:
+                break
+            cum += prev_rate * (frm - prev_x)
+            if frm > prev_x:
+                knots.append((float(frm), cum))
+            prev_x, prev_rate = float(frm), float(rate)
+        knots.append((far, cum + prev_rate * (far - prev_x)))
+        return knots
+
+    above = side(bm.pieces("above"), _FAR_ABOVE)
+    below = side(bm.pieces("below"), _FAR_BELOW)
+    knots = [(-x, y) for x, y in reversed(below[1:])] + above
+    return np.array([x for x, _ in knots]), np.array([y for _, y in knots])
+
+
+def _deduction_lookup(bm: Benchmark, signed: np.ndarray, weight: float) -> np.ndarray:
+    """Points deducted for signed (rounded) deviations in percent; see _deduction_knots."""
+    xs, ys = _deduction_knots(bm)
+    ded = np.interp(signed, xs, ys)
+    pieces = bm.pieces("above")
+    last_rate = next((r for f, r in reversed(pieces) if f < _FAR_ABOVE), 0.0)
+    if ys[-1] < weight and last_rate > 0:  # past the far knot the deduction still matters
+        ded += last_rate * np.maximum(signed - _FAR_ABOVE, 0.0)
+    return ded
+
+
+def _others_benchmark(
+    rules: ScoringRules, ev: np.ndarray, ok: np.ndarray, k: np.ndarray | float
+) -> np.ndarray | None:
+    """Each bidder's benchmark computed from the OTHER valid bids, in closed form (sums and
+    the two lowest bids), for every method but the trimmed average (None: loop instead).
+    Same numbers as calling :func:`_vector_benchmark` once per bidder, in one pass."""
+    bm = rules.benchmark
+    if bm.source == "bids" and bm.method == "trimmed":
+        return None
+    if bm.source == "fixed":
+        return np.broadcast_to(np.float64(bm.fixed_price), ev.shape)
+    if bm.source == "control":
+        return np.broadcast_to(rules.control() * (1.0 - np.asarray(k)), ev.shape)
+    masked = np.where(ok, ev, np.inf)
+    low1 = masked.min(0)
+    n_low1 = _count(masked == low1)
+    low2 = np.where(masked > low1, masked, np.inf).min(0)
+    low_others = np.where((masked == low1) & (n_low1 == 1), low2, low1)
+    if bm.source == "lowest_normal" or (bm.source == "bids" and bm.method in ("lowest", "linear")):
+        return low_others
+    okv = np.where(ok, ev, 0.0)
+    avg_others = (okv.sum(0) - okv) / np.maximum(_count(ok) - ok, 1)
+    if bm.source == "blend":
+        return bm.blend_a * rules.control() * bm.k1 + bm.blend_b * avg_others
+    if bm.method == "average":
+        return avg_others * (1.0 - k)
+    return (bm.alpha * low_others + (1.0 - bm.alpha) * avg_others) * (1.0 - k)
 
 
 def _abnormal_low_mask(
@@ -492,10 +554,14 @@ def _abnormal_low_mask(
             ref = np.where(ok, ev, 0.0).sum(0) / np.maximum(_count(ok), 1)
         return ok & (ev < thr * ref)
     if al.reference == "average":
-        okv = np.where(ok, ev, 0.0)
-        n_others = _count(ok) - ok
-        ref = (okv.sum(0) - okv) / np.maximum(n_others, 1)
-        return ok & (n_others > 0) & (ev < thr * ref)
+        # e < thr × (S − e) / (n − 1)  ⇔  e × (n − 1 + thr) < thr × S  (n ≥ 2): the sums
+        # are per bid set, so only one multiply and one compare run over every bid
+        n = _count(ok)
+        total = np.where(ok, ev, 0.0).sum(0)
+        return ok & (n > 1) & (ev * (n - 1 + thr) < thr * total)
+    others = _others_benchmark(rules, ev, ok, k)
+    if others is not None:
+        return ok & (_count(ok) > 1) & (ev < thr * others)
     low = np.zeros(ok.shape, dtype=bool)
     for i in range(ev.shape[0]):
         others = ok.copy()
@@ -566,13 +632,20 @@ def _scaled_points(
             if plain:
                 pts = w - np.maximum(bm.deduct_above * dev, -bm.deduct_below * dev)
             else:
-                up = _round_dev_array(np.maximum(dev, 0.0), bm.round_above)
-                down = _round_dev_array(np.maximum(-dev, 0.0), bm.round_below)
-                pts = w - np.where(
-                    dev > 0,
-                    _deduction_array(up, bm.pieces("above")),
-                    _deduction_array(down, bm.pieces("below")),
-                )
+                # round each side's magnitude, keep the sign, then one piecewise-linear
+                # lookup over the signed deviation covers both sides' deduction shapes
+                ra, rb = bm.round_above, bm.round_below
+                if ra.mode == "none" and rb.mode == "none":
+                    signed = dev
+                elif ra == rb:
+                    signed = np.copysign(_round_dev_array(np.abs(dev), ra), dev)
+                else:
+                    signed = np.where(
+                        dev > 0,
+                        _round_dev_array(np.maximum(dev, 0.0), ra),
+                        -_round_dev_array(np.maximum(-dev, 0.0), rb),
+                    )
+                pts = w - _deduction_lookup(bm, signed, w)
             if np.any(bench <= 0):  # K = 1: a zero benchmark leaves only the floor
                 pts = np.where(bench > 0, pts, bm.floor)
         if np.any(n == 1):

@@ -4,6 +4,7 @@ checked in the exact sheet AND in the vector path the simulation uses."""
 from __future__ import annotations
 
 import math
+import os
 from decimal import Decimal
 
 import numpy as np
@@ -212,6 +213,21 @@ def test_abnormally_low_against_the_others_benchmark():
     assert both(rules, field(70, 100, 110)) == [None, D("27.62"), D("25.24")]
 
 
+def test_abnormally_low_against_the_others_blend_benchmark():
+    # Found by the property test: blend = 0.3 × 200 × 0.95 + 0.7 × average of the others.
+    # Bids 50, 50: each one's reference = 57 + 35 = 92, 70 % of it = 64.4 → both are low,
+    # both scored zero (excluded) in the sheet and in the vector path alike.
+    rules = ScoringRules(
+        ceiling=200,
+        benchmark=Benchmark("lowest", source="blend", blend_a=0.3, blend_b=0.7, k1=0.95),
+        abnormal_low=AbnormalLow(0.7, "benchmark", "zero", "others"),
+    )
+    bids = field(50, 50)
+    assert [r.status for r in score_all(rules, bids).rows] == ["excluded", "excluded"]
+    _, status = price_points_array(rules, np.array([50.0, 50.0]))
+    assert status.tolist() == [1, 1]
+
+
 # --------------------------------------------------------------------------- adjustments
 
 
@@ -269,6 +285,14 @@ def test_piecewise_deductions():
         )
     )
     assert both(rules, field(100, 103.3, 96.7)) == [D("30.00"), D("26.00"), D("28.00")]
+
+
+def test_huge_deviation_with_a_tiny_rate_is_deducted_in_full():
+    # fixed benchmark 1, bid 200: +19,900 %; at 0.001 points per % → 19.9 → 30 − 19.9 = 10.10
+    rules = ScoringRules(
+        benchmark=Benchmark("average", source="fixed", fixed_price=1, above_pieces=((0, 0.001),))
+    )
+    assert both(rules, field(200, 1)) == [D("10.10"), D("30.00")]
 
 
 def test_trimming_depends_on_the_number_of_bids():
@@ -497,7 +521,7 @@ bid_st = st.builds(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=int(os.environ.get("SCORING_EXAMPLES", "300")), deadline=None)
 @given(rules_st, st.lists(bid_st, min_size=1, max_size=8))
 def test_exact_and_vector_paths_agree_on_every_accepted_input(rules, raw):
     bids = [Bid(f"B{i}", p, t, s, m) for i, (p, t, s, m) in enumerate(raw)]
