@@ -38,7 +38,7 @@ def upgrade():
     sa.Column('current_margin', sa.Numeric(precision=16, scale=2), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('created_by_id', sa.Integer(), nullable=True),
-    sa.CheckConstraint("kind IN ('recommendation', 'not_applicable')", name=op.f('ck_criteria_evidence_kind')),
+    sa.CheckConstraint("kind IN ('recommendation')", name=op.f('ck_criteria_evidence_kind')),
     sa.ForeignKeyConstraint(['created_by_id'], ['user_account.id'], name=op.f('fk_criteria_evidence_created_by_id_user_account'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['opportunity_id'], ['opportunity.id'], name=op.f('fk_criteria_evidence_opportunity_id_opportunity'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['scenario_id'], ['price_scenario.id'], name=op.f('fk_criteria_evidence_scenario_id_price_scenario'), ondelete='SET NULL'),

@@ -156,13 +156,15 @@ class PriceCompetitor(db.Model):
 class CriteriaEvidence(db.Model):
     """Evidence for the NSABC activity "influence the procurement criteria" of one
     opportunity: a saved planner recommendation (what to ask the buyer for, with the figures
-    it rests on) or a recorded reason the activity does not apply. Rows are kept as history;
-    the newest one counts. Money is currency units; ``p_win_pct`` and ``lead`` are percent
-    and points out of 100."""
+    it rests on). Rows are kept as history; the newest one counts. The other way to close
+    the activity, "not applicable", keeps its reason in the activity's own evidence text
+    (workspace). ``kind`` leaves room for other evidence kinds; today only
+    "recommendation". Money is currency units; ``p_win_pct`` and ``lead`` are percent and
+    points out of 100."""
 
     __audited__ = True
     __tablename__ = "criteria_evidence"
-    __table_args__ = (CheckConstraint("kind IN ('recommendation', 'not_applicable')", name="kind"),)
+    __table_args__ = (CheckConstraint("kind IN ('recommendation')", name="kind"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(

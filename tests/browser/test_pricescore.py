@@ -117,3 +117,16 @@ def test_a_rule_change_recalculates_at_once(page, log_in, opportunity, scenario)
     page.select_option("#tie_order", "tech")
     expect(page.locator(".ps-saved")).to_be_visible()
     expect(page.locator("#tie_order")).to_have_value("tech")
+
+
+def test_planner_fills_in_after_a_progress_note_and_saves_the_evidence(
+    page, log_in, opportunity, scenario
+):
+    log_in("rep")
+    page.goto(f"/opportunities/{opportunity}/price-scores/{scenario}")
+    page.click("text=Procurement-criteria planner")
+    expect(page.locator("figure.ps-heat")).to_have_count(2)
+    expect(page.locator("#planner-recommendation")).to_contain_text("Ask for a price weight of")
+    page.click("text=Save as evidence")
+    expect(page.locator(".flash-success")).to_contain_text("Recommendation saved")
+    expect(page.locator("#planner-evidence")).to_contain_text("Saved evidence")
