@@ -591,7 +591,7 @@ def _conflict(opportunity, scenario, form, comp_forms):
         mine, saved = form[name].data, getattr(scenario, name)
         if _differs(mine, saved):
             conflicts.append(FieldConflict(name, form[name].label.text, mine, saved))
-    if form.rules_dict() != scenario.rules:
+    if form.rules_dict() != {**DEFAULT_RULES, **scenario.rules}:
         conflicts.append(FieldConflict("rules", _("Tender rules"), _("changed"), _("changed")))
     for c, cf in comp_forms:
         for name in CompetitorForm.EDITABLE:
