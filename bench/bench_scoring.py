@@ -29,7 +29,11 @@ from proposals.scoring import (  # noqa: E402
     AbnormalLow,
     Benchmark,
     CompetitorEstimate,
+    DeviationRounding,
     Draws,
+    Empirical,
+    Lognormal,
+    Normal,
     Scenario,
     ScoringRules,
     Triangular,
@@ -61,12 +65,90 @@ def scenario(method: str) -> Scenario:
     return Scenario(rules, Triangular(42, 50, 56), 75.0, comps)
 
 
-def python_loop(rules: ScoringRules, draws: Draws, cand: list[float]) -> list[float]:
+def variants() -> list[tuple[str, Scenario]]:
+    """The new rules switched on together, and each rival price model (average method)."""
+    base = scenario("average")
+    up = DeviationRounding("up")
+    heavy = replace(
+        base.rules,
+        benchmark=replace(
+            base.rules.benchmark,
+            above_pieces=((0, 1), (5, 2)),
+            round_above=up,
+            round_below=up,
+        ),
+        abnormal_low=AbnormalLow(0.8, "average", "explain", "others"),
+        floor_price=70,
+        below_benchmark_limit=0.2,
+        min_tech=42,
+        tie_order="tech",
+    )
+    comps = base.competitors
+    sme = tuple(replace(c, sme_deduction=0.1 * (i % 2)) for i, c in enumerate(comps))
+    out = [
+        (
+            "average + rounding, pieces, limits, SME, ...",
+            replace(base, rules=heavy, competitors=sme),
+        ),
+        (
+            "trimmed by bid count (≥7 drop 1, ≥10 drop 2)",
+            replace(
+                base,
+                rules=replace(
+                    base.rules,
+                    benchmark=Benchmark("trimmed", trim_tiers=((7, 1), (10, 2))),
+                ),
+            ),
+        ),
+        (
+            "abnormally low vs others' benchmark",
+            replace(
+                base,
+                rules=replace(
+                    base.rules, abnormal_low=AbnormalLow(0.8, "benchmark", "zero", "others")
+                ),
+            ),
+        ),
+        (
+            "control price × (1 − drawn 下浮率)",
+            replace(
+                base,
+                rules=replace(
+                    base.rules, benchmark=Benchmark("average", source="control", k_set=(0.05, 0.1))
+                ),
+            ),
+        ),
+    ]
+    models = {
+        "Normal rivals": lambda c: Normal(c.price.low, c.price.high),
+        "Lognormal rivals": lambda c: Lognormal(c.price.low, c.price.high),
+        "empirical rivals (12 past bid/cost ratios)": lambda c: Empirical(
+            tuple(np.linspace(c.price.low, c.price.high, 12) / base.our_cost), base.our_cost
+        ),
+    }
+    for label, make in models.items():
+        out.append(
+            (label, replace(base, competitors=tuple(replace(c, price=make(c)) for c in comps)))
+        )
+    return out
+
+
+def python_loop(sc: Scenario | ScoringRules, draws: Draws, cand: list[float]) -> list[float]:
     """The straightforward version: one bid set at a time, lists and floats."""
+    if isinstance(sc, Scenario):
+        rules = sc.rules
+        factors = [sc.our_factor(), *(c.factor() for c in sc.competitors)]
+    else:
+        rules, factors = sc, None
     scale = 10.0**rules.decimals
 
     def rnd(x: float) -> float:
         return math.floor(x * scale + 0.5 + 1e-9) / scale
+
+    def key(total: float, tech: float, price: float) -> tuple[float, ...]:
+        if rules.tie_order == "price":
+            return (total, -price)
+        return (total, tech, -price) if rules.tie_order == "tech" else (total,)
 
     trials = len(draws.k)
     wins = [0] * len(cand)
@@ -76,15 +158,15 @@ def python_loop(rules: ScoringRules, draws: Draws, cand: list[float]) -> list[fl
         k = float(draws.k[t])
         for j, p in enumerate(cand):
             prices = [p, *comp]
-            pts, _, _, _ = score_points_scalar(rules, prices, k, float)
+            pts = score_points_scalar(rules, prices, k, float, tech, factors).points
             if pts[0] is None:
                 continue
             totals = [
                 None if x is None else rnd(rnd(x) + tc) for x, tc in zip(pts, tech, strict=True)
             ]
-            ours = (totals[0], tech[0], -p)
+            ours = key(totals[0], tech[0], p)
             if not any(
-                tot is not None and (tot, tc, -pr) > ours
+                tot is not None and key(tot, tc, pr) > ours
                 for tot, tc, pr in zip(totals[1:], tech[1:], prices[1:], strict=True)
             ):
                 wins[j] += 1
@@ -98,6 +180,18 @@ def timed(fn, repeat: int = 1) -> tuple[float, object]:
         out = fn()
         best = min(best, time.perf_counter() - start)
     return best, out
+
+
+def timed_cpu(fn, repeat: int = 2) -> tuple[float, float]:
+    """Best wall time and best process CPU time of ``repeat`` runs (seconds). On a shared
+    machine the wall time includes waiting for a core; CPU time is what the run costs."""
+    wall, cpu = math.inf, math.inf
+    for _ in range(repeat):
+        w0, c0 = time.perf_counter(), time.process_time()
+        fn()
+        wall = min(wall, time.perf_counter() - w0)
+        cpu = min(cpu, time.process_time() - c0)
+    return wall, cpu
 
 
 def main() -> None:
@@ -117,21 +211,21 @@ def main() -> None:
     print(
         f"numpy {np.__version__}, OPENBLAS_CORETYPE={os.environ.get('OPENBLAS_CORETYPE', '-')}"
         " (BLAS is not used: the work is elementwise).\n"
-        "Times: best of 2 runs (fragment: best of 3)."
+        "Times: best of 3 runs (fragment: best of 3); CPU s = process CPU time, best of 3."
     )
     print(
         f"Python loop: {args.loop_trials} trials × {args.prices} prices, extrapolated "
         f"linearly × {args.trials / args.loop_trials:g} to full size.\n"
     )
     head = (
-        f"{'method':<10} {'numpy full s':>12} {'python loop s (extrap.)':>24} "
+        f"{'method':<10} {'numpy full s':>12} {'CPU s':>7} {'python loop s (extrap.)':>24} "
         f"{'speed-up':>9} {'fragment s':>11} {'max |ΔP(win)|':>14}"
     )
     print(head)
     print("-" * len(head))
     for method in METHODS:
         sc = scenario(method)
-        t_full, _ = timed(lambda sc=sc: simulate_strategy(sc, full, args.trials, seed=1), 2)
+        t_full, cpu = timed_cpu(lambda sc=sc: simulate_strategy(sc, full, args.trials, seed=1), 3)
         t_frag, _ = timed(lambda sc=sc: simulate_strategy(sc, frag, FRAGMENT[0], seed=1), 3)
         draws = draw_bids(sc, args.loop_trials, seed=2)
         t_loop, loop_p = timed(lambda sc=sc, d=draws: python_loop(sc.rules, d, full.tolist()), 2)
@@ -139,8 +233,25 @@ def main() -> None:
         t_loop_full = t_loop * args.trials / args.loop_trials
         diff = float(np.max(np.abs(np.asarray(loop_p) - vec_p)))
         print(
-            f"{method:<10} {t_full:>12.3f} {t_loop_full:>24.1f} "
+            f"{method:<10} {t_full:>12.3f} {cpu:>7.3f} {t_loop_full:>24.1f} "
             f"{t_loop_full / t_full:>8.0f}× {t_frag:>11.3f} {diff:>14.2g}"
+        )
+    # the tender rules and rival models beyond the plain methods, same full size
+    print("\nRules and rival models at full size (numpy, same columns):")
+    head = (
+        f"{'variant':<44} {'numpy full s':>12} {'CPU s':>7} {'speed-up':>9} {'max |ΔP(win)|':>14}"
+    )
+    print(head)
+    print("-" * len(head))
+    for label, sc in variants():
+        t_full, cpu = timed_cpu(lambda sc=sc: simulate_strategy(sc, full, args.trials, seed=1), 3)
+        draws = draw_bids(sc, args.loop_trials, seed=2)
+        t_loop, loop_p = timed(lambda sc=sc, d=draws: python_loop(sc, d, full.tolist()), 1)
+        vec_p, _ = evaluate_draws(sc.rules, draws, full)
+        t_loop_full = t_loop * args.trials / args.loop_trials
+        diff = float(np.max(np.abs(np.asarray(loop_p) - vec_p)))
+        print(
+            f"{label:<44} {t_full:>12.3f} {cpu:>7.3f} {t_loop_full / t_full:>8.0f}× {diff:>14.2g}"
         )
     # the fragment at the largest allowed field, to show the upper bound of a request
     base = scenario("trimmed")

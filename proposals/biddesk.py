@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from proposals.bidvalue import OUR_NAME, likely_bids
-from proposals.scoring import Scenario, draw_bids, evaluate_draws, score_bids
+from proposals.bidvalue import OUR_NAME, likely_bids, our_sheet
+from proposals.scoring import Scenario, draw_bids, evaluate_draws
 
 #: The simulation size and the price-score page's (portal/pricescore: TRIALS), so the desk
 #: shows the same P(win) as the scenario page for the same seed.
@@ -42,9 +42,7 @@ def price_position(
         scenario.rules, draw_bids(scenario, trials, seed), [chosen]
     )
     bids = likely_bids(scenario)
-    sheet = score_bids(
-        scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids, our_name=OUR_NAME
-    )
+    sheet = our_sheet(scenario, Decimal(str(chosen)), bids)
     return PricePosition(
         Decimal(price),
         float(p_win[0]),

@@ -43,7 +43,26 @@ SENSITIVITY_WEIGHTS = tuple(range(10, 65, 5))
 
 def likely_bids(scenario: Scenario) -> list[Bid]:
     """Each competitor at its most likely price and technical score."""
-    return [Bid(c.name, c.price.likely, c.tech.likely) for c in scenario.competitors]
+    return [
+        Bid(c.name, c.price.likely, c.tech.likely, c.sme_deduction, c.preference_margin)
+        for c in scenario.competitors
+    ]
+
+
+def our_sheet(
+    scenario: Scenario, price: Decimal, bids: Sequence[Bid], rules: ScoringRules | None = None
+) -> ScoreSheet:
+    """The score sheet with our bid at ``price`` (with our own price adjustments) and
+    ``bids`` (usually :func:`likely_bids`)."""
+    return score_bids(
+        scenario.rules if rules is None else rules,
+        price,
+        scenario.our_tech.likely,
+        bids,
+        our_name=OUR_NAME,
+        our_sme_deduction=scenario.our_sme_deduction,
+        our_preference_margin=scenario.our_preference_margin,
+    )
 
 
 def candidate_grid(low: float, high: float, steps: int) -> np.ndarray:
@@ -66,6 +85,7 @@ def _likely_draws(scenario: Scenario) -> Draws:
         comp_tech=np.array([[c.tech.likely for c in comps]], dtype=float).reshape(1, len(comps)),
         our_tech=np.array([scenario.our_tech.likely], dtype=float),
         k=np.array([scenario.rules.benchmark.deterministic_k()]),
+        factors=draw_bids(scenario, 0).factors,
     )
 
 
@@ -111,7 +131,9 @@ def deterministic_rows(scenario: Scenario, prices: np.ndarray) -> list[tuple]:
     matrix = np.empty((len(prices), 1 + len(comps)))
     matrix[:, 0] = prices
     matrix[:, 1:] = [c.price.likely for c in comps]
-    points, _status = price_points_array(rules, matrix)
+    tech = np.array([scenario.our_tech.likely, *(c.tech.likely for c in comps)], dtype=float)
+    factor = np.array([scenario.our_factor(), *(c.factor() for c in comps)], dtype=float)
+    points, _status = price_points_array(rules, matrix, tech=tech, factor=factor)
     _, ranks = evaluate_draws(rules, _likely_draws(scenario), prices)
     out = []
     for i in range(len(prices)):
@@ -152,9 +174,7 @@ def strategy_report(
     chosen = float(chosen_price)
     p_win, exp_rank = evaluate_draws(scenario.rules, draw_bids(scenario, trials, seed), [chosen])
     bids = likely_bids(scenario)
-    sheet = score_bids(
-        scenario.rules, Decimal(str(chosen)), scenario.our_tech.likely, bids, our_name=OUR_NAME
-    )
+    sheet = our_sheet(scenario, Decimal(str(chosen)), bids)
     flips = rank_flip_prices(
         scenario.rules,
         chosen,
@@ -162,6 +182,7 @@ def strategy_report(
         bids,
         price_range=(float(grid.min()), float(grid.max())),
         steps=241,
+        our_factor=scenario.our_factor(),
     )
     sensitivity = weight_sensitivity(scenario, chosen, weights, trials=trials, seed=seed)
     return StrategyReport(
@@ -249,10 +270,7 @@ def what_discount_buys(
     scenario = replace(scenario, rules=rules)
     before, after = Decimal(str(price_before)), Decimal(str(price_after))
     bids = likely_bids(scenario)
-    rows = [
-        score_bids(rules, p, scenario.our_tech.likely, bids, our_name=OUR_NAME).by_name(OUR_NAME)
-        for p in (before, after)
-    ]
+    rows = [our_sheet(scenario, p, bids, rules).by_name(OUR_NAME) for p in (before, after)]
     p_win, _ = evaluate_draws(
         rules, draw_bids(scenario, trials, seed), [float(before), float(after)]
     )

@@ -9,11 +9,19 @@ from decimal import Decimal, InvalidOperation
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import (
+    InputRequired,
+    NumberRange,
+    Optional,
+    StopValidation,
+    ValidationError,
+)
 from wtforms.widgets import TextInput
 
 from portal.forms import NumberField, VersionedForm, at_most_decimals, line
 from portal.pricescore import labels
+from portal.pricescore.inputs import parse_numbers
+from portal.pricescore.models import DEFAULT_RULES
 
 # Money fields are NUMERIC(16, 2): refuse absurd pastes at the field, not in the database.
 AMOUNT_MAX = Decimal(10) ** 12
@@ -32,6 +40,12 @@ def _not_blank(form, field):
 POINTS_MAX = Decimal(1000)
 
 
+def _finite(form, field):
+    # Decimal("NaN") and Decimal("Infinity") parse; comparing NaN would raise further on.
+    if isinstance(field.data, Decimal) and not field.data.is_finite():
+        raise StopValidation(_l("Enter a finite number."))
+
+
 def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False):
     """A decimal text box; `stored`: kept in a NUMERIC(16, 2) column, so at most 2 decimals."""
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
@@ -44,6 +58,7 @@ def _number(label, required=True, maximum=AMOUNT_MAX, places=None, stored=False)
         render_kw={"inputmode": "decimal"},
         validators=[
             first,
+            _finite,
             NumberRange(min=-maximum, max=maximum, message=_l("This number is too large.")),
             *([at_most_decimals(2)] if stored else []),
         ],
@@ -90,6 +105,58 @@ class ScenarioForm(VersionedForm):
         ],
     )
     ceiling = _number(_l("Budget ceiling"), required=False, stored=True)
+    # --- rules published by real tenders (blank: the default shown in the hint)
+    source = SelectField(
+        _l("Benchmark price comes from"), choices=list(labels.SOURCES.items()), default="bids"
+    )
+    fixed_price = _number(_l("Published benchmark price"), required=False, stored=True)
+    control_price = _number(
+        _l("Control price (empty: the budget ceiling)"), required=False, stored=True
+    )
+    blend_a = _number(_l("A (weight on control price × K1)"), required=False, maximum=POINTS_MAX)
+    blend_b = _number(
+        _l("B (weight on the average of valid bids)"), required=False, maximum=POINTS_MAX
+    )
+    k1 = _number(_l("K1"), required=False, maximum=POINTS_MAX)
+    round_above = SelectField(
+        _l("Deviation above the benchmark is rounded"),
+        choices=list(labels.ROUNDINGS.items()),
+        default="none",
+    )
+    round_below = SelectField(
+        _l("Deviation below the benchmark is rounded"),
+        choices=list(labels.ROUNDINGS.items()),
+        default="none",
+    )
+    round_places = IntegerField(
+        _l("Decimals of the deviation (percent)"),
+        default=2,
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=6, message=_l("Use 0 to 6 decimal places.")),
+        ],
+    )
+    above_pieces = StringField(_l("Steps above (from % : points per 1 %)"), validators=[Optional()])
+    below_pieces = StringField(_l("Steps below (from % : points per 1 %)"), validators=[Optional()])
+    trim_tiers = StringField(
+        _l("Trim by number of bids (bids : dropped at each end)"), validators=[Optional()]
+    )
+    linear_anchor = SelectField(
+        _l("Linear scale ends at"), choices=list(labels.LINEAR_ANCHORS.items()), default="highest"
+    )
+    floor_price = _number(_l("Floor price (最低限价)"), required=False, stored=True)
+    below_limit = _number(
+        _l("Invalid if below the benchmark by more than (percent)"),
+        required=False,
+        maximum=POINTS_MAX,
+    )
+    min_tech = _number(_l("Minimum technical score"), required=False, maximum=POINTS_MAX)
+    tie_order = SelectField(
+        _l("Equal totals rank"), choices=list(labels.TIE_ORDERS.items()), default="price"
+    )
+    al_compare = SelectField(
+        _l("Compared with"), choices=list(labels.AL_COMPARES.items()), default="all"
+    )
     # --- our bid
     our_cost = _number(_l("Our cost"), stored=True)
     tech_source = RadioField(
@@ -99,6 +166,15 @@ class ScenarioForm(VersionedForm):
             ("matrix", _l("the competition matrix (weighted total, rescaled)")),
         ],
         default="typed",
+    )
+    our_sme_deduction_pct = _number(
+        _l("Our SME price deduction (percent)"), required=False, maximum=POINTS_MAX, stored=True
+    )
+    our_preference_margin_pct = _number(
+        _l("Preference margin added to our price (percent)"),
+        required=False,
+        maximum=POINTS_MAX,
+        stored=True,
     )
     our_tech_low = _number(_l("low"), maximum=POINTS_MAX, stored=True)
     our_tech_likely = _number(_l("most likely"), maximum=POINTS_MAX, stored=True)
@@ -141,12 +217,34 @@ class ScenarioForm(VersionedForm):
         "al_reference",
         "al_action",
         "decimals",
+        "source",
+        "fixed_price",
+        "control_price",
+        "blend_a",
+        "blend_b",
+        "k1",
+        "round_above",
+        "round_below",
+        "round_places",
+        "above_pieces",
+        "below_pieces",
+        "trim_tiers",
+        "linear_anchor",
+        "floor_price",
+        "below_limit",
+        "min_tech",
+        "tie_order",
+        "al_compare",
     )
+    # Rule fields left blank take these values (an older form that does not post them too).
+    RULE_DEFAULTS = {"blend_a": 0.5, "blend_b": 0.5, "k1": 1.0, "round_places": 2}
     COLUMNS = (
         "name",
         "tech_source",
         "ceiling",
         "our_cost",
+        "our_sme_deduction_pct",
+        "our_preference_margin_pct",
         "our_tech_low",
         "our_tech_likely",
         "our_tech_high",
@@ -165,6 +263,15 @@ class ScenarioForm(VersionedForm):
                 _l("Enter K values as numbers separated by commas, e.g. 0.02, 0.05.")
             ) from exc
 
+    def validate_above_pieces(self, field):
+        _check_pairs(field, parse_pieces)
+
+    def validate_below_pieces(self, field):
+        _check_pairs(field, parse_pieces)
+
+    def validate_trim_tiers(self, field):
+        _check_pairs(field, parse_tiers)
+
     def validate_grid_max(self, field):
         if (
             field.data is not None
@@ -181,13 +288,17 @@ class ScenarioForm(VersionedForm):
 
     def load(self, scenario) -> None:
         """Fill the form from a saved scenario (GET, or a rebased conflict)."""
-        rules = scenario.rules
+        rules = {**DEFAULT_RULES, **scenario.rules}
         for name in self.RULE_FIELDS:
             value = rules.get(name)
-            if name == "al_threshold":
+            if name in ("al_threshold", "below_limit") and value is not None:
                 value = Decimal(str(value)) * 100
             elif name == "k_set":
                 value = ", ".join(_plain(x) for x in value or ())
+            elif name in ("above_pieces", "below_pieces", "trim_tiers"):
+                value = ", ".join(f"{_plain(a)}:{_plain(b)}" for a, b in value or ())
+            elif name in ("fixed_price", "control_price") and value is not None:
+                value = trim(Decimal(str(value)))
             elif isinstance(value, float):
                 value = Decimal(str(value))
             self[name].data = value
@@ -215,6 +326,28 @@ class ScenarioForm(VersionedForm):
             "al_reference": d["al_reference"],
             "al_action": d["al_action"],
             "decimals": int(d["decimals"]),
+            "source": d["source"],
+            "fixed_price": None if d["fixed_price"] is None else str(d["fixed_price"]),
+            "control_price": None if d["control_price"] is None else str(d["control_price"]),
+            "blend_a": _or(d["blend_a"], self.RULE_DEFAULTS["blend_a"]),
+            "blend_b": _or(d["blend_b"], self.RULE_DEFAULTS["blend_b"]),
+            "k1": _or(d["k1"], self.RULE_DEFAULTS["k1"]),
+            "round_above": d["round_above"],
+            "round_below": d["round_below"],
+            "round_places": int(
+                self.RULE_DEFAULTS["round_places"]
+                if d["round_places"] is None
+                else d["round_places"]
+            ),
+            "above_pieces": [list(p) for p in parse_pieces(d["above_pieces"])],
+            "below_pieces": [list(p) for p in parse_pieces(d["below_pieces"])],
+            "trim_tiers": [list(p) for p in parse_tiers(d["trim_tiers"])],
+            "linear_anchor": d["linear_anchor"],
+            "floor_price": None if d["floor_price"] is None else str(d["floor_price"]),
+            "below_limit": None if d["below_limit"] is None else float(d["below_limit"]) / 100.0,
+            "min_tech": None if d["min_tech"] is None else float(d["min_tech"]),
+            "tie_order": d["tie_order"],
+            "al_compare": d["al_compare"],
         }
 
 
@@ -236,6 +369,60 @@ def parse_k_set(text: str | None) -> tuple[float, ...]:
     if len(values) > 20:
         raise ValueError("too many")
     return tuple(values)
+
+
+def _or(value, default: float) -> float:
+    return default if value is None else float(value)
+
+
+def _pairs(text: str | None, convert) -> tuple[tuple, ...]:
+    """ "0:1, 5:2" (or 0：1；5：2) → ((0, 1), (5, 2)); raises ValueError otherwise."""
+    if not text or not text.strip():
+        return ()
+    text = text.replace("：", ":").replace("，", ",").replace("；", ",").replace(";", ",")
+    out = []
+    for part in text.split(","):
+        part = part.strip()
+        if not part:
+            continue
+        left, sep, right = part.partition(":")
+        if not sep:
+            raise ValueError(part)
+        try:
+            a, b = Decimal(left.strip()), Decimal(right.strip())
+        except InvalidOperation as exc:
+            raise ValueError(part) from exc
+        if not (a.is_finite() and b.is_finite()):
+            raise ValueError(part)
+        out.append((convert(a), convert(b)))
+    if len(out) > 10:
+        raise ValueError("too many")
+    return tuple(out)
+
+
+def parse_pieces(text: str | None) -> tuple[tuple[float, float], ...]:
+    """Deduction steps "0:1, 5:2": from 0 % 1 point per 1 %, from 5 % 2 points per 1 %."""
+    return _pairs(text, float)
+
+
+def parse_tiers(text: str | None) -> tuple[tuple[int, int], ...]:
+    """Trimming tiers "7:1, 10:2": with ≥ 7 bids drop 1 at each end, with ≥ 10 drop 2."""
+
+    def whole(d: Decimal) -> int:
+        if d != d.to_integral_value():
+            raise ValueError(str(d))
+        return int(d)
+
+    return _pairs(text, whole)
+
+
+def _check_pairs(field, parse) -> None:
+    try:
+        parse(field.data)
+    except ValueError as exc:
+        raise ValidationError(
+            _l("Enter pairs of numbers as 'a:b' separated by commas, e.g. 0:1, 5:2 (at most 10).")
+        ) from exc
 
 
 def trim(value):
@@ -263,6 +450,18 @@ class CompetitorForm(FlaskForm):
     tech_low = _number(_l("Technical low"), maximum=POINTS_MAX, stored=True)
     tech_likely = _number(_l("Technical most likely"), maximum=POINTS_MAX, stored=True)
     tech_high = _number(_l("Technical high"), maximum=POINTS_MAX, stored=True)
+    price_model = SelectField(
+        _l("Price model"), choices=list(labels.PRICE_MODELS.items()), default="triangular"
+    )
+    past_ratios = StringField(
+        _l("Past bids ÷ our cost"), validators=line(required=False, maximum=4000)
+    )
+    sme_deduction_pct = _number(
+        _l("SME deduction %"), required=False, maximum=POINTS_MAX, stored=True
+    )
+    preference_margin_pct = _number(
+        _l("Preference margin %"), required=False, maximum=POINTS_MAX, stored=True
+    )
 
     EDITABLE = (
         "price_low",
@@ -271,11 +470,33 @@ class CompetitorForm(FlaskForm):
         "tech_low",
         "tech_likely",
         "tech_high",
+        "price_model",
+        "past_ratios",
+        "sme_deduction_pct",
+        "preference_margin_pct",
     )
 
     def load(self, competitor) -> None:
         for name in self.EDITABLE:
             self[name].data = trim(getattr(competitor, name))
+
+    def validate_past_ratios(self, field):
+        # (an empty box stops at Optional; the engine asks for past bids if the model needs them)
+        try:
+            parse_numbers(field.data)
+        except ValueError as exc:
+            raise ValidationError(
+                _l("Enter past bids as bid ÷ our cost, separated by commas, e.g. 1.08, 0.97.")
+            ) from exc
+
+    def value(self, name: str):
+        """The typed value to store: blank percentages are 0, text is stripped."""
+        value = self[name].data
+        if name in ("sme_deduction_pct", "preference_margin_pct") and value is None:
+            return Decimal(0)
+        if name == "past_ratios" and value is None:
+            return ""
+        return value.strip() if isinstance(value, str) else value
 
 
 class NewScenarioForm(FlaskForm):

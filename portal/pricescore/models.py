@@ -13,7 +13,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, text
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -37,6 +37,26 @@ DEFAULT_RULES: dict[str, Any] = {
     "al_reference": "average",
     "al_action": "zero",
     "decimals": 2,
+    # Added with the tender rules of migration 0010; older scenarios lack these keys and
+    # read them with these defaults (see inputs.scoring_rules).
+    "source": "bids",
+    "fixed_price": None,
+    "control_price": None,
+    "blend_a": 0.5,
+    "blend_b": 0.5,
+    "k1": 1.0,
+    "round_above": "none",
+    "round_below": "none",
+    "round_places": 2,
+    "above_pieces": [],
+    "below_pieces": [],
+    "trim_tiers": [],
+    "linear_anchor": "highest",
+    "floor_price": None,
+    "below_limit": None,
+    "min_tech": None,
+    "tie_order": "price",
+    "al_compare": "all",
 }
 
 
@@ -80,6 +100,9 @@ class PriceScenario(db.Model):
     grid_steps: Mapped[int] = mapped_column(default=60)
     seed: Mapped[int] = mapped_column(default=1)
     chosen_price: Mapped[Decimal | None]
+    # Our own price adjustments in percent (10 = the price counts 10 % lower / higher).
+    our_sme_deduction_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
+    our_preference_margin_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
     # "Use this price" on a quote option of a proposal of the same opportunity: from then
     # on that proposal's approval request states what the option's discount buys here.
     linked_option_id: Mapped[int | None] = mapped_column(
@@ -127,6 +150,16 @@ class PriceCompetitor(db.Model):
     tech_low: Mapped[Decimal]
     tech_likely: Mapped[Decimal]
     tech_high: Mapped[Decimal]
+    # How the price is drawn: "triangular" (low / likely / high), "normal" or "lognormal"
+    # (low and high are the 5th and 95th percentiles), or "empirical" (past_ratios: the
+    # rival's past bids as bid ÷ our cost, comma-separated plain numbers).
+    price_model: Mapped[str] = mapped_column(
+        String(12), default="triangular", server_default="triangular"
+    )
+    past_ratios: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # This bidder's price adjustments in percent: SME deduction, preference margin.
+    sme_deduction_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
+    preference_margin_pct: Mapped[Decimal] = mapped_column(default=0, server_default="0")
 
     # No version of its own: competitors are edited in the scenario's form, and every
     # change to them bumps the scenario's version (see views._touch).
@@ -141,3 +174,42 @@ class PriceCompetitor(db.Model):
     def opportunity_id(self) -> int | None:
         # Lets the audit log file competitor changes under their opportunity.
         return self.scenario.opportunity_id if self.scenario is not None else None
+
+
+class CriteriaEvidence(db.Model):
+    """Evidence for the NSABC activity "influence the procurement criteria" of one
+    opportunity: a saved planner recommendation (what to ask the buyer for, with the figures
+    it rests on). Rows are kept as history; the newest one counts. The other way to close
+    the activity, "not applicable", keeps its reason in the activity's own evidence text
+    (workspace). ``kind`` leaves room for other evidence kinds; today only
+    "recommendation". Money is currency units; ``p_win_pct`` and ``lead`` are percent and
+    points out of 100."""
+
+    __audited__ = True
+    __tablename__ = "criteria_evidence"
+    __table_args__ = (CheckConstraint("kind IN ('recommendation')", name="kind"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    scenario_id: Mapped[int | None] = mapped_column(
+        ForeignKey("price_scenario.id", ondelete="SET NULL"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    position: Mapped[str] = mapped_column(String(8), default="")
+    lead: Mapped[Decimal | None]
+    price_weight: Mapped[Decimal | None]
+    method: Mapped[str | None] = mapped_column(String(16))
+    abnormal_low: Mapped[bool | None]
+    price: Mapped[Decimal | None]
+    p_win_pct: Mapped[Decimal | None]
+    expected_margin: Mapped[Decimal | None]
+    current_margin: Mapped[Decimal | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+
+    created_by: Mapped[User | None] = relationship()  # noqa: F821

@@ -506,6 +506,10 @@ def _comp_inputs(comp_forms):
             c.name,
             (cf.price_low.data, cf.price_likely.data, cf.price_high.data),
             (cf.tech_low.data, cf.tech_likely.data, cf.tech_high.data),
+            cf.price_model.data,
+            inputs.parse_numbers(cf.past_ratios.data),  # checked by the form
+            cf.value("sme_deduction_pct"),
+            cf.value("preference_margin_pct"),
         )
         for c, cf in comp_forms
     ]
@@ -520,7 +524,22 @@ _RULE_FIELD = {
     "benchmark.deductions": "deduct_above",
     "benchmark.floor": "floor",
     "benchmark.trim": "trim_n",
+    "benchmark.trim_tiers": "trim_tiers",
+    "benchmark.above_pieces": "above_pieces",
+    "benchmark.below_pieces": "below_pieces",
+    "benchmark.round_above": "round_places",
+    "benchmark.round_below": "round_places",
+    "benchmark.source": "source",
+    "benchmark.fixed_price": "fixed_price",
+    "benchmark.control_price": "control_price",
+    "benchmark.blend": "blend_a",
     "abnormal_low.threshold": "al_threshold",
+    "floor_price": "floor_price",
+    "below_benchmark_limit": "below_limit",
+    "min_tech": "min_tech",
+    "tie_order": "tie_order",
+    "our_sme_deduction": "our_sme_deduction_pct",
+    "our_preference_margin": "our_preference_margin_pct",
     "ceiling": "ceiling",
     "decimals": "decimals",
     "our_tech": "our_tech_low",
@@ -539,6 +558,7 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
         form.our_cost.data,
         (form.our_tech_low.data, form.our_tech_likely.data, form.our_tech_high.data),
         _comp_inputs(comp_forms),
+        (_pct(form.our_sme_deduction_pct.data), _pct(form.our_preference_margin_pct.data)),
     )
     grid = (float(form.grid_min.data), float(form.grid_max.data))
     issues = validate_scenario(estimate, grid, TRIALS)
@@ -550,7 +570,13 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
         elif key.startswith("competitors["):
             index = int(key[len("competitors[") : key.index("]")])
             cf = comp_forms[index][1]
-            field = cf.price_low if key.endswith(".price") else cf.tech_low
+            attr = key[key.index("]") + 2 :]
+            if attr == "price":
+                field = cf.past_ratios if cf.price_model.data == "empirical" else cf.price_low
+            elif attr in ("sme_deduction", "preference_margin"):
+                field = cf[attr + "_pct"]
+            else:
+                field = cf.tech_low
         elif key == "competitors":
             field = form.name  # cannot happen below PAGE_MAX_COMPETITORS; shown at the top
         else:
@@ -561,6 +587,11 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
             field.errors.append(text)
             ok = False
     return ok
+
+
+def _pct(value: Decimal | None) -> Decimal:
+    """A blank percentage is 0."""
+    return Decimal(0) if value is None else value
 
 
 def _locale() -> str:
@@ -593,11 +624,12 @@ def _apply(scenario: PriceScenario, form: ScenarioForm, comp_forms) -> None:
     scenario.rules = form.rules_dict()
     for name in ScenarioForm.COLUMNS:
         value = form[name].data
+        if name in ("our_sme_deduction_pct", "our_preference_margin_pct"):
+            value = _pct(value)
         setattr(scenario, name, value.strip() if isinstance(value, str) else value)
     for c, cf in comp_forms:
         for name in CompetitorForm.EDITABLE:
-            value = cf[name].data
-            setattr(c, name, value.strip() if isinstance(value, str) else value)
+            setattr(c, name, cf.value(name))
     _touch(scenario)
 
 
@@ -632,7 +664,7 @@ def _conflict(opportunity, scenario, form, comp_forms):
         mine, saved = form[name].data, getattr(scenario, name)
         if _differs(mine, saved):
             conflicts.append(FieldConflict(name, form[name].label.text, mine, saved))
-    if form.rules_dict() != scenario.rules:
+    if form.rules_dict() != {**DEFAULT_RULES, **scenario.rules}:
         conflicts.append(FieldConflict("rules", _("Tender rules"), _("changed"), _("changed")))
     for c, cf in comp_forms:
         for name in CompetitorForm.EDITABLE:
@@ -702,8 +734,16 @@ def _explanations(rules: dict, report, locale: str):
     method = rules["method"]
     keys = []
     if rules.get("abnormal_low"):
-        keys.append("abnormal_low_zero" if rules["al_action"] == "zero" else "abnormal_low_reject")
-    keys += ["ceiling", "single_bidder", "rounding", "tie_break"]
+        keys.append(f"abnormal_low_{rules['al_action']}")
+    tie = {"price": "tie_break", "tech": "tie_break_tech", "shared": "tie_break_shared"}
+    keys += ["ceiling", "single_bidder", "rounding", tie[rules.get("tie_order", "price")]]
+    if rules.get("min_tech") is not None:
+        keys.append("min_tech")
+    if report is not None and (
+        report.scenario.our_factor() != 1
+        or any(c.factor() != 1 for c in report.scenario.competitors)
+    ):
+        keys.append("adjustments")
     if method in ("average", "trimmed", "composite"):
         keys.append("floor")
     if method != "lowest" or rules.get("abnormal_low"):
@@ -749,3 +789,6 @@ def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=N
         max_competitors=PAGE_MAX_COMPETITORS,
         **ctx,
     ), status
+
+
+from portal.pricescore import planner as _planner  # noqa: E402, F401  (registers the planner routes on bp)

@@ -411,12 +411,16 @@ def tick_activity(opportunity_id: int, template_id: int):
                 "Someone else updated this activity meanwhile; it is shown as saved now."
             ),
         )
+    new_status = "not_started" if row is not None and row.status == "done" else "done"
+    problem = evidence_problem(template, opportunity.id, new_status, row.evidence if row else "")
+    if problem:
+        return _progress(opportunity, 422, progress_error=problem)
     if row is None:
         row = OpportunityActivity(
             opportunity_id=opportunity.id, template_id=template.id, evidence=""
         )
         db.session.add(row)
-    row.status = "not_started" if row.status == "done" else "done"
+    row.status = new_status
     row.updated_by_id = current_user.id
     try:
         db.session.commit()
@@ -448,7 +452,12 @@ def activity(opportunity_id: int, template_id: int):
             form.status.data = "not_started"
         return _progress(opportunity, editing=template.id, activity_form=form)
     form = _activity_form(opportunity, formdata=request.form)
-    if not form.validate():
+    valid = form.validate()
+    problem = evidence_problem(template, opportunity.id, form.status.data, form.evidence.data)
+    if problem:
+        form.status.errors = [*form.status.errors, problem]
+        valid = False
+    if not valid:
         return _progress(opportunity, 422, editing=template.id, activity_form=form)
     if form.version.data != (row.version if row else 0):
         return _activity_conflict(opportunity, template, row, form)
@@ -468,6 +477,14 @@ def activity(opportunity_id: int, template_id: int):
             _load(opportunity_id), template, _activity_row(opportunity_id, template_id), form
         )
     return _progress(opportunity, flash_message=_("Activity saved."))
+
+
+def evidence_problem(template, opportunity_id: int, status: str, evidence: str | None):
+    """Activities whose completion needs evidence kept elsewhere (the procurement-criteria
+    planner's saved recommendation); None when the status may be set."""
+    from portal.pricescore.planner import evidence_problem as criteria_problem
+
+    return criteria_problem(template, opportunity_id, status, evidence or "")
 
 
 def _activity_conflict(opportunity, template, row, form):

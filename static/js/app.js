@@ -23,6 +23,49 @@
     } catch (e) { text = ""; }
     toast(text || (document.documentElement.lang === "zh-CN" ? "请求失败（" + xhr.status + "）" : "Request failed (" + xhr.status + ")"));
   });
+  // Price-score scenario form: a rule or bid field saves and recalculates on change; a
+  // competitor row (tbody[data-competitor]) saves once, when focus leaves the row after a
+  // change and every required box of it is filled, not on each of its fields.
+  function scenarioForm(el) {
+    return el && el.closest ? el.closest("#scenario-form") : null;
+  }
+  function competitorRow(el) {
+    return el && el.closest ? el.closest("tbody[data-competitor]") : null;
+  }
+  function rowChanged(row) {
+    var fields = row.querySelectorAll("input, select");
+    for (var i = 0; i < fields.length; i++) {
+      var f = fields[i];
+      if (f.tagName === "SELECT") {
+        var chosen = f.options[f.selectedIndex];
+        if (chosen && !chosen.defaultSelected) return true;
+      } else if (f.value !== f.defaultValue) {
+        return true;
+      }
+    }
+    return false;
+  }
+  function rowFilled(row) {
+    var boxes = row.querySelectorAll("input[required]");
+    for (var i = 0; i < boxes.length; i++) {
+      if (!boxes[i].value.trim()) return false;
+    }
+    return true;
+  }
+  function recalculate(form) {
+    if (window.htmx && form.hasAttribute("hx-post")) window.htmx.trigger(form, "ps-save");
+  }
+  document.addEventListener("change", function (event) {
+    var form = scenarioForm(event.target);
+    if (form && !competitorRow(event.target)) recalculate(form);
+  });
+  document.addEventListener("focusout", function (event) {
+    var form = scenarioForm(event.target);
+    var row = competitorRow(event.target);
+    if (!form || !row) return;
+    if (event.relatedTarget && competitorRow(event.relatedTarget) === row) return;
+    if (rowChanged(row) && rowFilled(row)) recalculate(form);
+  });
   document.addEventListener("htmx:sendError", function () {
     toast(document.documentElement.lang === "zh-CN" ? "无法连接服务器，内容未保存。" : "Could not reach the server; nothing was saved.");
   });

@@ -18,7 +18,7 @@ def scenario(app, opportunity):
 
 def _competitor_input(page, row: int, field: str):
     return (
-        page.locator("table.ps-competitors tbody tr[data-competitor]")
+        page.locator("table.ps-competitors tbody[data-competitor]")
         .nth(row)
         .locator(f"input[name$='-{field}']")
     )
@@ -39,15 +39,27 @@ def test_changing_a_competitor_price_moves_the_chart_and_the_recommendation(
     old_best = best_win.inner_text()
     old_marker = page.locator("g.best-win").get_attribute("data-price")
 
-    # 联创网络 is now expected to bid far lower: 9.6M–9.8M–11.9M.
+    posts = []
+    page.on(
+        "request",
+        lambda r: (
+            posts.append(r.url) if r.method == "POST" and r.url.endswith(f"/{scenario}") else None
+        ),
+    )
+    # 联创网络 is now expected to bid far lower: 9.6M–9.8M–11.9M. Moving between the boxes of
+    # the row does not recalculate; leaving the row does, once.
     low = _competitor_input(page, 0, "price_low")
     low.fill("9600000")
     low.press("Tab")
-    expect(page.locator(".ps-saved")).to_be_visible()
     likely = _competitor_input(page, 0, "price_likely")
     likely.fill("9800000")
     likely.press("Tab")
+    page.wait_for_timeout(300)
+    assert posts == []
+    page.locator("#name").focus()  # focus leaves the row
+    expect(page.locator(".ps-saved")).to_be_visible()
     expect(best_win).not_to_have_text(old_best)
+    assert len(posts) == 1
     assert win_line.get_attribute("points") != old_points
     assert page.locator("g.best-win").get_attribute("data-price") != old_marker
     expect(page.locator("table.ps-sheet")).to_contain_text("9,800,000")
@@ -63,14 +75,14 @@ def test_bad_range_is_flagged_at_the_row_and_kept(page, log_in, opportunity, sce
     page.goto(f"/opportunities/{opportunity}/price-scores/{scenario}")
     high = _competitor_input(page, 1, "price_high")
     high.fill("9000000")
-    high.press("Tab")
+    page.locator("#name").focus()
     expect(page.locator("tr.row-error")).to_contain_text("Low is above high.")
     expect(_competitor_input(page, 1, "price_high")).to_have_value("9000000")
     expect(page.locator(".ps-invalid")).to_be_visible()
     # Fixing it brings the results back.
     high = _competitor_input(page, 1, "price_high")
     high.fill("11300000")
-    high.press("Tab")
+    page.locator("#name").focus()
     expect(page.locator("tr.row-error")).to_have_count(0)
     expect(page.locator("polyline.line-win")).to_be_visible()
 
@@ -83,3 +95,38 @@ def test_use_this_price_moves_the_chosen_marker(page, log_in, opportunity, scena
     target.click()
     expect(page.locator("#chosen_price")).to_have_value(str(int(float(price))))
     expect(page.locator(".ps-reco-margin")).to_contain_text("This is your chosen price.")
+
+
+def test_a_long_competitor_name_is_shown_whole(page, log_in, opportunity, scenario):
+    log_in("rep")
+    page.goto(f"/opportunities/{opportunity}/price-scores/{scenario}")
+    name = _competitor_input(page, 0, "name")
+    name.fill("华信科技 Huaxin Information Technology")
+    page.locator("#name").focus()
+    expect(page.locator(".ps-saved")).to_be_visible()
+    name = _competitor_input(page, 0, "name")
+    expect(name).to_have_value("华信科技 Huaxin Information Technology")
+    # the box is wide enough for the whole name: nothing scrolls out of view
+    assert name.evaluate("el => el.scrollWidth <= el.clientWidth")
+
+
+def test_a_rule_change_recalculates_at_once(page, log_in, opportunity, scenario):
+    log_in("rep")
+    page.goto(f"/opportunities/{opportunity}/price-scores/{scenario}")
+    page.locator("details.ps-more-rules summary").click()
+    page.select_option("#tie_order", "tech")
+    expect(page.locator(".ps-saved")).to_be_visible()
+    expect(page.locator("#tie_order")).to_have_value("tech")
+
+
+def test_planner_fills_in_after_a_progress_note_and_saves_the_evidence(
+    page, log_in, opportunity, scenario
+):
+    log_in("rep")
+    page.goto(f"/opportunities/{opportunity}/price-scores/{scenario}")
+    page.click("text=Procurement-criteria planner")
+    expect(page.locator("figure.ps-heat")).to_have_count(2)
+    expect(page.locator("#planner-recommendation")).to_contain_text("Ask for a price weight of")
+    page.click("text=Save as evidence")
+    expect(page.locator(".flash-success")).to_contain_text("Recommendation saved")
+    expect(page.locator("#planner-evidence")).to_contain_text("Saved evidence")

@@ -53,6 +53,9 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "bid.override": (LEADERS, True),
     "workspace.rename_rival": (ALL, True),
     "bid.settings": ({"admin"}, False),
+    "pricescore.planner": (ALL, True),
+    "pricescore.planner_grid": (ALL, True),
+    "pricescore.save_recommendation": (CREATORS, True),
     # Objections: reps (owner/team) and admins work them, everyone who sees the deal reads.
     "objections.index": (ALL, True),
     "objections.create": (WORKERS, True),

@@ -29,7 +29,7 @@ def _url(opportunity, scenario=None, tail=""):
 def form_data(app, scenario_id, **changes):
     """The scenario form as the page would post it, with `changes` applied.
     Competitor fields are addressed as c<position>_<field>, e.g. c2_price_likely."""
-    from portal.pricescore.forms import ScenarioForm
+    from portal.pricescore.forms import CompetitorForm, ScenarioForm
     from portal.pricescore.models import PriceScenario
 
     with app.test_request_context():
@@ -48,14 +48,7 @@ def form_data(app, scenario_id, **changes):
         ids = []
         for c in scenario.competitors:
             ids.append(c.id)
-            for name in (
-                "price_low",
-                "price_likely",
-                "price_high",
-                "tech_low",
-                "tech_likely",
-                "tech_high",
-            ):
+            for name in CompetitorForm.EDITABLE:
                 data[f"c{c.id}-{name}"] = str(getattr(c, name))
     for key, value in changes.items():
         match = re.fullmatch(r"c(\d+)_(\w+)", key)
@@ -105,7 +98,7 @@ def test_scenario_page_shows_chart_recommendations_and_the_method_explained(
     assert (
         "The cheapest valid bid sets the benchmark" in page
     )  # METHOD_EXPLANATIONS["lowest"]["en"]
-    assert "Equal totals are separated" in page  # tie-break rule explained
+    assert "Equal totals are separated by the lower quoted price" in page  # 87号令 Art. 65
 
 
 def test_chinese_reader_gets_the_engine_explanations_in_chinese(
@@ -358,8 +351,13 @@ def test_changes_are_audited_under_the_opportunity(app, as_user, opportunity, sc
 
 BAD_INPUTS = [
     # changes, field id that carries the message, message (en)
-    ({"price_weight": 40, "tech_max": 70}, "tech_max", "exceed 100 points"),
-    ({"price_weight": 0}, "price_weight", "above 0 and at most 100"),
+    ({"price_weight": 101}, "price_weight", "between 0 and 100 points"),
+    ({"tech_max": -1}, "tech_max", "cannot be negative"),
+    ({"our_cost": "NaN"}, "our_cost", "Enter a finite number."),
+    ({"ceiling": "Infinity"}, "ceiling", "Enter a finite number."),
+    ({"price_weight": "-inf"}, "price_weight", "Enter a finite number."),
+    ({"c0_price_high": "nan"}, "c", "Enter a finite number."),
+    ({"our_tech_low": "sNaN"}, "our_tech_low", "Enter a finite number."),
     ({"c1_price_low": -5}, "c", "Prices must be above zero."),
     ({"c1_price_low": 0}, "c", "Prices must be above zero."),
     ({"c0_price_low": 12_000_000, "c0_price_high": 11_000_000}, "c", "Low is above high."),
@@ -373,6 +371,16 @@ BAD_INPUTS = [
     ({"grid_max": 8_000_000}, "grid_max", "above the lowest price"),
     ({"price_weight": "abc"}, "price_weight", "Not a valid decimal value"),
     ({"our_cost": "1" * 30}, "our_cost", "too large"),
+    ({"above_pieces": "0-1, 5:2"}, "above_pieces", "pairs of numbers"),
+    ({"trim_tiers": "7:1.5"}, "trim_tiers", "pairs of numbers"),
+    ({"below_pieces": "5:1, 0:2"}, "below_pieces", "starting points ascending"),
+    ({"source": "fixed"}, "fixed_price", "published benchmark price"),
+    ({"below_limit": "nan"}, "below_limit", "Enter a finite number."),
+    ({"min_tech": 80}, "min_tech", "between 0 and the technical maximum"),
+    ({"c0_price_model": "empirical", "c0_past_ratios": ""}, "c", "Enter 1 to 500 past bids"),
+    ({"c0_past_ratios": "1.1, abc"}, "c", "bid ÷ our cost, separated by commas"),
+    ({"c0_sme_deduction_pct": 100}, "c", "from 0 % to below 100 %"),
+    ({"our_preference_margin_pct": -5}, "our_preference_margin_pct", "from 0 % to below 100 %"),
     # stored with two decimals: a third would be rounded away silently
     ({"our_cost": "8000000.125"}, "our_cost", "Use at most 2 decimal places."),
     ({"c0_price_low": "9000000.001"}, "c", "Use at most 2 decimal places."),
@@ -442,3 +450,267 @@ def test_plain_post_without_htmx_redirects_after_saving(app, as_user, opportunit
     )
     assert response.status_code == 302
     assert _saved(app, scenario)[0].seed == 3
+
+
+# --- tender rules beyond the method, rival models, adjustments ------------------------------
+
+
+def test_every_new_rule_is_saved_and_shown_again(app, as_user, opportunity, scenario):
+    changes = {
+        "method": "average",
+        "source": "control",
+        "k": "0.05",
+        "control_price": "12500000",
+        "round_above": "up",
+        "round_below": "decimals",
+        "round_places": "1",
+        "above_pieces": "0:1，5：2",
+        "below_pieces": "0:0.5",
+        "floor_price": "9000000",
+        "below_limit": "20",
+        "min_tech": "30",
+        "tie_order": "tech",
+        "abnormal_low": "y",
+        "al_action": "explain",
+        "al_compare": "others",
+        "our_sme_deduction_pct": "10",
+        "c0_price_model": "lognormal",
+        "c1_price_model": "empirical",
+        "c1_past_ratios": "1.08, 1.15；0.97",
+        "c1_preference_margin_pct": "15",
+    }
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario, **changes), headers=HX
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:2000]
+    html = response.get_data(as_text=True)
+    assert "<svg" in html and "Friedman P(win)" in html and "Gates P(win)" in html
+    assert "scored as" in html  # our 10 % SME deduction and the rival's margin
+    saved, _ = _saved(app, scenario)
+    rules = saved.rules
+    assert rules["source"] == "control" and rules["control_price"] == "12500000"
+    assert (rules["round_above"], rules["round_below"], rules["round_places"]) == (
+        "up",
+        "decimals",
+        1,
+    )
+    assert rules["above_pieces"] == [[0.0, 1.0], [5.0, 2.0]]
+    assert rules["below_limit"] == 0.2 and rules["min_tech"] == 30.0
+    assert (rules["tie_order"], rules["al_action"], rules["al_compare"]) == (
+        "tech",
+        "explain",
+        "others",
+    )
+    assert saved.our_sme_deduction_pct == 10
+    with app.app_context():
+        from portal.pricescore.models import PriceScenario
+
+        comps = db.session.get(PriceScenario, scenario).competitors
+        assert [c.price_model for c in comps[:2]] == ["lognormal", "empirical"]
+        assert comps[1].past_ratios == "1.08, 1.15；0.97"
+        assert comps[1].preference_margin_pct == 15
+    page = as_user("rep").get(_url(opportunity, scenario)).get_data(as_text=True)
+    assert 'value="0:1, 5:2"' in page  # shown again in the form's own notation
+    assert "higher technical score first" in page
+
+
+def test_a_scenario_saved_before_the_new_rules_still_opens(app, as_user, opportunity, scenario):
+    from portal.pricescore.models import PriceScenario
+
+    old_keys = [
+        "method",
+        "price_weight",
+        "tech_max",
+        "k",
+        "k_set",
+        "trim_n",
+        "trim_min_remaining",
+        "alpha",
+        "deduct_above",
+        "deduct_below",
+        "floor",
+        "abnormal_low",
+        "al_threshold",
+        "al_reference",
+        "al_action",
+        "decimals",
+    ]
+    with app.app_context():
+        s = db.session.get(PriceScenario, scenario)
+        s.rules = {k: s.rules[k] for k in old_keys}
+        db.session.commit()
+    response = as_user("rep").get(_url(opportunity, scenario))
+    assert response.status_code == 200
+    assert "<svg" in response.get_data(as_text=True)
+    response = as_user("rep").post(
+        _url(opportunity, scenario), data=form_data(app, scenario), headers=HX
+    )
+    assert response.status_code == 200
+
+
+def test_an_older_form_without_the_new_fields_keeps_working(app, as_user, opportunity, scenario):
+    new = [
+        "source",
+        "fixed_price",
+        "control_price",
+        "blend_a",
+        "blend_b",
+        "k1",
+        "round_above",
+        "round_below",
+        "round_places",
+        "above_pieces",
+        "below_pieces",
+        "trim_tiers",
+        "linear_anchor",
+        "floor_price",
+        "below_limit",
+        "min_tech",
+        "tie_order",
+        "al_compare",
+    ]
+    data = form_data(app, scenario, seed=5)
+    for name in new:
+        data.pop(name, None)
+    for key in [k for k in data if k.endswith(("-price_model", "-past_ratios", "_pct"))]:
+        data.pop(key)
+    response = as_user("rep").post(_url(opportunity, scenario), data=data, headers=HX)
+    assert response.status_code == 200
+    assert _saved(app, scenario)[0].rules["tie_order"] == "price"
+
+
+# --- procurement-criteria planner ----------------------------------------------------------
+
+
+def test_planner_page_shows_progress_then_the_heat_map_fast_and_cached(
+    app, as_user, opportunity, scenario
+):
+    import time
+
+    client = as_user("rep")
+    page = client.get(_url(opportunity, scenario, "/planner")).get_data(as_text=True)
+    assert 'hx-trigger="load"' in page and "Computing 110 rule combinations" in page
+    start = time.perf_counter()
+    response = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
+    elapsed = time.perf_counter() - start
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert elapsed < 2.0, elapsed
+    assert html.count('class="heat-cell') >= 2 * 110
+    assert "What to ask the buyer for" in html and "Ask for a price weight of" in html
+    assert "Shown from the cache" not in html
+    again = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
+    assert "Shown from the cache" in again.get_data(as_text=True)
+    # any change of the scenario's inputs computes afresh
+    client.post(_url(opportunity, scenario), data=form_data(app, scenario, seed=9), headers=HX)
+    fresh = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
+    assert "Shown from the cache" not in fresh.get_data(as_text=True)
+
+
+def test_recommendation_follows_our_lead_in_the_competition_matrix(
+    app, as_user, opportunity, scenario
+):
+    from decimal import Decimal
+
+    from portal.workspace.models import (
+        Competitor,
+        MatrixCompetitor,
+        MatrixCriterion,
+        MatrixScore,
+    )
+
+    client = as_user("rep")
+    html = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX).get_data(
+        as_text=True
+    )
+    assert "our position is unknown" in html
+    with app.app_context():
+        rival = Competitor(name="华信科技 Huaxin")
+        db.session.add(rival)
+        db.session.flush()
+        db.session.add(MatrixCompetitor(opportunity_id=opportunity, competitor_id=rival.id))
+        crit = MatrixCriterion(
+            opportunity_id=opportunity, name="Delivery", weight=Decimal(100), our_score=Decimal(9)
+        )
+        db.session.add(crit)
+        db.session.flush()
+        db.session.add(
+            MatrixScore(
+                opportunity_id=opportunity,
+                criterion_id=crit.id,
+                competitor_id=rival.id,
+                score=Decimal(6),
+            )
+        )
+        db.session.commit()
+    html = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX).get_data(
+        as_text=True
+    )
+    # we lead 90 to 60: strong → a low weight and a method not rewarding the cheapest bid
+    assert "Our position is strong: we lead the best rival by 30.0 points" in html
+    assert re.search(
+        r"Ask for a price weight of (10|15|20|25|30) points, (Average|Trimmed|Composite)", html
+    )
+
+
+def test_criteria_activity_needs_a_saved_recommendation_or_a_reason(
+    app, as_user, opportunity, scenario
+):
+    from portal.deals.models import Stage
+    from portal.pricescore.models import CriteriaEvidence
+    from portal.workspace.models import ActivityTemplate
+    from portal.workspace.queries import ensure_templates
+
+    with app.app_context():
+        from portal.deals.models import Opportunity
+
+        opp = db.session.get(Opportunity, opportunity)
+        ensure_templates(opp.stage.model_id)
+        template = db.session.scalars(
+            db.select(ActivityTemplate)
+            .join(Stage)
+            .where(
+                Stage.model_id == opp.stage.model_id,
+                Stage.code == "business",
+                ActivityTemplate.element == "needs",
+            )
+        ).first()
+        template_id = template.id
+    client = as_user("rep")
+    tick = f"/opportunities/{opportunity}/activities/{template_id}/tick"
+    response = client.post(tick, data={"version": 0}, headers=HX)
+    assert response.status_code == 422
+    assert "Save a recommendation in the procurement-criteria planner" in response.get_data(
+        as_text=True
+    )
+    edit = f"/opportunities/{opportunity}/activities/{template_id}"
+    response = client.post(
+        edit, data={"status": "not_applicable", "evidence": "", "version": 0}, headers=HX
+    )
+    assert response.status_code == 422
+    assert "Give the reason" in response.get_data(as_text=True)
+
+    # save the recommendation: the activity can now be ticked
+    with app.app_context():
+        from portal.pricescore.models import PriceScenario
+
+        version = db.session.get(PriceScenario, scenario).version
+    response = client.post(
+        _url(opportunity, scenario, "/planner/save"), data={"version": version}, headers=HX
+    )
+    assert response.status_code == 200
+    assert "Recommendation saved" in response.get_data(as_text=True)
+    with app.app_context():
+        evidence = db.session.scalars(db.select(CriteriaEvidence)).one()
+        assert evidence.kind == "recommendation" and evidence.price_weight is not None
+    response = client.post(tick, data={"version": 0}, headers=HX)
+    assert response.status_code == 200
+
+
+def test_presales_see_the_planner_but_cannot_save(as_user, opportunity, scenario):
+    client = as_user("presales")
+    html = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX).get_data(
+        as_text=True
+    )
+    assert "What to ask the buyer for" in html and "Save as evidence" not in html
+    assert client.post(_url(opportunity, scenario, "/planner/save"), headers=HX).status_code == 403

@@ -211,16 +211,26 @@ def test_every_bid_abnormally_low(action):
     assert "abnormal_low.threshold" in validate_rules(rules)
 
 
-def test_ties_higher_technical_then_lower_price():
-    # A: 30 + 55 = 85; B: 30×90/108 = 25, 25 + 60 = 85 → B first on technical points
-    sheet = score_all(ScoringRules(), [Bid("A", 90, 55), Bid("B", 108, 60)])
+def test_ties_follow_the_tie_order_and_the_sheet_says_which():
+    # A: 30 + 55 = 85; B: 30×90/108 = 25, 25 + 60 = 85: equal totals.
+    # 87号令 Art. 65 (default "price"): the lower quoted price first → A (90) before B (108).
+    field = [Bid("A", 90, 55), Bid("B", 108, 60)]
+    sheet = score_all(ScoringRules(), field)
+    assert [sheet.by_name(n).rank for n in "AB"] == [1, 2]
+    assert (sheet.tie_order, sheet.ties, sheet.by_name("A").tied_with) == ("price", True, ("B",))
+    # "tech": the higher technical score first → B (60) before A (55)
+    sheet = score_all(ScoringRules(tie_order="tech"), field)
     assert [sheet.by_name(n).rank for n in "AB"] == [2, 1]
-    # 0 places: 100 → 30, 101 → 29.70 → 30; same tech → lower price first
-    sheet = score_all(ScoringRules(decimals=0), [Bid("A", 101, 50), Bid("B", 100, 50)])
+    # "shared": both rank 1
+    sheet = score_all(ScoringRules(tie_order="shared"), field)
+    assert [sheet.by_name(n).rank for n in "AB"] == [1, 1]
+    # 0 places: 100 → 30, 101 → 29.70 → 30; same tech → lower price first under "tech" too
+    sheet = score_all(ScoringRules(decimals=0, tie_order="tech"), bids(101, 100))
     assert [sheet.by_name(n).rank for n in "AB"] == [2, 1]
     # identical bids share the rank: 1, 1, 3
     sheet = score_all(ScoringRules(), bids(100, 100, 120))
     assert [r.rank for r in sheet.rows] == [1, 1, 3]
+    assert not score_all(ScoringRules(), bids(100, 120)).ties
 
 
 def test_rounding_views_agree():
@@ -242,12 +252,17 @@ def test_rounding_property(units, decimals):
 def test_rank_flip_price_against_competitor():
     # lowest, weight 30; A bids 100 with tech 65, we have tech 60.
     # For p < 100 we get 30 + 60 = 90, A gets 65 + round(0.3p, 2).
-    # We lead while round(0.3p) < 25.00 ⇔ 0.3p < 24.995 ⇔ p < 83.3167 (at 25.00 A wins the
-    # tie on technical points). Above 100 we never catch A.
-    (flip,) = rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 65)], price_range=(50, 150))
+    # Tie order "tech": we lead while round(0.3p) < 25.00 ⇔ 0.3p < 24.995 ⇔ p < 83.3167
+    # (at 25.00 A wins the tie on technical points). Above 100 we never catch A.
+    tech_first = ScoringRules(tie_order="tech")
+    (flip,) = rank_flip_prices(tech_first, 90, 60, [Bid("A", 100, 65)], price_range=(50, 150))
     assert not flip.beats_now and flip.win_side == "below"
     assert flip.threshold == pytest.approx(83.3167, abs=1e-3)
     assert len(flip.transitions) == 1
+    # Tie order "price" (default): at 25.00 our lower price wins the tie, so we lead while
+    # round(0.3p) ≤ 25.00 ⇔ 0.3p < 25.005 ⇔ p < 83.35.
+    (flip,) = rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 65)], price_range=(50, 150))
+    assert flip.threshold == pytest.approx(83.35, abs=1e-3)
     assert (
         rank_flip_prices(ScoringRules(), 90, 60, [Bid("A", 100, 10)], price_range=(50, 150))[
             0
@@ -440,7 +455,7 @@ def test_vector_points_equal_exact_points(rules, prices):
 def test_validation_reports_without_raising():
     bad = ScoringRules(price_weight=40, tech_max=70, benchmark=Benchmark("average", k=1.5))
     issues = validate_rules(bad)
-    assert issues["tech_max"].code == "points_over_100"
+    assert (issues["tech_max"].code, issues["tech_max"].severity) == ("points_not_100", "warning")
     assert issues["benchmark.k"].code == "k_range"
     assert validate_rules(ScoringRules(price_weight=-5))["price_weight"].code == "weight_range"
     sc = Scenario(
