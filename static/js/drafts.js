@@ -88,7 +88,12 @@
     var el = event.target;
     if (!el.matches || !el.matches(NUMERIC)) return;
     var text = plainNumber(el.value);
-    if (GROUPED.test(text)) el.value = text.replace(/,/g, "");
+    if (!GROUPED.test(text)) return;
+    // Tabbing in selects the whole text so that typing replaces it; changing .value drops
+    // that selection (typing would then append to the old number), so select it again.
+    var whole = el.selectionStart === 0 && el.selectionEnd === el.value.length;
+    el.value = text.replace(/,/g, "");
+    if (whole) el.select();
   });
   document.addEventListener("focusout", function (event) {
     var el = event.target;

@@ -68,8 +68,10 @@ def test_one_price_from_the_matrix_to_the_bid_pack(page, log_in, app, opportunit
     page.goto(f"/opportunities/{opportunity}/proposals/{proposal_id}")
     expect(page.locator("#bid-check")).to_contain_text("off the bid price")
     row = page.locator("tr.line").first
-    row.locator("[name=discount_pct]").fill("0")
-    row.locator("[name=unit_price]").fill(price)
+    for name, value in (("discount_pct", "0"), ("unit_price", price)):
+        box = row.locator(f"[name={name}]")
+        box.focus()  # shows the bare number to type over (grouped while not focused)
+        box.fill(value)
     expect(page.locator("#quote-totals tr.grand td").first).to_have_text(shown)
     expect(page.locator("#bid-check")).to_contain_text("it is the bid")
 

@@ -591,7 +591,8 @@ def test_chinese_labels_name_things_as_things_and_people_as_people(
     competitors = re.search(
         r'<table class="[^"]*ps-competitors.*?</thead>', scenario_page.get_data(as_text=True), re.S
     ).group(0)
-    assert "姓名" not in competitors and "<th rowspan=\"2\">竞争对手</th>" in competitors
+    assert "姓名" not in competitors  # the rival's own name is shown, with no person label
+    assert 'class="ps-rival-name"' in scenario_page.get_data(as_text=True)
     # People keep their words.
     detail = rep.get(f"/opportunities/{opportunity}").get_data(as_text=True)
     assert "姓名" in detail and "职务" in detail
