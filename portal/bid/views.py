@@ -168,47 +168,35 @@ def override(opportunity_id: int, proposal_id: int):
     return redirect(back)
 
 
+def _settings_page(value: str, version: int, error: str | None = None, status: int = 200):
+    return render_template(
+        "bid/settings.html", value=value, version=version, error=error, form=EmptyForm()
+    ), status
+
+
 @bp.route("/admin/bid-settings", methods=["GET", "POST"])
 @allowed("admin")
 def settings():
     row = db.session.scalars(
         select(PortalSetting).where(PortalSetting.key == truth.TOLERANCE_KEY)
     ).first()
-    current = truth.tolerance_pct()
+    saved_version = row.version if row else 0
     if request.method == "GET":
-        return render_template(
-            "bid/settings.html",
-            value=str(current),
-            version=row.version if row else 0,
-            error=None,
-            form=EmptyForm(),
-        )
+        return _settings_page(str(truth.tolerance_pct()), saved_version)
     if not EmptyForm(request.form).validate():
         abort(400)
     raw = (request.form.get("tolerance") or "").strip()[:40]
+    typed_version = request.form.get("version", type=int) or 0
     number, problem = parse_decimal(raw, max_decimals=2, max_integer_digits=2)
-    error = None
     if problem is not None or number is None or not Decimal(0) <= number <= Decimal(10):
-        error = _("Enter a percentage from 0 to 10, e.g. 0.5.")
-    if error:
-        return render_template(
-            "bid/settings.html",
-            value=raw,
-            version=request.form.get("version", type=int) or 0,
-            error=error,
-            form=EmptyForm(),
-        ), 422
-    if (row.version if row else 0) != (request.form.get("version", type=int) or 0):
+        return _settings_page(
+            raw, typed_version, _("Enter a percentage from 0 to 10, e.g. 0.5."), 422
+        )
+    if saved_version != typed_version:
         flash(
             _("Someone else changed this setting meanwhile; the current value is shown."), "error"
         )
-        return render_template(
-            "bid/settings.html",
-            value=str(current),
-            version=row.version if row else 0,
-            error=None,
-            form=EmptyForm(),
-        ), 409
+        return _settings_page(str(truth.tolerance_pct()), saved_version, status=409)
     if row is None:
         row = PortalSetting(key=truth.TOLERANCE_KEY, value=str(number))
         db.session.add(row)
