@@ -75,7 +75,7 @@ SHEETS = [
                 2,
                 "extra_training_days",
                 "services",
-                "10",
+                "5",
                 "运维团队更快上手",
                 "客户提供参观样板和推荐信",
             ),
