@@ -1,0 +1,796 @@
+"""Tender response: the requirement table of a proposal (import, answer, assign, review,
+suggestions, the submission gate, Word export), section assignments, comments with
+@mentions, each user's inbox and the library review cycle.
+
+Presales (and leaders/admins) edit; reps read and comment; leaders accept deviations.
+"""
+
+from __future__ import annotations
+
+import json
+
+from flask import (
+    Blueprint,
+    abort,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy import func, or_, select
+from sqlalchemy.orm.exc import StaleDataError
+
+from portal.auth.models import User
+from portal.drafts.models import LibraryBlock, ProposalSection
+from portal.drafts.queries import child_or_404, get_proposal_or_404
+from portal.extensions import db
+from portal.forms import EmptyForm
+from portal.pages import wants_fragment
+from portal.security import ALL_ROLES, allowed
+from portal.tender import labels as tl
+from portal.tender import service, suggest
+from portal.tender.forms import (
+    AssignForm,
+    CommentForm,
+    ImportForm,
+    RequirementForm,
+    ReviewCycleForm,
+)
+from portal.tender.models import BlockReview, Requirement, SectionAssignment
+from portal.timeutil import today, utcnow
+from proposals.content import render_markdown
+from proposals.drafting import is_stale
+from proposals.requirements import (
+    DEFAULT_LIMITS,
+    ImportedRow,
+    ImportProblem,
+    parse_pasted,
+    parse_upload,
+)
+
+bp = Blueprint(
+    "tender",
+    __name__,
+    url_prefix="/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>/requirements",
+)
+work = Blueprint("work", __name__)
+
+EDIT_ROLES = ("presales", "leader", "admin")
+LEADERS = ("leader", "admin")
+
+
+def _can_edit(proposal) -> bool:
+    return current_user.role in EDIT_ROLES and proposal.editable
+
+
+def _index_url(opportunity, proposal) -> str:
+    return url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
+
+
+def _row_or_404(proposal, requirement_id: int) -> Requirement:
+    row = db.session.get(Requirement, requirement_id)
+    if row is None or row.proposal_id != proposal.id:
+        abort(404)
+    return row
+
+
+def _locked(proposal):
+    if proposal.editable:
+        return None
+    return render_template(
+        "tender/_message.html",
+        message=_("This proposal is frozen. Start a new draft to change its requirements."),
+    ), 423
+
+
+def _people():
+    return db.session.scalars(
+        select(User).where(User.active.is_(True)).order_by(User.display_name)
+    ).all()
+
+
+def _section_choices(proposal):
+    return [(0, "—")] + [(s.id, s.title) for s in proposal.sections]
+
+
+def _page_context(opportunity, proposal, **extra):
+    rows = service.requirements_of(proposal.id)
+    ctx = dict(
+        opportunity=opportunity,
+        proposal=proposal,
+        rows=rows,
+        editable=_can_edit(proposal),
+        import_form=ImportForm(),
+        new_form=_new_form(proposal),
+        people=_people(),
+        today=today(),
+        tl=tl,
+        blockers=service.proposal_blockers(proposal.id),
+        assignments={a.section_id: a for a in _assignments(proposal)},
+        action_form=EmptyForm(),
+        limits=DEFAULT_LIMITS,
+    )
+    ctx.update(extra)
+    return ctx
+
+
+def _new_form(proposal, formdata=None):
+    form = RequirementForm(formdata=formdata, prefix="new")
+    form.section_id.choices = _section_choices(proposal)
+    if formdata is None:
+        form.version.data = 0
+    return form
+
+
+def _assignments(proposal):
+    return db.session.scalars(
+        select(SectionAssignment).where(SectionAssignment.proposal_id == proposal.id)
+    ).all()
+
+
+@bp.get("")
+@allowed(*ALL_ROLES)
+def index(opportunity_id: int, proposal_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    return render_template("tender/index.html", **_page_context(opportunity, proposal))
+
+
+def _table(opportunity, proposal, status=200, **extra):
+    ctx = _page_context(opportunity, proposal, **extra)
+    if not wants_fragment():
+        if status == 200 and request.method == "POST":
+            return redirect(
+                url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
+            )
+        return render_template("tender/index.html", **ctx), status
+    return render_template("tender/_table.html", **ctx), status
+
+
+@bp.post("")
+@allowed(*EDIT_ROLES)
+def add_row(opportunity_id: int, proposal_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    form = _new_form(proposal, request.form)
+    if not form.validate():
+        return _table(opportunity, proposal, 422, new_form=form, show_new=True)
+    row = Requirement(proposal_id=proposal.id, position=service.next_position(proposal.id))
+    _fill(row, form, proposal)
+    db.session.add(row)
+    db.session.commit()
+    return _table(opportunity, proposal, flash_message=_("Requirement added."))
+
+
+def _fill(row: Requirement, form: RequirementForm, proposal) -> None:
+    row.number = form.number.data or ""
+    row.clause = form.clause.data or ""
+    row.text = form.text.data
+    row.kind = form.kind.data
+    row.mandatory = bool(form.mandatory.data)
+    row.scoring_item = form.scoring_item.data or ""
+    row.points = form.points.data
+    if row.verdict != form.verdict.data or row.response != (form.response.data or ""):
+        row.changed_in_import = False
+        if row.deviation_accepted_at is not None and form.verdict.data != row.verdict:
+            row.deviation_accepted_at = None  # an acceptance holds for the verdict it saw
+            row.deviation_accepted_by_id = None
+    row.verdict = form.verdict.data
+    row.response = form.response.data or ""
+    row.note = form.note.data or ""
+    section_ids = {s.id for s in proposal.sections}
+    row.section_id = form.section_id.data if form.section_id.data in section_ids else None
+    row.updated_by_id = current_user.id
+
+
+def _row_fragment(opportunity, proposal, row, editing=False, form=None, status=200, **ctx):
+    if not wants_fragment():
+        if request.method == "POST" and status == 200:
+            return redirect(
+                url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
+                + f"#req-{row.id}"
+            )
+        return render_template(
+            "tender/index.html",
+            **_page_context(
+                opportunity,
+                proposal,
+                editing=row.id if editing else None,
+                row_form=form or _edit_form(proposal, row),
+                **ctx,
+            ),
+        ), status
+    return render_template(
+        "tender/_row.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        row=row,
+        editing=row.id if editing else None,
+        row_form=form,
+        editable=_can_edit(proposal),
+        people=_people(),
+        today=today(),
+        tl=tl,
+        action_form=EmptyForm(),
+        **ctx,
+    ), status
+
+
+@bp.get("/<int:requirement_id>")
+@allowed(*ALL_ROLES)
+def row(opportunity_id: int, proposal_id: int, requirement_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    return _row_fragment(opportunity, proposal, _row_or_404(proposal, requirement_id))
+
+
+def _edit_form(proposal, row, formdata=None):
+    form = RequirementForm(formdata=formdata, obj=None if formdata else row)
+    form.section_id.choices = _section_choices(proposal)
+    if formdata is None:
+        form.section_id.data = row.section_id or 0
+    return form
+
+
+@bp.get("/<int:requirement_id>/edit")
+@allowed(*EDIT_ROLES)
+def edit_row(opportunity_id: int, proposal_id: int, requirement_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    row = _row_or_404(proposal, requirement_id)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    return _row_fragment(opportunity, proposal, row, True, _edit_form(proposal, row))
+
+
+@bp.post("/<int:requirement_id>")
+@allowed(*EDIT_ROLES)
+def save_row(opportunity_id: int, proposal_id: int, requirement_id: int):
+    """Save a requirement and its answer. A version other than the saved one answers 409
+    with the user's text kept and the saved row beside it (the conflict view)."""
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    row = _row_or_404(proposal, requirement_id)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    form = _edit_form(proposal, row, request.form)
+    if not form.validate():
+        return _row_fragment(opportunity, proposal, row, True, form, 422)
+    base = form.overwrite_version.data or form.version.data
+    if base != row.version:
+        return _row_fragment(opportunity, proposal, row, True, form, 409, conflict=True)
+    _fill(row, form, proposal)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        row = db.session.get(Requirement, requirement_id)
+        return _row_fragment(opportunity, proposal, row, True, form, 409, conflict=True)
+    return _row_fragment(opportunity, proposal, row, flash_message=_("Saved."))
+
+
+@bp.post("/<int:requirement_id>/delete")
+@allowed(*EDIT_ROLES)
+def delete_row(opportunity_id: int, proposal_id: int, requirement_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    row = _row_or_404(proposal, requirement_id)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    if not EmptyForm().validate():
+        abort(400)
+    db.session.delete(row)
+    db.session.commit()
+    return _table(opportunity, proposal, flash_message=_("Requirement removed."))
+
+
+# --- suggestions ----------
+
+
+@bp.get("/<int:requirement_id>/suggestions")
+@allowed(*EDIT_ROLES)
+def suggestions(opportunity_id: int, proposal_id: int, requirement_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    row = _row_or_404(proposal, requirement_id)
+    if not wants_fragment():
+        return redirect(_index_url(opportunity, proposal) + f"#req-{row.id}")
+    return render_template(
+        "tender/_suggestions.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        row=row,
+        items=suggest.suggestions(row, today()),
+        render_markdown=render_markdown,
+    )
+
+
+@bp.post("/<int:requirement_id>/suggestions")
+@allowed(*EDIT_ROLES)
+def use_suggestion(opportunity_id: int, proposal_id: int, requirement_id: int):
+    """Copy a suggested text after the response being typed (sent along, so nothing is
+    lost), save, and record which library block (and version) or past answer was used."""
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    row = _row_or_404(proposal, requirement_id)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    kind, _sep, ref = (request.form.get("use") or "").partition(":")
+    if kind not in ("block", "answer") or not ref.isdigit():
+        abort(400)
+    form = _edit_form(proposal, row, request.form)
+    if not form.validate():
+        return _row_fragment(opportunity, proposal, row, True, form, 422)
+    if (form.overwrite_version.data or form.version.data) != row.version:
+        return _row_fragment(opportunity, proposal, row, True, form, 409, conflict=True)
+    if kind == "block":
+        block = db.session.get(LibraryBlock, int(ref)) or abort(404)
+        text, used = block.body, block
+    else:
+        source = db.session.get(Requirement, int(ref)) or abort(404)
+        if not any(s.ref_id == source.id for s in suggest.suggestions(row, today(), 40)):
+            abort(404)  # only answers the user may see
+        text, used = source.response, source
+    typed = (form.response.data or "").rstrip()
+    form.response.data = (typed + "\n\n" if typed else "") + text.strip()
+    if form.verdict.data == "open":
+        form.verdict.data = "comply"
+    _fill(row, form, proposal)
+    if kind == "block":
+        row.block_id, row.block_version, row.source_requirement_id = used.id, used.version, None
+    else:
+        row.source_requirement_id, row.block_id, row.block_version = used.id, None, None
+    db.session.commit()
+    return _row_fragment(
+        opportunity,
+        proposal,
+        row,
+        True,
+        _edit_form(proposal, row),
+        flash_message=_("Suggestion copied into the response."),
+    )
+
+
+# --- assignment, review, deviation acceptance ----------
+
+
+def _assign_form(formdata, obj=None):
+    form = AssignForm(formdata=formdata, obj=obj)
+    choices = [(0, "—")] + [(u.id, u.display_name) for u in _people()]
+    form.owner_id.choices = choices
+    form.reviewer_id.choices = choices
+    return form
+
+
+def _user_or_none(user_id):
+    if not user_id:
+        return None
+    user = db.session.get(User, user_id)
+    return user.id if user is not None and user.active else None
+
+
+@bp.post("/<int:requirement_id>/assignment")
+@allowed(*EDIT_ROLES)
+def assign_row(opportunity_id: int, proposal_id: int, requirement_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    row = _row_or_404(proposal, requirement_id)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    form = _assign_form(request.form)
+    if not form.validate():
+        return _row_fragment(opportunity, proposal, row, status=422, assign_form=form)
+    if form.version.data != row.version:
+        return _row_fragment(
+            opportunity,
+            proposal,
+            row,
+            status=409,
+            flash_message=_(
+                "Someone else changed this requirement meanwhile. Check it and try again."
+            ),
+        )
+    row.owner_id = _user_or_none(form.owner_id.data)
+    row.reviewer_id = _user_or_none(form.reviewer_id.data)
+    row.due_date = form.due_date.data
+    row.review_state = form.review_state.data
+    row.updated_by_id = current_user.id
+    db.session.commit()
+    return _row_fragment(opportunity, proposal, row, flash_message=_("Assignment saved."))
+
+
+@bp.post("/<int:requirement_id>/acceptance")
+@allowed(*LEADERS)
+def accept_deviation(opportunity_id: int, proposal_id: int, requirement_id: int):
+    """A leader records (or withdraws) acceptance of a ★ row's partial/deviate answer."""
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    row = _row_or_404(proposal, requirement_id)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    if not EmptyForm().validate():
+        abort(400)
+    if request.form.get("version", type=int) != row.version:
+        return _row_fragment(
+            opportunity,
+            proposal,
+            row,
+            status=409,
+            flash_message=_(
+                "Someone else changed this requirement meanwhile. Check it and try again."
+            ),
+        )
+    if request.form.get("withdraw"):
+        row.deviation_accepted_at, row.deviation_accepted_by_id = None, None
+    elif row.verdict in ("partial", "deviate"):
+        row.deviation_accepted_at, row.deviation_accepted_by_id = utcnow(), current_user.id
+    db.session.commit()
+    return _row_fragment(opportunity, proposal, row)
+
+
+# --- comments on a requirement ----------
+
+
+def _comments(opportunity, proposal, form=None, status=200, *, row=None, section=None):
+    comments = service.comments_on(
+        section_id=section.id if section else None, requirement_id=row.id if row else None
+    )
+    return render_template(
+        "tender/_comments.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        row=row,
+        section=section,
+        comments=comments,
+        form=form or CommentForm(formdata=None),
+    ), status
+
+
+@bp.route("/<int:requirement_id>/comments", methods=["GET", "POST"])
+@allowed(*ALL_ROLES)
+def row_comments(opportunity_id: int, proposal_id: int, requirement_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    row = _row_or_404(proposal, requirement_id)
+    if request.method == "GET":
+        if not wants_fragment():  # the list lives inside the table
+            return redirect(_index_url(opportunity, proposal) + f"#req-{row.id}")
+        return _comments(opportunity, proposal, row=row)
+    form = CommentForm(request.form)
+    if not form.validate():
+        return _comments(opportunity, proposal, form, 422, row=row)
+    service.post_comment(proposal, form.body.data, requirement_id=row.id)
+    db.session.commit()
+    return _comments(opportunity, proposal, row=row)
+
+
+# --- import ----------
+
+
+def _read_import(form: ImportForm):
+    upload = request.files.get("file")
+    if upload is not None and upload.filename:
+        data = upload.stream.read(DEFAULT_LIMITS.max_bytes + 1)
+        return parse_upload(upload.filename, data, form.kind.data)
+    if form.pasted.data and form.pasted.data.strip():
+        return parse_pasted(form.pasted.data, form.kind.data)
+    raise ImportProblem("no_rows")
+
+
+@bp.post("/import")
+@allowed(*EDIT_ROLES)
+def import_preview(opportunity_id: int, proposal_id: int):
+    """Read the pasted or uploaded table and show what applying it would change. Nothing
+    is saved here; a bad file answers 422 with the row at fault."""
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    form = ImportForm(request.form)
+    if not form.validate():
+        return _import_fragment(opportunity, proposal, form, status=422)
+    try:
+        imported = _read_import(form)
+    except ImportProblem as problem:
+        return _import_fragment(
+            opportunity, proposal, form, error=tl.problem_message(problem), status=422
+        )
+    diff = service.import_diff(proposal, imported)
+    payload = json.dumps([r.as_json() for r in imported], ensure_ascii=False)
+    return _import_fragment(opportunity, proposal, form, diff=diff, payload=payload)
+
+
+def _import_fragment(opportunity, proposal, form, status=200, **ctx):
+    if not wants_fragment():
+        return render_template(
+            "tender/index.html", **_page_context(opportunity, proposal, import_form=form, **ctx)
+        ), status
+    return render_template(
+        "tender/_import.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        import_form=form,
+        limits=DEFAULT_LIMITS,
+        tl=tl,
+        **ctx,
+    ), status
+
+
+@bp.post("/import/apply")
+@allowed(*EDIT_ROLES)
+def apply_import(opportunity_id: int, proposal_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    if not EmptyForm().validate():
+        abort(400)
+    raw = request.form.get("payload") or ""
+    try:
+        data = json.loads(raw)
+        if not isinstance(data, list) or len(data) > DEFAULT_LIMITS.max_rows:
+            raise ValueError
+        imported = [ImportedRow.from_json(item) for item in data]
+    except (ValueError, TypeError, AttributeError, ImportProblem):
+        return _import_fragment(
+            opportunity,
+            proposal,
+            ImportForm(formdata=None),
+            error=_("The import could not be applied. Read the table again."),
+            status=422,
+        )
+    diff = service.apply_import(proposal, imported)
+    db.session.commit()
+    message = _(
+        "Import applied: %(a)d added, %(c)d changed, %(r)d removed, %(u)d unchanged.",
+        a=len(diff.added),
+        c=len(diff.changed),
+        r=len(diff.removed),
+        u=len(diff.unchanged),
+    )
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url_for(
+            "tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id
+        )
+        from flask import flash
+
+        flash(message, "success")
+        return response
+    from flask import flash
+
+    flash(message, "success")
+    return redirect(url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id))
+
+
+# --- gate and export ----------
+
+
+@bp.get("/gate")
+@allowed(*ALL_ROLES)
+def gate(opportunity_id: int, proposal_id: int):
+    """The requirements that stop submission, each linked to its row."""
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    return render_template(
+        "tender/gate.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        blockers=service.proposal_blockers(proposal.id),
+        tl=tl,
+    )
+
+
+@bp.get("/export.docx")
+@allowed(*ALL_ROLES)
+def docx_export(opportunity_id: int, proposal_id: int):
+    """The proposal (sections, quote), deviation tables and requirement response as Word."""
+    from portal.tender.documents import proposal_docx
+
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    data = proposal_docx(opportunity, proposal)
+    from portal.exports.rendering import safe_filename
+
+    name = safe_filename("proposal", proposal.title, suffix=".docx")
+    import io
+
+    return send_file(
+        io.BytesIO(data),
+        mimetype="application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        as_attachment=True,
+        download_name=name,
+    )
+
+
+# --- section assignments and comments ----------
+
+SECTION_PREFIX = "/opportunities/<int:opportunity_id>/proposals/<int:proposal_id>/sections"
+
+
+@work.post(SECTION_PREFIX + "/<int:section_id>/assignment")
+@allowed(*EDIT_ROLES)
+def assign_section(opportunity_id: int, proposal_id: int, section_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
+    section = child_or_404(ProposalSection, section_id, proposal)
+    if (locked := _locked(proposal)) is not None:
+        return locked
+    assignment = db.session.scalar(
+        select(SectionAssignment).where(SectionAssignment.section_id == section.id)
+    )
+    form = _assign_form(request.form)
+    status, message = 200, _("Assignment saved.")
+    if not form.validate():
+        status, message = 422, " ".join(e for errs in form.errors.values() for e in errs)
+    elif form.version.data != (assignment.version if assignment else 0):
+        status = 409
+        message = _("Someone else changed this assignment meanwhile. Check it and try again.")
+    else:
+        if assignment is None:
+            assignment = SectionAssignment(section_id=section.id, proposal_id=proposal.id)
+            db.session.add(assignment)
+        assignment.assignee_id = _user_or_none(form.owner_id.data)
+        assignment.reviewer_id = _user_or_none(form.reviewer_id.data)
+        assignment.due_date = form.due_date.data
+        assignment.review_state = form.review_state.data
+        db.session.commit()
+    if not wants_fragment():
+        if status == 200:
+            return redirect(
+                url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
+                + f"#sec-{section.id}"
+            )
+        abort(status)
+    return render_template(
+        "tender/_section_row.html",
+        opportunity=opportunity,
+        proposal=proposal,
+        section=section,
+        assignment=assignment,
+        people=_people(),
+        editable=_can_edit(proposal),
+        today=today(),
+        tl=tl,
+        message=message,
+        status=status,
+    ), status
+
+
+@work.route(SECTION_PREFIX + "/<int:section_id>/work-comments", methods=["GET", "POST"])
+@allowed(*ALL_ROLES)
+def section_comments(opportunity_id: int, proposal_id: int, section_id: int):
+    opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
+    section = child_or_404(ProposalSection, section_id, proposal)
+    if request.method == "GET":
+        if not wants_fragment():
+            return redirect(_index_url(opportunity, proposal) + f"#sec-{section.id}")
+        return _comments(opportunity, proposal, section=section)
+    form = CommentForm(request.form)
+    if not form.validate():
+        return _comments(opportunity, proposal, form, 422, section=section)
+    service.post_comment(proposal, form.body.data, section_id=section.id)
+    db.session.commit()
+    return _comments(opportunity, proposal, section=section)
+
+
+@work.get("/people")
+@allowed(*ALL_ROLES)
+def people():
+    """@mention autocomplete: active users whose username or name starts with the text
+    after the last @ of the comment being typed."""
+    if not wants_fragment():
+        return redirect(url_for("work.inbox"))
+    text = (request.args.get("body") or "")[-200:]
+    at = text.rfind("@")
+    query = text[at + 1 :].strip() if at >= 0 else ""
+    users = []
+    if at >= 0 and " " not in query and len(query) <= 40:
+        like = query.replace("%", "").replace("_", "") + "%"
+        users = db.session.scalars(
+            select(User)
+            .where(
+                User.active.is_(True),
+                or_(func.lower(User.username).like(like.lower()), User.display_name.ilike(like)),
+            )
+            .order_by(User.username)
+            .limit(8)
+        ).all()
+    return render_template("tender/_people.html", users=users, query=query)
+
+
+# --- inbox ----------
+
+
+@work.get("/inbox")
+@allowed(*ALL_ROLES)
+def inbox():
+    lists = service.inbox(current_user.id, today())
+    response = render_template(
+        "tender/inbox.html",
+        lists=lists,
+        today=today(),
+        tl=tl,
+        tab=request.args.get("tab") if request.args.get("tab") in lists else "assigned",
+    )
+    service.mark_mentions_read(current_user.id)
+    db.session.commit()
+    return response
+
+
+@work.get("/inbox/<int:item_id>")
+@allowed(*ALL_ROLES)
+def mention(item_id: int):
+    """Open what a mention points at (and mark it read)."""
+    from portal.tender.models import InboxItem, WorkComment
+
+    item = db.session.get(InboxItem, item_id)
+    if item is None or item.user_id != current_user.id or item.comment_id is None:
+        return redirect(url_for("work.inbox", tab="mentioned"))
+    comment = db.session.get(WorkComment, item.comment_id)
+    from portal.drafts.models import Proposal
+
+    proposal = db.session.get(Proposal, comment.proposal_id)
+    get_proposal_or_404(proposal.opportunity_id, proposal.id)  # still allowed to see it
+    item.read_at = item.read_at or utcnow()
+    db.session.commit()
+    if comment.requirement_id:
+        return redirect(
+            url_for("tender.index", opportunity_id=proposal.opportunity_id, proposal_id=proposal.id)
+            + f"#req-{comment.requirement_id}"
+        )
+    return redirect(
+        url_for("tender.index", opportunity_id=proposal.opportunity_id, proposal_id=proposal.id)
+        + f"#sec-{comment.section_id}"
+    )
+
+
+@work.get("/inbox/counts")
+@allowed(*ALL_ROLES)
+def inbox_counts():
+    """The counts beside "Inbox" in the navigation, loaded after the page (so no page
+    pays for them) in one statement."""
+    if not wants_fragment():
+        return redirect(url_for("work.inbox"))
+    return render_template(
+        "tender/_inbox_counts.html", counts=service.inbox_counts(current_user.id, today())
+    )
+
+
+# --- library review cycle ----------
+
+
+@work.get("/library/reviews")
+@allowed(*ALL_ROLES)
+def block_reviews():
+    """The library blocks the current user owns that are due for review."""
+    blocks = db.session.scalars(
+        service.overdue_blocks_query(current_user.id, today()).limit(200)
+    ).all()
+    cycles = {
+        r.block_id: r
+        for r in db.session.scalars(
+            select(BlockReview).where(BlockReview.block_id.in_([b.id for b in blocks]))
+        )
+    }
+    return render_template(
+        "tender/block_reviews.html",
+        blocks=blocks,
+        cycles=cycles,
+        today=today(),
+        is_stale=is_stale,
+        default_interval=service.DEFAULT_INTERVAL_DAYS,
+        action_form=EmptyForm(),
+    )
+
+
+@work.post("/library/reviews/<int:block_id>")
+@allowed(*ALL_ROLES)
+def review_block(block_id: int):
+    """The block's owner (or a leader/admin) records a review today and sets the interval."""
+    block = db.session.get(LibraryBlock, block_id) or abort(404)
+    if block.owner_id != current_user.id and current_user.role not in LEADERS:
+        return redirect(url_for("work.block_reviews"))  # not theirs to review: no change
+    cycle = db.session.get(BlockReview, block.id)
+    form = ReviewCycleForm(request.form)
+    if not form.validate() or form.version.data != (cycle.version if cycle else 0):
+        return redirect(url_for("work.block_reviews"))
+    if cycle is None:
+        cycle = BlockReview(block_id=block.id)
+        db.session.add(cycle)
+    cycle.interval_days = form.interval_days.data
+    block.last_reviewed = today()
+    db.session.commit()
+    if wants_fragment():
+        return "", 200
+    return redirect(url_for("work.block_reviews"))
