@@ -209,9 +209,9 @@ class BlockReview(db.Model):
 
 class SearchEntry(db.Model):
     """The segmented terms of a library block or an answered requirement. SQLite indexes
-    `terms` with an FTS5 table kept in step by triggers, PostgreSQL with a GIN index on
-    to_tsvector('simple', terms); both are created by the migration (see
-    portal/tender/suggest.py)."""
+    `terms` with an FTS5 table kept in step by triggers; PostgreSQL keeps a stored
+    generated column terms_tsv = to_tsvector('simple', terms) with a GIN index. Both are
+    created by the migration, outside the models (see portal/tender/suggest.py)."""
 
     __tablename__ = "search_entry"
     __table_args__ = (

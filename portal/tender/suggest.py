@@ -4,8 +4,8 @@ requirement's text, over one query interface on both databases.
 Texts are segmented by `proposals.segment.terms` (jieba for Chinese) and stored as
 space-separated terms in `search_entry` (one row per block or answered requirement,
 kept in step by the ORM hooks below). SQLite searches them with FTS5 (bm25 rank),
-PostgreSQL with its full-text search ('simple' configuration, ts_rank); the migration
-creates either index. Ties are broken by kind and id, so the ranking is stable.
+PostgreSQL with its full-text search ('simple' configuration, ts_rank over a stored
+tsvector column); the migration creates either index. Ties are broken by kind and id, so the ranking is stable.
 """
 
 from __future__ import annotations
@@ -49,9 +49,9 @@ _SQLITE = text(
     "ORDER BY bm25(search_fts), e.kind, e.ref_id LIMIT :n"
 )
 _POSTGRES = text(
-    "SELECT e.kind, e.ref_id, ts_rank(to_tsvector('simple', e.terms), q) AS score "
+    "SELECT e.kind, e.ref_id, ts_rank(e.terms_tsv, q) AS score "
     "FROM search_entry e, to_tsquery('simple', :q) q "
-    "WHERE to_tsvector('simple', e.terms) @@ q "
+    "WHERE e.terms_tsv @@ q "
     "AND (e.proposal_id IS NULL OR e.proposal_id <> :pid) "
     "ORDER BY score DESC, e.kind, e.ref_id LIMIT :n"
 )

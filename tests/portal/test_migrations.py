@@ -10,8 +10,9 @@ from portal.extensions import db
 
 def _not_search_index(name, type_, _parents) -> bool:
     # The full-text index behind suggestions is not a model (portal/tender/models.py
-    # SearchEntry): an FTS5 table with its shadow tables, or a GIN expression index.
-    return not (name or "").startswith(("search_fts", "ix_search_entry_terms_tsv"))
+    # SearchEntry): an FTS5 table with its shadow tables, or PostgreSQL's stored tsvector
+    # column with its GIN index.
+    return not (name or "").startswith(("search_fts", "ix_search_entry_terms_tsv", "terms_tsv"))
 
 
 def test_migrations_match_the_models(app):
