@@ -588,8 +588,9 @@ def deviation_table_html(rows: Sequence[DeviationRow], labels: Mapping[str, str]
         "</tr>"
         for row in rows
     )
+    columns = "".join(f'<col style="width: {w}%">' for w in (7, 13, 27, 26, 9, 18))
     return (
-        '<table class="deviation"><thead><tr>'
+        f'<table class="deviation"><colgroup>{columns}</colgroup><thead><tr>'
         + head
         + "</tr></thead><tbody>"
         + body

@@ -108,6 +108,10 @@ def _table(document, headings: Sequence[str], rows: Sequence[Sequence[str]], wid
         for cell, text in zip(cells, values, strict=True):
             cell.text = text
     if widths:
+        # Word reads the cell widths, LibreOffice the grid: set both.
+        table.autofit = False
+        for column, width in zip(table.columns, widths, strict=True):
+            column.width = Cm(width)
         for row in table.rows:
             for cell, width in zip(row.cells, widths, strict=True):
                 cell.width = Cm(width)
@@ -136,10 +140,27 @@ def add_markdown(document, text: str, base_level: int = 2) -> None:
     """Markdown blocks as Word paragraphs; Markdown headings nest under `base_level`."""
     from markdown_it import MarkdownIt
 
-    tokens = MarkdownIt("commonmark").disable("html_block").disable("html_inline").parse(text)
+    parser = MarkdownIt("commonmark").enable("table").disable(["html_block", "html_inline"])
+    tokens = parser.parse(text)
     lists: list[str] = []
     pending_style = None
+    table_rows: list[list[str]] | None = None
     for index, token in enumerate(tokens):
+        if token.type == "table_open":
+            table_rows = []
+            continue
+        if table_rows is not None:
+            if token.type == "tr_open":
+                table_rows.append([])
+            elif token.type == "inline" and table_rows:
+                table_rows[-1].append(token.content)
+            elif token.type == "table_close":
+                if table_rows and table_rows[0]:
+                    width = len(table_rows[0])
+                    body = [(r + [""] * width)[:width] for r in table_rows[1:]]
+                    _table(document, table_rows[0], body)
+                table_rows = None
+            continue
         if token.type == "bullet_list_open":
             lists.append("List Bullet")
         elif token.type == "ordered_list_open":
@@ -217,6 +238,7 @@ def write_docx(proposal: WordProposal) -> bytes:
                 document,
                 [labels["description"], labels["quantity"], labels["unit_price"], labels["amount"]],
                 rows,
+                widths=(7.5, 2.0, 3.5, 3.5),
             )
             if table.note:
                 document.add_paragraph(table.note)
@@ -233,6 +255,7 @@ def write_docx(proposal: WordProposal) -> bytes:
                 [str(r.position), r.clause, r.requirement, r.response, labels[r.verdict], r.note]
                 for r in rows
             ],
+            widths=(1.1, 2.2, 4.4, 4.4, 1.6, 2.8),
         )
 
     if proposal.responses:
@@ -249,6 +272,7 @@ def write_docx(proposal: WordProposal) -> bytes:
                 ]
                 for r in proposal.responses
             ],
+            widths=(1.3, 6.2, 2.0, 7.0),
         )
 
     out = io.BytesIO()

@@ -108,7 +108,7 @@ def test_tender_journey(page, log_in, app, opportunity, tender, users):
     # Answer three from suggestions.
     for number, title in (("1", "原厂服务承诺"), ("2", "双因素认证"), ("3", "国产化适配")):
         row = page.locator(f"tbody.req[data-number='{number}']")
-        row.get_by_role("link", name="Answer").click()
+        row.get_by_role("link", name="Respond").click()
         suggestion = page.locator(".suggestion", has_text=title)
         suggestion.get_by_role("button", name="Use this answer").click()
         page.wait_for_selector("text=Suggestion copied into the response.")
@@ -159,7 +159,7 @@ def test_tender_journey(page, log_in, app, opportunity, tender, users):
     # Fixed: the ★ row complies now.
     link.click()
     row = page.locator("tbody.req[data-number='1']")
-    row.get_by_role("link", name="Answer").click()
+    row.get_by_role("link", name="Respond").click()
     page.select_option("tbody.req .req-editing select[name=verdict]", "comply")
     page.locator("tbody.req .req-editing").get_by_role("button", name="Save").click()
     page.wait_for_selector(".req-editing", state="detached")
