@@ -5,7 +5,8 @@ Texts are segmented by `proposals.segment.terms` (jieba for Chinese) and stored 
 space-separated terms in `search_entry` (one row per block or answered requirement,
 kept in step by the ORM hooks below). SQLite searches them with FTS5 (bm25 rank),
 PostgreSQL with its full-text search ('simple' configuration, ts_rank over a stored
-tsvector column); the migration creates either index. Ties are broken by kind and id, so the ranking is stable.
+tsvector column); the migration creates either index. Ties are broken by kind and id,
+so the ranking is stable.
 """
 
 from __future__ import annotations

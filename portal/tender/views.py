@@ -524,6 +524,8 @@ def apply_import(opportunity_id: int, proposal_id: int):
         if not isinstance(data, list) or len(data) > DEFAULT_LIMITS.max_rows:
             raise ValueError
         imported = [ImportedRow.from_json(item) for item in data]
+        if len({row.key for row in imported}) != len(imported):
+            raise ValueError("duplicate rows")
     except (ValueError, TypeError, AttributeError, ImportProblem):
         return _import_fragment(
             opportunity,

@@ -140,6 +140,32 @@ def test_wrong_type_and_zip_bomb_are_refused_before_parsing():
     assert caught.value.code == "too_large"
 
 
+def test_an_xlsx_of_100000_rows_is_refused_with_the_row():
+    # Written as raw sheet XML (quick), without the <dimension> a workbook normally
+    # declares: the row count is caught while reading, not only from the declaration.
+    rows = "".join(
+        f'<row r="{i}"><c r="A{i}"><v>{i}</v></c>'
+        f'<c r="B{i}" t="inlineStr"><is><t>要求</t></is></c></row>'
+        for i in range(1, 100_001)
+    )
+    sheet = (
+        '<?xml version="1.0" encoding="UTF-8"?><worksheet '
+        'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        f"<sheetData>{rows}</sheetData></worksheet>"
+    )
+    source = zipfile.ZipFile(io.BytesIO(xlsx_with_merged_header()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for info in source.infolist():
+            data = source.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                data = sheet.encode()
+            archive.writestr(info.filename, data)
+    with pytest.raises(ImportProblem) as caught:
+        parse_upload("big.xlsx", out.getvalue(), "technical")
+    assert caught.value.code == "too_many_rows" and caught.value.row > 2000
+
+
 def test_reimport_diff_matches_by_number():
     stored = [
         StoredRow(1, "1", "要求一", answered=True),
