@@ -166,3 +166,31 @@ def test_tender_journey(page, log_in, app, opportunity, tender, users):
     page.goto(f"/opportunities/{opportunity}/proposals/{tender}")
     page.click("button:has-text('Submit to customer')")
     page.wait_for_selector("text=Submitted. Revision frozen")
+
+
+def test_mention_autocomplete_reaches_the_inbox(page, log_in, app, opportunity, tender, users):
+    from portal.tender.models import Requirement
+
+    with app.app_context():
+        db.session.add(Requirement(proposal_id=tender, position=0, number="1", text="支持单点登录"))
+        db.session.commit()
+    log_in("presales")
+    page.goto(f"/opportunities/{opportunity}/proposals/{tender}/requirements")
+    row = page.locator("tbody.req[data-number='1']")
+    row.locator("summary", has_text="Comments").click()
+    box = row.locator("textarea[name=body]")
+    box.wait_for()
+    _settled(page)
+    box.type("请 @lea")
+    row.locator(".mention-pick", has_text="@leader").click()
+    assert box.input_value() == "请 @leader "
+    box.type("确认这条偏离")
+    row.get_by_role("button", name="Comment").click()
+    row.locator(".comment", has_text="确认这条偏离").wait_for()
+
+    page.click("text=Log out")
+    log_in("leader")
+    page.wait_for_selector("#inbox-counts .count")
+    page.goto("/inbox?tab=mentioned")
+    page.click("text=确认这条偏离")
+    page.wait_for_url("**/requirements#req-*")
