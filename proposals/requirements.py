@@ -588,9 +588,8 @@ def deviation_table_html(rows: Sequence[DeviationRow], labels: Mapping[str, str]
         "</tr>"
         for row in rows
     )
-    columns = "".join(f'<col style="width: {w}%">' for w in (7, 13, 27, 26, 9, 18))
     return (
-        f'<table class="deviation"><colgroup>{columns}</colgroup><thead><tr>'
+        '<table class="deviation"><thead><tr>'
         + head
         + "</tr></thead><tbody>"
         + body

@@ -39,7 +39,12 @@ def requirements_of(proposal_id: int) -> list[Requirement]:
         select(Requirement)
         .where(Requirement.proposal_id == proposal_id)
         .order_by(Requirement.position, Requirement.id)
-        .options(selectinload(Requirement.owner), selectinload(Requirement.reviewer))
+        .options(
+            selectinload(Requirement.owner),
+            selectinload(Requirement.reviewer),
+            selectinload(Requirement.deviation_accepted_by),
+            selectinload(Requirement.block),
+        )
     ).all()
 
 
