@@ -155,33 +155,41 @@ HEADERS = {
 }
 
 
-def _header_key(cell: str) -> str | None:
+def _header_key(cell: str) -> tuple[str, bool] | None:
+    """(column key, exact) for a header cell: exact when the cell is a header word, not
+    exact when it only contains one ("技术要求及说明")."""
     word = normalise(cell).lower().strip(" :：")
     if not word:
         return None
     for key, words in HEADERS.items():
         if word in words:
-            return key
+            return key, True
+    if len(word) > 12:
+        return None  # a requirement's own text, not a heading
     for key, words in HEADERS.items():
         if any(len(w) > 1 and w in word for w in words):
-            return key
+            return key, False
     return None
 
 
 def _find_header(rows: Sequence[Sequence[str]]) -> tuple[int, dict[str, int]] | None:
     """The header row (of the first ten) and its column map: the first row naming a text
-    column and at least one other (a title merged across the table names only one)."""
+    column and at least one other (a title merged across the table names only one), or
+    else the first row whose cell is exactly a requirement heading."""
     lone = None
     for index, row in enumerate(rows[:10]):
         mapping: dict[str, int] = {}
+        exact_text = False
         for col, cell in enumerate(row):
-            key = _header_key(cell)
-            if key and key not in mapping:
-                mapping[key] = col
+            found = _header_key(cell)
+            if found and found[0] not in mapping:
+                mapping[found[0]] = col
+                exact_text = exact_text or (found[0] == "text" and found[1])
         if "text" in mapping:
             if len(mapping) >= 2:
                 return index, mapping
-            lone = lone or (index, mapping)
+            if exact_text and lone is None:
+                lone = (index, mapping)
     return lone
 
 

@@ -48,6 +48,50 @@ def requirements_of(proposal_id: int) -> list[Requirement]:
     ).all()
 
 
+PAGE_SIZE = 100
+
+
+def requirements_page(proposal_id: int, page: int, size: int = PAGE_SIZE):
+    """One page of the table (1-based, clamped) and the number of pages: a tender of
+    2,000 rows is shown 100 at a time."""
+    total = db.session.scalar(
+        select(func.count(Requirement.id)).where(Requirement.proposal_id == proposal_id)
+    )
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
+    rows = db.session.scalars(
+        select(Requirement)
+        .where(Requirement.proposal_id == proposal_id)
+        .order_by(Requirement.position, Requirement.id)
+        .offset((page - 1) * size)
+        .limit(size)
+        .options(
+            selectinload(Requirement.owner),
+            selectinload(Requirement.reviewer),
+            selectinload(Requirement.deviation_accepted_by),
+            selectinload(Requirement.block),
+        )
+    ).all()
+    return rows, total, page, pages
+
+
+def page_of(proposal_id: int, requirement_id: int, size: int = PAGE_SIZE) -> int:
+    """The page of the table that shows a requirement (1 when it is not there)."""
+    row = db.session.get(Requirement, requirement_id)
+    if row is None or row.proposal_id != proposal_id:
+        return 1
+    before = db.session.scalar(
+        select(func.count(Requirement.id)).where(
+            Requirement.proposal_id == proposal_id,
+            or_(
+                Requirement.position < row.position,
+                and_(Requirement.position == row.position, Requirement.id < row.id),
+            ),
+        )
+    )
+    return before // size + 1
+
+
 def stored_rows(rows: list[Requirement]) -> list[StoredRow]:
     return [
         StoredRow(
@@ -134,8 +178,22 @@ def gate_rows(rows: list[Requirement]) -> list[GateRow]:
 
 def proposal_blockers(proposal_id: int) -> list[Blocker]:
     """The requirements that stop this proposal being submitted (see
-    proposals.requirements.submission_blockers); empty when it has no requirement table."""
-    return submission_blockers(gate_rows(requirements_of(proposal_id)))
+    proposals.requirements.submission_blockers); empty when it has no requirement table.
+    Reads plain columns (no ORM rows): the table page asks on every load."""
+    rows = db.session.execute(
+        select(
+            Requirement.id,
+            Requirement.number,
+            Requirement.text,
+            Requirement.mandatory,
+            Requirement.verdict,
+            Requirement.response,
+            Requirement.deviation_accepted_at.is_not(None),
+        )
+        .where(Requirement.proposal_id == proposal_id)
+        .order_by(Requirement.position, Requirement.id)
+    )
+    return submission_blockers(GateRow(*row) for row in rows)
 
 
 def requirements_snapshot(proposal_id: int) -> list[dict]:

@@ -67,8 +67,11 @@ def _can_edit(proposal) -> bool:
     return current_user.role in EDIT_ROLES and proposal.editable
 
 
-def _index_url(opportunity, proposal) -> str:
-    return url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
+def _index_url(opportunity, proposal, row_id: int | None = None) -> str:
+    """The table, at the page showing `row_id` when given."""
+    return url_for(
+        "tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id, row=row_id
+    )
 
 
 def _row_or_404(proposal, requirement_id: int) -> Requirement:
@@ -97,12 +100,15 @@ def _section_choices(proposal):
     return [(0, "—")] + [(s.id, s.title) for s in proposal.sections]
 
 
-def _page_context(opportunity, proposal, **extra):
-    rows = service.requirements_of(proposal.id)
+def _page_context(opportunity, proposal, page: int = 1, **extra):
+    rows, total, page, pages = service.requirements_page(proposal.id, page)
     ctx = dict(
         opportunity=opportunity,
         proposal=proposal,
         rows=rows,
+        total=total,
+        page=page,
+        pages=pages,
         editable=_can_edit(proposal),
         import_form=ImportForm(),
         new_form=_new_form(proposal),
@@ -136,7 +142,10 @@ def _assignments(proposal):
 @allowed(*ALL_ROLES)
 def index(opportunity_id: int, proposal_id: int):
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id, with_sections=True)
-    return render_template("tender/index.html", **_page_context(opportunity, proposal))
+    # A link to one row (gate, inbox) opens the page that shows it.
+    row_id = request.args.get("row", type=int)
+    page = service.page_of(proposal.id, row_id) if row_id else request.args.get("page", 1, type=int)
+    return render_template("tender/index.html", **_page_context(opportunity, proposal, page))
 
 
 def _table(opportunity, proposal, status=200, **extra):
@@ -163,7 +172,12 @@ def add_row(opportunity_id: int, proposal_id: int):
     _fill(row, form, proposal)
     db.session.add(row)
     db.session.commit()
-    return _table(opportunity, proposal, flash_message=_("Requirement added."))
+    return _table(
+        opportunity,
+        proposal,
+        page=service.page_of(proposal.id, row.id),
+        flash_message=_("Requirement added."),
+    )
 
 
 def _fill(row: Requirement, form: RequirementForm, proposal) -> None:
@@ -190,15 +204,13 @@ def _fill(row: Requirement, form: RequirementForm, proposal) -> None:
 def _row_fragment(opportunity, proposal, row, editing=False, form=None, status=200, **ctx):
     if not wants_fragment():
         if request.method == "POST" and status == 200:
-            return redirect(
-                url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
-                + f"#req-{row.id}"
-            )
+            return redirect(_index_url(opportunity, proposal, row.id) + f"#req-{row.id}")
         return render_template(
             "tender/index.html",
             **_page_context(
                 opportunity,
                 proposal,
+                service.page_of(proposal.id, row.id),
                 editing=row.id if editing else None,
                 row_form=form or _edit_form(proposal, row),
                 **ctx,
@@ -293,7 +305,7 @@ def suggestions(opportunity_id: int, proposal_id: int, requirement_id: int):
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
     row = _row_or_404(proposal, requirement_id)
     if not wants_fragment():
-        return redirect(_index_url(opportunity, proposal) + f"#req-{row.id}")
+        return redirect(_index_url(opportunity, proposal, row.id) + f"#req-{row.id}")
     return render_template(
         "tender/_suggestions.html",
         opportunity=opportunity,
@@ -367,22 +379,36 @@ def _user_or_none(user_id):
     return user.id if user is not None and user.active else None
 
 
-@bp.post("/<int:requirement_id>/assignment")
+@bp.route("/<int:requirement_id>/assignment", methods=["GET", "POST"])
 @allowed(*EDIT_ROLES)
 def assign_row(opportunity_id: int, proposal_id: int, requirement_id: int):
+    """GET: the assignment form (loaded when the row's "Assign" opens, so a long table
+    does not carry a form per row). POST: save owner, reviewer, due date, review state."""
     opportunity, proposal = get_proposal_or_404(opportunity_id, proposal_id)
     row = _row_or_404(proposal, requirement_id)
     if (locked := _locked(proposal)) is not None:
         return locked
+    if request.method == "GET":
+        if not wants_fragment():
+            return redirect(_index_url(opportunity, proposal, row.id) + f"#req-{row.id}")
+        return render_template(
+            "tender/_row_assign.html",
+            opportunity=opportunity,
+            proposal=proposal,
+            row=row,
+            people=_people(),
+            tl=tl,
+        )
     form = _assign_form(request.form)
     if not form.validate():
-        return _row_fragment(opportunity, proposal, row, status=422, assign_form=form)
+        return _row_fragment(opportunity, proposal, row, status=422, assign_form_open=True)
     if form.version.data != row.version:
         return _row_fragment(
             opportunity,
             proposal,
             row,
             status=409,
+            assign_form_open=True,
             flash_message=_(
                 "Someone else changed this requirement meanwhile. Check it and try again."
             ),
@@ -449,7 +475,7 @@ def row_comments(opportunity_id: int, proposal_id: int, requirement_id: int):
     row = _row_or_404(proposal, requirement_id)
     if request.method == "GET":
         if not wants_fragment():  # the list lives inside the table
-            return redirect(_index_url(opportunity, proposal) + f"#req-{row.id}")
+            return redirect(_index_url(opportunity, proposal, row.id) + f"#req-{row.id}")
         return _comments(opportunity, proposal, row=row)
     form = CommentForm(request.form)
     if not form.validate():
@@ -728,7 +754,12 @@ def mention(item_id: int):
     db.session.commit()
     if comment.requirement_id:
         return redirect(
-            url_for("tender.index", opportunity_id=proposal.opportunity_id, proposal_id=proposal.id)
+            url_for(
+                "tender.index",
+                opportunity_id=proposal.opportunity_id,
+                proposal_id=proposal.id,
+                row=comment.requirement_id,
+            )
             + f"#req-{comment.requirement_id}"
         )
     return redirect(

@@ -193,4 +193,4 @@ def test_mention_autocomplete_reaches_the_inbox(page, log_in, app, opportunity, 
     page.wait_for_selector("#inbox-counts .count")
     page.goto("/inbox?tab=mentioned")
     page.click("text=确认这条偏离")
-    page.wait_for_url("**/requirements#req-*")
+    page.wait_for_url("**/requirements?row=*")

@@ -619,3 +619,16 @@ def test_word_export(app, as_user, opportunity, proposal, tmp_path):
     assert pdf.exists(), result.stderr
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, check=True).stdout
     assert "技术偏离表".encode() in text
+
+
+def test_long_tables_are_paged_and_row_links_open_their_page(app, as_user, opportunity, proposal):
+    client = as_user("presales")
+    paste = "".join(f"{i}\t要求 {i}\n" for i in range(1, 151))
+    _apply(client, opportunity, proposal, _import(client, opportunity, proposal, pasted=paste))
+    first = client.get(_url(opportunity, proposal)).get_data(as_text=True)
+    assert first.count('class="req ') == 100 and 'data-number="101"' not in first
+    last = _rows(app, proposal)[-1][0]
+    page = client.get(_url(opportunity, proposal, f"?row={last}")).get_data(as_text=True)
+    assert page.count('class="req ') == 50 and 'data-number="150"' in page
+    gate = client.get(_url(opportunity, proposal, "/gate")).get_data(as_text=True)
+    assert f"?row={last}#req-{last}" in gate

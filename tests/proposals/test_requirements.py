@@ -52,6 +52,9 @@ def test_paste_without_header_reads_number_then_text():
         ("1.1", "The system shall support SSO."),
         ("1.2", "Logs kept 180 days."),
     ]
+    # A first row whose text merely contains a heading word is a requirement, not a header.
+    rows = parse_pasted("1\t要求 1\n2\t技术要求：国产化\n")
+    assert [(r.number, r.text) for r in rows] == [("1", "要求 1"), ("2", "技术要求：国产化")]
 
 
 def test_a_bad_row_is_named():
