@@ -149,7 +149,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.objections.views import bp as objections_bp
     from portal.pricescore.views import bp as pricescore_bp
     from portal.tender.views import bp as tender_bp
-    from portal.tender.views import work as work_bp
+    from portal.tender.work import work as work_bp
     from portal.workspace.views import bp as workspace_bp
 
     for bp in (
