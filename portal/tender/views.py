@@ -244,6 +244,19 @@ def _edit_form(proposal, row, formdata=None):
     return form
 
 
+def _valid_edit(form: RequirementForm, row: Requirement) -> bool:
+    """Validate an edit of a saved row. Lifting a ★ mark would let an unanswered mandatory
+    requirement through the submission gate, so only a leader or admin may do it."""
+    valid = form.validate()
+    if row.mandatory and not form.mandatory.data and current_user.role not in LEADERS:
+        form.mandatory.errors = [
+            *form.mandatory.errors,
+            _("Only a leader can lift the ★ mark of a requirement."),
+        ]
+        valid = False
+    return valid
+
+
 @bp.get("/<int:requirement_id>/edit")
 @allowed(*EDIT_ROLES)
 def edit_row(opportunity_id: int, proposal_id: int, requirement_id: int):
@@ -264,7 +277,7 @@ def save_row(opportunity_id: int, proposal_id: int, requirement_id: int):
     if (locked := _locked(proposal)) is not None:
         return locked
     form = _edit_form(proposal, row, request.form)
-    if not form.validate():
+    if not _valid_edit(form, row):
         return _row_fragment(opportunity, proposal, row, True, form, 422)
     base = form.overwrite_version.data or form.version.data
     if base != row.version:
@@ -326,7 +339,7 @@ def use_suggestion(opportunity_id: int, proposal_id: int, requirement_id: int):
     if kind not in ("block", "answer") or not ref.isdigit():
         abort(400)
     form = _edit_form(proposal, row, request.form)
-    if not form.validate():
+    if not _valid_edit(form, row):
         return _row_fragment(opportunity, proposal, row, True, form, 422)
     if (form.overwrite_version.data or form.version.data) != row.version:
         return _row_fragment(opportunity, proposal, row, True, form, 409, conflict=True)

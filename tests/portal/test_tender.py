@@ -221,6 +221,27 @@ def test_bad_files_get_a_clear_error_and_nothing_changes(app, as_user, opportuni
     assert _rows(app, proposal) == before
 
 
+def test_only_a_leader_lifts_a_star(app, as_user, opportunity, proposal):
+    client = as_user("presales")
+    _apply(client, opportunity, proposal, _import(client, opportunity, proposal, pasted=PASTE))
+    rid, number, text, _v, _r, version = _rows(app, proposal)[0]
+    refused = client.post(
+        _url(opportunity, proposal, f"/{rid}"),
+        data=_answer(version, number=number, text=text, response="我的应答"),
+        headers=HX,
+    )
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert "Only a leader can lift the ★ mark" in body and "我的应答" in body
+    _switch(client, "leader")
+    lifted = client.post(
+        _url(opportunity, proposal, f"/{rid}"),
+        data=_answer(version, number=number, text=text),
+        headers=HX,
+    )
+    assert lifted.status_code == 200
+
+
 def test_concurrent_edit_shows_the_conflict(app, as_user, opportunity, proposal):
     client = as_user("presales")
     _apply(client, opportunity, proposal, _import(client, opportunity, proposal, pasted=PASTE))
