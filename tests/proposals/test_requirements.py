@@ -122,6 +122,15 @@ def test_docx_table_spanning_pages():
     assert rows[9].mandatory and rows[9].clause == "5.10"
 
 
+def test_reading_stops_at_the_time_limit():
+    with pytest.raises(ImportProblem) as caught:
+        parse_docx(docx_with_long_table(250), limits=Limits(max_seconds=0))
+    assert caught.value.code == "too_slow"
+    with pytest.raises(ImportProblem) as caught:
+        parse_xlsx(xlsx_with_merged_header(450), limits=Limits(max_seconds=0))
+    assert caught.value.code == "too_slow" and caught.value.row == 200
+
+
 def test_wrong_type_and_zip_bomb_are_refused_before_parsing():
     with pytest.raises(ImportProblem) as caught:
         parse_upload("tender.pdf", b"%PDF-1.7 ...", "technical")
