@@ -82,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.objections import models as _objections  # noqa: F401
     from portal.pricescore import models as _pricescore  # noqa: F401
+    from portal.tender import models as _tender  # noqa: F401
     from portal.workspace import models as _workspace  # noqa: F401
 
     db.init_app(app)
@@ -149,6 +150,8 @@ def _register_blueprints(app: Flask) -> None:
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
     from portal.pricescore.views import bp as pricescore_bp
+    from portal.tender.views import bp as tender_bp
+    from portal.tender.work import work as work_bp
     from portal.workspace.views import bp as workspace_bp
 
     for bp in (
@@ -165,6 +168,8 @@ def _register_blueprints(app: Flask) -> None:
         library_bp,
         approvals_bp,
         bid_bp,
+        tender_bp,
+        work_bp,
     ):
         app.register_blueprint(bp)
 

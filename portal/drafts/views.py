@@ -822,6 +822,10 @@ def change(opportunity_id: int, proposal_id: int):
         return _redirect(back, 409)
     state = quote_state(proposal)
     error = change_status(proposal, form.target.data, state)
+    if error == "requirements_open":  # the refusal lists the rows, each linked
+        flash(_("Not submitted: these tender requirements are not ready."), "error")
+        gate = url_for("tender.gate", opportunity_id=opportunity.id, proposal_id=proposal.id)
+        return _redirect(gate, 409)
     if error:
         flash(str(labels.TRANSITION_ERRORS.get(error, error)), "error")
         return _redirect(back, 409)

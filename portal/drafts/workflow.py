@@ -367,6 +367,8 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
         return check.code
     if (gate := _bid_gate(proposal, target, state)) is not None:
         return gate
+    if target == "submitted" and _requirement_blockers(proposal):
+        return "requirements_open"
     previous = proposal.status
     if target == "in_review" and state.needs_approval and not state.approval_valid:
         for pending in db.session.scalars(
@@ -394,6 +396,13 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
     elif target == "draft" and previous == "submitted":
         pass  # the working copy already equals the submitted revision it continues from
     return None
+
+
+def _requirement_blockers(proposal: Proposal) -> list:
+    """Tender requirements that stop submission (proposals.requirements.submission_blockers)."""
+    from portal.tender.service import proposal_blockers
+
+    return proposal_blockers(proposal.id)
 
 
 # --- revisions --------------------------------------------------------------------------------
@@ -437,7 +446,14 @@ def snapshot(proposal: Proposal, options: list[ProposalOption] | None = None) ->
             }
             for o in options
         ],
+        "requirements": _requirements_snapshot(proposal),
     }
+
+
+def _requirements_snapshot(proposal: Proposal) -> list[dict]:
+    from portal.tender.service import requirements_snapshot
+
+    return requirements_snapshot(proposal.id)
 
 
 def _num(value) -> str:

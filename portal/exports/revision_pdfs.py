@@ -9,6 +9,7 @@ on each download.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 
@@ -74,7 +75,7 @@ def build(revision: ProposalRevision, proposal: Proposal, view: str) -> Revision
             if view == "finance"
             else _("Confidential: prepared for %(customer)s", customer=customer)
         )
-        return revision_document(
+        built = revision_document(
             revision.snapshot or {},
             view=view,
             labels=labels(),
@@ -85,6 +86,12 @@ def build(revision: ProposalRevision, proposal: Proposal, view: str) -> Revision
             confidentiality=confidentiality,
             subtitle=subtitle,
         )
+        if view == "customer":
+            from portal.tender.documents import with_deviation_tables
+
+            document = with_deviation_tables(built.document, revision.snapshot or {})
+            built = dataclasses.replace(built, document=document)
+        return built
 
 
 def export_request(revision: ProposalRevision, proposal: Proposal, view: str) -> ExportRequest:

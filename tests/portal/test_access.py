@@ -151,6 +151,31 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "approvals.decide": ({"leader", "admin"}, True),
     "approvals.bulk_approve": ({"leader", "admin"}, False),
     "approvals.rules": ({"admin"}, False),
+    # Tender response: presales (and leaders/admins) edit, reps read and comment; leaders
+    # accept deviations. Inbox, mention lookup and block reviews are each user's own.
+    "tender.index": (ALL, True),
+    "tender.add_row": (DRAFT_EDITORS, True),
+    "tender.row": (ALL, True),
+    "tender.edit_row": (DRAFT_EDITORS, True),
+    "tender.save_row": (DRAFT_EDITORS, True),
+    "tender.delete_row": (DRAFT_EDITORS, True),
+    "tender.suggestions": (DRAFT_EDITORS, True),
+    "tender.use_suggestion": (DRAFT_EDITORS, True),
+    "tender.assign_row": (DRAFT_EDITORS, True),
+    "tender.accept_deviation": (LEADERS, True),
+    "tender.row_comments": (ALL, True),
+    "tender.import_preview": (DRAFT_EDITORS, True),
+    "tender.apply_import": (DRAFT_EDITORS, True),
+    "tender.gate": (ALL, True),
+    "tender.docx_export": (ALL, True),
+    "work.assign_section": (DRAFT_EDITORS, True),
+    "work.section_comments": (ALL, True),
+    "work.people": (ALL, False),
+    "work.inbox": (ALL, False),
+    "work.inbox_counts": (ALL, False),
+    "work.mention": (ALL, False),
+    "work.block_reviews": (ALL, False),
+    "work.review_block": (ALL, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
@@ -225,6 +250,9 @@ def _route_ids(app, users, opportunity, endpoint) -> dict:
     from tests.portal.test_drafts import make_proposal_objects
 
     ids.update(make_proposal_objects(app, opportunity, users))
+    from tests.portal.test_tender import make_tender_objects
+
+    ids.update(make_tender_objects(app, ids["proposal_id"], ids["section_id"], users))
     return ids
 
 
