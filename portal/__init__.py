@@ -36,6 +36,22 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development (BIDDESK_ENV=development)")
+    if (
+        app.config.get("ENV_NAME") == "production"
+        and len(str(app.config["SECRET_KEY"]).encode()) < 32
+    ):
+        raise RuntimeError(
+            "SECRET_KEY must be at least 32 bytes in production, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address, scheme and host as the trusted proxies saw them: rate limits
+        # count real clients, not the proxy. Never set this without a proxy that overwrites
+        # the headers: clients could then choose their own address.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from portal.config import INSTANCE
 
@@ -73,6 +89,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal import audit  # noqa: F401  (registers the audit hook and model)
+    from portal import generation as _generation  # noqa: F401  (the data generation counter)
+    from portal import idempotency as _idempotency  # noqa: F401  (create-form tokens)
     from portal.accounts import models as _accounts  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.session_user import load_session_user

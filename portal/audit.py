@@ -17,6 +17,7 @@ from sqlalchemy import JSON, ForeignKey, String, event, insert, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db
+from portal.generation import mark_changed
 from portal.timeutil import utcnow
 
 IGNORED_FIELDS = {"version", "updated_at", "updated_by_id", "password_hash", "created_at"}
@@ -108,3 +109,4 @@ def _record(session: Session, _ctx) -> None:
             )
     if rows:
         session.connection().execute(insert(AuditEvent.__table__), rows)
+        mark_changed(session)

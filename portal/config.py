@@ -71,6 +71,11 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "60 per minute")
     RATELIMIT_ENABLED = True
+    # Seconds: a session ends after this long without a request, and this long after login.
+    SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 3600))
+    SESSION_MAX_LIFETIME = int(os.environ.get("SESSION_MAX_LIFETIME", 12 * 3600))
+    # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0) or 0)
     PAGE_SIZE = 20
     HTMX_VERSION = HTMX_VERSION
 

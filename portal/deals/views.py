@@ -128,8 +128,29 @@ def _opportunity_form(formdata=None, obj=None) -> OpportunityForm:
     ]
     form.stage_id.choices = _stage_choices()
     form.owner_id.choices = _user_choices("rep", "leader", "admin")
-    form.presales_id.choices = [(None, "—")] + _user_choices("presales")
+    # "" (not None, which would render value="None") is the empty choice; the form's
+    # coerce turns it back into None.
+    form.presales_id.choices = [("", "—")] + _user_choices("presales")
     return form
+
+
+HAND_OVER_ROLES = ("leader", "admin")
+
+
+def _hand_over_refused(form: OpportunityForm, opportunity: Opportunity) -> bool:
+    """Only the owner, a leader or an admin may change who owns or presells a deal."""
+    if current_user.role in HAND_OVER_ROLES or opportunity.owner_id == current_user.id:
+        return False
+    refused = False
+    if form.owner_id.data != opportunity.owner_id:
+        form.owner_id.errors.append(_("Only the owner, a leader or an admin can change the owner."))
+        refused = True
+    if form.presales_id.data != opportunity.presales_id:
+        form.presales_id.errors.append(
+            _("Only the owner, a leader or an admin can change the presales.")
+        )
+        refused = True
+    return refused
 
 
 @bp.route("/opportunities/new", methods=["GET", "POST"])
@@ -170,6 +191,8 @@ def edit(opportunity_id: int):
         return render_template("deals/edit.html", form=form, opportunity=opportunity), 422
     if form.version.data != opportunity.version:
         return _opportunity_conflict(form, opportunity)
+    if _hand_over_refused(form, opportunity):
+        return render_template("deals/edit.html", form=form, opportunity=opportunity), 422
     for name in OpportunityForm.EDITABLE:
         setattr(opportunity, name, form[name].data)
     opportunity.status_reason = opportunity.status_reason or ""
