@@ -2,11 +2,11 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, DecimalField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, DecimalField, StringField, TextAreaField, VersionedForm, line
 
 # 12 integer digits: above any real bid, below NUMERIC(16, 2)'s limit, so a 30-digit
 # paste gets a message instead of a database error.
@@ -36,6 +36,7 @@ class OpportunityForm(VersionedForm):
     amount = DecimalField(
         _l("Estimated amount"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter an amount, e.g. 1200000.")),
             NumberRange(

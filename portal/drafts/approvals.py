@@ -16,7 +16,7 @@ from portal.drafts.models import APPROVER_ROLES, Approval, AuthorityRule, Propos
 from portal.drafts.queries import get_proposal_or_404
 from portal.drafts.workflow import authority_rules, quote_state
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int
 from portal.security import allowed
 from portal.timeutil import utcnow
 from proposals.pricing import DEFAULT_ROLE_ORDER, can_approve_alone, parse_decimal
@@ -151,7 +151,7 @@ def rules():
                 errors[key] = _("Enter a percentage from -100 to 100.")
             else:
                 parsed[key] = number
-    versions = {role: request.form.get(f"{role}-version", type=int) for role in APPROVER_ROLES}
+    versions = {role: request.form.get(f"{role}-version", type=db_int) for role in APPROVER_ROLES}
     if errors:
         return render_template(
             "drafts/rules.html", rows=rows, values=values, errors=errors, form=EmptyForm()

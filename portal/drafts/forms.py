@@ -2,20 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import labels as common_labels
 from portal.drafts import labels
-from portal.forms import LINE_MAX, VersionedForm
+from portal.forms import LINE_MAX, StringField, TextAreaField, VersionedForm
 from proposals.content import MAX_SECTION_LENGTH
 from proposals.pricing import MAX_MAINTENANCE_YEARS, MAX_OPTION_NAME_LENGTH
 

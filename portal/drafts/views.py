@@ -52,7 +52,7 @@ from portal.drafts.workflow import (
     snapshot,
 )
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int, db_int_or_none
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
@@ -521,7 +521,7 @@ def insert_block(opportunity_id: int, proposal_id: int, section_id: int):
     section = child_or_404(ProposalSection, section_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
-    block_id = request.form.get("block_id", type=int)
+    block_id = request.form.get("block_id", type=db_int)
     if block_id is None:
         abort(400)
     block = db.session.get(LibraryBlock, block_id) or abort(404)
@@ -691,7 +691,9 @@ def delete_option(opportunity_id: int, proposal_id: int, option_id: int):
 
 def _line_input(form) -> dict:
     return {
-        name: (form.get(name) or "")[:200]
+        # Cut far above every limit (a 10 MB paste is not kept in memory twice), never at
+        # one: validate_line then answers "too long" instead of storing a shortened text.
+        name: (form.get(name) or "")[:2000]
         for name in ("part", "description", "quantity", "unit_price", "unit_cost", "discount_pct")
     }
 
@@ -747,8 +749,8 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
         return locked
     raw = _line_input(request.form)
     raw["part"] = line_row.part  # a line stays in its part; move = remove + add
-    version = request.form.get("version", type=int)
-    overwrite = request.form.get("overwrite_version", type=int)
+    version = request.form.get("version", type=db_int)
+    overwrite = request.form.get("overwrite_version", type=db_int)
     line, errors = validate_line(raw)
     ctx = dict(opportunity=opportunity, proposal=proposal, line=line_row, raw=raw)
     if errors:
@@ -952,7 +954,7 @@ def compare(opportunity_id: int, proposal_id: int):
     if new_raw == "current":
         new, new_snap = None, snapshot(proposal)
     else:
-        new = by_id.get(int(new_raw)) if new_raw.isdigit() else None
+        new = by_id.get(db_int_or_none(new_raw))
         if new is None:
             abort(404)
         new_snap = new.snapshot

@@ -2,20 +2,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    DecimalField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import labels as base_labels
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, DecimalField, StringField, TextAreaField, VersionedForm, line
 from portal.negotiation import labels
 from portal.negotiation.snapshot import SHEET_FIELDS
 from portal.objections.forms import coerce_int_or_none, strip
@@ -30,6 +22,7 @@ def _money(label, required=False):
     return DecimalField(
         label,
         places=2,
+        max_places=2,
         validators=[
             first,
             NumberRange(
@@ -73,6 +66,7 @@ class SheetForm(VersionedForm):
     cost_of_capital_pct = DecimalField(
         _l("Cost of capital (% per year)"),
         places=2,
+        max_places=3,
         validators=[
             InputRequired(message=_l("Enter a percentage, e.g. 6.")),
             NumberRange(min=0, max=100, message=_l("Enter a percentage between 0 and 100.")),
@@ -99,6 +93,7 @@ class GoalForm(FlaskForm):
     best = DecimalField(
         _l("Best"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter a number.")),
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
@@ -107,6 +102,7 @@ class GoalForm(FlaskForm):
     expected = DecimalField(
         _l("Expected"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter a number.")),
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
@@ -115,6 +111,7 @@ class GoalForm(FlaskForm):
     walk_away = DecimalField(
         _l("Walk-away"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter a number.")),
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
@@ -167,6 +164,7 @@ class ConcessionForm(FlaskForm):
     amount = DecimalField(
         _l("Amount"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter an amount above zero.")),
             NumberRange(min=0, max=10**9),

@@ -8,11 +8,11 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, DecimalField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, SelectField
 from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from portal.forms import VersionedForm, at_most_decimals, line
+from portal.forms import DecimalField, StringField, VersionedForm, at_most_decimals, line
 from portal.pricescore import labels
 
 # Money fields are NUMERIC(16, 2): refuse absurd pastes at the field, not in the database.
