@@ -11,6 +11,8 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.config import SQLITE_SYNCHRONOUS, Config, config_from_env
 from portal.extensions import babel, csrf, db, htmx, login, migrate
@@ -186,9 +188,10 @@ def _register_blueprints(app: Flask) -> None:
 
 def _register_hooks(app: Flask) -> None:
     from portal import labels
-    from portal.security import check_request_access
+    from portal.security import check_request_access, serialize_opportunity_writes
 
     app.before_request(check_request_access)
+    app.before_request(serialize_opportunity_writes)
 
     @app.after_request
     def security_headers(response):
@@ -227,3 +230,12 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return error_page(400, "csrf")
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    def write_conflict(e):
+        # The safety net behind the row locks and version checks: a write that lost a race
+        # the view did not foresee is a conflict to retry, never a 500.
+        db.session.rollback()
+        app.logger.warning("write conflict on %s: %s", request.path, e.__class__.__name__)
+        return error_page(409)

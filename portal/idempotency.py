@@ -1,20 +1,23 @@
 """Create forms answered once: a double-click or a resent POST makes one row, not two.
 
-A create form carries a random token (`IdempotentForm.request_token`, rendered hidden).
-The view calls `claim(token, kind)` in the transaction that inserts the new row and
-`record(claim, new_id)` after flushing it; the token's primary key refuses a second
-insert of the same token, so of two racing posts exactly one commits. The other calls
-`already_created(token, kind)` after its IntegrityError and redirects to the winner.
+A create form carries a random token (a `token_field()` named `request_token`, rendered
+hidden, filled with `new_token()` when the empty form is shown). The view hands its
+create step to `create_once(token, kind, make)`: the token row is inserted in the same
+transaction as the new row, and its primary key refuses a second insert of the same
+token, so of two racing posts exactly one commits; the other (or a later resend) gets the
+id the first one created and redirects there.
 """
 
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import ForeignKey, String, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 from wtforms import HiddenField
 from wtforms.validators import Length, Optional, Regexp
@@ -68,3 +71,27 @@ def already_created(token: str | None, kind: str) -> int | None:
             FormToken.user_id == current_user.id,
         )
     )
+
+
+def create_once(token: str | None, kind: str, make: Callable[[], int]) -> tuple[int, bool]:
+    """Run `make` (adds and flushes the new row, returns its id) and commit, once per token.
+
+    Returns (id, True) when this call created it, (id of the earlier one, False) when the
+    same form was already posted.
+    """
+    existing = already_created(token, kind)
+    if existing is not None:
+        return existing, False
+    try:
+        row = claim(token, kind)
+        new_id = make()
+        if row is not None:
+            row.entity_id = new_id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = already_created(token, kind)
+        if existing is None:
+            raise
+        return existing, False
+    return new_id, True

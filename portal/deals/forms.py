@@ -7,6 +7,7 @@ from wtforms.validators import InputRequired, Length, NumberRange, Optional, Val
 
 from portal import labels
 from portal.forms import TEXT_MAX, DecimalField, StringField, TextAreaField, VersionedForm, line
+from portal.idempotency import token_field
 
 # 12 integer digits: above any real bid, below NUMERIC(16, 2)'s limit, so a 30-digit
 # paste gets a message instead of a database error.
@@ -27,6 +28,7 @@ def _coerce_int_or_none(value):
 
 
 class OpportunityForm(VersionedForm):
+    request_token = token_field()  # create only: a double-clicked "Create" makes one deal
     name = StringField(_l("Opportunity name"), validators=line())
     account_id = SelectField(_l("Account"), coerce=int, validate_choice=True)
     stage_id = SelectField(_l("Stage"), coerce=int, validate_choice=True)

@@ -17,6 +17,7 @@ from portal.drafts.queries import get_proposal_or_404
 from portal.drafts.workflow import authority_rules, quote_state
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int
+from portal.pages import wants_fragment
 from portal.security import allowed
 from portal.timeutil import utcnow
 from proposals.pricing import DEFAULT_ROLE_ORDER, can_approve_alone, parse_decimal
@@ -77,8 +78,18 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(target) if request.form else ("", 422)
     if approval.state != "pending":
-        flash(_("This request was already decided or withdrawn."), "error")
-        return redirect(target)
+        # Another approver decided first (the opportunity's row lock orders the two): a
+        # conflict, answered with the decision that stands.
+        template = "errors/_error.html" if wants_fragment() else "errors/page.html"
+        return render_template(
+            template,
+            status=409,
+            message=_(
+                "This request was already decided or withdrawn: it is now %(state)s.",
+                state=labels.APPROVAL_STATES.get(approval.state, approval.state),
+            ),
+            back_url=target,
+        ), 409
     if not _may_decide(approval.required_role):
         flash(
             _("This quote needs approval by an admin; a leader cannot approve it alone."), "error"

@@ -53,6 +53,7 @@ from portal.drafts.workflow import (
 )
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int, db_int_or_none
+from portal.idempotency import create_once, new_token
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
@@ -100,6 +101,7 @@ def index(opportunity_id: int):
     ).all()
     form = ProposalForm()
     form.version.data = 0
+    form.request_token.data = new_token()
     form.currency.data = opportunity.currency
     form.language.data = (
         "zh_CN" if any("\u4e00" <= ch <= "\u9fff" for ch in opportunity.name) else "en"
@@ -131,16 +133,22 @@ def create(opportunity_id: int):
             form=form,
             can_create=True,
         ), 422
-    proposal = new_proposal(
-        opportunity, form.title.data.strip(), form.language.data, form.currency.data
-    )
-    db.session.commit()
-    flash(
-        _("Proposal created with the standard sections. Start with the executive summary."),
-        "success",
-    )
+
+    def make() -> int:
+        proposal = new_proposal(
+            opportunity, form.title.data.strip(), form.language.data, form.currency.data
+        )
+        db.session.flush()
+        return proposal.id
+
+    proposal_id, created = create_once(form.request_token.data, "proposal", make)
+    if created:
+        flash(
+            _("Proposal created with the standard sections. Start with the executive summary."),
+            "success",
+        )
     return redirect(
-        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal_id)
     )
 
 
