@@ -54,6 +54,9 @@ class Config:
     PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR") or str(INSTANCE / "pdf-cache")
     PDF_FROZEN_DIR = os.environ.get("PDF_FROZEN_DIR") or str(INSTANCE / "pdf-frozen")
     PDF_RQ_QUEUE = "pdf"
+    # Without REDIS_URL renders run in a pool of this many processes beside the web server.
+    PDF_LOCAL_WORKERS = int(os.environ.get("PDF_LOCAL_WORKERS", 2))
+    PDF_EXECUTOR = "queue"  # "inline" renders in the request: tests only
     # Larger bodies are refused outright (413). The cap sits above any real form so an
     # oversized paste into one field still reaches its validator and is answered at the field.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
@@ -94,6 +97,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    PDF_EXECUTOR = "inline"  # most tests want the file in the answer; test_pdf_jobs queues
 
 
 class ProductionConfig(Config):
