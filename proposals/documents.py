@@ -1327,9 +1327,7 @@ def submit_render(
             return RenderTicket(f"local-{key[:16]}", "failed", key, str(error))
         return RenderTicket(f"local-{key[:16]}", "finished", key)
     from redis import Redis
-    from rq import Queue
-
-    from rq import Retry
+    from rq import Queue, Retry
 
     job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(
         run_export_job,

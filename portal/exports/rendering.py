@@ -28,13 +28,13 @@ from flask_login import current_user
 
 from proposals.documents import (
     ASSET_BASE_URL,
-    LocalRenderPool,
-    RenderLimits,
     ExportedPdf,
     ExportRequest,
+    LocalRenderPool,
     PdfCache,
     PdfError,
     PreflightFailed,
+    RenderLimits,
     RenderMemoryExceeded,
     RenderTicket,
     RenderTimeout,
