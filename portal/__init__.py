@@ -11,7 +11,7 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.config import SQLITE_SYNCHRONOUS, Config, config_from_env
@@ -19,6 +19,7 @@ from portal.extensions import babel, csrf, db, htmx, login, migrate
 from portal.fragment_cache import FragmentCache
 from portal.locale import ui_locale
 from portal.ratelimit import init_login_rate_limit
+from portal.unavailable import unavailable_page
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -54,6 +55,7 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
         # the headers: clients could then choose their own address.
         hops = int(app.config["TRUSTED_PROXIES"])
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    _database_timeouts(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from portal.config import INSTANCE
 
@@ -70,6 +72,22 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _database_timeouts(app: Flask) -> None:
+    """PostgreSQL: a connect timeout (an address that never answers fails in seconds, not
+    minutes) and a statement timeout (no request waits on the database for ever)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("postgresql"):
+        options["pool_pre_ping"] = True
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", app.config["DB_CONNECT_TIMEOUT"])
+        connect_args.setdefault(
+            "options", f"-c statement_timeout={int(app.config['DB_STATEMENT_TIMEOUT_MS'])}"
+        )
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")
@@ -224,12 +242,26 @@ def _register_errors(app: Flask) -> None:
         template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/page.html"
         return render_template(template, status=status, message=message), status
 
-    for status in (400, 403, 404, 405, 413, 429, 500):
+    for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(status, lambda e, s=status: error_page(s))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        try:
+            return error_page(500)
+        except Exception:  # the error page itself failed (it reads the user): the static one
+            app.logger.exception("the 500 page failed")
+            return unavailable_page(500)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return error_page(400, "csrf")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(e):
+        app.logger.error("database unavailable on %s: %s", request.path, str(e).splitlines()[0])
+        return unavailable_page()
 
     @app.errorhandler(IntegrityError)
     @app.errorhandler(StaleDataError)

@@ -49,6 +49,10 @@ class Config:
         "pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")
     }
     SQLALCHEMY_RECORD_QUERIES = False
+    # PostgreSQL: give up connecting after this many seconds, and stop any statement (lock
+    # waits included) after this many milliseconds; the user then gets the 503 page.
+    DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 5))
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", 30_000))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Rendered PDFs by content hash, and the frozen PDFs of submitted revisions (portal/exports).
     PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR") or str(INSTANCE / "pdf-cache")
