@@ -182,6 +182,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.drafts.library import bp as library_bp
     from portal.drafts.views import bp as drafts_bp
     from portal.exports.views import bp as exports_bp
+    from portal.history import bp as history_bp
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
     from portal.pricescore.views import bp as pricescore_bp
@@ -200,6 +201,7 @@ def _register_blueprints(app: Flask) -> None:
         drafts_bp,
         library_bp,
         approvals_bp,
+        history_bp,
     ):
         app.register_blueprint(bp)
 

@@ -163,6 +163,12 @@ def rules():
             else:
                 parsed[key] = number
     versions = {role: request.form.get(f"{role}-version", type=db_int) for role in APPROVER_ROLES}
+    if not errors and all(value is None for value in parsed.values()):
+        # A blank matrix would let every quote through without approval: refuse it.
+        first = f"{APPROVER_ROLES[0]}-max_discount_pct"
+        errors[first] = _(
+            "Set at least one limit: a blank matrix would let every quote through unapproved."
+        )
     if errors:
         return render_template(
             "drafts/rules.html", rows=rows, values=values, errors=errors, form=EmptyForm()
