@@ -4,15 +4,22 @@ their issues are attached here to the field the user typed into."""
 
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, IntegerField, SelectField
-from wtforms.validators import InputRequired, NumberRange, Optional, ValidationError
+from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 from wtforms.widgets import TextInput
 
-from portal.forms import DecimalField, StringField, VersionedForm, at_most_decimals, line
+from portal.forms import (
+    DecimalField,
+    StringField,
+    VersionedForm,
+    at_most_decimals,
+    finite_decimal,
+    line,
+)
 from portal.pricescore import labels
 
 # Money fields are NUMERIC(16, 2): refuse absurd pastes at the field, not in the database.
@@ -59,7 +66,13 @@ class ScenarioForm(VersionedForm):
     price_weight = _number(_l("Price weight (points)"), maximum=POINTS_MAX)
     tech_max = _number(_l("Technical & business points (max)"), maximum=POINTS_MAX)
     k = _number(_l("K (fraction, e.g. 0.05)"), required=False, maximum=POINTS_MAX)
-    k_set = StringField(_l("or K drawn at opening from"), validators=[Optional()])
+    k_set = StringField(
+        _l("or K drawn at opening from"),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("At most %(max)d characters.", max=200)),
+        ],
+    )
     trim_n = IntegerField(
         _l("Drop n highest and n lowest"),
         validators=[
@@ -220,10 +233,10 @@ def parse_k_set(text: str | None) -> tuple[float, ...]:
     for part in parts:
         if not part:
             continue
-        try:
-            values.append(float(Decimal(part)))
-        except InvalidOperation as exc:
-            raise ValueError(part) from exc
+        value, problem = finite_decimal(part)
+        if problem is not None or value is None:
+            raise ValueError(part)  # NaN, Infinity, 1E+999999999: no K
+        values.append(float(value))
     if len(values) > 20:
         raise ValueError("too many")
     return tuple(values)

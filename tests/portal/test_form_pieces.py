@@ -95,3 +95,32 @@ def test_a_line_description_with_a_nul_byte_is_refused_at_the_field():
         }
     )
     assert line is None and errors["description"].code == "control_characters"
+
+
+def test_every_text_field_of_every_form_has_a_length_limit(app):
+    from wtforms.validators import Length
+
+    def subclasses(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from subclasses(sub)
+
+    unbounded = []
+    with app.test_request_context():
+        for form_class in {f for f in subclasses(FlaskForm) if f.__module__.startswith("portal.")}:
+            form = form_class(meta={"csrf": False})
+            for field in form:
+                if field.type in ("StringField", "TextAreaField", "PasswordField") and not any(
+                    isinstance(v, Length) for v in field.validators
+                ):
+                    unbounded.append(f"{form_class.__name__}.{field.name}")
+    assert unbounded == []
+
+
+def test_k_values_refuse_nan_and_infinity():
+    from portal.pricescore.forms import parse_k_set
+
+    assert parse_k_set("0.02, 0.05") == (0.02, 0.05)
+    for bad in ("NaN", "0.02, Infinity", "1E+999999999", "sNaN"):
+        with pytest.raises(ValueError):
+            parse_k_set(bad)
