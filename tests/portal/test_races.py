@@ -204,3 +204,53 @@ def test_two_leaders_deciding_one_approval_have_one_winner(app, users, opportuni
     assert statuses.count(302) == 1 and statuses.count(409) == THREADS - 1, statuses
     with app.app_context():
         assert db.session.get(Approval, approval_id).state == "approved"
+
+
+def test_a_line_save_racing_a_decision_never_leaves_an_approval_of_another_quote(
+    app, users, opportunity
+):
+    from portal.drafts.models import Approval, Proposal
+    from portal.drafts.workflow import quote_state
+    from tests.portal.test_drafts import _add_line, _add_option, _options
+
+    presales = _clients(app, "presales", 1)[0]
+    proposal = _new_proposal(presales, opportunity)
+    _add_option(presales, opportunity, proposal)
+    option_id = _options(app, proposal)[0][0]
+    _add_line(presales, opportunity, proposal, option_id, discount_pct="20")
+    with app.app_context():
+        version = db.session.get(Proposal, proposal).version
+    presales.post(
+        f"/opportunities/{opportunity}/proposals/{proposal}/status",
+        data={"target": "in_review", "version": version},
+    )
+    with app.app_context():
+        approval_id = db.session.scalars(select(Approval.id)).one()
+    line_id, line_version = _options(app, proposal)[0][4][0]
+    leader = _clients(app, "leader", 1)[0]
+    base = f"/opportunities/{opportunity}/proposals/{proposal}"
+
+    def post(client):
+        if client is leader:
+            return client.post(
+                f"{base}/approvals/{approval_id}", data={"decision": "approve", "comment": "ok"}
+            )
+        return client.post(
+            f"{base}/lines/{line_id}",
+            headers=HX,
+            data={
+                "description": "Changed while deciding",
+                "quantity": "99",
+                "unit_price": "10000",
+                "unit_cost": "6000",
+                "discount_pct": "20",
+                "version": line_version,
+            },
+        )
+
+    _race([leader, presales], post)
+    with app.app_context():
+        approval = db.session.get(Approval, approval_id)
+        proposal_row = db.session.get(Proposal, proposal)
+        if approval.state == "approved":
+            assert quote_state(proposal_row).fingerprint == approval.fingerprint
