@@ -263,6 +263,10 @@ def _register_errors(app: Flask) -> None:
     @app.errorhandler(InterfaceError)
     def database_unavailable(e):
         app.logger.error("database unavailable on %s: %s", request.path, str(e).splitlines()[0])
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 (the connection is gone; the teardown discards it)
+            app.logger.debug("rollback after a database error failed", exc_info=True)
         return unavailable_page()
 
     @app.errorhandler(IntegrityError)
