@@ -1396,9 +1396,11 @@ class LocalRenderPool:
         from concurrent.futures import ProcessPoolExecutor
 
         if self._executor is None:
-            self._executor = ProcessPoolExecutor(
-                max_workers=self.workers, mp_context=multiprocessing.get_context("forkserver")
-            )
+            context = multiprocessing.get_context("forkserver")
+            # The server imports the renderer once (workers start warm) and never re-runs
+            # the web process's __main__ (gunicorn's, or a script's).
+            context.set_forkserver_preload(["proposals.documents"])
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._executor
 
     def submit(self, request: ExportRequest) -> RenderTicket:
