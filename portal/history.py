@@ -20,6 +20,8 @@ from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 bp = Blueprint("history", __name__)
 
 PAGE = 100
+# Already on the row (the entity's #id) or implied by the page (the opportunity).
+_SHOWN_ELSEWHERE = {"id", "opportunity_id"}
 ACTIONS = {"create": _l("created"), "update": _l("changed"), "delete": _l("deleted")}
 ENTITIES = {
     "opportunity": _l("Opportunity"),
@@ -82,7 +84,7 @@ def opportunity_history(opportunity_id: int):
             "changes": [
                 (field, _short(change[0]), _short(change[1]))
                 for field, change in sorted((event.changes or {}).items())
-                if isinstance(change, list) and len(change) == 2
+                if isinstance(change, list) and len(change) == 2 and field not in _SHOWN_ELSEWHERE
             ],
         }
         for event, who in rows[:PAGE]
