@@ -11,12 +11,15 @@ from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from portal.config import SQLITE_SYNCHRONOUS, Config, config_from_env
 from portal.extensions import babel, csrf, db, htmx, login, migrate
 from portal.fragment_cache import FragmentCache
 from portal.locale import ui_locale
 from portal.ratelimit import init_login_rate_limit
+from portal.unavailable import unavailable_page
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -36,6 +39,23 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     app.config.update(overrides)
     if not app.config.get("SECRET_KEY"):
         raise RuntimeError("SECRET_KEY must be set outside development (BIDDESK_ENV=development)")
+    if (
+        app.config.get("ENV_NAME") == "production"
+        and len(str(app.config["SECRET_KEY"]).encode()) < 32
+    ):
+        raise RuntimeError(
+            "SECRET_KEY must be at least 32 bytes in production, e.g. "
+            "python -c 'import secrets; print(secrets.token_urlsafe(48))'"
+        )
+    if app.config.get("TRUSTED_PROXIES"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # The client address, scheme and host as the trusted proxies saw them: rate limits
+        # count real clients, not the proxy. Never set this without a proxy that overwrites
+        # the headers: clients could then choose their own address.
+        hops = int(app.config["TRUSTED_PROXIES"])
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
+    _database_timeouts(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         from portal.config import INSTANCE
 
@@ -52,6 +72,22 @@ def create_app(config: type[Config] | None = None, **overrides) -> Flask:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO)
     return app
+
+
+def _database_timeouts(app: Flask) -> None:
+    """PostgreSQL: a connect timeout (an address that never answers fails in seconds, not
+    minutes) and a statement timeout (no request waits on the database for ever)."""
+    uri = app.config["SQLALCHEMY_DATABASE_URI"]
+    options = dict(app.config.get("SQLALCHEMY_ENGINE_OPTIONS") or {})
+    if uri.startswith("postgresql"):
+        options["pool_pre_ping"] = True
+        connect_args = dict(options.get("connect_args") or {})
+        connect_args.setdefault("connect_timeout", app.config["DB_CONNECT_TIMEOUT"])
+        connect_args.setdefault(
+            "options", f"-c statement_timeout={int(app.config['DB_STATEMENT_TIMEOUT_MS'])}"
+        )
+        options["connect_args"] = connect_args
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = options
 
 
 @event.listens_for(Engine, "connect")
@@ -73,6 +109,8 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
 
 def _init_extensions(app: Flask) -> None:
     from portal import audit  # noqa: F401  (registers the audit hook and model)
+    from portal import generation as _generation  # noqa: F401  (the data generation counter)
+    from portal import idempotency as _idempotency  # noqa: F401  (create-form tokens)
     from portal.accounts import models as _accounts  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.session_user import load_session_user
@@ -147,6 +185,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.drafts.library import bp as library_bp
     from portal.drafts.views import bp as drafts_bp
     from portal.exports.views import bp as exports_bp
+    from portal.history import bp as history_bp
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
     from portal.pricescore.views import bp as pricescore_bp
@@ -170,15 +209,17 @@ def _register_blueprints(app: Flask) -> None:
         bid_bp,
         tender_bp,
         work_bp,
+        history_bp,
     ):
         app.register_blueprint(bp)
 
 
 def _register_hooks(app: Flask) -> None:
     from portal import labels
-    from portal.security import check_request_access
+    from portal.security import check_request_access, serialize_opportunity_writes
 
     app.before_request(check_request_access)
+    app.before_request(serialize_opportunity_writes)
 
     @app.after_request
     def security_headers(response):
@@ -211,9 +252,36 @@ def _register_errors(app: Flask) -> None:
         template = "errors/_error.html" if request.headers.get("HX-Request") else "errors/page.html"
         return render_template(template, status=status, message=message), status
 
-    for status in (400, 403, 404, 405, 413, 429, 500):
+    for status in (400, 403, 404, 405, 413, 429):
         app.register_error_handler(status, lambda e, s=status: error_page(s))
+
+    @app.errorhandler(500)
+    def server_error(e):
+        try:
+            return error_page(500)
+        except Exception:  # the error page itself failed (it reads the user): the static one
+            app.logger.exception("the 500 page failed")
+            return unavailable_page(500)
 
     @app.errorhandler(CSRFError)
     def csrf_error(e):
         return error_page(400, "csrf")
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def database_unavailable(e):
+        app.logger.error("database unavailable on %s: %s", request.path, str(e).splitlines()[0])
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 (the connection is gone; the teardown discards it)
+            app.logger.debug("rollback after a database error failed", exc_info=True)
+        return unavailable_page()
+
+    @app.errorhandler(IntegrityError)
+    @app.errorhandler(StaleDataError)
+    def write_conflict(e):
+        # The safety net behind the row locks and version checks: a write that lost a race
+        # the view did not foresee is a conflict to retry, never a 500.
+        db.session.rollback()
+        app.logger.warning("write conflict on %s: %s", request.path, e.__class__.__name__)
+        return error_page(409)

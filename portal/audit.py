@@ -13,10 +13,11 @@ from typing import Any
 
 from flask import has_request_context
 from flask_login import current_user
-from sqlalchemy import JSON, ForeignKey, String, event, insert, inspect
+from sqlalchemy import JSON, ForeignKey, String, event, insert, inspect, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from portal.extensions import db
+from portal.generation import mark_changed
 from portal.timeutil import utcnow
 
 IGNORED_FIELDS = {"version", "updated_at", "updated_by_id", "password_hash", "created_at"}
@@ -72,15 +73,49 @@ def _actor_id() -> int | None:
     return None
 
 
-def _opportunity_of(obj: Any) -> int | None:
+# Rows without an opportunity_id of their own reach it through their parent.
+_PARENT_OPPORTUNITY = {
+    "proposal_id": "SELECT opportunity_id FROM proposal WHERE id = :id",
+    "option_id": (
+        "SELECT p.opportunity_id FROM proposal_option o JOIN proposal p ON p.id = o.proposal_id "
+        "WHERE o.id = :id"
+    ),
+    "section_id": (
+        "SELECT p.opportunity_id FROM proposal_section s JOIN proposal p ON p.id = s.proposal_id "
+        "WHERE s.id = :id"
+    ),
+    "scenario_id": "SELECT opportunity_id FROM price_scenario WHERE id = :id",
+}
+
+
+def _opportunity_of(session: Session, obj: Any, memo: dict) -> int | None:
     if type(obj).__tablename__ == "opportunity":
         return obj.id
-    return getattr(obj, "opportunity_id", None)
+    own = getattr(obj, "opportunity_id", None)
+    if own is not None or hasattr(type(obj), "opportunity_id"):
+        return own
+    for column, sql in _PARENT_OPPORTUNITY.items():
+        parent = getattr(obj, column, None)
+        if parent is None:
+            continue
+        if (column, parent) not in memo:
+            memo[(column, parent)] = (
+                session.connection().execute(text(sql), {"id": parent}).scalar()
+            )
+        return memo[(column, parent)]
+    return None
+
+
+def _entity_id(obj: Any) -> int | None:
+    # New rows have their key after the flush but no identity yet: read it off the row.
+    key = inspect(obj).mapper.primary_key_from_instance(obj)
+    return key[0] if len(key) == 1 else None
 
 
 @event.listens_for(Session, "after_flush")
 def _record(session: Session, _ctx) -> None:
     rows = []
+    memo: dict = {}
     actor = _actor_id()
     for action, objs in (
         ("create", session.new),
@@ -100,11 +135,12 @@ def _record(session: Session, _ctx) -> None:
                     "at": utcnow(),
                     "user_id": actor,
                     "entity": type(obj).__tablename__,
-                    "entity_id": inspect(obj).identity[0] if inspect(obj).identity else None,
-                    "opportunity_id": _opportunity_of(obj),
+                    "entity_id": _entity_id(obj),
+                    "opportunity_id": _opportunity_of(session, obj, memo),
                     "action": action,
                     "changes": changes,
                 }
             )
     if rows:
         session.connection().execute(insert(AuditEvent.__table__), rows)
+        mark_changed(session)

@@ -45,6 +45,23 @@ def register_cli(app: Flask) -> None:
         db.session.commit()
         click.echo(f"created {role} {username}")
 
+    @app.cli.command("grant-app-role")
+    @click.argument("role")
+    def grant_app_role(role: str) -> None:
+        """PostgreSQL: give ROLE (the role the portal connects as) what it needs, with the
+        audit log append-only: SELECT and INSERT on audit_event, never UPDATE, DELETE or
+        TRUNCATE. Run as the owner of the tables (the role that ran init-db), again after
+        each upgrade that adds tables. See docs/operations.md."""
+        from sqlalchemy import text
+
+        if db.engine.dialect.name != "postgresql":
+            raise click.ClickException("grant-app-role is for PostgreSQL")
+        quoted = db.engine.dialect.identifier_preparer.quote(role)
+        for statement in grant_statements(quoted):
+            db.session.execute(text(statement))
+        db.session.commit()
+        click.echo(f"{role}: read/write on the portal's tables; audit_event append-only")
+
     @app.cli.command("load-demo")
     @click.option("--reset", is_flag=True, help="Delete the existing demo data set first")
     def load_demo(reset: bool) -> None:
@@ -55,3 +72,14 @@ def register_cli(app: Flask) -> None:
         click.echo("Demo logins (username / password / role):")
         for username, password, role in logins:
             click.echo(f"  {username:<10} {password:<16} {role}")
+
+
+def grant_statements(role: str) -> list[str]:
+    """The GRANTs of `grant-app-role` for an already quoted role name."""
+    return [
+        f"GRANT USAGE ON SCHEMA public TO {role}",
+        f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {role}",
+        f"REVOKE UPDATE, DELETE, TRUNCATE ON audit_event FROM {role}",
+        f"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON alembic_version FROM {role}",
+        f"GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {role}",
+    ]

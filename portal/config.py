@@ -49,11 +49,18 @@ class Config:
         "pool_pre_ping": not SQLALCHEMY_DATABASE_URI.startswith("sqlite")
     }
     SQLALCHEMY_RECORD_QUERIES = False
+    # PostgreSQL: give up connecting after this many seconds, and stop any statement (lock
+    # waits included) after this many milliseconds; the user then gets the 503 page.
+    DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 5))
+    DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", 30_000))
     REDIS_URL = os.environ.get("REDIS_URL") or None
     # Rendered PDFs by content hash, and the frozen PDFs of submitted revisions (portal/exports).
     PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR") or str(INSTANCE / "pdf-cache")
     PDF_FROZEN_DIR = os.environ.get("PDF_FROZEN_DIR") or str(INSTANCE / "pdf-frozen")
     PDF_RQ_QUEUE = "pdf"
+    # Without REDIS_URL renders run in a pool of this many processes beside the web server.
+    PDF_LOCAL_WORKERS = int(os.environ.get("PDF_LOCAL_WORKERS", 2))
+    PDF_EXECUTOR = "queue"  # "inline" renders in the request: tests only
     # Larger bodies are refused outright (413). The cap sits above any real form so an
     # oversized paste into one field still reaches its validator and is answered at the field.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
@@ -71,6 +78,11 @@ class Config:
     LOGIN_RATE_LIMIT = os.environ.get("LOGIN_RATE_LIMIT", "10 per minute")
     LOGIN_RATE_LIMIT_PER_ADDRESS = os.environ.get("LOGIN_RATE_LIMIT_PER_ADDRESS", "60 per minute")
     RATELIMIT_ENABLED = True
+    # Seconds: a session ends after this long without a request, and this long after login.
+    SESSION_IDLE_TIMEOUT = int(os.environ.get("SESSION_IDLE_TIMEOUT", 2 * 3600))
+    SESSION_MAX_LIFETIME = int(os.environ.get("SESSION_MAX_LIFETIME", 12 * 3600))
+    # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (0: none).
+    TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0) or 0)
     PAGE_SIZE = 20
     HTMX_VERSION = HTMX_VERSION
 
@@ -89,6 +101,7 @@ class TestingConfig(Config):
     SESSION_COOKIE_SECURE = False
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
+    PDF_EXECUTOR = "inline"  # most tests want the file in the answer; test_pdf_jobs queues
 
 
 class ProductionConfig(Config):

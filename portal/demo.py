@@ -12,7 +12,6 @@ from decimal import Decimal
 from sqlalchemy import delete, select
 
 from portal.accounts.models import Account
-from portal.audit import AuditEvent
 from portal.auth.models import User
 from portal.deals.models import Opportunity, Stakeholder, TeamMember
 from portal.extensions import db
@@ -454,7 +453,7 @@ def load_demo_data(reset: bool = False) -> list[tuple[str, str, str]]:
     load_reference_data()
     if reset:
         _delete_demo()
-    if db.session.scalars(select(User).where(User.username == "chen")).first() is None:
+    if reset or db.session.scalars(select(User).where(User.username == "chen")).first() is None:
         _create()
     db.session.commit()
     roles = {u: r for u, _n, r, _l in USERS}
@@ -469,18 +468,18 @@ def _delete_demo() -> None:
     db.session.execute(delete(TeamMember).where(TeamMember.opportunity_id.in_(opp_ids)))
     db.session.execute(delete(Opportunity).where(Opportunity.id.in_(opp_ids)))
     db.session.execute(delete(Account).where(Account.name.in_(names)))
-    usernames = [u[0] for u in USERS]
-    user_ids = select(User.id).where(User.username.in_(usernames))
-    db.session.execute(delete(AuditEvent).where(AuditEvent.user_id.in_(user_ids)))
-    db.session.execute(delete(User).where(User.username.in_(usernames)))
+    # The demo users stay (their rows are reused by _create): the audit log refers to them
+    # and is never deleted, not even by a reset.
     db.session.flush()
 
 
 def _create() -> None:
     rng = random.Random(20261123)
     users = {}
+    existing = {u.username: u for u in db.session.scalars(select(User))}
     for username, name, role, locale in USERS:
-        user = User(username=username, display_name=name, role=role, locale=locale)
+        user = existing.get(username) or User(username=username)
+        user.display_name, user.role, user.locale, user.active = name, role, locale, True
         user.set_password(DEMO_PASSWORD)
         users[username] = user
         db.session.add(user)

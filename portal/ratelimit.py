@@ -8,6 +8,8 @@ storage, which a module-level Flask-Limiter instance does.
 
 from __future__ import annotations
 
+import logging
+import os
 from dataclasses import dataclass
 
 from flask import Flask, current_app, request
@@ -37,8 +39,28 @@ class LoginRateLimit:
         return user_ok and address_ok
 
 
+def worker_count() -> int:
+    """Web worker processes serving this app, as gunicorn.conf.py (or WEB_CONCURRENCY) says."""
+    for name in ("BIDDESK_WORKERS", "WEB_CONCURRENCY"):
+        value = os.environ.get(name, "").strip()
+        if value.isdigit():
+            return int(value)
+    return 1
+
+
 def init_login_rate_limit(app: Flask) -> None:
     uri = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
+    if uri.startswith("memory://") and app.config["RATELIMIT_ENABLED"]:
+        workers = worker_count()
+        if app.config.get("ENV_NAME") == "production" and workers > 1:
+            raise RuntimeError(
+                f"Login attempts would be counted separately in each of {workers} workers: "
+                "set REDIS_URL so the limit holds across them, or run one worker."
+            )
+        if app.config.get("ENV_NAME") == "production":
+            logging.getLogger(__name__).warning(
+                "Login attempts are counted in this process only (no REDIS_URL)."
+            )
     app.extensions["login_rate_limit"] = LoginRateLimit(
         enabled=app.config["RATELIMIT_ENABLED"],
         storage=storage_from_string(uri),

@@ -99,3 +99,43 @@ def get_opportunity_or_404(opportunity_id: int, *options):
     if opportunity is None:
         abort(404)
     return opportunity
+
+
+def serialize_opportunity_writes():
+    """before_request hook: a POST under /opportunities/<id>/… first takes that opportunity's
+    row lock, so two writes to one deal run one after the other, each seeing what the
+    other committed.
+
+    This is what makes numbers allocated as "the highest so far + 1" (revision numbers,
+    round numbers, concession positions, sheet versions), the first save of a sheet that
+    does not exist yet, two leaders deciding one approval, and a line save racing a
+    decision end with one winner: the second request reads the state the first committed
+    and answers with the view's usual conflict (409 with the current state) instead of a
+    unique-constraint 500 or a StaleDataError.
+
+    PostgreSQL: SELECT … FOR UPDATE (held to the end of the request's transaction).
+    SQLite: a no-op UPDATE of the row, which takes the database's write lock (SQLite has
+    one writer at a time; pysqlite begins the transaction at that statement, so every
+    later read in the request sees the previous writer's commit).
+    """
+    if request.method != "POST" or not request.view_args:
+        return None
+    opportunity_id = request.view_args.get("opportunity_id")
+    if not isinstance(opportunity_id, int):
+        return None
+    lock_opportunity(opportunity_id)
+    return None
+
+
+def lock_opportunity(opportunity_id: int) -> None:
+    """Take the write lock of one opportunity row until the transaction ends."""
+    from sqlalchemy import text
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(
+            text("SELECT id FROM opportunity WHERE id = :id FOR UPDATE"), {"id": opportunity_id}
+        )
+    else:
+        db.session.execute(
+            text("UPDATE opportunity SET id = id WHERE id = :id"), {"id": opportunity_id}
+        )

@@ -32,6 +32,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import html as html_lib
 import io
 import logging
 import mimetypes
@@ -82,9 +83,11 @@ class PdfError(Exception):
 
 
 class RenderTimeout(PdfError):
-    def __init__(self, seconds: float):
-        super().__init__(f"the PDF render took longer than {seconds:g} s and was stopped")
+    def __init__(self, seconds: float, heaviest: str = ""):
+        where = f" (the heaviest part: {heaviest})" if heaviest else ""
+        super().__init__(f"the PDF render took longer than {seconds:g} s and was stopped{where}")
         self.seconds = seconds
+        self.heaviest = heaviest
 
 
 class RenderMemoryExceeded(PdfError):
@@ -142,8 +145,17 @@ class StaticFileFetcher(URLFetcher):
         self.refused: list[str] = []
         self.served: list[str] = []
 
+    def close_for_attachments(self) -> None:
+        """After layout nothing may be fetched: what WeasyPrint asks for while writing the
+        PDF are `rel=attachment` files to embed, refused outright, whatever their URL."""
+        self.attachments_closed = True
+
+    attachments_closed = False
+
     def fetch(self, url, headers=None):
         try:
+            if self.attachments_closed:
+                raise RefusedURL(f"attachments are not embedded: {url!r:.200}")
             path = self.resolve(url)
         except RefusedURL:
             self.refused.append(url)
@@ -242,17 +254,26 @@ def clean_html(fragment: str) -> str:
     # Headings written in a section (`## 交付范围`) print as headings below the section's
     # own title (h2): h1/h2 become h3, h6 becomes h5, so none competes with the title.
     cleaned = _HEADING_RE.sub(lambda m: f"<{m.group(1)}{_HEADING_LEVEL[m.group(2)]}>", cleaned)
+    # Runs are measured on the text as it reads, entities decoded: "a&amp;a&amp;…" is one
+    # 48,000-character word to the layout engine, though no piece between entities is long.
     return "".join(
-        part if part.startswith(("<", "&")) else _LONG_RUN_RE.sub(_break_run, part)
-        for part in _MARKUP_RE.split(cleaned)
+        part if part.startswith("<") else _break_text(part) for part in _MARKUP_RE.split(cleaned)
     )
 
 
 _HEADING_RE = re.compile(r"<(/?)(h[1-6])>")
 _HEADING_LEVEL = {"h1": "h3", "h2": "h3", "h3": "h3", "h4": "h4", "h5": "h5", "h6": "h5"}
 
+
+def _break_text(escaped: str) -> str:
+    text = html_lib.unescape(escaped)
+    if not _LONG_RUN_RE.search(text):
+        return escaped
+    return html_lib.escape(_LONG_RUN_RE.sub(_break_run, text), quote=False)
+
+
 LONG_RUN = 80
-_MARKUP_RE = re.compile(r"(<[^>]*>|&[#\w]+;)")
+_MARKUP_RE = re.compile(r"(<[^>]*>)")
 _LONG_RUN_RE = re.compile(rf"[^\s\u200b]{{{LONG_RUN + 1},}}")
 
 
@@ -467,6 +488,7 @@ def _render_here(
         font_config=font_config, stylesheets=css, presentational_hints=False
     )
     problems = check_keep_with_next(document, group_header_class)
+    fetcher.close_for_attachments()
     pdf = document.write_pdf(pdf_identifier=True, presentational_hints=False)
     problems += check_document_glyphs(document)
     if expected_totals:
@@ -535,7 +557,7 @@ def render(
     child.close()
     try:
         if not parent.poll(limits.seconds):
-            raise RenderTimeout(limits.seconds)
+            raise RenderTimeout(limits.seconds, heaviest_part(html))
         try:
             status, payload = parent.recv()
         except (EOFError, OSError):
@@ -553,6 +575,31 @@ def render(
         raise RenderMemoryExceeded(limits.memory_mb)
     log.error("PDF render failed: %s", payload)
     raise RenderFailed(f"the PDF could not be rendered ({payload})")
+
+
+_HEADING_RE = re.compile(r"<h([1-4])\b[^>]*>(.*?)</h\1>", re.S | re.I)
+_TAG_RE = re.compile(r"<[^>]+>")
+
+
+def heaviest_part(html: str) -> str:
+    """The heading of the part of `html` likely to cost the layout most, for messages
+    about a slow render: "section “Title” (N characters, M table rows)". Each part runs
+    from one h1–h4 heading to the next; its weight is its text length plus 200 per table
+    row (rows cost far more to lay out than running text)."""
+    marks = [(m.start(), _TAG_RE.sub("", m.group(2)).strip()) for m in _HEADING_RE.finditer(html)]
+    bounds = [(0, "")] + marks
+    best = ("", -1, 0, 0)
+    for index, (start, title) in enumerate(bounds):
+        end = bounds[index + 1][0] if index + 1 < len(bounds) else len(html)
+        chunk = html[start:end]
+        rows = len(re.findall(r"<tr\b", chunk, re.I))
+        chars = len(html_lib.unescape(_TAG_RE.sub("", chunk)))
+        weight = chars + 200 * rows
+        if weight > best[1]:
+            best = (title, weight, chars, rows)
+    title, _weight, chars, rows = best
+    name = f"section “{title[:80]}”" if title else "the opening part"
+    return f"{name} ({chars:,} characters, {rows} table rows)"
 
 
 # --------------------------------------------------------------------------------------------
@@ -1022,6 +1069,45 @@ class PdfCache:
     def put(self, key: str, pdf: bytes) -> None:
         _write_atomic(self.path(key), pdf)
 
+    # A failed render is remembered for FAILURE_TTL seconds: the same content fails the
+    # same way, and each retry of a timed-out render costs a minute and up to a gigabyte.
+    FAILURE_TTL = 3600
+
+    def failure_path(self, key: str) -> Path:
+        return self.path(key).with_suffix(".failed.json")
+
+    def put_failure(self, key: str, error: PdfError) -> None:
+        import json
+
+        record = {"type": type(error).__name__, "message": str(error)}
+        if isinstance(error, RenderTimeout):
+            record.update(seconds=error.seconds, heaviest=error.heaviest)
+        elif isinstance(error, RenderMemoryExceeded):
+            record.update(megabytes=error.megabytes)
+        elif isinstance(error, PreflightFailed):
+            record.update(problems=[[p.check, p.message] for p in error.problems])
+        _write_atomic(self.failure_path(key), json.dumps(record).encode())
+
+    def get_failure(self, key: str) -> PdfError | None:
+        """The error of an earlier render of the same content, while it is remembered."""
+        import json
+
+        path = self.failure_path(key)
+        try:
+            if time.time() - path.stat().st_mtime > self.FAILURE_TTL:
+                return None
+            record = json.loads(path.read_text())
+        except (FileNotFoundError, ValueError):
+            return None
+        kind = record.get("type")
+        if kind == "RenderTimeout":
+            return RenderTimeout(record.get("seconds", 0), record.get("heaviest", ""))
+        if kind == "RenderMemoryExceeded":
+            return RenderMemoryExceeded(record.get("megabytes", 0))
+        if kind == "PreflightFailed":
+            return PreflightFailed([Problem(c, m) for c, m in record.get("problems", [])])
+        return RenderFailed(record.get("message", "the PDF could not be rendered"))
+
 
 @dataclass(frozen=True)
 class FrozenPdf:
@@ -1140,25 +1226,33 @@ class ExportedPdf:
 
 def export_pdf(request: ExportRequest) -> ExportedPdf:
     """The checked PDF for `request`, from the cache when the same inputs were rendered
-    before. Raises `PreflightFailed` (naming each problem), `RenderTimeout`,
-    `RenderMemoryExceeded` or `RenderFailed`; nothing is cached then."""
+    before. Raises `PreflightFailed` (naming each problem), `RenderTimeout` (naming the
+    heaviest section), `RenderMemoryExceeded` or `RenderFailed`; the failure is remembered
+    for the same content (PdfCache.FAILURE_TTL), so a retry answers at once."""
     key = request.key()
     cache = PdfCache(request.cache_dir)
     cached = cache.get(key)
     if cached is not None:
         return ExportedPdf(cached, key, hashlib.sha256(cached).hexdigest(), True)
-    outcome = render(
-        request.html,
-        stylesheets=request.stylesheets,
-        static_root=request.static_root,
-        expected_totals=request.totals(),
-        limits=request.limits,
-    )
-    if outcome.problems:
-        log.warning("PDF pre-flight failed: %s", "; ".join(map(str, outcome.problems)))
-        raise PreflightFailed(outcome.problems)
-    if not outcome.pdf.startswith(b"%PDF-"):
-        raise RenderFailed("the renderer returned something that is not a PDF")
+    failed = cache.get_failure(key)
+    if failed is not None:
+        raise failed
+    try:
+        outcome = render(
+            request.html,
+            stylesheets=request.stylesheets,
+            static_root=request.static_root,
+            expected_totals=request.totals(),
+            limits=request.limits,
+        )
+        if outcome.problems:
+            log.warning("PDF pre-flight failed: %s", "; ".join(map(str, outcome.problems)))
+            raise PreflightFailed(outcome.problems)
+        if not outcome.pdf.startswith(b"%PDF-"):
+            raise RenderFailed("the renderer returned something that is not a PDF")
+    except (PreflightFailed, RenderTimeout, RenderMemoryExceeded) as error:
+        cache.put_failure(key, error)  # deterministic for the same content: remember it
+        raise
     cache.put(key, outcome.pdf)
     return ExportedPdf(
         outcome.pdf, key, hashlib.sha256(outcome.pdf).hexdigest(), False, outcome.pages
@@ -1244,7 +1338,7 @@ def submit_render(
             return RenderTicket(f"local-{key[:16]}", "failed", key, str(error))
         return RenderTicket(f"local-{key[:16]}", "finished", key)
     from redis import Redis
-    from rq import Queue
+    from rq import Queue, Retry
 
     job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(
         run_export_job,
@@ -1253,6 +1347,9 @@ def submit_render(
         job_timeout=job_timeout or int(request.limits.seconds) + 30,
         result_ttl=3600,
         failure_ttl=3600,
+        # Once more if the work-horse or worker died (a render's own failure is cached and
+        # answers the retry at once).
+        retry=Retry(max=1),
     )
     return RenderTicket(job.id, "queued", key)
 
@@ -1268,7 +1365,7 @@ def render_status(ticket: RenderTicket, redis_url: str | None = None) -> RenderT
     try:
         job = Job.fetch(ticket.job_id, connection=Redis.from_url(redis_url))
     except NoSuchJobError:
-        return dataclasses.replace(ticket, state="failed", error="the render job was lost")
+        return dataclasses.replace(ticket, state="failed", error=LOST_JOB)
     status = job.get_status()
     if status == JobStatus.FINISHED:
         return dataclasses.replace(ticket, state="finished")
@@ -1279,3 +1376,102 @@ def render_status(ticket: RenderTicket, redis_url: str | None = None) -> RenderT
     if status == JobStatus.STARTED:
         return dataclasses.replace(ticket, state="started")
     return dataclasses.replace(ticket, state="queued")
+
+
+# --------------------------------------------------------------------------------------------
+# Without Redis: a small bounded pool of render processes beside the web server
+# --------------------------------------------------------------------------------------------
+
+
+class LocalRenderPool:
+    """Renders outside the web worker when there is no REDIS_URL.
+
+    At most `workers` renders run at once, in processes started by a `forkserver` (a
+    fresh, single-threaded Python: never a fork of a threaded web server); each render
+    still forks its bounded child from there (RenderLimits). Further renders wait in line.
+    The PDF (or the failure) lands in the shared cache directory, so any web process can
+    answer a poll; a process that does not know a job reports it queued until it is older
+    than `lost_after` seconds, then lost.
+    """
+
+    def __init__(self, workers: int = 2, lost_after: float = 300.0):
+        import threading
+
+        self.workers = max(1, workers)
+        self.lost_after = lost_after
+        self._executor = None
+        self._jobs: dict = {}
+        self._lock = threading.Lock()
+
+    def _pool(self):
+        from concurrent.futures import ProcessPoolExecutor
+
+        if self._executor is None:
+            context = multiprocessing.get_context("forkserver")
+            # The server imports the renderer once (workers start warm) and never re-runs
+            # the web process's __main__ (gunicorn's, or a script's).
+            context.set_forkserver_preload(["proposals.documents"])
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+        return self._executor
+
+    def submit(self, request: ExportRequest) -> RenderTicket:
+        key = request.key()
+        cache = PdfCache(request.cache_dir)
+        if cache.get(key) is not None:
+            return RenderTicket(f"cached-{key[:16]}", "finished", key)
+        failed = cache.get_failure(key)
+        if failed is not None:
+            return RenderTicket(f"cached-{key[:16]}", "failed", key, _error_line(failed))
+        job_id = f"local-{key[:24]}-{int(time.time())}-{os.urandom(4).hex()}"
+        with self._lock:
+            try:
+                future = self._pool().submit(run_export_job, request)
+            except RuntimeError:  # a broken pool (a render process was killed): start anew
+                self._executor = None
+                future = self._pool().submit(run_export_job, request)
+            self._jobs[job_id] = (future, request.cache_dir)
+            if len(self._jobs) > 1000:
+                for old in [j for j, (f, _d) in self._jobs.items() if f.done()][:500]:
+                    del self._jobs[old]
+        return RenderTicket(job_id, "queued", key)
+
+    def status(self, ticket: RenderTicket, cache_dir: str) -> RenderTicket:
+        if ticket.done:
+            return ticket
+        cache = PdfCache(cache_dir)
+        if cache.get(ticket.key) is not None:
+            return dataclasses.replace(ticket, state="finished")
+        entry = self._jobs.get(ticket.job_id)
+        if entry is None:
+            failed = cache.get_failure(ticket.key)
+            if failed is not None:
+                return dataclasses.replace(ticket, state="failed", error=_error_line(failed))
+            try:
+                started = int(ticket.job_id.split("-")[2])
+            except (IndexError, ValueError):
+                started = 0
+            if time.time() - started > self.lost_after:
+                return dataclasses.replace(ticket, state="failed", error=LOST_JOB)
+            return ticket
+        future, _cache_dir = entry
+        if not future.done():
+            return dataclasses.replace(ticket, state="started" if future.running() else "queued")
+        error = future.exception()
+        if error is None:
+            return dataclasses.replace(ticket, state="finished")
+        if isinstance(error, PdfError):
+            return dataclasses.replace(ticket, state="failed", error=_error_line(error))
+        return dataclasses.replace(ticket, state="failed", error=LOST_JOB)
+
+    def shutdown(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+
+LOST_JOB = "LostJob: the render job was lost"
+
+
+def _error_line(error: BaseException) -> str:
+    """`ClassName: message`, the shape of the last line of an RQ job's traceback."""
+    return f"{type(error).__name__}: {error}"[:500]

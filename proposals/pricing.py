@@ -365,6 +365,8 @@ def quote_totals(options: Sequence[QuoteOption]) -> QuoteTotals:
 
 # --- validation of user input ---------------------------------------------------------
 
+# NUL (refused by PostgreSQL), the other control characters except tab and newlines, DEL, C1.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 # ASCII digits only: Decimal() would also accept "1e400", "NaN", "١٢" and "1_000", none of
 # which a sales rep means to type. Thousands separators are accepted only in groups of 3.
 _NUMBER_RE = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d+)?(?:\.\d+)?", re.ASCII)
@@ -439,10 +441,11 @@ def validate_line(raw: Mapping[str, object]) -> tuple[QuoteLine | None, dict[str
     """Turn form input (strings) into a :class:`QuoteLine`, or collect errors per field.
 
     Fields: ``part`` (solution/services/maintenance), ``description`` (non-blank, ≤ 500
-    chars), ``quantity`` (≥ 0, ≤ 4 decimals), ``unit_price`` and ``unit_cost`` (≥ 0, ≤ 4
-    decimals), ``discount_pct`` (0–100, ≤ 2 decimals, blank means 0). Every number has at
-    most 12 integer digits. Returns ``(line, {})`` on success, ``(None, errors)`` otherwise;
-    all fields are checked so the form can show every problem at once.
+    chars, no control characters), ``quantity`` (≥ 0, ≤ 4 decimals), ``unit_price`` and
+    ``unit_cost`` (≥ 0, ≤ 4 decimals), ``discount_pct`` (0–100, ≤ 2 decimals, blank means
+    0). Every number has at most 12 integer digits. Returns ``(line, {})`` on success,
+    ``(None, errors)`` otherwise; all fields are checked so the form can show every problem
+    at once.
     """
     errors: dict[str, FieldError] = {}
 
@@ -464,6 +467,10 @@ def validate_line(raw: Mapping[str, object]) -> tuple[QuoteLine | None, dict[str
     elif len(description) > MAX_DESCRIPTION_LENGTH:
         errors["description"] = FieldError(
             "too_long", f"Use at most {MAX_DESCRIPTION_LENGTH} characters."
+        )
+    elif _CONTROL_RE.search(description):
+        errors["description"] = FieldError(
+            "control_characters", "Remove the invisible control characters from this text."
         )
 
     numbers: dict[str, Decimal] = {}

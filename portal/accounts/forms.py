@@ -1,9 +1,9 @@
 from flask_babel import lazy_gettext as _l
-from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms import IntegerField, SelectField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
 from portal import labels
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, StringField, TextAreaField, VersionedForm, line
 
 
 def _score(label):

@@ -1,10 +1,10 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import Email, InputRequired, Length, Optional, Regexp
 
 from portal import labels
-from portal.forms import line
+from portal.forms import PasswordField, StringField, line
 
 PASSWORD_MIN = 10
 

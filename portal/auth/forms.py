@@ -1,7 +1,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectField, StringField
+from wtforms import SelectField
 from wtforms.validators import InputRequired, Length
+
+from portal.forms import PasswordField, StringField
 
 
 class LoginForm(FlaskForm):

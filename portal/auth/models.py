@@ -35,9 +35,16 @@ class User(UserMixin, db.Model):
     locale: Mapped[str] = mapped_column(String(8), default="en")
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sessions carry the value they were opened with; bumping it ends every open session
+    # of the user (logout, password reset, deactivation, role change: portal/auth/sessions.py).
+    session_generation: Mapped[int] = mapped_column(default=0, server_default="0")
 
     def set_password(self, password: str) -> None:
         self.password_hash = _hasher.hash(password)
+
+    def end_sessions(self) -> None:
+        """Every session opened before this (on any device) is refused from the next request."""
+        self.session_generation = (self.session_generation or 0) + 1
 
     def check_password(self, password: str) -> bool:
         try:

@@ -15,6 +15,7 @@ from flask_login import UserMixin
 from sqlalchemy import bindparam, select
 
 from portal.auth.models import User
+from portal.auth.sessions import end_session_cookie, session_still_valid
 from portal.extensions import db
 from portal.generation import data_generation
 
@@ -27,6 +28,7 @@ class SessionUser(UserMixin):
     role: str
     locale: str
     active: bool
+    session_generation: int
 
     @property
     def is_active(self) -> bool:  # Flask-Login refuses sessions of deactivated users
@@ -37,7 +39,13 @@ class SessionUser(UserMixin):
 def _user_statement():
     # Plain columns, no ORM instance: after any write the generation moves and this runs.
     return select(
-        User.id, User.username, User.display_name, User.role, User.locale, User.active
+        User.id,
+        User.username,
+        User.display_name,
+        User.role,
+        User.locale,
+        User.active,
+        User.session_generation,
     ).where(User.id == bindparam("user_id"))
 
 
@@ -48,12 +56,16 @@ def load_session_user(user_id: int) -> SessionUser | None:
     generation = data_generation()
     hit = cache.get(user_id)
     if hit is not None and hit[0] == generation:
-        return hit[1]
-    row = db.session.execute(_user_statement(), {"user_id": user_id}).first()
-    if row is None or not row.active:
-        # Flask-Login checks "active" only at login: a deactivated user's open session
-        # must end on the next request, so it loads as nobody.
+        session_user = hit[1]
+    else:
+        row = db.session.execute(_user_statement(), {"user_id": user_id}).first()
+        if row is None:
+            return None
+        session_user = SessionUser(*row)
+        cache[user_id] = (generation, session_user)
+    # Flask-Login checks "active" only at login: a deactivated user's open session must end
+    # on the next request, as must a session ended by logout or a password change.
+    if not session_user.active or not session_still_valid(session_user.session_generation):
+        end_session_cookie()
         return None
-    session_user = SessionUser(*row)
-    cache[user_id] = (generation, session_user)
     return session_user

@@ -4,11 +4,12 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user, logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import select
 
 from portal.auth.forms import LanguageForm, LoginForm
 from portal.auth.models import User, dummy_password_check
+from portal.auth.sessions import end_session_cookie, start_session
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.ratelimit import login_attempt_allowed
@@ -45,7 +46,7 @@ def login():
         if user is None:
             dummy_password_check(form.password.data)
         if user is not None and user.active and user.check_password(form.password.data):
-            login_user(user)
+            start_session(user)
             session["locale"] = user.locale
             return redirect(_safe_next(request.args.get("next")))
         form.password.errors.append(_("Unknown username or wrong password."))
@@ -59,7 +60,11 @@ def login():
 def logout():
     form = EmptyForm()
     if form.validate_on_submit():
+        # Ends this session and every other one of the user: a copied cookie stops working.
+        db.session.get(User, current_user.id).end_sessions()
+        db.session.commit()
         logout_user()
+        end_session_cookie()
         session.pop("locale", None)
     return redirect(url_for("auth.login"))
 

@@ -2,11 +2,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional, ValidationError
 
 from portal import labels
-from portal.forms import TEXT_MAX, NumberField, VersionedForm, line
+from portal.forms import (
+    TEXT_MAX,
+    NumberField,
+    StringField,
+    TextAreaField,
+    VersionedForm,
+    line,
+)
+from portal.idempotency import token_field
 
 # 12 integer digits: above any real bid, below NUMERIC(16, 2)'s limit, so a 30-digit
 # paste gets a message instead of a database error.
@@ -27,6 +35,7 @@ def _coerce_int_or_none(value):
 
 
 class OpportunityForm(VersionedForm):
+    request_token = token_field()  # create only: a double-clicked "Create" makes one deal
     name = StringField(_l("Opportunity name"), validators=line())
     account_id = SelectField(_l("Account"), coerce=int, validate_choice=True)
     stage_id = SelectField(_l("Stage"), coerce=int, validate_choice=True)
@@ -36,6 +45,7 @@ class OpportunityForm(VersionedForm):
     amount = NumberField(
         _l("Estimated amount"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter an amount, e.g. 1200000.")),
             NumberRange(

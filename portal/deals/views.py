@@ -20,6 +20,7 @@ from portal.deals.queries import ListCriteria, opportunity_page
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.fragment_cache import fragment_cache
+from portal.idempotency import create_once, new_token
 from portal.locale import ui_locale
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
@@ -130,8 +131,29 @@ def _opportunity_form(formdata=None, obj=None) -> OpportunityForm:
     ]
     form.stage_id.choices = _stage_choices()
     form.owner_id.choices = _user_choices("rep", "leader", "admin")
-    form.presales_id.choices = [(None, "—")] + _user_choices("presales")
+    # "" (not None, which would render value="None") is the empty choice; the form's
+    # coerce turns it back into None.
+    form.presales_id.choices = [("", "—")] + _user_choices("presales")
     return form
+
+
+HAND_OVER_ROLES = ("leader", "admin")
+
+
+def _hand_over_refused(form: OpportunityForm, opportunity: Opportunity) -> bool:
+    """Only the owner, a leader or an admin may change who owns or presells a deal."""
+    if current_user.role in HAND_OVER_ROLES or opportunity.owner_id == current_user.id:
+        return False
+    refused = False
+    if form.owner_id.data != opportunity.owner_id:
+        form.owner_id.errors.append(_("Only the owner, a leader or an admin can change the owner."))
+        refused = True
+    if form.presales_id.data != opportunity.presales_id:
+        form.presales_id.errors.append(
+            _("Only the owner, a leader or an admin can change the presales.")
+        )
+        refused = True
+    return refused
 
 
 @bp.route("/opportunities/new", methods=["GET", "POST"])
@@ -140,6 +162,7 @@ def create():
     form = _opportunity_form(formdata=request.form if request.method == "POST" else None)
     if request.method == "GET":
         form.version.data = 0
+        form.request_token.data = new_token()
         form.owner_id.data = current_user.id
         form.currency.data = "CNY"
         form.account_id.data = request.args.get("account", type=int)
@@ -147,15 +170,21 @@ def create():
         if current_user.role == "rep" and form.owner_id.data != current_user.id:
             form.owner_id.errors.append(_("A rep creates opportunities they own."))
         else:
-            opportunity = Opportunity(updated_by_id=current_user.id)
-            for name in OpportunityForm.EDITABLE:
-                setattr(opportunity, name, form[name].data)
-            opportunity.status_reason = opportunity.status_reason or ""
-            opportunity.description = opportunity.description or ""
-            db.session.add(opportunity)
-            db.session.commit()
-            flash(_("Opportunity created."), "success")
-            return redirect(url_for("deals.detail", opportunity_id=opportunity.id))
+
+            def make() -> int:
+                opportunity = Opportunity(updated_by_id=current_user.id)
+                for name in OpportunityForm.EDITABLE:
+                    setattr(opportunity, name, form[name].data)
+                opportunity.status_reason = opportunity.status_reason or ""
+                opportunity.description = opportunity.description or ""
+                db.session.add(opportunity)
+                db.session.flush()
+                return opportunity.id
+
+            new_id, created = create_once(form.request_token.data, "opportunity", make)
+            if created:
+                flash(_("Opportunity created."), "success")
+            return redirect(url_for("deals.detail", opportunity_id=new_id))
     status = 422 if request.method == "POST" else 200
     return render_template("deals/edit.html", form=form, opportunity=None), status
 
@@ -175,6 +204,8 @@ def edit(opportunity_id: int):
         return render_template("deals/edit.html", form=form, opportunity=opportunity), 422
     if form.version.data != opportunity.version:
         return _opportunity_conflict(form, opportunity)
+    if _hand_over_refused(form, opportunity):
+        return render_template("deals/edit.html", form=form, opportunity=opportunity), 422
     for name in OpportunityForm.EDITABLE:
         setattr(opportunity, name, form[name].data)
     opportunity.status_reason = opportunity.status_reason or ""

@@ -18,7 +18,8 @@ from portal.drafts.models import APPROVER_ROLES, Approval, AuthorityRule, Propos
 from portal.drafts.queries import get_proposal_or_404
 from portal.drafts.workflow import authority_rules, quote_state
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int
+from portal.pages import wants_fragment
 from portal.security import allowed, opportunity_scope
 from portal.timeutil import utcnow
 from proposals.pricing import DEFAULT_ROLE_ORDER, can_approve_alone, parse_decimal
@@ -92,6 +93,19 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
     if not form.validate():
         flash(" ".join(str(e) for errors in form.errors.values() for e in errors), "error")
         return redirect(target) if request.form else ("", 422)
+    if approval.state != "pending":
+        # Another approver decided first (the opportunity's row lock orders the two): a
+        # conflict, answered with the decision that stands.
+        template = "errors/_error.html" if wants_fragment() else "errors/page.html"
+        return render_template(
+            template,
+            status=409,
+            message=_(
+                "This request was already decided or withdrawn: it is now %(state)s.",
+                state=labels.APPROVAL_STATES.get(approval.state, approval.state),
+            ),
+            back_url=target,
+        ), 409
     ok, message = _decide(approval, proposal, form.decision.data, form.comment.data)
     flash(message, "success" if ok else "error")
     return redirect(target)
@@ -214,7 +228,13 @@ def rules():
                 errors[key] = _("Enter a percentage from -100 to 100.")
             else:
                 parsed[key] = number
-    versions = {role: request.form.get(f"{role}-version", type=int) for role in APPROVER_ROLES}
+    versions = {role: request.form.get(f"{role}-version", type=db_int) for role in APPROVER_ROLES}
+    if not errors and all(value is None for value in parsed.values()):
+        # A blank matrix would let every quote through without approval: refuse it.
+        first = f"{APPROVER_ROLES[0]}-max_discount_pct"
+        errors[first] = _(
+            "Set at least one limit: a blank matrix would let every quote through unapproved."
+        )
     if errors:
         return render_template(
             "drafts/rules.html", rows=rows, values=values, errors=errors, form=EmptyForm()

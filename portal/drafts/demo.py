@@ -284,10 +284,13 @@ def create_demo_proposals() -> None:
     users = {u.username: u for u in db.session.scalars(select(User))}
     owner_of = {"zhao": users.get("zhao"), "tom": users.get("tom")}
     start = today()
-    # A demo reset deletes the demo users; their blocks stay without an owner. Replace them.
+    # A demo reset keeps the demo users: replace the demo blocks (theirs, or ownerless ones
+    # left by an older reset that deleted the users).
+    demo_owners = [u.id for u in owner_of.values() if u is not None and u.id is not None]
     db.session.execute(
         delete(LibraryBlock).where(
-            LibraryBlock.title.in_([b[0] for b in BLOCKS]), LibraryBlock.owner_id.is_(None)
+            LibraryBlock.title.in_([b[0] for b in BLOCKS]),
+            LibraryBlock.owner_id.is_(None) | LibraryBlock.owner_id.in_(demo_owners),
         )
     )
     blocks = []

@@ -2,20 +2,13 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
 from portal import labels as common_labels
 from portal.drafts import labels
-from portal.forms import LINE_MAX, VersionedForm
+from portal.forms import LINE_MAX, StringField, TextAreaField, VersionedForm
+from portal.idempotency import token_field
 from proposals.content import MAX_SECTION_LENGTH
 from proposals.pricing import MAX_MAINTENANCE_YEARS, MAX_OPTION_NAME_LENGTH
 
@@ -37,6 +30,7 @@ def _text(maximum: int, required: bool = False):
 
 
 class ProposalForm(VersionedForm):
+    request_token = token_field()  # create only: a double-clicked "Create" makes one proposal
     title = StringField(_l("Proposal title"), validators=_line(), filters=[_strip])
     language = SelectField(_l("Language"), choices=list(labels.LANGUAGES.items()))
     currency = SelectField(_l("Currency"), choices=[(c, c) for c in common_labels.CURRENCIES])

@@ -103,6 +103,7 @@ LINE_FIELDS = {
 # Messages for proposals.pricing FieldError codes (the domain's English text is a fallback).
 FIELD_ERRORS = {
     "required": _l("This field is required."),
+    "control_characters": _l("Remove the invisible control characters from this text."),
     "not_a_number": _l("Enter a number, for example 1234.50."),
     "not_finite": _l("Enter a finite number."),
     "too_large": _l("Too large: use at most 11 digits before the decimal point."),

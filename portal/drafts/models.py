@@ -186,6 +186,7 @@ class LibraryBlock(db.Model):
 class SectionBlockUse(db.Model):
     """Which library block (and which version of it) went into a section, by whom, when."""
 
+    __audited__ = True
     __tablename__ = "section_block_use"
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -52,7 +52,8 @@ from portal.drafts.workflow import (
     snapshot,
 )
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int, db_int_or_none
+from portal.idempotency import create_once, new_token
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
@@ -100,6 +101,7 @@ def index(opportunity_id: int):
     ).all()
     form = ProposalForm()
     form.version.data = 0
+    form.request_token.data = new_token()
     form.currency.data = opportunity.currency
     form.language.data = (
         "zh_CN" if any("\u4e00" <= ch <= "\u9fff" for ch in opportunity.name) else "en"
@@ -131,16 +133,22 @@ def create(opportunity_id: int):
             form=form,
             can_create=True,
         ), 422
-    proposal = new_proposal(
-        opportunity, form.title.data.strip(), form.language.data, form.currency.data
-    )
-    db.session.commit()
-    flash(
-        _("Proposal created with the standard sections. Start with the executive summary."),
-        "success",
-    )
+
+    def make() -> int:
+        proposal = new_proposal(
+            opportunity, form.title.data.strip(), form.language.data, form.currency.data
+        )
+        db.session.flush()
+        return proposal.id
+
+    proposal_id, created = create_once(form.request_token.data, "proposal", make)
+    if created:
+        flash(
+            _("Proposal created with the standard sections. Start with the executive summary."),
+            "success",
+        )
     return redirect(
-        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
+        url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal_id)
     )
 
 
@@ -522,7 +530,7 @@ def insert_block(opportunity_id: int, proposal_id: int, section_id: int):
     section = child_or_404(ProposalSection, section_id, proposal)
     if (locked := _editable_or_locked(proposal)) is not None:
         return locked
-    block_id = request.form.get("block_id", type=int)
+    block_id = request.form.get("block_id", type=db_int)
     if block_id is None:
         abort(400)
     block = db.session.get(LibraryBlock, block_id) or abort(404)
@@ -692,7 +700,9 @@ def delete_option(opportunity_id: int, proposal_id: int, option_id: int):
 
 def _line_input(form) -> dict:
     return {
-        name: (form.get(name) or "")[:200]
+        # Cut far above every limit (a 10 MB paste is not kept in memory twice), never at
+        # one: validate_line then answers "too long" instead of storing a shortened text.
+        name: (form.get(name) or "")[:2000]
         for name in ("part", "description", "quantity", "unit_price", "unit_cost", "discount_pct")
     }
 
@@ -745,8 +755,8 @@ def save_line(opportunity_id: int, proposal_id: int, line_id: int):
         return locked
     raw = _line_input(request.form)
     raw["part"] = line_row.part  # a line stays in its part; move = remove + add
-    version = request.form.get("version", type=int)
-    overwrite = request.form.get("overwrite_version", type=int)
+    version = request.form.get("version", type=db_int)
+    overwrite = request.form.get("overwrite_version", type=db_int)
     line, errors = validate_line(raw)
     ctx = dict(opportunity=opportunity, proposal=proposal, line=line_row, raw=raw)
     if errors:
@@ -962,7 +972,7 @@ def compare(opportunity_id: int, proposal_id: int):
     if new_raw == "current":
         new, new_snap = None, snapshot(proposal)
     else:
-        new = by_id.get(int(new_raw)) if new_raw.isdigit() else None
+        new = by_id.get(db_int_or_none(new_raw))
         if new is None:
             abort(404)
         new_snap = new.snapshot

@@ -30,9 +30,11 @@ from proposals.documents import (
     ASSET_BASE_URL,
     ExportedPdf,
     ExportRequest,
+    LocalRenderPool,
     PdfCache,
     PdfError,
     PreflightFailed,
+    RenderLimits,
     RenderMemoryExceeded,
     RenderTicket,
     RenderTimeout,
@@ -170,6 +172,41 @@ class JobItem:
     state: str = "queued"
     error: str = ""
 
+    @property
+    def problem(self) -> str:
+        """What went wrong, in the reader's language, and what to do about it."""
+        return failure_message(self.error)
+
+
+def failure_message(error: str) -> str:
+    """A job's raw error line (`ClassName: message`, or RQ's last traceback line) as a
+    translated sentence saying what to do; the raw line is for the log only."""
+    kind = error.split(":", 1)[0].strip().rsplit(".", 1)[-1]
+    if kind == "RenderTimeout":
+        where = error.split("(the heaviest part: ", 1)
+        detail = where[1].rstrip(")") if len(where) == 2 else ""
+        if detail:
+            return _(
+                "It took too long to lay out and was stopped. The heaviest part is %(part)s: "
+                "shorten it or split its table, then try again.",
+                part=detail,
+            )
+        return _("It took too long to lay out and was stopped. Shorten the longest section.")
+    if kind == "RenderMemoryExceeded":
+        return _("It needed too much memory and was stopped. Shorten the longest section or table.")
+    if kind == "PreflightFailed":
+        detail = error.split(":", 1)[1].strip() if ":" in error else ""
+        return _(
+            "It failed its pre-flight checks (%(detail)s). Correct what they name, then try again.",
+            detail=detail,
+        )
+    if kind == "RenderFailed":
+        return _("The renderer failed. Try again; if it fails again, tell your administrator.")
+    return _(
+        "The render was interrupted (a render worker stopped). Start the download again; if "
+        "it happens again, tell your administrator."
+    )
+
 
 def _signer():
     from itsdangerous import URLSafeTimedSerializer
@@ -190,15 +227,51 @@ def sign_download(kind: str, items: Sequence[JobItem], zip_name: str | None) -> 
     )
 
 
+def executor() -> str:
+    """Where renders run: "rq" (REDIS_URL set: `rq worker pdf` processes), "local" (a small
+    process pool beside the web server, PDF_LOCAL_WORKERS wide) or "inline" (in the
+    request; PDF_EXECUTOR=inline, for tests that want the file in the answer)."""
+    if current_app.config.get("REDIS_URL"):
+        return "rq"
+    return "inline" if current_app.config.get("PDF_EXECUTOR") == "inline" else "local"
+
+
+def local_pool() -> LocalRenderPool:
+    pool = current_app.extensions.get("pdf_pool")
+    if pool is None:
+        seconds = RenderLimits().seconds
+        pool = LocalRenderPool(
+            workers=int(current_app.config.get("PDF_LOCAL_WORKERS", 2)),
+            lost_after=seconds * 3 + 60,
+        )
+        current_app.extensions["pdf_pool"] = pool
+    return pool
+
+
 def start_jobs(
     kind: str, items: Sequence[tuple[int, ExportRequest, str]], zip_name: str | None
 ) -> str:
-    """Queue each (opportunity id, request, file name) on RQ; the token of the download."""
-    url = current_app.config["REDIS_URL"]
+    """Enqueue the renders of one download and return its token.
+
+    The API the pages build on (the PDF buttons, the bid desk's zip):
+
+    - `start_jobs(kind, [(opportunity_id, export_request, file_name), …], zip_name)` queues
+      each render (RQ when REDIS_URL is set, else the local pool) and returns a signed token;
+      nothing is rendered in the web request;
+    - `load_download(token)` → `Download` with each item's `state` (queued, started,
+      finished, failed) and, when failed, `problem` (a translated, actionable sentence);
+    - the routes `exports.progress` (htmx polls it every second: `_progress.html`) and
+      `exports.file` (the PDF, or the zip of all items) take the token.
+    """
+    mode = executor()
+    url = current_app.config.get("REDIS_URL")
     queue = current_app.config.get("PDF_RQ_QUEUE", "pdf")
     queued = []
     for opportunity_id, export, filename in items:
-        ticket = submit_render(export, url, queue=queue)
+        if mode == "rq":
+            ticket = submit_render(export, url, queue=queue)
+        else:
+            ticket = local_pool().submit(export)
         queued.append(JobItem(opportunity_id, ticket.key, ticket.job_id, filename))
     return sign_download(kind, queued, zip_name)
 
@@ -240,5 +313,7 @@ def load_download(token: str) -> Download | None:
             ticket = RenderTicket(job_id, "finished", key)
         elif url:
             ticket = render_status(ticket, url)
+        else:
+            ticket = local_pool().status(ticket, current_app.config["PDF_CACHE_DIR"])
         items.append(JobItem(opportunity_id, key, job_id, filename, ticket.state, ticket.error))
     return Download(str(data.get("kind")), items, data.get("zip"))

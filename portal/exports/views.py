@@ -7,10 +7,11 @@ Who may do what (tested in tests/portal/test_access.py):
   and approvals once quotes exist), which is the rep's and leadership's business;
 - the bid desk and its zip: reps (their own open bids), leaders and admins (all open bids).
 
-Without REDIS_URL a download renders in this process (or comes from the PDF cache) and is
-answered at once. With REDIS_URL, a download that is not cached yet is queued on RQ and the
-browser is sent to a progress page that polls with htmx every second until the file is
-ready, then offers it with its SHA-256.
+A download that is not cached yet is never rendered in the web request: it is queued (on RQ
+when REDIS_URL is set, else on a small local process pool, see rendering.start_jobs) and
+the browser is sent to a progress page that polls with htmx every second until the file is
+ready, then offers it with its SHA-256. A cached file is answered at once. (Tests may set
+PDF_EXECUTOR=inline to get the file in the answer.)
 """
 
 from __future__ import annotations
@@ -83,7 +84,7 @@ def _download(opportunity: Opportunity, build, kind: str, what: str):
         return rendering.attachment(stored, seen[memo][1], hashlib.sha256(stored).hexdigest())
     export, filename = build(opportunity, language)
     back = url_for("deals.detail", opportunity_id=opportunity.id)
-    if current_app.config.get("REDIS_URL"):
+    if rendering.executor() != "inline":
         cached = rendering.cached_pdf(export.key())
         if cached is None:
             token = rendering.start_jobs(kind, [(opportunity.id, export, filename)], None)
@@ -139,7 +140,7 @@ def _revision_download(
         if stored is not None:
             return rendering.attachment(stored.pdf, filename, stored.sha256)
         export = revision_pdfs.export_request(revision, proposal, view)
-        if current_app.config.get("REDIS_URL") and rendering.cached_pdf(export.key()) is None:
+        if rendering.executor() != "inline" and rendering.cached_pdf(export.key()) is None:
             token = rendering.start_jobs(
                 view if view == "finance" else "proposal",
                 [(opportunity.id, export, filename)],
@@ -273,7 +274,7 @@ def desk_zip():
     language = rendering.pdf_language(request.form.get("lang"))
     built = [(o.id, *_bid_pack_request(o, language)) for o in opportunities]
     zip_name = rendering.safe_filename("bid-packs", today().isoformat(), suffix=".zip")
-    if current_app.config.get("REDIS_URL") and any(
+    if rendering.executor() != "inline" and any(
         rendering.cached_pdf(export.key()) is None for _o, export, _n in built
     ):
         token = rendering.start_jobs("bid-pack", built, zip_name)

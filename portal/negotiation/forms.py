@@ -2,20 +2,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    SelectMultipleField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import DateField, HiddenField, IntegerField, SelectField, SelectMultipleField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from portal import labels as base_labels
-from portal.forms import TEXT_MAX, NumberField, VersionedForm, line
+from portal.forms import (
+    TEXT_MAX,
+    NumberField,
+    StringField,
+    TextAreaField,
+    VersionedForm,
+    line,
+)
 from portal.negotiation import labels
 from portal.negotiation.snapshot import SHEET_FIELDS
 from portal.objections.forms import coerce_int_or_none, strip
@@ -30,6 +29,7 @@ def _money(label, required=False):
     return NumberField(
         label,
         places=2,
+        max_places=2,
         validators=[
             first,
             NumberRange(
@@ -73,6 +73,7 @@ class SheetForm(VersionedForm):
     cost_of_capital_pct = NumberField(
         _l("Cost of capital (% per year)"),
         places=2,
+        max_places=3,
         validators=[
             InputRequired(message=_l("Enter a percentage, e.g. 6.")),
             NumberRange(min=0, max=100, message=_l("Enter a percentage between 0 and 100.")),
@@ -102,6 +103,7 @@ class GoalForm(FlaskForm):
     best = NumberField(
         _l("Best"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter a number.")),
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
@@ -110,6 +112,7 @@ class GoalForm(FlaskForm):
     expected = NumberField(
         _l("Expected"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter a number.")),
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
@@ -118,6 +121,7 @@ class GoalForm(FlaskForm):
     walk_away = NumberField(
         _l("Walk-away"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter a number.")),
             NumberRange(min=-MONEY_MAX, max=MONEY_MAX),
@@ -179,6 +183,7 @@ class ConcessionForm(FlaskForm):
     amount = NumberField(
         _l("Amount"),
         places=2,
+        max_places=2,
         validators=[
             InputRequired(message=_l("Enter an amount above zero.")),
             NumberRange(min=0, max=10**9),

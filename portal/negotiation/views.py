@@ -504,6 +504,16 @@ def add_concession(opportunity_id: int):
             valid = False
     if not valid:
         return _render(opportunity, sheet, 422, concession_form=form, open_section="concessions")
+    if sheet is not None and any(c.position == form.position.data for c in sheet.concessions):
+        # Another concession took this place meanwhile (the opportunity's row lock makes this
+        # read current): the plan as it is now, and the next free place offered.
+        taken = form.position.data
+        form.position.errors.append(
+            _("Place %(n)d was just taken; the next free place is offered.", n=taken)
+        )
+        form.position.raw_data = None
+        form.position.data = max(c.position for c in sheet.concessions) + 1
+        return _render(opportunity, sheet, 409, concession_form=form, open_section="concessions")
     sheet = _sheet_for_edit(opportunity, sheet)
     db.session.add(
         PlannedConcession(
@@ -538,11 +548,12 @@ def add_round(opportunity_id: int):
     opportunity, sheet = _load(opportunity_id)
     form = _round_form(sheet, request.form)
     valid = form.validate()
-    if valid and sheet is not None and any(r.number == form.number.data for r in sheet.rounds):
-        form.number.errors.append(_("Round %(n)d is already logged.", n=form.number.data))
-        valid = False
     if not valid:
         return _render(opportunity, sheet, 422, round_form=form, open_section="rounds")
+    if sheet is not None and any(r.number == form.number.data for r in sheet.rounds):
+        # Logged by someone else (maybe a moment ago): a conflict, answered with the log as it is.
+        form.number.errors.append(_("Round %(n)d is already logged.", n=form.number.data))
+        return _render(opportunity, sheet, 409, round_form=form, open_section="rounds")
     sheet = _sheet_for_edit(opportunity, sheet)
     db.session.add(
         NegotiationRoundLog(

@@ -2,18 +2,10 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, Length, Optional
 
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, StringField, TextAreaField, VersionedForm, line
 from portal.objections import labels
 
 

@@ -15,7 +15,7 @@ from portal.conflicts import differing_fields, rebase
 from portal.deals.models import Opportunity
 from portal.drafts.models import LibraryBlock, Proposal, ProposalSection
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int, db_int_or_none
 from portal.objections import labels as olabels
 from portal.objections import queries
 from portal.objections.forms import (
@@ -359,7 +359,7 @@ def link_section(opportunity_id: int, objection_id: int):
     raw = (request.form.get("proposal_section_id") or "").strip()
     section_id = None
     if raw:
-        if not raw.isdigit():
+        if db_int_or_none(raw) is None:
             abort(404)
         section = db.session.scalars(
             select(ProposalSection)
@@ -369,7 +369,7 @@ def link_section(opportunity_id: int, objection_id: int):
         if section is None:
             abort(404)
         section_id = section.id
-    if request.form.get("version", type=int) not in (None, objection.version):
+    if request.form.get("version", type=db_int) not in (None, objection.version):
         return _render_detail(
             opportunity,
             objection,

@@ -8,9 +8,10 @@ from decimal import Decimal, InvalidOperation
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, IntegerField, RadioField, SelectField, StringField
+from wtforms import BooleanField, IntegerField, RadioField, SelectField
 from wtforms.validators import (
     InputRequired,
+    Length,
     NumberRange,
     Optional,
     StopValidation,
@@ -18,7 +19,14 @@ from wtforms.validators import (
 )
 from wtforms.widgets import TextInput
 
-from portal.forms import NumberField, VersionedForm, at_most_decimals, line
+from portal.forms import (
+    NumberField,
+    StringField,
+    VersionedForm,
+    at_most_decimals,
+    finite_decimal,
+    line,
+)
 from portal.pricescore import labels
 from portal.pricescore.inputs import parse_numbers
 from portal.pricescore.models import DEFAULT_RULES
@@ -74,7 +82,13 @@ class ScenarioForm(VersionedForm):
     price_weight = _number(_l("Price weight (points)"), maximum=POINTS_MAX)
     tech_max = _number(_l("Technical & business points (max)"), maximum=POINTS_MAX)
     k = _number(_l("K (fraction, e.g. 0.05)"), required=False, maximum=POINTS_MAX)
-    k_set = StringField(_l("or K drawn at opening from"), validators=[Optional()])
+    k_set = StringField(
+        _l("or K drawn at opening from"),
+        validators=[
+            Optional(),
+            Length(max=200, message=_l("At most %(max)d characters.", max=200)),
+        ],
+    )
     trim_n = IntegerField(
         _l("Drop n highest and n lowest"),
         validators=[
@@ -362,10 +376,10 @@ def parse_k_set(text: str | None) -> tuple[float, ...]:
     for part in parts:
         if not part:
             continue
-        try:
-            values.append(float(Decimal(part)))
-        except InvalidOperation as exc:
-            raise ValueError(part) from exc
+        value, problem = finite_decimal(part)
+        if problem is not None or value is None:
+            raise ValueError(part)  # NaN, Infinity, 1E+999999999: no K
+        values.append(float(value))
     if len(values) > 20:
         raise ValueError("too many")
     return tuple(values)

@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.bid import service as bid_service
 from portal.conflicts import FieldConflict, rebase
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int_or_none
 from portal.pages import wants_fragment
 from portal.pricescore import inputs, labels, links
 from portal.pricescore.chart import compact_price, sensitivity_bars, strategy_chart
@@ -362,7 +362,7 @@ def link_option(opportunity_id: int, scenario_id: int):
         scenario.linked_option_id = None
         message = _("The scenario is no longer linked to a quote option.")
     else:
-        if not raw.isdigit():
+        if db_int_or_none(raw) is None:
             abort(404)
         option = links.option_of_opportunity(opportunity.id, int(raw))
         if option is None:

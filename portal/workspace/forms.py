@@ -6,10 +6,10 @@ from decimal import Decimal
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField
 from wtforms.validators import InputRequired, Length, NumberRange, Optional
 
-from portal.forms import TEXT_MAX, VersionedForm, line
+from portal.forms import TEXT_MAX, StringField, TextAreaField, VersionedForm, line
 from proposals.stages import ACTIVITY_STATUSES, NSABC_ELEMENTS, localized
 from proposals.workspace import validate_score, validate_weight
 

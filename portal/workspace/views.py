@@ -28,7 +28,7 @@ from portal.deals.models import (
     Stakeholder,
 )
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, db_int
 from portal.pages import render_page_or_fragment, wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
@@ -189,7 +189,7 @@ def move(opportunity_id: int):
         )
     except ValueError:
         return _after_move(opportunity, on_board, 422, move_error=_("This move is not possible."))
-    if request.form.get("version", type=int) != opportunity.version:
+    if request.form.get("version", type=db_int) != opportunity.version:
         return _after_move(
             opportunity,
             on_board,
@@ -402,7 +402,7 @@ def tick_activity(opportunity_id: int, template_id: int):
     template = _template_or_404(opportunity, template_id)
     _csrf_ok()
     row = _activity_row(opportunity.id, template.id)
-    version = request.form.get("version", type=int)
+    version = request.form.get("version", type=db_int)
     if version != (row.version if row else 0):
         return _progress(
             opportunity,
@@ -507,7 +507,7 @@ def set_attitude(opportunity_id: int, stakeholder_id: int):
     attitude = request.form.get("attitude")
     if attitude not in ATTITUDE_CODES:
         return _chain(opportunity, 422, chain_error=_("Choose one of the listed attitudes."))
-    if request.form.get("version", type=int) != stakeholder.version:
+    if request.form.get("version", type=db_int) != stakeholder.version:
         return _chain(
             opportunity,
             409,
@@ -664,7 +664,7 @@ def add_matrix_competitor(opportunity_id: int):
             )
         competitor = bid_service.competitor_named(new_name)
     else:
-        competitor = db.session.get(Competitor, request.form.get("competitor_id", type=int) or 0)
+        competitor = db.session.get(Competitor, request.form.get("competitor_id", type=db_int) or 0)
         if competitor is None or competitor.deleted_at is not None:
             return _matrix(
                 opportunity, 422, competitor_error=_("Choose a competitor or type a new name.")
@@ -916,7 +916,7 @@ def templates():
 @bp.post("/workspace/activity-templates")
 @allowed("admin")
 def add_template():
-    model_id = request.form.get("model", type=int)
+    model_id = request.form.get("model", type=db_int)
     form = TemplateForm(request.form)
     stages = db.session.scalars(select(Stage).where(Stage.model_id == (model_id or 0))).all()
     form.fill_choices(_locale(), stages)

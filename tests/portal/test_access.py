@@ -31,6 +31,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "deals.stakeholder": (ALL, True),
     "deals.edit_stakeholder": (ALL, True),
     "deals.delete_stakeholder": (ALL, True),
+    "history.opportunity_history": (ALL, True),
     "accounts.index": (ALL, False),
     "accounts.detail": (ALL, False),
     "accounts.create": (EDITORS_OF_ACCOUNTS, False),

@@ -230,7 +230,7 @@ def test_rounds_show_the_position_after_each(rep, opportunity):
     assert "At or above expected" in page and "Between expected and walk-away" in page
     assert 'class="rounds-svg"' in page
     again = _round(rep, opportunity, 2, "950000", "1050000")
-    assert again.status_code == 422 and "Round 2 is already logged." in again.get_data(as_text=True)
+    assert again.status_code == 409 and "Round 2 is already logged." in again.get_data(as_text=True)
 
 
 def test_print_view_is_one_page_with_a_print_stylesheet(app, rep, opportunity):
