@@ -150,10 +150,15 @@ class ScenarioForm(VersionedForm):
             NumberRange(min=0, max=6, message=_l("Use 0 to 6 decimal places.")),
         ],
     )
-    above_pieces = StringField(_l("Steps above (from % : points per 1 %)"), validators=[Optional()])
-    below_pieces = StringField(_l("Steps below (from % : points per 1 %)"), validators=[Optional()])
+    above_pieces = StringField(
+        _l("Steps above (from % : points per 1 %)"), validators=[Optional(), Length(max=500)]
+    )
+    below_pieces = StringField(
+        _l("Steps below (from % : points per 1 %)"), validators=[Optional(), Length(max=500)]
+    )
     trim_tiers = StringField(
-        _l("Trim by number of bids (bids : dropped at each end)"), validators=[Optional()]
+        _l("Trim by number of bids (bids : dropped at each end)"),
+        validators=[Optional(), Length(max=500)],
     )
     linear_anchor = SelectField(
         _l("Linear scale ends at"), choices=list(labels.LINEAR_ANCHORS.items()), default="highest"

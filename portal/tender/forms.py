@@ -66,7 +66,11 @@ class ImportForm(FlaskForm):
     kind = SelectField(
         _l("Kind of requirements"), choices=list(labels.KINDS.items()), default="technical"
     )
-    pasted = TextAreaField(_l("Paste the table (from Excel or Word)"), validators=[Optional()])
+    # As much text as the largest accepted upload (the request body is capped anyway).
+    pasted = TextAreaField(
+        _l("Paste the table (from Excel or Word)"),
+        validators=[Optional(), Length(max=5 * 1024 * 1024)],
+    )
 
 
 class CommentForm(FlaskForm):

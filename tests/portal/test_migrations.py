@@ -80,37 +80,41 @@ def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
     try:
         with app.app_context():
             upgrade(revision="0006_integration")
-            # Tables 0007 leaves alone are written through the models.
-            from portal.accounts.models import Account
-            from portal.auth.models import User
-            from portal.deals.models import Opportunity
-            from portal.seed import default_stages, load_reference_data
-            from portal.workspace.models import Competitor
-
-            load_reference_data()
-            user = User(username="r", display_name="R", role="rep", locale="en", password_hash="x")
-            deal = Opportunity(
-                account=Account(name="Acme", industry="", grade="A"),
-                name="Deal",
-                stage=default_stages()[1],
-                procurement_form="public_tender",
-                amount=100,
-                currency="CNY",
-                owner=user,
-            )
-            db.session.add_all([deal, Competitor(name="华信科技 Huaxin", notes="")])
-            db.session.commit()
+            # Plain SQL with the columns of 0006: the models (and the session's commit
+            # hooks) describe the newest schema.
+            rows = [
+                "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
+                " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
+                "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
+                "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
+                " milestone_zh)"
+                " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
+                "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
+                " value_potential, value_relationship, value_strategic, notes, created_at,"
+                " version)"
+                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '', CURRENT_TIMESTAMP, 1)",
+                "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
+                " currency, owner_id, status, status_reason, description, created_at, updated_at,"
+                " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
+                " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
+                " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 1)",
+                "INSERT INTO competitor (name, notes, version) VALUES ('华信科技 Huaxin', '', 1)",
+                "INSERT INTO price_scenario (opportunity_id, name, rules, our_cost, ceiling,"
+                " our_tech_low, our_tech_likely, our_tech_high, grid_min, grid_max, grid_steps,"
+                " seed, created_at, updated_at, version) VALUES ((SELECT max(id) FROM opportunity),"
+                " 'S', '{}', 80, 100, 50, 55, 60, 70, 100, 10, 1, CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 1)",
+            ]
             with db.engine.begin() as c:
-                c.execute(
-                    text(
-                        "INSERT INTO price_scenario (opportunity_id, name, rules, our_cost, ceiling, our_tech_low, our_tech_likely, our_tech_high, grid_min, grid_max, grid_steps, seed, created_at, updated_at, version) VALUES (:o, 'S', '{}', 80, 100, 50, 55, 60, 70, 100, 10, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
-                    ),
-                    {"o": deal.id},
-                )
+                for row in rows:
+                    c.execute(text(row))
                 for i, name in enumerate(["华信科技 HUAXIN", "远景科技", "远景科技"]):
                     c.execute(
                         text(
-                            "INSERT INTO price_competitor (scenario_id, position, name, price_low, price_likely, price_high, tech_low, tech_likely, tech_high) VALUES ((SELECT max(id) FROM price_scenario), :p, :n, 1, 2, 3, 1, 2, 3)"
+                            "INSERT INTO price_competitor (scenario_id, position, name, price_low,"
+                            " price_likely, price_high, tech_low, tech_likely, tech_high) VALUES"
+                            " ((SELECT max(id) FROM price_scenario), :p, :n, 1, 2, 3, 1, 2, 3)"
                         ),
                         {"p": i, "n": name},
                     )
