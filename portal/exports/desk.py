@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import joinedload, selectinload
@@ -247,7 +248,15 @@ def _position(scenario: PriceScenario | None) -> PricePosition | None:
     estimate = inputs.from_model(scenario)
     if any(i.severity == "error" for i in validate_scenario(estimate).values()):
         return None
-    return price_position(estimate, scenario.chosen_price, seed=scenario.seed)
+    return _price_position(estimate, scenario.chosen_price, scenario.seed)
+
+
+@lru_cache(maxsize=4096)
+def _price_position(estimate, price: Decimal, seed: int | None) -> PricePosition:
+    # A pure function of the scenario's inputs (a frozen, hashable proposals.scoring
+    # Scenario) and the price: a filter change re-reads the bids but rarely their inputs,
+    # so the simulation is not run again for a bid whose scenario did not change.
+    return price_position(estimate, price, seed=seed)
 
 
 def _approval_passes(criteria: DeskCriteria, approval, decidable: bool) -> bool:
