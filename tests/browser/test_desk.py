@@ -62,3 +62,21 @@ def test_filter_the_desk_back_and_forward_and_select_all(page, log_in, make_oppo
     boxes.first.uncheck()
     assert page.locator("#desk-select-all").evaluate("el => el.indeterminate") is True
     expect(page.locator("#desk-select-all")).not_to_be_checked()
+
+
+def test_desk_rows_stay_within_two_lines_at_1366_px(page, log_in, make_opportunity):
+    make_opportunity(
+        name="区域医疗影像云平台二期扩容 Regional imaging cloud, phase two expansion",
+        account_name="天府智慧医疗集团有限责任公司 Tianfu Smart Healthcare Group",
+    )
+    make_opportunity(name="Short", bid_deadline=None)
+    page.set_viewport_size({"width": 1366, "height": 900})
+    log_in("leader")
+    page.goto("/desk")
+    line = page.locator("table.desk-table td.desk-name > a").first.bounding_box()["height"]
+    heights = page.eval_on_selector_all(
+        "table.desk-table tbody tr", "rows => rows.map(r => r.getBoundingClientRect().height)"
+    )
+    assert heights and max(heights) < 2.8 * line + 14, (heights, line)
+    width = page.eval_on_selector("#desk-form", "f => [f.scrollWidth, f.clientWidth]")
+    assert width[0] <= width[1], width  # no sideways scrolling at 1366 px
