@@ -122,6 +122,8 @@ def test_the_url_holds_the_filters_page_or_fragment(as_user, bids):
         "/desk?q=grid", headers={**HX, "HX-History-Restore-Request": "true"}
     ).get_data(as_text=True)
     assert "<html" in restored and 'id="desk-filters"' in restored
+    mine = leader.get("/desk?mine=1").get_data(as_text=True)
+    assert re.search(r'<input[^>]*checked[^>]*id="mine"|<input[^>]*id="mine"[^>]*checked', mine)
 
 
 def test_select_all_and_the_zip_keep_the_filters(as_user, bids):
