@@ -8,7 +8,7 @@ probabilities as fractions 0–1, ranks from 1 (first place).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 from proposals.bidvalue import OUR_NAME, likely_bids, our_sheet
@@ -60,3 +60,21 @@ def deadline_order(deadline: date | None, name: str) -> tuple:
 def days_left(deadline: date | None, today: date) -> int | None:
     """Whole days from `today` to the deadline (negative once it has passed)."""
     return None if deadline is None else (deadline - today).days
+
+
+#: Deadline windows of the desk filter: code → days ahead of today (None: no upper bound).
+DEADLINE_WINDOWS = ("overdue", "7", "30", "90", "undated")
+
+
+def deadline_bounds(window: str, today: date) -> tuple[date | None, date | None]:
+    """The bid-deadline range (inclusive dates; None: open) a desk window code stands for:
+    "overdue" is before today; "7"/"30"/"90" are today up to that many days ahead (the
+    deadline day itself counts as still open); "undated" has no range (bids without a
+    deadline: the caller tests for a missing date). An unknown code raises ValueError."""
+    if window == "overdue":
+        return None, today - timedelta(days=1)
+    if window in ("7", "30", "90"):
+        return today, today + timedelta(days=int(window))
+    if window == "undated":
+        return None, None
+    raise ValueError(window)

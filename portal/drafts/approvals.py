@@ -30,8 +30,12 @@ bp = Blueprint("approvals", __name__)
 BULK_MAX = 50
 
 
-def _may_decide(required_role: str) -> bool:
-    return DEFAULT_ROLE_ORDER.index(current_user.role) >= DEFAULT_ROLE_ORDER.index(required_role)
+def may_decide(required_role: str, role: str | None = None) -> bool:
+    """Whether `role` (default: the signed-in user's) ranks high enough to decide a request
+    that needs `required_role`; the queue, its bulk form and the bid desk all ask here."""
+    return DEFAULT_ROLE_ORDER.index(role or current_user.role) >= DEFAULT_ROLE_ORDER.index(
+        required_role
+    )
 
 
 @bp.get("/approvals")
@@ -63,7 +67,7 @@ def _queue_page(bulk_form=None, ticked=None):
     rows = []
     for approval in pending:
         state = quote_state(approval.proposal)
-        rows.append((approval, state, _may_decide(approval.required_role)))
+        rows.append((approval, state, may_decide(approval.required_role)))
     return render_template(
         "drafts/approvals.html",
         rows=rows,
@@ -106,18 +110,18 @@ def decide(opportunity_id: int, proposal_id: int, approval_id: int):
             ),
             back_url=target,
         ), 409
-    ok, message = _decide(approval, proposal, form.decision.data, form.comment.data)
+    ok, message = decide_request(approval, proposal, form.decision.data, form.comment.data)
     flash(message, "success" if ok else "error")
     return redirect(target)
 
 
-def _decide(approval: Approval, proposal: Proposal, decision: str, comment: str | None):
-    """Decide one request under the rules every path shares (the card and the bulk form):
-    still pending, the user's role may decide it, and an approval only for the exact quote
-    asked about, within the user's authority. Commits; returns (done, message)."""
+def decide_request(approval: Approval, proposal: Proposal, decision: str, comment: str | None):
+    """Decide one request under the rules every path shares (the card, the bulk form and the
+    bid desk): still pending, the user's role may decide it, and an approval only for the
+    exact quote asked about, within the user's authority. Commits; returns (done, message)."""
     if approval.state != "pending":
         return False, _("This request was already decided or withdrawn.")
-    if not _may_decide(approval.required_role):
+    if not may_decide(approval.required_role):
         return False, _("This quote needs approval by an admin; a leader cannot approve it alone.")
     state = quote_state(proposal)
     if decision == "approve":
@@ -174,7 +178,7 @@ def bulk_approve():
     ).all()
     done, refused = [], []
     for approval in approvals:
-        ok, message = _decide(approval, approval.proposal, "approve", form.comment.data)
+        ok, message = decide_request(approval, approval.proposal, "approve", form.comment.data)
         (done if ok else refused).append((approval.proposal.title, message))
     if done:
         flash(

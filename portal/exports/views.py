@@ -5,7 +5,9 @@ Who may do what (tested in tests/portal/test_access.py):
 - the bid pack: reps (owner or team), leaders and admins of the opportunities they see.
   Presales are left out: the pack carries the commercial side (price strategy, margins
   and approvals once quotes exist), which is the rep's and leadership's business;
-- the bid desk and its zip: reps (their own open bids), leaders and admins (all open bids).
+- the bid desk and its zip: reps (their own open bids), leaders and admins (all open bids);
+  deciding an approval request from the desk: leaders and admins, under the approval
+  queue's rules (portal.drafts.approvals.decide_request).
 
 A download that is not cached yet is never rendered in the web request: it is queued (on RQ
 when REDIS_URL is set, else on a small local process pool, see rendering.start_jobs) and
@@ -17,21 +19,33 @@ PDF_EXECUTOR=inline to get the file in the answer.)
 from __future__ import annotations
 
 import hashlib
+from urllib.parse import parse_qsl, urlencode
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
+from werkzeug.datastructures import MultiDict
 
 from portal.deals.models import Opportunity
 from portal.exports import packs, rendering
-from portal.exports.desk import MAX_ZIP, desk_rows
+from portal.exports.desk import MAX_ZIP, DeskCriteria, desk_rows
+from portal.exports.forms import DeskFilterForm
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.generation import data_generation
-from portal.pages import wants_fragment
+from portal.pages import render_page_or_fragment, wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
 from portal.timeutil import today
 from proposals.documents import PdfError, zip_pdfs
@@ -40,6 +54,8 @@ bp = Blueprint("exports", __name__)
 
 PACK_ROLES = ("rep", "leader", "admin")
 DESK_ROLES = ("rep", "leader", "admin")
+#: Who may decide approval requests from the desk (as in the approval queue).
+DECIDE_ROLES = ("leader", "admin")
 #: The finance view of a proposal (costs, margins): internal, the commercial side's business.
 FINANCE_ROLES = ("rep", "leader", "admin")
 
@@ -217,14 +233,84 @@ def revision_pdf_links(opportunity_id: int, proposal_id: int, revision) -> list[
 # --- the bid desk --------------------------------------------------------------------------
 
 
+def _desk_criteria(source) -> DeskCriteria:
+    """The filters of a desk request: its query string, or on a POST from the desk the
+    filter state the page was showing (the `filters` field: a query string)."""
+    if request.method == "POST":
+        raw = (source.get("filters") or "")[:1000]
+        return DeskCriteria.from_args(MultiDict(parse_qsl(raw)))
+    return DeskCriteria.from_args(source)
+
+
+def _desk_filters(criteria: DeskCriteria) -> DeskFilterForm:
+    from portal.deals.views import _stage_choices, _user_choices
+
+    filters = DeskFilterForm(formdata=None, data={**criteria.args(), "mine": criteria.mine})
+    filters.stage.choices = [("", _("All stages"))] + [
+        (str(i), name) for i, name in _stage_choices()
+    ]
+    filters.owner.choices = [("", _("All owners"))] + [
+        (str(i), name) for i, name in _user_choices("rep", "leader", "admin")
+    ]
+    return filters
+
+
+def _may_decide_here(approval) -> bool:
+    from portal.drafts.approvals import may_decide
+
+    return current_user.role in DECIDE_ROLES and may_decide(approval.required_role)
+
+
+def _desk_context(criteria: DeskCriteria, form=None, **extra) -> dict:
+    language = rendering.pdf_language(None)
+    return dict(
+        rows=desk_rows(current_user, today(), language, criteria, _may_decide_here),
+        form=form or EmptyForm(),
+        max_zip=MAX_ZIP,
+        today=today(),
+        criteria=criteria,
+        filter_query=urlencode(criteria.args()),
+        filters=_desk_filters(criteria),
+        **extra,
+    )
+
+
 @bp.get("/desk")
 @allowed(*DESK_ROLES)
 def desk():
-    language = rendering.pdf_language(None)
-    rows = desk_rows(current_user, today(), language)
-    return render_template(
-        "exports/desk.html", rows=rows, form=EmptyForm(), max_zip=MAX_ZIP, today=today()
+    """The desk page; htmx filter changes get the results fragment (the URL carries the
+    filters, so reload, bookmarks and back/forward give the same list as a full page)."""
+    criteria = _desk_criteria(request.args)
+    return render_page_or_fragment(
+        "exports/desk.html", "exports/_desk_results.html", **_desk_context(criteria)
     )
+
+
+@bp.post("/desk/approvals/<int:approval_id>")
+@allowed(*DECIDE_ROLES)
+def desk_decide(approval_id: int):
+    """Approve a pending request from the desk: the queue's own decision (same rules, same
+    audit on the approval row), then back to the desk with its filters."""
+    from portal.drafts.approvals import decide_request
+    from portal.drafts.forms import DecisionForm
+    from portal.drafts.models import Approval
+    from portal.drafts.queries import get_proposal_or_404
+
+    approval = db.session.get(Approval, approval_id)
+    if approval is None:
+        abort(404)
+    _opportunity, proposal = get_proposal_or_404(approval.opportunity_id, approval.proposal_id)
+    criteria = _desk_criteria(request.form)
+    back = url_for("exports.desk", **criteria.args())
+    form = DecisionForm(request.form)
+    if not form.validate() or form.decision.data != "approve":
+        flash(
+            _("Only approving is possible from the desk; reject from the approval queue."), "error"
+        )
+        return redirect(back) if request.form else ("", 422)
+    ok, message = decide_request(approval, proposal, "approve", form.comment.data)
+    flash(message, "success" if ok else "error")
+    return redirect(back, code=303)
 
 
 def _visible_opportunities(ids: list[int]) -> list[Opportunity]:
@@ -253,21 +339,15 @@ def desk_zip():
     except ValueError:
         abort(400)
     if not ids or len(ids) > MAX_ZIP:
-        language = rendering.pdf_language(None)
         message = (
             _("Select at least one bid to download.")
             if not ids
             else _("Select at most %(n)d bids for one zip.", n=MAX_ZIP)
         )
-        return render_template(
-            "exports/desk.html",
-            rows=desk_rows(current_user, today(), language),
-            form=form,
-            max_zip=MAX_ZIP,
-            today=today(),
-            error=message,
-            selected=set(ids),
-        ), 422
+        context = _desk_context(
+            _desk_criteria(request.form), form, error=message, selected=set(ids)
+        )
+        return render_template("exports/desk.html", **context), 422
     opportunities = _visible_opportunities(ids)
     if len(opportunities) != len(ids):
         abort(404)  # one of them is not the user's to see

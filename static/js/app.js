@@ -78,4 +78,21 @@
       event.stopPropagation();
     }
   }, true);
+
+  // Bid desk: "select all" ticks every bid shown (the filtered rows) for the zip, and
+  // follows the single boxes (ticked / half / none).
+  document.addEventListener("change", function (event) {
+    var target = event.target;
+    var form = target && target.closest ? target.closest("#desk-form") : null;
+    if (!form) return;
+    var boxes = form.querySelectorAll("input[name=opportunity]");
+    var all = form.querySelector("#desk-select-all");
+    if (target === all) {
+      for (var i = 0; i < boxes.length; i++) boxes[i].checked = all.checked;
+    } else if (all && target.name === "opportunity") {
+      var ticked = form.querySelectorAll("input[name=opportunity]:checked").length;
+      all.checked = ticked === boxes.length;
+      all.indeterminate = ticked > 0 && ticked < boxes.length;
+    }
+  });
 })();

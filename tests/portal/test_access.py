@@ -111,6 +111,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "exports.bid_pack": (CREATORS, True),
     "exports.desk": (CREATORS, False),
     "exports.desk_zip": (CREATORS, False),
+    "exports.desk_decide": ({"leader", "admin"}, True),
     "exports.progress": (ALL, True),
     "exports.file": (ALL, True),
     # Revision PDFs: the customer proposal and technical annex for all who see the deal; the

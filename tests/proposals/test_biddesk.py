@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 import numpy as np
+import pytest
 
 from proposals.biddesk import days_left, deadline_order, price_position
 from proposals.bidvalue import candidate_grid, strategy_report
@@ -52,3 +53,15 @@ def test_price_position_matches_the_strategy_report_at_the_same_price():
     assert position.rank == report.our_row.rank
     assert position.bidders == 3
     assert 0 <= position.p_win <= 1
+
+
+def test_deadline_windows_of_the_desk_filter():
+    from proposals.biddesk import deadline_bounds
+
+    today = date(2026, 11, 30)
+    assert deadline_bounds("overdue", today) == (None, date(2026, 11, 29))
+    assert deadline_bounds("7", today) == (today, date(2026, 12, 7))
+    assert deadline_bounds("90", today) == (today, date(2027, 2, 28))
+    assert deadline_bounds("undated", today) == (None, None)
+    with pytest.raises(ValueError):
+        deadline_bounds("forever", today)
