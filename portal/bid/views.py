@@ -22,7 +22,7 @@ from portal.bid import truth
 from portal.bid.models import BidOverride, PortalSetting
 from portal.drafts.queries import get_proposal_or_404
 from portal.extensions import db
-from portal.forms import EmptyForm
+from portal.forms import EmptyForm, control_characters
 from portal.security import allowed
 from proposals import onebid
 from proposals.pricing import parse_decimal
@@ -129,7 +129,7 @@ def override(opportunity_id: int, proposal_id: int):
     back = url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
     if not EmptyForm(request.form).validate():
         abort(400)
-    reason = (request.form.get("reason") or "").replace("\x00", "").strip()
+    reason = (request.form.get("reason") or "").strip()
     check = proposal_bid(proposal)
     if check is None or check.contract_value is None:
         flash(
@@ -139,7 +139,7 @@ def override(opportunity_id: int, proposal_id: int):
     if check.matches:
         flash(_("The quote matches the bid price: no override is needed."), "error")
         return redirect(back)
-    if not reason or len(reason) > REASON_MAX:
+    if not reason or len(reason) > REASON_MAX or control_characters(reason):
         flash(
             _("Give the reason for the override (at most %(max)d characters).", max=REASON_MAX),
             "error",

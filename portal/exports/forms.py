@@ -5,11 +5,12 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
+from wtforms import BooleanField, SelectField
 from wtforms.validators import Length, Optional
 
 from portal import labels
 from portal.drafts.labels import APPROVAL_STATES
+from portal.forms import StringField  # refuses NUL and control characters
 
 
 class DeskFilterForm(FlaskForm):

@@ -4,19 +4,18 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import (
-    BooleanField,
-    DateField,
-    DecimalField,
-    HiddenField,
-    IntegerField,
-    SelectField,
-    StringField,
-    TextAreaField,
-)
+from wtforms import BooleanField, DateField, HiddenField, IntegerField, SelectField
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
-from portal.forms import VersionedForm, at_most_decimals
+# The portal's own text and decimal fields: no NUL or control characters, no NaN or
+# infinity (PostgreSQL refuses NUL outright).
+from portal.forms import (
+    DecimalField,
+    StringField,
+    TextAreaField,
+    VersionedForm,
+    at_most_decimals,
+)
 from portal.tender import labels
 from proposals.content import MAX_SECTION_LENGTH
 

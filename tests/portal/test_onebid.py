@@ -558,3 +558,24 @@ def test_the_demo_tells_one_story_and_names_each_disagreement_it_shows(app):
         }
         flagship = next(o for o in opportunities if o.name.startswith("调度数据中心"))
         assert states[flagship.id].bid_price == Decimal("11400000.00")
+
+
+def test_rival_names_with_control_characters_are_refused_at_the_field(app, as_user, opportunity):
+    """PostgreSQL refuses a NUL byte outright: it must be answered at the field, not 500."""
+    from portal.pricescore.models import PriceScenario
+
+    scenario = _scenario(app, opportunity, "As published", official=True)
+    with app.app_context():
+        rival_id = db.session.get(PriceScenario, scenario).competitors[0].competitor_id
+    client = as_user("rep")
+    for url, data in (
+        (f"/opportunities/{opportunity}/matrix/competitors/{rival_id}/rename", {"name": "x\x00y"}),
+        (f"/opportunities/{opportunity}/matrix/competitors", {"new_name": "x\x00y"}),
+        (
+            f"/opportunities/{opportunity}/price-scores/{scenario}/competitors",
+            {"new_rival": "x\x00y"},
+        ),
+    ):
+        response = client.post(url, data=data, headers=HX)
+        assert response.status_code == 422, url
+        assert "control characters" in response.get_data(as_text=True)
