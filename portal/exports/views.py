@@ -33,6 +33,7 @@ from portal.generation import data_generation
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
 from portal.timeutil import today
+from portal.workspace.tasks import chain_rollups
 from proposals.documents import PdfError, zip_pdfs
 
 bp = Blueprint("exports", __name__)
@@ -222,7 +223,12 @@ def desk():
     language = rendering.pdf_language(None)
     rows = desk_rows(current_user, today(), language)
     return render_template(
-        "exports/desk.html", rows=rows, form=EmptyForm(), max_zip=MAX_ZIP, today=today()
+        "exports/desk.html",
+        rows=rows,
+        form=EmptyForm(),
+        max_zip=MAX_ZIP,
+        today=today(),
+        chain=chain_rollups([row.opportunity.id for row in rows], today()),
     )
 
 

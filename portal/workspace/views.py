@@ -3,6 +3,8 @@ competition matrix and account grading."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -51,6 +53,7 @@ from portal.workspace.models import (
     StageMove,
 )
 from proposals import pipeline
+from proposals.coverage import actionable_warnings
 from proposals.workspace import suggest_account_grade
 
 bp = Blueprint("workspace", __name__)
@@ -281,9 +284,22 @@ def _progress_context(opportunity, **extra) -> dict:
 
 
 def _chain_context(opportunity, **extra) -> dict:
+    from portal.workspace import tasks
+
+    cov = queries.coverage(opportunity, today())
+    open_tasks = tasks.open_tasks(opportunity.id)
+    plan = tasks.chain_plan(opportunity, open_tasks, today())
+    people = [queries._person(s) for s in opportunity.stakeholders]
     return {
         "opportunity": opportunity,
-        "coverage": queries.coverage(opportunity, today()),
+        "coverage": cov,
+        "plan": plan,
+        "actionable": actionable_warnings(cov.warnings, plan, people),
+        "chain_tasks": open_tasks,
+        "task_users": tasks.assignable_users(),
+        "suggested_assignee": lambda level: tasks.suggested_assignee(opportunity, level),
+        "default_due": today() + timedelta(days=7),
+        "today": today(),
         "action_form": EmptyForm(),
         **extra,
     }
@@ -967,3 +983,7 @@ def rename_template(template_id: int):
         abort(409)
     flash(_("Activity renamed."), "success")
     return redirect(url_for("workspace.templates", model=model_id))
+
+
+# The decision-chain tasks' routes live beside, on this blueprint.
+from portal.workspace import task_views  # noqa: E402, F401

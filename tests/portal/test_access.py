@@ -91,6 +91,9 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "workspace.tick_activity": (ALL, True),
     "workspace.activity": (ALL, True),
     "workspace.set_attitude": (ALL, True),
+    "workspace.add_chain_task": (ALL, True),
+    "workspace.finish_chain_task": (ALL, True),
+    "workspace.my_tasks": (ALL, False),
     "workspace.add_criterion": (ALL, True),
     "workspace.save_criterion": (ALL, True),
     "workspace.delete_criterion": (ALL, True),
@@ -321,8 +324,21 @@ def _workspace_ids(db, opportunity_id) -> dict:
     db.session.add_all([competitor, criterion])
     db.session.flush()
     db.session.add(MatrixCompetitor(opportunity_id=opportunity_id, competitor_id=competitor.id))
+    from datetime import date
+
+    from portal.workspace.models import ChainTask
+
+    task = ChainTask(
+        opportunity_id=opportunity_id,
+        warning_code="no_coach",
+        title="Find a coach",
+        assignee_id=opportunity.owner_id,
+        due_date=date(2030, 1, 1),
+    )
+    db.session.add(task)
     db.session.commit()
     return {
+        "task_id": task.id,
         "template_id": template.id,
         "criterion_id": criterion.id,
         "competitor_id": competitor.id,

@@ -1,0 +1,73 @@
+"""method: decision-chain tasks raised from coverage warnings, and the recorded reason for
+marking an NSABC activity done against the evidence the portal found
+
+Revision ID: 0012_method
+Revises: 0010_scoring_rules
+Create Date: 2026-11-30 14:30:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0012_method'
+down_revision = '0010_scoring_rules'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'chain_task',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('opportunity_id', sa.Integer(), nullable=False),
+        sa.Column('stakeholder_id', sa.Integer(), nullable=True),
+        sa.Column('warning_code', sa.String(length=40), nullable=False),
+        sa.Column('title', sa.String(length=300), nullable=False),
+        sa.Column('level', sa.String(length=16), nullable=False),
+        sa.Column('assignee_id', sa.Integer(), nullable=False),
+        sa.Column('due_date', sa.Date(), nullable=False),
+        sa.Column('done_at', sa.DateTime(), nullable=True),
+        sa.Column('created_by_id', sa.Integer(), nullable=True),
+        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('version', sa.Integer(), nullable=False),
+        sa.CheckConstraint(
+            "level IN ('executive', 'specialist', 'manager')", name=op.f('ck_chain_task_level')
+        ),
+        sa.ForeignKeyConstraint(
+            ['assignee_id'], ['user_account.id'], name=op.f('fk_chain_task_assignee_id_user_account')
+        ),
+        sa.ForeignKeyConstraint(
+            ['created_by_id'], ['user_account.id'],
+            name=op.f('fk_chain_task_created_by_id_user_account'), ondelete='SET NULL',
+        ),
+        sa.ForeignKeyConstraint(
+            ['opportunity_id'], ['opportunity.id'],
+            name=op.f('fk_chain_task_opportunity_id_opportunity'), ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['stakeholder_id'], ['stakeholder.id'],
+            name=op.f('fk_chain_task_stakeholder_id_stakeholder'), ondelete='SET NULL',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_chain_task')),
+    )
+    with op.batch_alter_table('chain_task', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_chain_task_assignee_id'), ['assignee_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chain_task_opportunity_id'), ['opportunity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_chain_task_stakeholder_id'), ['stakeholder_id'], unique=False)
+    # Existing activities were ticked without an override: their reason is empty.
+    with op.batch_alter_table('opportunity_activity', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('override_reason', sa.Text(), nullable=False, server_default='')
+        )
+
+
+def downgrade():
+    with op.batch_alter_table('opportunity_activity', schema=None) as batch_op:
+        batch_op.drop_column('override_reason')
+    with op.batch_alter_table('chain_task', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_chain_task_stakeholder_id'))
+        batch_op.drop_index(batch_op.f('ix_chain_task_opportunity_id'))
+        batch_op.drop_index(batch_op.f('ix_chain_task_assignee_id'))
+    op.drop_table('chain_task')
