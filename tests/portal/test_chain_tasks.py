@@ -79,8 +79,13 @@ def test_overdue_task_rolls_up_on_the_desk_and_done_clears_it(app, as_user, user
     from portal.workspace.models import ChainTask
 
     with app.app_context():
-        task = ChainTask(opportunity_id=opportunity, warning_code="no_coach", title="Find a coach",
-                         assignee_id=users["rep"], due_date=date.today() - timedelta(days=2))  # fmt: skip
+        task = ChainTask(
+            opportunity_id=opportunity,
+            warning_code="no_coach",
+            title="Find a coach",
+            assignee_id=users["rep"],
+            due_date=date.today() - timedelta(days=2),
+        )
         db.session.add(task)
         db.session.commit()
         task_id = task.id
