@@ -1,5 +1,6 @@
-"""method: decision-chain tasks raised from coverage warnings, and the recorded reason for
-marking an NSABC activity done against the evidence the portal found
+"""method: decision-chain tasks raised from coverage warnings, the recorded reason for
+marking an NSABC activity done against the evidence the portal found, and the inputs each
+negotiation situation asks for
 
 Revision ID: 0012_method
 Revises: 0010_scoring_rules
@@ -63,7 +64,20 @@ def upgrade():
         )
 
 
+    # The inputs each negotiation situation asks for; existing sheets start blank.
+    with op.batch_alter_table('negotiation_sheet', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('delay_advantage', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('delay_until', sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column('new_force', sa.Text(), nullable=False, server_default=''))
+        batch_op.add_column(sa.Column('no_rival_evidence', sa.Text(), nullable=False, server_default=''))
+
+
 def downgrade():
+    with op.batch_alter_table('negotiation_sheet', schema=None) as batch_op:
+        batch_op.drop_column('no_rival_evidence')
+        batch_op.drop_column('new_force')
+        batch_op.drop_column('delay_until')
+        batch_op.drop_column('delay_advantage')
     with op.batch_alter_table('opportunity_activity', schema=None) as batch_op:
         batch_op.drop_column('override_reason')
     with op.batch_alter_table('chain_task', schema=None) as batch_op:

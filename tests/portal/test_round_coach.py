@@ -45,3 +45,20 @@ def test_round_verdicts_in_chinese(app, as_user, opportunity):
     _round(rep, opportunity, 1, "1150000", received="")
     page = rep.get(f"/opportunities/{opportunity}/negotiation").get_data(as_text=True)
     assert "没有记录换回什么" in page
+
+
+def test_delay_situation_asks_for_its_inputs_and_gives_the_advice(as_user, opportunity):
+    from tests.portal.test_negotiation import SHEET
+
+    rep = as_user("rep")
+    data = {**SHEET, "sheet-version": "0", "sheet-situation": "delay"}
+    missing = rep.post(f"/opportunities/{opportunity}/negotiation", data=data, headers=HX)
+    assert missing.status_code == 422
+    assert missing.get_data(as_text=True).count("The situation chosen asks for this.") == 2
+    data.update({"sheet-delay_advantage": "Reference site goes live",
+                 "sheet-delay_until": "2027-01-15"})  # fmt: skip
+    saved = rep.post(f"/opportunities/{opportunity}/negotiation", data=data, headers=HX)
+    assert saved.status_code == 200
+    page = rep.get(f"/opportunities/{opportunity}/negotiation").get_data(as_text=True)
+    assert 'id="situation-advice"' in page
+    assert "Waiting for: Reference site goes live, by 2027-01-15" in page

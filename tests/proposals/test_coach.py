@@ -65,3 +65,36 @@ def test_lower_is_better_terms_follow_their_direction():
     verdicts = round_verdicts(days, [r(1, "45", "x"), r(2, "75")], DEADLINE)
     assert verdicts[1].step == D(30)
     assert verdicts[1].codes == ("growing_step", "nothing_received")
+
+
+def test_each_situation_asks_its_own_inputs():
+    from proposals.negotiation import situation_input_problems
+
+    # Article 001 F: 拖 is our delay while our advantage builds: what, and by when.
+    assert situation_input_problems("delay", {}) == ("delay_advantage", "delay_until")
+    assert (
+        situation_input_problems(
+            "delay", {"delay_advantage": "reference site live", "delay_until": date(2027, 1, 5)}
+        )
+        == ()
+    )
+    # Article 001 E: 破 brings in a new negotiating force.
+    assert situation_input_problems("deadlock", {"new_force": "  "}) == ("new_force",)
+    # Article 001 A: 单赢 holds only when no rival can meet the need.
+    assert situation_input_problems("win_lose", {}) == ("no_rival_evidence",)
+    assert situation_input_problems("win_win", {}) == ()
+    assert situation_input_problems(None, {}) == ()
+
+
+def test_situation_texts_follow_the_article():
+    from proposals.negotiation import SITUATIONS
+    from proposals.negotiation import NegotiationSituation as S
+
+    # 拖 is our tactic, 破 brings a new force, 单赢 needs no qualifying rival, 双赢 lets the
+    # customer feel it won a little more (article 001 A–F).
+    assert "advantage" in SITUATIONS[S.DELAY].description_en
+    assert "优势积累" in SITUATIONS[S.DELAY].description_zh
+    assert "new negotiating force" in SITUATIONS[S.DEADLOCK].description_en
+    assert "no rival" in SITUATIONS[S.WIN_LOSE].description_en
+    assert "a little more" in SITUATIONS[S.WIN_WIN].advice_en
+    assert all(info.advice_en and info.advice_zh for info in SITUATIONS.values())
