@@ -28,8 +28,13 @@ class ActivityForm(VersionedForm):
     owner_id = SelectField(_l("Owner"), coerce=_coerce_int_or_none, validate_choice=True)
     due_date = DateField(_l("Due date"), validators=[Optional()])
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=TEXT_MAX)])
+    override_reason = TextAreaField(
+        _l("Reason to mark it done against the records"),
+        validators=[Optional(), Length(max=TEXT_MAX)],
+        default="",
+    )
 
-    EDITABLE = ("status", "owner_id", "due_date", "evidence")
+    EDITABLE = ("status", "owner_id", "due_date", "evidence", "override_reason")
 
     def fill_choices(self, locale: str, users) -> None:
         self.status.choices = [

@@ -273,10 +273,13 @@ def _load(opportunity_id: int):
 
 
 def _progress_context(opportunity, **extra) -> dict:
+    from portal.workspace.evidence import grid_evidence
+
     grid = queries.load_grid(opportunity, today())
     return {
         "opportunity": opportunity,
         "grid": grid,
+        "evidence": grid_evidence(opportunity, grid.templates.values()),
         "moves": queries.stage_moves(opportunity.id),
         "action_form": EmptyForm(),
         **extra,
@@ -428,7 +431,7 @@ def tick_activity(opportunity_id: int, template_id: int):
             ),
         )
     new_status = "not_started" if row is not None and row.status == "done" else "done"
-    problem = evidence_problem(template, opportunity.id, new_status, row.evidence if row else "")
+    problem = evidence_problem(template, opportunity, new_status, row.evidence if row else "", "")
     if problem:
         return _progress(opportunity, 422, progress_error=problem)
     if row is None:
@@ -469,7 +472,9 @@ def activity(opportunity_id: int, template_id: int):
         return _progress(opportunity, editing=template.id, activity_form=form)
     form = _activity_form(opportunity, formdata=request.form)
     valid = form.validate()
-    problem = evidence_problem(template, opportunity.id, form.status.data, form.evidence.data)
+    problem = evidence_problem(
+        template, opportunity, form.status.data, form.evidence.data, form.override_reason.data
+    )
     if problem:
         form.status.errors = [*form.status.errors, problem]
         valid = False
@@ -484,6 +489,7 @@ def activity(opportunity_id: int, template_id: int):
     row.owner_id = form.owner_id.data
     row.due_date = form.due_date.data
     row.evidence = (form.evidence.data or "").strip()
+    row.override_reason = (form.override_reason.data or "").strip()
     row.updated_by_id = current_user.id
     try:
         db.session.commit()
@@ -495,12 +501,18 @@ def activity(opportunity_id: int, template_id: int):
     return _progress(opportunity, flash_message=_("Activity saved."))
 
 
-def evidence_problem(template, opportunity_id: int, status: str, evidence: str | None):
-    """Activities whose completion needs evidence kept elsewhere (the procurement-criteria
-    planner's saved recommendation); None when the status may be set."""
+def evidence_problem(template, opportunity, status: str, evidence: str | None, reason: str | None):
+    """Why ``status`` cannot be saved on this activity, or None. Activities the portal can
+    judge (portal.workspace.evidence) are done only when the records say so, or with a
+    recorded reason (kept, audited, on the activity); the procurement-criteria activity
+    also keeps the planner's own rule for "not applicable"."""
     from portal.pricescore.planner import evidence_problem as criteria_problem
+    from portal.workspace.evidence import activity_problem
 
-    return criteria_problem(template, opportunity_id, status, evidence or "")
+    if status == "done" and (reason or "").strip():
+        return None
+    problem = criteria_problem(template, opportunity.id, status, evidence or "")
+    return problem or activity_problem(template, opportunity, status, reason or "")
 
 
 def _activity_conflict(opportunity, template, row, form):
