@@ -1,6 +1,6 @@
 """method: decision-chain tasks raised from coverage warnings, the recorded reason for
-marking an NSABC activity done against the evidence the portal found, and the inputs each
-negotiation situation asks for
+marking an NSABC activity done against the evidence the portal found, the inputs each
+negotiation situation asks for, and the type an objection had before Confirm re-typed it
 
 Revision ID: 0012_method
 Revises: 0010_scoring_rules
@@ -70,9 +70,14 @@ def upgrade():
         batch_op.add_column(sa.Column('delay_until', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('new_force', sa.Text(), nullable=False, server_default=''))
         batch_op.add_column(sa.Column('no_rival_evidence', sa.Text(), nullable=False, server_default=''))
+    # Confirm may re-type an objection; existing confirmations kept their type.
+    with op.batch_alter_table('objection_step', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('retyped_from', sa.String(length=16), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('objection_step', schema=None) as batch_op:
+        batch_op.drop_column('retyped_from')
     with op.batch_alter_table('negotiation_sheet', schema=None) as batch_op:
         batch_op.drop_column('no_rival_evidence')
         batch_op.drop_column('new_force')
