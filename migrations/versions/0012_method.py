@@ -1,6 +1,7 @@
 """method: decision-chain tasks raised from coverage warnings, the recorded reason for
 marking an NSABC activity done against the evidence the portal found, the inputs each
-negotiation situation asks for, and the type an objection had before Confirm re-typed it
+negotiation situation asks for, the type an objection had before Confirm re-typed it, and where a price-score scenario's
+figures come from (typed, starting estimates, demo)
 
 Revision ID: 0012_method
 Revises: 0010_scoring_rules
@@ -73,9 +74,16 @@ def upgrade():
     # Confirm may re-type an objection; existing confirmations kept their type.
     with op.batch_alter_table('objection_step', schema=None) as batch_op:
         batch_op.add_column(sa.Column('retyped_from', sa.String(length=16), nullable=True))
+    # Existing scenarios count as typed by their reps (nothing says otherwise).
+    with op.batch_alter_table('price_scenario', schema=None) as batch_op:
+        batch_op.add_column(
+            sa.Column('figures_origin', sa.String(length=8), nullable=False, server_default='typed')
+        )
 
 
 def downgrade():
+    with op.batch_alter_table('price_scenario', schema=None) as batch_op:
+        batch_op.drop_column('figures_origin')
     with op.batch_alter_table('objection_step', schema=None) as batch_op:
         batch_op.drop_column('retyped_from')
     with op.batch_alter_table('negotiation_sheet', schema=None) as batch_op:
