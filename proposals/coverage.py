@@ -75,7 +75,7 @@ class PlanWarningCode(StrEnum):
 PLAN_WARNINGS: dict[str, LocalizedText] = {
     PlanWarningCode.ROLE_WITHOUT_SUPPORTER: {
         "en": "At this stage every MAP role needs someone who supports us.",
-        "zh_CN": "到本阶段，资金、权力、产品每个角色都应有支持我方的人。",
+        "zh_CN": "到本阶段，资金方、职能方、使用方每类角色都应有支持我方的人。",
     },
     PlanWarningCode.OPPONENT_WITHOUT_PLAN: {
         "en": "An influential opponent has no plan: nobody on our side is tasked with them.",
@@ -88,7 +88,7 @@ PLAN_WARNINGS: dict[str, LocalizedText] = {
     PlanWarningCode.NO_AUTHORITY_ROLE: {
         "en": "No Authority role mapped: nobody known in procurement or the functional "
         "departments that run the purchase.",
-        "zh_CN": "尚未识别权力方：不清楚采购部门或主管职能部门由谁负责。",
+        "zh_CN": "尚未识别职能方：不清楚采购部门或主管职能部门由谁负责。",
     },
     PlanWarningCode.COACH_OPPONENT: {
         "en": "Someone marked as our coach is recorded as an opponent: check which is true.",

@@ -15,7 +15,8 @@ from proposals.workspace import validate_score, validate_weight
 
 
 def _coerce_int_or_none(value):
-    if value in ("", None):
+    # WTForms renders the None choice ("—") as value="None": it comes back as that string.
+    if value in ("", None, "None"):
         return None
     try:
         return int(value)
