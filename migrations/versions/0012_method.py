@@ -1,7 +1,8 @@
 """method: decision-chain tasks raised from coverage warnings, the recorded reason for
 marking an NSABC activity done against the evidence the portal found, the inputs each
 negotiation situation asks for, the type an objection had before Confirm re-typed it, and where a price-score scenario's
-figures come from (typed, starting estimates, demo)
+figures come from (typed, starting estimates, demo), and the opportunity's qualification
+inputs
 
 Revision ID: 0012_method
 Revises: 0010_scoring_rules
@@ -79,9 +80,36 @@ def upgrade():
         batch_op.add_column(
             sa.Column('figures_origin', sa.String(length=8), nullable=False, server_default='typed')
         )
+    # The qualification inputs of an opportunity (article 002), rated 1–5; none exist yet.
+    names = ('project_level', 'funding', 'technical_fit', 'relationship', 'creditworthiness',
+             'competition')
+    op.create_table(
+        'opportunity_qualification',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('opportunity_id', sa.Integer(), nullable=False),
+        *[sa.Column(name, sa.Integer(), nullable=True) for name in names],
+        sa.Column('version', sa.Integer(), nullable=False),
+        *[
+            sa.CheckConstraint(
+                f'{name} IS NULL OR {name} BETWEEN 1 AND 5',
+                name=op.f(f'ck_opportunity_qualification_{name}_range'),
+            )
+            for name in names
+        ],
+        sa.ForeignKeyConstraint(
+            ['opportunity_id'], ['opportunity.id'],
+            name=op.f('fk_opportunity_qualification_opportunity_id_opportunity'),
+            ondelete='CASCADE',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_opportunity_qualification')),
+        sa.UniqueConstraint(
+            'opportunity_id', name=op.f('uq_opportunity_qualification_opportunity_id')
+        ),
+    )
 
 
 def downgrade():
+    op.drop_table('opportunity_qualification')
     with op.batch_alter_table('price_scenario', schema=None) as batch_op:
         batch_op.drop_column('figures_origin')
     with op.batch_alter_table('objection_step', schema=None) as batch_op:

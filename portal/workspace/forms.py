@@ -121,3 +121,32 @@ class CriterionInput:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+_RATINGS = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+def _rating(value):
+    return None if value in ("", None, "None") else int(value)
+
+
+class QualificationForm(VersionedForm):
+    """The qualification inputs (article 002), each 1 (against us) to 5 (for us) or blank."""
+
+    project_level = SelectField(_l("Project level"), choices=_RATINGS, coerce=_rating)
+    funding = SelectField(_l("Funding"), choices=_RATINGS, coerce=_rating)
+    technical_fit = SelectField(_l("Technical fit"), choices=_RATINGS, coerce=_rating)
+    relationship = SelectField(_l("Relationship"), choices=_RATINGS, coerce=_rating)
+    creditworthiness = SelectField(_l("Creditworthiness"), choices=_RATINGS, coerce=_rating)
+    competition = SelectField(
+        _l("Competition (product, price, solution, after-sales)"), choices=_RATINGS, coerce=_rating
+    )
+
+    EDITABLE = (
+        "project_level",
+        "funding",
+        "technical_fit",
+        "relationship",
+        "creditworthiness",
+        "competition",
+    )

@@ -235,3 +235,35 @@ class ChainTask(db.Model):
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     stakeholder: Mapped[Stakeholder | None] = relationship()  # noqa: F821
     opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
+
+
+class Qualification(db.Model):
+    """The rep's qualification of an opportunity (article 002), each input rated 1 (against
+    us) to 5 (for us), None while not assessed; see proposals.grading."""
+
+    __audited__ = True
+    __tablename__ = "opportunity_qualification"
+    __table_args__ = tuple(
+        CheckConstraint(f"{name} IS NULL OR {name} BETWEEN 1 AND 5", name=f"{name}_range")
+        for name in (
+            "project_level",
+            "funding",
+            "technical_fit",
+            "relationship",
+            "creditworthiness",
+            "competition",
+        )
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), unique=True
+    )
+    project_level: Mapped[int | None]
+    funding: Mapped[int | None]
+    technical_fit: Mapped[int | None]
+    relationship: Mapped[int | None]
+    creditworthiness: Mapped[int | None]
+    competition: Mapped[int | None]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}

@@ -326,11 +326,25 @@ def _outlook_context(opportunity, form=None, **extra) -> dict:
     grade = None
     if likelihood is not None:
         grade = suggest_account_grade(opportunity.close_date, likelihood.percent, today())
+    from portal.workspace import grading, tasks
+    from portal.workspace.forms import QualificationForm
+
+    qualification = grading.qualification_of(opportunity.id)
+    qualification_form = extra.pop("qualification_form", None)
+    if qualification_form is None:
+        qualification_form = QualificationForm(formdata=None, obj=qualification)
+        if qualification is None:
+            qualification_form.version.data = 0
+    plan = tasks.chain_plan(opportunity, tasks.open_tasks(opportunity.id), today())
     return {
         "opportunity": opportunity,
         "likelihood": likelihood,
         "likelihood_form": form,
         "suggested_grade": grade,
+        "qualification_form": qualification_form,
+        "evidence_grade": grading.grade_suggestion(
+            opportunity, queries.load_grid(opportunity, today()), plan
+        ),
         **extra,
     }
 
@@ -812,6 +826,36 @@ def set_likelihood(opportunity_id: int):
                 "Someone else changed the likelihood meanwhile. Save again to overwrite it."
             ),
         )
+    return _outlook(opportunity)
+
+
+@bp.post("/opportunities/<int:opportunity_id>/qualification")
+@allowed(*ALL_ROLES)
+def set_qualification(opportunity_id: int):
+    """Save the qualification inputs; the suggested grade beside the rep's is recomputed."""
+    from portal.workspace.forms import QualificationForm
+    from portal.workspace.grading import qualification_of
+    from portal.workspace.models import Qualification
+
+    opportunity = _load(opportunity_id)
+    form = QualificationForm(request.form)
+    if not form.validate():
+        return _outlook(opportunity, 422, qualification_form=form)
+    row = qualification_of(opportunity.id)
+    stale = _("Someone else changed the qualification meanwhile. Save again to overwrite it.")
+    if form.version.data != (row.version if row else 0):
+        rebase(form, row.version if row else 0)
+        return _outlook(opportunity, 409, qualification_form=form, outlook_error=stale)
+    if row is None:
+        row = Qualification(opportunity_id=opportunity.id)
+        db.session.add(row)
+    for name in QualificationForm.EDITABLE:
+        setattr(row, name, form[name].data)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _outlook(_load(opportunity_id), 409, qualification_form=form, outlook_error=stale)
     return _outlook(opportunity)
 
 

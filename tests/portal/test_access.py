@@ -100,6 +100,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "workspace.add_matrix_competitor": (ALL, True),
     "workspace.remove_matrix_competitor": (ALL, True),
     "workspace.set_likelihood": (ALL, True),
+    "workspace.set_qualification": (ALL, True),
     "workspace.account_grading": (ALL, False),
     "workspace.competitors": (ALL, False),
     "workspace.add_competitor": (ALL, False),
