@@ -31,9 +31,9 @@ def upgrade():
         sa.Column('level', sa.String(length=16), nullable=False),
         sa.Column('assignee_id', sa.Integer(), nullable=False),
         sa.Column('due_date', sa.Date(), nullable=False),
-        sa.Column('done_at', sa.DateTime(), nullable=True),
+        sa.Column('done_at', sa.DateTime(timezone=True), nullable=True),
         sa.Column('created_by_id', sa.Integer(), nullable=True),
-        sa.Column('created_at', sa.DateTime(), nullable=False),
+        sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
         sa.Column('version', sa.Integer(), nullable=False),
         sa.CheckConstraint(
             "level IN ('executive', 'specialist', 'manager')", name=op.f('ck_chain_task_level')
