@@ -52,14 +52,19 @@ STAGE_RULES: dict[str, StageRule] = {
 _RULES_BY_POSITION = ("demand", "technical", "business", "bidding", "delivery")
 
 
-def stage_rule(code: str, position: int, stage_count: int) -> StageRule:
+def stage_rule(
+    code: str, position: int, stage_count: int, rules: dict[str, StageRule] | None = None
+) -> StageRule:
     """The rule for a stage: by its code when known, else by its relative position
-    (``position`` 1-based among ``stage_count`` stages) mapped onto the five default stages."""
-    if code in STAGE_RULES:
-        return STAGE_RULES[code]
+    (``position`` 1-based among ``stage_count`` stages) mapped onto the five default stages.
+    ``rules``: the rules in force (default :data:`STAGE_RULES`; see
+    :func:`rules_with_overrides`)."""
+    rules = STAGE_RULES if rules is None else rules
+    if code in rules:
+        return rules[code]
     count = max(stage_count, 1)
     index = min(4, max(0, round((position - 1) * 4 / max(count - 1, 1))))
-    return STAGE_RULES[_RULES_BY_POSITION[index]]
+    return rules[_RULES_BY_POSITION[index]]
 
 
 class PlanWarningCode(StrEnum):
@@ -307,3 +312,40 @@ def actionable_warnings(
         level = level_match(named[0]) if named else OurLevel.MANAGER
         merged.append(PlanWarning(w.code, w.text, tuple(w.stakeholder_ids), (), level))
     return (*merged, *plan.warnings)
+
+
+def format_rule(rule: StageRule) -> str:
+    """A rule as stored in a portal setting: ``support=1;plan=0;contacts=2;window=60``."""
+    return (
+        f"support={int(rule.supporter_per_map_role)};plan={int(rule.plan_for_opponents)};"
+        f"contacts={rule.min_contacts};window={rule.contact_window_days}"
+    )
+
+
+def parse_rule(text: str) -> StageRule:
+    """Read :func:`format_rule`'s text back; ``ValueError`` for anything else or out of
+    range (contacts 0–20, window 1–365 days)."""
+    parts = dict(item.split("=", 1) for item in text.split(";") if "=" in item)
+    try:
+        support, plan = parts["support"], parts["plan"]
+        contacts, window = int(parts["contacts"]), int(parts["window"])
+    except (KeyError, ValueError) as exc:
+        raise ValueError(f"not a coverage rule: {text!r}") from exc
+    if support not in ("0", "1") or plan not in ("0", "1"):
+        raise ValueError(f"not a coverage rule: {text!r}")
+    if not 0 <= contacts <= 20 or not 1 <= window <= 365:
+        raise ValueError(f"coverage rule out of range: {text!r}")
+    return StageRule(support == "1", plan == "1", contacts, window)
+
+
+def rules_with_overrides(stored: dict[str, str]) -> dict[str, StageRule]:
+    """:data:`STAGE_RULES` with the admin's stored rules (stage code → text) applied; an
+    unreadable stored value is ignored (the default stands)."""
+    rules = dict(STAGE_RULES)
+    for code, text in stored.items():
+        if code in rules:
+            try:
+                rules[code] = parse_rule(text)
+            except ValueError:
+                continue
+    return rules

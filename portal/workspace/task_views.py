@@ -3,16 +3,17 @@ chain map, mark it done, and each user's own list of open tasks.
 
 Who may do what (tests/portal/test_access.py): everyone who sees the opportunity may raise
 and close its tasks (presales work the technical people, leaders the executives); every
-user sees their own task list.
+user sees their own task list; admins tune the coverage rules by stage.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, render_template, request
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.auth.models import User
@@ -119,3 +120,66 @@ def my_tasks():
     return render_template(
         "workspace/tasks.html", tasks=tasks.tasks_of(current_user.id), today=today()
     )
+
+
+# --- the coverage rules by stage (admin) ------------------------------------------------
+
+
+@bp.route("/workspace/coverage-rules", methods=["GET", "POST"])
+@allowed("admin")
+def coverage_rules():
+    """The decision-chain coverage rules per stage of the default model; stored as portal
+    settings, the defaults of proposals.coverage.STAGE_RULES until changed."""
+    from portal.bid.models import PortalSetting
+    from proposals.coverage import (
+        STAGE_RULES,
+        StageRule,
+        format_rule,
+        rules_with_overrides,
+    )
+
+    current = rules_with_overrides(tasks.stored_rules())
+    stamp = "|".join(format_rule(current[code]) for code in STAGE_RULES)
+    if request.method == "GET":
+        return render_template("workspace/coverage_rules.html", rules=current, stamp=stamp,
+                               typed=None, errors={})  # fmt: skip
+    _csrf_ok()
+    typed, errors, new = {}, {}, {}
+    for code in STAGE_RULES:
+        contacts = (request.form.get(f"{code}-contacts") or "").strip()
+        window = (request.form.get(f"{code}-window") or "").strip()
+        typed[code] = {"support": bool(request.form.get(f"{code}-support")),
+                       "plan": bool(request.form.get(f"{code}-plan")),
+                       "contacts": contacts, "window": window}  # fmt: skip
+        if not contacts.isdigit() or not 0 <= int(contacts) <= 20:
+            errors[f"{code}-contacts"] = _("A whole number from 0 to 20.")
+        if not window.isdigit() or not 1 <= int(window) <= 365:
+            errors[f"{code}-window"] = _("A whole number of days from 1 to 365.")
+        if not errors:
+            new[code] = StageRule(typed[code]["support"], typed[code]["plan"], int(contacts),
+                                  int(window))  # fmt: skip
+    if errors:
+        return render_template("workspace/coverage_rules.html", rules=current, stamp=stamp,
+                               typed=typed, errors=errors), 422  # fmt: skip
+    if request.form.get("stamp") != stamp:
+        return render_template(
+            "workspace/coverage_rules.html", rules=current, stamp=stamp, typed=typed, errors={},
+            conflict=_(
+                "Someone else changed the rules meanwhile. Your input is kept; save again "
+                "to overwrite theirs."
+            ),
+        ), 409  # fmt: skip
+    rows = {
+        row.key: row
+        for row in db.session.scalars(
+            select(PortalSetting).where(PortalSetting.key.startswith(tasks.RULE_KEY))
+        )
+    }
+    for code, rule in new.items():
+        key = tasks.RULE_KEY + code
+        row = rows.get(key) or PortalSetting(key=key, value="")
+        row.value = format_rule(rule)
+        db.session.add(row)
+    db.session.commit()
+    flash(_("Coverage rules saved."), "success")
+    return redirect(url_for("workspace.coverage_rules"))

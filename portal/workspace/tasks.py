@@ -19,11 +19,26 @@ from portal.workspace.queries import _person
 from proposals import coverage
 from proposals.coverage import ChainPlan, ChainRollup, OurLevel
 
+RULE_KEY = "coverage_rule."  # + stage code: the admin's rule (proposals.coverage.format_rule)
+
+
+def stored_rules() -> dict[str, str]:
+    """The admin's coverage rules by stage code, as stored (one query)."""
+    from portal.bid.models import PortalSetting
+
+    return {
+        row.key[len(RULE_KEY) :]: row.value
+        for row in db.session.scalars(
+            select(PortalSetting).where(PortalSetting.key.startswith(RULE_KEY))
+        )
+    }
+
 
 def rule_for(opportunity: Opportunity) -> coverage.StageRule:
     stage = opportunity.stage
     count = db.session.scalar(select(func.count(Stage.id)).where(Stage.model_id == stage.model_id))
-    return coverage.stage_rule(stage.code, stage.position, count or 1)
+    rules = coverage.rules_with_overrides(stored_rules())
+    return coverage.stage_rule(stage.code, stage.position, count or 1, rules)
 
 
 def open_tasks(opportunity_id: int) -> list[ChainTask]:

@@ -108,6 +108,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "workspace.templates": ({"admin"}, False),
     "workspace.add_template": ({"admin"}, False),
     "workspace.rename_template": ({"admin"}, False),
+    "workspace.coverage_rules": ({"admin"}, False),
     # PDF exports: the negotiation sheet for all who see the deal; the bid pack and the desk
     # for reps (their own bids), leaders and admins. Progress/file follow the documents' deals.
     "exports.negotiation_pdf": (ALL, True),

@@ -30,9 +30,17 @@ def test_business_stage_warns_gatekeeper_and_roles_and_a_task_reaches_list_and_d
     [gatekeeper] = _people(
         app,
         opportunity,
-        ("Wang Gong", dict(map_role="product", buying_role="technical",
-                           decision_type="technical", influence=5, attitude="opponent",
-                           last_contact=date.today())),  # fmt: skip
+        (
+            "Wang Gong",
+            dict(
+                map_role="product",
+                buying_role="technical",
+                decision_type="technical",
+                influence=5,
+                attitude="opponent",
+                last_contact=date.today(),
+            ),
+        ),  # fmt: skip
     )
     client = as_user("rep")
     page = client.get(f"/opportunities/{opportunity}/workspace").get_data(as_text=True)
@@ -43,9 +51,14 @@ def test_business_stage_warns_gatekeeper_and_roles_and_a_task_reaches_list_and_d
     due = (date.today() - timedelta(days=1)).isoformat()
     bad = client.post(
         f"/opportunities/{opportunity}/chain/tasks",
-        data={"warning_code": "gatekeeper_opponent", "level": "specialist",
-              "stakeholder_id": gatekeeper, "title": "Technical exchange with Wang",
-              "assignee_id": users["presales"], "due_date": due},  # fmt: skip
+        data={
+            "warning_code": "gatekeeper_opponent",
+            "level": "specialist",
+            "stakeholder_id": gatekeeper,
+            "title": "Technical exchange with Wang",
+            "assignee_id": users["presales"],
+            "due_date": due,
+        },  # fmt: skip
         headers={"HX-Request": "true"},
     )
     assert bad.status_code == 422
@@ -56,9 +69,14 @@ def test_business_stage_warns_gatekeeper_and_roles_and_a_task_reaches_list_and_d
     soon = (date.today() + timedelta(days=3)).isoformat()
     ok = client.post(
         f"/opportunities/{opportunity}/chain/tasks",
-        data={"warning_code": "gatekeeper_opponent", "level": "specialist",
-              "stakeholder_id": gatekeeper, "title": "Technical exchange with Wang",
-              "assignee_id": users["presales"], "due_date": soon},  # fmt: skip
+        data={
+            "warning_code": "gatekeeper_opponent",
+            "level": "specialist",
+            "stakeholder_id": gatekeeper,
+            "title": "Technical exchange with Wang",
+            "assignee_id": users["presales"],
+            "due_date": soon,
+        },  # fmt: skip
         headers={"HX-Request": "true"},
     )
     assert ok.status_code == 200
@@ -104,7 +122,35 @@ def test_overdue_task_rolls_up_on_the_desk_and_done_clears_it(app, as_user, user
 def test_a_forged_warning_code_is_refused(as_user, users, opportunity):
     response = as_user("rep").post(
         f"/opportunities/{opportunity}/chain/tasks",
-        data={"warning_code": "nonsense", "level": "manager", "title": "x",
-              "assignee_id": users["rep"], "due_date": date.today().isoformat()},  # fmt: skip
+        data={
+            "warning_code": "nonsense",
+            "level": "manager",
+            "title": "x",
+            "assignee_id": users["rep"],
+            "due_date": date.today().isoformat(),
+        },  # fmt: skip
     )
     assert response.status_code == 400
+
+
+def test_admin_tunes_the_rules_and_the_chain_map_follows(app, as_user, make_opportunity):
+    # Demand stage by default asks nothing of contacts; the admin raises it to 2.
+    opportunity = make_opportunity(stage_position=0)
+    _people(app, opportunity, ("Zhao", dict(map_role="money", influence=3, attitude="neutral")))
+    admin = as_user("admin")
+    page = admin.get("/workspace/coverage-rules").get_data(as_text=True)
+    stamp = page.split('name="stamp" value="')[1].split('"')[0]
+    data = {"stamp": stamp}
+    for code, (contacts, window) in {"demand": ("2", "60"), "technical": ("2", "60"),
+                                     "business": ("2", "60"), "bidding": ("3", "60"),
+                                     "delivery": ("2", "60")}.items():  # fmt: skip
+        data[f"{code}-contacts"], data[f"{code}-window"] = contacts, window
+    bad = admin.post("/workspace/coverage-rules", data={**data, "demand-window": "0"})
+    assert bad.status_code == 422 and "from 1 to 365" in bad.get_data(as_text=True)
+    assert admin.post("/workspace/coverage-rules", data=data).status_code == 302
+    stale = admin.post("/workspace/coverage-rules", data=data)
+    assert stale.status_code == 409  # posted over rules saved since the page was read
+    assert "Someone else changed the rules meanwhile" in stale.get_data(as_text=True)
+    rep = as_user("rep")
+    page = rep.get(f"/opportunities/{opportunity}/workspace").get_data(as_text=True)
+    assert 'id="warning-single_threaded"' in page

@@ -164,3 +164,23 @@ def test_actionable_warnings_merge_coverage_and_plan_with_levels():
         w.code for w in actionable_warnings(decision_chain_coverage([], TODAY).warnings,
                                             plan([]), [])
     ]  # fmt: skip
+
+
+def test_admin_rules_round_trip_and_override_the_defaults():
+    from proposals.coverage import StageRule, format_rule, parse_rule, rules_with_overrides
+
+    rule = StageRule(True, False, 4, 30)
+    assert parse_rule(format_rule(rule)) == rule
+    for bad in (
+        "",
+        "support=2;plan=0;contacts=1;window=9",
+        "support=1;plan=1;contacts=99;window=9",
+    ):
+        try:
+            parse_rule(bad)
+        except ValueError:
+            continue
+        raise AssertionError(bad)
+    rules = rules_with_overrides({"technical": format_rule(rule), "demand": "garbage"})
+    assert rules["technical"] == rule and rules["demand"] == STAGE_RULES["demand"]
+    assert stage_rule("technical", 2, 5, rules) == rule
