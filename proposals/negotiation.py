@@ -576,72 +576,133 @@ class NegotiationSituation(StrEnum):
 
 @dataclass(frozen=True)
 class SituationInfo:
-    """Labels and a short description of one situation, in English and Simplified Chinese."""
+    """Labels, a short description and the advice for one situation (article 001), in
+    English and Simplified Chinese. ``inputs`` names the sheet fields this situation asks
+    for (see :func:`situation_input_problems`)."""
 
     situation: NegotiationSituation
     label_en: str
     label_zh: str
     description_en: str
     description_zh: str
+    advice_en: str = ""
+    advice_zh: str = ""
+    inputs: tuple[str, ...] = ()
 
+
+SITUATION_INPUTS = ("delay_advantage", "delay_until", "new_force", "no_rival_evidence")
+"""Sheet fields a situation can ask for: 拖 the advantage we are waiting for and by when,
+破 the new negotiating force, 单赢 the evidence that no rival qualifies."""
 
 SITUATIONS: dict[NegotiationSituation, SituationInfo] = {
     info.situation: info
     for info in (
+        # Article 001 A: one-sided win needs an absolute advantage: no rival can offer what
+        # the buyer needs (a near-monopoly position).
         SituationInfo(
             NegotiationSituation.WIN_LOSE,
             "We win, they lose",
-            "我赢你输",
-            "We get our terms at the buyer's expense. Fine for a one-off deal, but the buyer "
-            "remembers, and it often costs us at renewal or in delivery.",
-            "我方拿到想要的条件，代价由客户承担。一次性交易尚可，但客户会记住，续约或交付时往往要"
-            "还。",
+            "单赢",
+            "We take our terms and the buyer gives way. This only holds when our position "
+            "is overwhelming: no rival can supply what the buyer needs.",
+            "我方拿到条件、客户让步。前提是我方优势压倒性：没有竞争对手能满足客户需求。",
+            "Record why no rival qualifies. If one could, the buyer will turn to it: plan "
+            "for a win-win instead.",
+            "写明为什么没有对手能满足需求；若有对手能满足，客户会转向对手，应改按双赢准备。",
+            ("no_rival_evidence",),
         ),
+        # Article 001 B: both feel they won, ideally the customer a little more; the
+        # preferred goal.
         SituationInfo(
             NegotiationSituation.WIN_WIN,
             "Both win",
             "双赢",
-            "Each side gets what matters most to it by trading terms of unequal value. "
-            "The target for key accounts we want to keep.",
-            "双方用对彼此价值不同的条件互换，各自拿到最看重的东西。这是大客户长期合作的目标。",
+            "Both sides leave feeling they won. The preferred goal of a negotiation.",
+            "双方都觉得自己赢了，这是谈判的首选目标。",
+            "Trade terms that are worth more to the buyer than they cost us, and let the "
+            "buyer feel it won a little more than we did.",
+            "用对客户价值高、对我方成本低的条件交换，并让客户感觉自己赢得更多一点。",
         ),
+        # Article 001 C: a large concession made from a weak position, to gain an important
+        # relationship and deeper opportunities later.
         SituationInfo(
             NegotiationSituation.LOSE_WIN,
             "We lose, they win",
-            "我输你赢",
-            "We give more than we get, on purpose or not. Acceptable only as a deliberate "
-            "investment, such as a reference customer or entering a new account.",
-            "我方让出的多于得到的。只有作为有意的投资才可接受，例如打造样板客户或进入新客户。",
+            "单输",
+            "From a weak competitive position we concede heavily to win an important "
+            "relationship and the larger opportunities it opens later.",
+            "在竞争劣势下，为赢得重要的合作机会和日后更深的合作而大幅让步。",
+            "Name the future opportunity this buys and keep the loss within the walk-away "
+            "your leadership approved.",
+            "写明换来的后续机会，并把损失控制在领导批准的底线之内。",
         ),
+        # Article 001 D: nobody concedes and the talks end badly.
         SituationInfo(
             NegotiationSituation.LOSE_LOSE,
             "Both lose",
             "双输",
-            "Neither side gets a workable deal, or the deal signed hurts both. Usually the "
-            "result of positions hardening; step back to interests before it happens.",
-            "双方都没有得到可行的结果，或签下的合同让双方都受损。多因立场僵化所致，应及早回到利益"
-            "层面。",
+            "Neither side concedes and the talks break up on bad terms.",
+            "双方都不让步，谈判不欢而散。",
+            "Go back to interests: find a term you can give that costs little, in exchange "
+            "for one that matters to you.",
+            "回到双方利益：找出我方代价小的条件，换取对我方重要的条件。",
         ),
+        # Article 001 E: break first, then build: create a deadlock on purpose, then bring a
+        # new negotiating force in, to upset the buyer's existing plan.
         SituationInfo(
             NegotiationSituation.DEADLOCK,
-            "Deliberate deadlock (break)",
-            "破（有意僵局）",
-            "One side stops the talks on purpose to test the other's limits or reset "
-            "expectations. Use it only with a clear walk-away and a way back to the table.",
-            "一方有意中断谈判，以试探对方底线或重设预期。只有在底线清楚、且留有重回谈判桌的途径时"
-            "才使用。",
+            "Break, then rebuild",
+            "破",
+            "We create a deadlock on purpose, not to close but to break the buyer's current "
+            "thinking and set-up, then bring in a new negotiating force that turns the "
+            "talks our way.",
+            "有意先制造僵局，目的不是谈成，而是打破客户原有的思路和布局，再引入新的谈判力量，"
+            "让谈判朝有利于我方的方向发展。",
+            "Decide beforehand who or what the new force is (an executive, a partner, a new "
+            "option) and when it enters.",
+            "事先确定新的谈判力量（高层、合作伙伴或新方案）以及何时引入。",
+            ("new_force",),
         ),
+        # Article 001 F: our tactic: hold off the buyer's decision while our advantage builds.
         SituationInfo(
             NegotiationSituation.DELAY,
-            "Delay (stall)",
-            "拖（拖延）",
-            "One side slows the talks to gain time, wait for a deadline or wear the other "
-            "down. Counter it with a decision date and no large concessions under time pressure.",
-            "一方放慢谈判节奏，以争取时间、等待截止日或消耗对方。应对方法是约定决策时间，且不在时"
-            "间压力下做大让步。",
+            "Delay",
+            "拖",
+            "We slow the buyer's decision down while an advantage of ours builds up (a "
+            "reference going live, a new release, a supporter's promotion).",
+            "我方延缓客户决策，等待自身优势积累（如样板上线、新版本发布、支持者升迁）。",
+            "Name the advantage you are waiting for and the date it arrives; make no large "
+            "concession while you wait.",
+            "写明在等待的优势以及到来的日期；等待期间不做大幅让步。",
+            ("delay_advantage", "delay_until"),
         ),
     )
 }
+
+
+class SituationInputProblem(StrEnum):
+    DELAY_ADVANTAGE = "delay_advantage"
+    DELAY_UNTIL = "delay_until"
+    NEW_FORCE = "new_force"
+    NO_RIVAL_EVIDENCE = "no_rival_evidence"
+
+
+def situation_input_problems(situation: str | None, values: dict) -> tuple[str, ...]:
+    """Inputs the chosen situation asks for that are blank (in ``SITUATION_INPUTS`` order).
+
+    ``values`` maps input names to the typed value (str, date or None). No situation or a
+    situation without inputs: nothing is missing. A blank or whitespace text counts as
+    missing.
+    """
+    info = SITUATIONS.get(situation) if situation else None
+    if info is None:
+        return ()
+    missing = []
+    for name in info.inputs:
+        value = values.get(name)
+        if value is None or (isinstance(value, str) and not value.strip()):
+            missing.append(name)
+    return tuple(missing)
 
 
 # --- deal economics typed on the sheet ------------------------------------------------

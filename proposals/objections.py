@@ -503,6 +503,35 @@ def rank_responses(responses: Iterable[ResponseStats]) -> list[RankedResponse]:
     return ranked
 
 
+#: Uses of a type's responses on objections raised by people of one decision type and MAP
+#: role needed before the playbook is ranked for them rather than overall.
+MIN_SEGMENT_USES = 5
+
+
+def rank_for_raiser(
+    keys: Iterable[str],
+    segment: Mapping[str, ResponseStats],
+    overall: Mapping[str, ResponseStats],
+    min_uses: int = MIN_SEGMENT_USES,
+) -> tuple[list[RankedResponse], bool]:
+    """Rank the responses ``keys`` for the person who raised the objection.
+
+    Article 004: each decision-maker type cares about different things (final: ROI,
+    strategy, risk; technical: architecture, security; financial: cost, budget; user:
+    usability), so what resolves a price objection for a CFO may not for an engineer.
+    When the responses were used at least ``min_uses`` times in total on objections from
+    the raiser's decision type and MAP role (``segment``), rank by that history;
+    otherwise by the ``overall`` history. Returns the ranking and True when the segment
+    was used. Responses missing from a history count as never used.
+    """
+    keys = list(keys)
+    segment_uses = sum(segment[k].used for k in keys if k in segment)
+    use_segment = segment_uses >= min_uses
+    source = segment if use_segment else overall
+    ranked = rank_responses(source.get(k, ResponseStats(k, 0, 0)) for k in keys)
+    return ranked, use_segment
+
+
 # --- reporting ------------------------------------------------------------------------
 
 

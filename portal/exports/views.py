@@ -48,6 +48,7 @@ from portal.generation import data_generation
 from portal.pages import render_page_or_fragment, wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
 from portal.timeutil import today
+from portal.workspace.tasks import chain_rollups
 from proposals.documents import PdfError, zip_pdfs
 
 bp = Blueprint("exports", __name__)
@@ -263,7 +264,7 @@ def _may_decide_here(approval) -> bool:
 
 def _desk_context(criteria: DeskCriteria, form=None, **extra) -> dict:
     language = rendering.pdf_language(None)
-    return dict(
+    context = dict(
         rows=desk_rows(current_user, today(), language, criteria, _may_decide_here),
         form=form or EmptyForm(),
         max_zip=MAX_ZIP,
@@ -273,6 +274,9 @@ def _desk_context(criteria: DeskCriteria, form=None, **extra) -> dict:
         filters=_desk_filters(criteria),
         **extra,
     )
+    # Decision-chain coverage and its tasks, one short line per bid (two queries).
+    context["chain"] = chain_rollups([row.opportunity.id for row in context["rows"]], today())
+    return context
 
 
 @bp.get("/desk")

@@ -12,7 +12,7 @@ used and every message on the sheet names it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from portal.bid.truth import BidState, bid_state
@@ -20,6 +20,7 @@ from portal.drafts.models import ProposalOption
 from portal.drafts.workflow import authority_rules
 from portal.negotiation import charts
 from portal.negotiation.models import NegotiationSheet
+from proposals.coach import LoggedRound, RoundVerdict, round_verdicts
 from proposals.negotiation import (
     DEFAULT_HIGHER_IS_BETTER,
     Concession,
@@ -74,6 +75,10 @@ class SheetAnalysis:
     source: str = SOURCE_SHEET
     quote_option: ProposalOption | None = None  # the option priced, when source is "quote"
     bid: BidState | None = None  # the bid as every page sees it (portal.bid.truth)
+    verdicts: list[RoundVerdict] = field(default_factory=list)  # the coach, per logged round
+
+    def verdict_for(self, number: int) -> RoundVerdict | None:
+        return next((v for v in self.verdicts if v.number == number), None)
 
     @property
     def bid_warnings(self) -> list:
@@ -189,8 +194,18 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
         )
         for r in sheet.rounds
     ]
+    verdicts: list[RoundVerdict] = []
     if price_goal is not None and rounds:
         tracks = positions_by_round(price_goal, rounds)
+        opportunity = sheet.opportunity
+        # The buyer's decision date is the deadline that matters at the table; the bid
+        # deadline stands in before one is known.
+        deadline = (opportunity.close_date or opportunity.bid_deadline) if opportunity else None
+        verdicts = round_verdicts(
+            price_goal,
+            [LoggedRound(r.number, r.held_on, r.our_offer, r.received or "") for r in sheet.rounds],
+            deadline,
+        )
         rounds_chart = charts.rounds_chart(
             price_goal.best,
             price_goal.expected,
@@ -212,4 +227,5 @@ def analyse(sheet: NegotiationSheet | None) -> SheetAnalysis | None:
         source=source,
         quote_option=quote_option,
         bid=bid,
+        verdicts=verdicts,
     )

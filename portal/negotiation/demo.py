@@ -96,6 +96,10 @@ SHEETS = [
         "prefix": "智能工厂MES二期",
         "currency": "CNY",
         "situation": "win_lose",
+        "situation_inputs": {
+            "no_rival_evidence": "只有我方控制器通过了工厂现有安全系统的认证，"
+            "两家对手都需重新认证，工期赶不上二期投产。"
+        },
         "outcome": "守住710万元的报价，宁可缩小范围也不降单价；底线670万元。",
         "our_batna": "把实施团队投入到已中标的苏州项目。",
         "our_batna_value": "6200000",
@@ -126,6 +130,10 @@ SHEETS = [
         "prefix": "Fleet telematics renewal",
         "currency": "EUR",
         "situation": "deadlock",
+        "situation_inputs": {
+            "new_force": "Our regional director meets their CFO with a three-year "
+            "service-credit option the team has not been offered so far."
+        },
         "outcome": "Renew for three years at the EUR 585k offer, no less than EUR 555k, keeping the support tier.",
         "our_batna": "Let the contract lapse and move the team to the robotics control tower bid.",
         "our_batna_value": "480000",
@@ -216,6 +224,7 @@ def create_demo() -> None:
             opportunity_id=opportunity.id,
             situation=spec["situation"],
             intended_outcome=spec["outcome"],
+            **spec.get("situation_inputs", {}),
             our_batna=spec["our_batna"],
             our_batna_value=D(spec["our_batna_value"]),
             our_batna_currency=currency,

@@ -18,6 +18,7 @@ from portal.forms import (
 from portal.negotiation import labels
 from portal.negotiation.snapshot import SHEET_FIELDS
 from portal.objections.forms import coerce_int_or_none, strip
+from proposals.negotiation import SITUATION_INPUTS, situation_input_problems
 
 MONEY_MAX = 10**12
 _TEXT = [Optional(), Length(max=TEXT_MAX)]
@@ -47,6 +48,16 @@ class MultiCheckboxField(SelectMultipleField):
 class SheetForm(VersionedForm):
     situation = SelectField(_l("Negotiation situation"), validate_choice=True)
     intended_outcome = TextAreaField(_l("Intended outcome"), validators=_TEXT)
+    delay_advantage = TextAreaField(
+        _l("Delay: the advantage we are waiting for"), validators=_TEXT, default=""
+    )
+    delay_until = DateField(_l("Delay: the advantage is expected by"), validators=[Optional()])
+    new_force = TextAreaField(
+        _l("Break: the new negotiating force we bring in"), validators=_TEXT, default=""
+    )
+    no_rival_evidence = TextAreaField(
+        _l("Win-lose: why no rival can meet the buyer's need"), validators=_TEXT, default=""
+    )
     our_batna = TextAreaField(
         _l("Our BATNA (best alternative if there is no deal)"), validators=_TEXT
     )
@@ -94,6 +105,15 @@ class SheetForm(VersionedForm):
 
     # The same fields are snapshotted in every sheet version.
     EDITABLE = SHEET_FIELDS
+
+    def validate(self, extra_validators=None) -> bool:
+        """The fields' own checks, then the inputs the chosen situation asks for."""
+        valid = super().validate(extra_validators)
+        typed = {name: self[name].data for name in SITUATION_INPUTS}
+        for name in situation_input_problems(self.situation.data, typed):
+            self[name].errors = [*self[name].errors, _l("The situation chosen asks for this.")]
+            valid = False
+        return valid
 
 
 class GoalForm(FlaskForm):

@@ -53,6 +53,13 @@ class NegotiationSheet(db.Model):
     )
     situation: Mapped[str | None] = mapped_column(String(16))
     intended_outcome: Mapped[str] = mapped_column(Text, default="")
+    # What the chosen situation asks for (proposals.negotiation.SITUATION_INPUTS): 拖 the
+    # advantage we wait for and by when, 破 the new negotiating force, 单赢 the evidence
+    # that no rival qualifies.
+    delay_advantage: Mapped[str] = mapped_column(Text, default="")
+    delay_until: Mapped[date | None]
+    new_force: Mapped[str] = mapped_column(Text, default="")
+    no_rival_evidence: Mapped[str] = mapped_column(Text, default="")
     our_batna: Mapped[str] = mapped_column(Text, default="")
     our_batna_value: Mapped[Decimal | None] = mapped_column(MONEY)
     our_batna_currency: Mapped[str] = mapped_column(String(3), default="CNY")

@@ -13,6 +13,10 @@ from portal.negotiation.models import NegotiationSheet, SheetVersion
 SHEET_FIELDS = (
     "situation",
     "intended_outcome",
+    "delay_advantage",
+    "delay_until",
+    "new_force",
+    "no_rival_evidence",
     "our_batna",
     "our_batna_value",
     "our_batna_currency",

@@ -50,6 +50,11 @@ class StepForm(FlaskForm):
     stakeholder_id = SelectField(_l("Said by"), coerce=coerce_int_or_none, validate_choice=True)
     notes = TextAreaField(_l("Notes"), validators=[Optional(), Length(max=TEXT_MAX)])
     customer_confirmed = BooleanField(_l("The customer confirmed this is the real concern"))
+    # Confirm may find the real concern is of another type ("budget not approved" is a
+    # decision objection, not a price one).
+    objection_type = SelectField(
+        _l("The real concern is of type"), choices=list(labels.TYPES.items()), validate_choice=False
+    )
     # Radio buttons drawn by the template; membership is checked in the view, since only the
     # Process step sends it.
     response = StringField(_l("Response used"), validators=[Optional(), Length(max=20)])

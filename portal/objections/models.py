@@ -149,6 +149,9 @@ class ObjectionStep(db.Model):
     step: Mapped[str] = mapped_column(String(16))
     notes: Mapped[str] = mapped_column(Text, default="")
     customer_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Confirm can re-type the objection: the type it had before, kept as its history
+    # (None when the type was confirmed as it was).
+    retyped_from: Mapped[str | None] = mapped_column(String(16))
     response_id: Mapped[int | None] = mapped_column(
         ForeignKey("playbook_response.id", ondelete="SET NULL"), index=True
     )

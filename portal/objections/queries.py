@@ -6,11 +6,22 @@ from sqlalchemy import case, func, select
 
 from portal.extensions import db
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse
-from proposals.objections import ObjectionRecord, OpenObjection, ResponseStats, rank_responses
+from proposals.objections import (
+    ObjectionRecord,
+    OpenObjection,
+    ResponseStats,
+    rank_for_raiser,
+    rank_responses,
+)
 
 
-def response_stats(objection_type: str | None = None) -> dict[int, ResponseStats]:
-    """Per playbook response: objections it was used on (Process step) and how many resolved."""
+def response_stats(
+    objection_type: str | None = None,
+    decision_type: str | None = None,
+    map_role: str | None = None,
+) -> dict[int, ResponseStats]:
+    """Per playbook response: objections it was used on (Process step) and how many resolved;
+    with ``decision_type``/``map_role``, only objections raised by such a stakeholder."""
     stmt = (
         select(
             ObjectionStep.response_id,
@@ -25,10 +36,45 @@ def response_stats(objection_type: str | None = None) -> dict[int, ResponseStats
         stmt = stmt.join(PlaybookResponse, PlaybookResponse.id == ObjectionStep.response_id).where(
             PlaybookResponse.objection_type == objection_type
         )
+    if decision_type or map_role:
+        from portal.deals.models import Stakeholder
+
+        stmt = stmt.join(Stakeholder, Stakeholder.id == Objection.stakeholder_id).where(
+            Stakeholder.decision_type == decision_type, Stakeholder.map_role == map_role
+        )
     return {
         rid: ResponseStats(str(rid), used, int(resolved or 0))
         for rid, used, resolved in db.session.execute(stmt)
     }
+
+
+def ranked_playbook_for(objection):
+    """(response, RankedResponse) pairs for this objection's type, best first, ranked by the
+    history with people of the raiser's decision type and MAP role when there is enough of
+    it (proposals.objections.rank_for_raiser), else overall; and the raiser used (the
+    Stakeholder) or None when ranked overall."""
+    ensure_playbook()
+    responses = {
+        str(r.id): r
+        for r in db.session.scalars(
+            select(PlaybookResponse).where(
+                PlaybookResponse.objection_type == objection.objection_type,
+                PlaybookResponse.active,
+            )
+        )
+    }
+    raiser = objection.stakeholder
+    overall = {str(k): v for k, v in response_stats(objection.objection_type).items()}
+    segment = {}
+    if raiser is not None and (raiser.decision_type or raiser.map_role):
+        segment = {
+            str(k): v
+            for k, v in response_stats(
+                objection.objection_type, raiser.decision_type, raiser.map_role
+            ).items()
+        }
+    ranked, by_segment = rank_for_raiser(responses, segment, overall)
+    return [(responses[r.key], r) for r in ranked], (raiser if by_segment else None)
 
 
 def ranked_playbook(objection_type: str, active_only: bool = True):

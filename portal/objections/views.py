@@ -176,8 +176,9 @@ def _step_form(
     form = StepForm(formdata=formdata, obj=saved, prefix="step")
     form.stakeholder_id.choices = _stakeholder_choices(opportunity, _("— not recorded —"))
     form.owner_id.choices = [(None, "—")] + _team_users(opportunity)
-    playbook = queries.ranked_playbook(objection.objection_type)
+    playbook = queries.ranked_playbook_for(objection)
     if formdata is None:
+        form.objection_type.data = objection.objection_type
         if step:
             form.step.data = step.value
         if step is LscpaStep.LISTEN:
@@ -216,9 +217,9 @@ def _render_detail(
 ):
     current = step or objection.next_step
     if form is None:
-        form, playbook = _step_form(opportunity, objection, current)
+        form, (playbook, ranked_for) = _step_form(opportunity, objection, current)
     else:
-        playbook = queries.ranked_playbook(objection.objection_type)
+        playbook, ranked_for = queries.ranked_playbook_for(objection)
     return render_page_or_fragment(
         "objections/detail.html",
         "objections/_flow.html",
@@ -227,6 +228,7 @@ def _render_detail(
         current=current,
         form=form,
         playbook=playbook,
+        ranked_for=ranked_for,
         steps=STEP_ORDER,
         step_errors=errors or {},
         close_form=close_form or CloseForm(),
@@ -300,6 +302,9 @@ def complete_step(opportunity_id: int, objection_id: int):
             step=olabels.STEPS[check.missing.value],
         )
     form_valid = form.validate()
+    retype = form.objection_type.data if step is LscpaStep.CONFIRM else None
+    if retype and retype not in olabels.TYPES:
+        errors["objection_type"] = _("Choose one of the listed types.")
     if not errors:
         errors = _step_errors(step, form, objection.objection_type)
     if errors or not form_valid:
@@ -316,6 +321,10 @@ def complete_step(opportunity_id: int, objection_id: int):
         objection.stakeholder_id = form.stakeholder_id.data
     if step is LscpaStep.CONFIRM:
         row.customer_confirmed = True
+        if retype and retype != objection.objection_type:
+            # The type it had before stays on the step (and in the audit log).
+            row.retyped_from = objection.objection_type
+            objection.objection_type = retype
     if step is LscpaStep.PROCESS:
         row.response_id = None if form.response.data == "custom" else int(form.response.data)
         row.evidence = (form.evidence.data or "").strip()

@@ -206,6 +206,7 @@ def _build(opportunity_id: int, spec, name: str | None = None, updated_by_id=Non
         grid_max=D(grid[1]),
         grid_steps=60,
         seed=7,
+        figures_origin="demo",
         chosen_price=None if chosen is None else D(chosen),
         updated_by_id=updated_by_id,
     )

@@ -89,6 +89,11 @@ class PriceScenario(db.Model):
     # Where our technical points come from: typed by the rep, or the competition matrix's
     # weighted total rescaled to the technical points (proposals.onebid).
     tech_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
+    # Where the figures come from: "typed" by the rep, "starting" estimates a new scenario
+    # is pre-filled with (until its first save), or "demo" data (stays labelled).
+    figures_origin: Mapped[str] = mapped_column(
+        String(8), default="typed", server_default="typed"
+    )
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_RULES))
     our_cost: Mapped[Decimal]
     ceiling: Mapped[Decimal | None]

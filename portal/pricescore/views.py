@@ -159,6 +159,7 @@ def new_scenario(opportunity, name: str) -> PriceScenario:
         grid_max=ceiling,
         grid_steps=60,
         seed=1,
+        figures_origin="starting",
     )
     for i, rival in enumerate(bid_service.rivals(opportunity.id)[:PAGE_MAX_COMPETITORS]):
         scenario.competitors.append(_starting_row(scenario, rival, i, ceiling))
@@ -216,6 +217,8 @@ def save(opportunity_id: int, scenario_id: int):
         return _conflict(opportunity, scenario, form, comp_forms)
     reversals = _reversals(scenario, form, comp_forms)
     _apply(scenario, form, comp_forms)
+    if scenario.figures_origin == "starting":  # the rep has now worked on the figures
+        scenario.figures_origin = "typed"
     bid_service.sync_amount(scenario)
     try:
         db.session.commit()
@@ -427,6 +430,7 @@ def copy(opportunity_id: int, scenario_id: int):
         name=_("%(name)s (copy)", name=scenario.name)[:120],
         rules=dict(scenario.rules),
         updated_by_id=current_user.id,
+        figures_origin=scenario.figures_origin,  # a copy of estimates or demo data still is one
         **{k: getattr(scenario, k) for k in ScenarioForm.COLUMNS if k != "name"},
     )  # a copy is a what-if: the official mark stays where it is
     for c in scenario.competitors:

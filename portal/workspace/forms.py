@@ -15,7 +15,8 @@ from proposals.workspace import validate_score, validate_weight
 
 
 def _coerce_int_or_none(value):
-    if value in ("", None):
+    # WTForms renders the None choice ("—") as value="None": it comes back as that string.
+    if value in ("", None, "None"):
         return None
     try:
         return int(value)
@@ -28,8 +29,13 @@ class ActivityForm(VersionedForm):
     owner_id = SelectField(_l("Owner"), coerce=_coerce_int_or_none, validate_choice=True)
     due_date = DateField(_l("Due date"), validators=[Optional()])
     evidence = TextAreaField(_l("Evidence"), validators=[Optional(), Length(max=TEXT_MAX)])
+    override_reason = TextAreaField(
+        _l("Reason to mark it done against the records"),
+        validators=[Optional(), Length(max=TEXT_MAX)],
+        default="",
+    )
 
-    EDITABLE = ("status", "owner_id", "due_date", "evidence")
+    EDITABLE = ("status", "owner_id", "due_date", "evidence", "override_reason")
 
     def fill_choices(self, locale: str, users) -> None:
         self.status.choices = [
@@ -115,3 +121,32 @@ class CriterionInput:
     @property
     def ok(self) -> bool:
         return not self.errors
+
+
+_RATINGS = [("", "—")] + [(str(n), str(n)) for n in range(1, 6)]
+
+
+def _rating(value):
+    return None if value in ("", None, "None") else int(value)
+
+
+class QualificationForm(VersionedForm):
+    """The qualification inputs (article 002), each 1 (against us) to 5 (for us) or blank."""
+
+    project_level = SelectField(_l("Project level"), choices=_RATINGS, coerce=_rating)
+    funding = SelectField(_l("Funding"), choices=_RATINGS, coerce=_rating)
+    technical_fit = SelectField(_l("Technical fit"), choices=_RATINGS, coerce=_rating)
+    relationship = SelectField(_l("Relationship"), choices=_RATINGS, coerce=_rating)
+    creditworthiness = SelectField(_l("Creditworthiness"), choices=_RATINGS, coerce=_rating)
+    competition = SelectField(
+        _l("Competition (product, price, solution, after-sales)"), choices=_RATINGS, coerce=_rating
+    )
+
+    EDITABLE = (
+        "project_level",
+        "funding",
+        "technical_fit",
+        "relationship",
+        "creditworthiness",
+        "competition",
+    )

@@ -67,6 +67,9 @@ class OpportunityActivity(db.Model):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     due_date: Mapped[date | None]
     evidence: Mapped[str] = mapped_column(Text, default="")
+    # Why the activity is marked done although the evidence the portal found says otherwise
+    # (audited with the row); empty when no override was needed.
+    override_reason: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -192,6 +195,75 @@ class Likelihood(db.Model):
         ForeignKey("opportunity.id", ondelete="CASCADE"), unique=True
     )
     percent: Mapped[int]
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+
+TASK_LEVEL_CODES = ("executive", "specialist", "manager")
+
+
+class ChainTask(db.Model):
+    """A dated task for a named person on our side, raised from a decision-chain coverage
+    warning (``warning_code``, proposals.coverage.PlanWarningCode or a coverage code), about
+    a stakeholder when the warning names one. Open while ``done_at`` is empty."""
+
+    __audited__ = True
+    __tablename__ = "chain_task"
+    __table_args__ = (CheckConstraint(sql_in("level", TASK_LEVEL_CODES), name="level"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    stakeholder_id: Mapped[int | None] = mapped_column(
+        ForeignKey("stakeholder.id", ondelete="SET NULL"), index=True
+    )
+    warning_code: Mapped[str] = mapped_column(String(40))
+    title: Mapped[str] = mapped_column(String(300))
+    level: Mapped[str] = mapped_column(String(16), default="manager")
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
+    due_date: Mapped[date]
+    done_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    version: Mapped[int] = mapped_column(default=1)
+
+    __mapper_args__ = {"version_id_col": version}
+
+    assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])  # noqa: F821
+    stakeholder: Mapped[Stakeholder | None] = relationship()  # noqa: F821
+    opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
+
+
+class Qualification(db.Model):
+    """The rep's qualification of an opportunity (article 002), each input rated 1 (against
+    us) to 5 (for us), None while not assessed; see proposals.grading."""
+
+    __audited__ = True
+    __tablename__ = "opportunity_qualification"
+    __table_args__ = tuple(
+        CheckConstraint(f"{name} IS NULL OR {name} BETWEEN 1 AND 5", name=f"{name}_range")
+        for name in (
+            "project_level",
+            "funding",
+            "technical_fit",
+            "relationship",
+            "creditworthiness",
+            "competition",
+        )
+    )
+    id: Mapped[int] = mapped_column(primary_key=True)
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), unique=True
+    )
+    project_level: Mapped[int | None]
+    funding: Mapped[int | None]
+    technical_fit: Mapped[int | None]
+    relationship: Mapped[int | None]
+    creditworthiness: Mapped[int | None]
+    competition: Mapped[int | None]
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}

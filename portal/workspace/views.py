@@ -3,6 +3,8 @@ competition matrix and account grading."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -51,6 +53,7 @@ from portal.workspace.models import (
     StageMove,
 )
 from proposals import pipeline
+from proposals.coverage import actionable_warnings
 from proposals.workspace import suggest_account_grade
 
 bp = Blueprint("workspace", __name__)
@@ -270,10 +273,13 @@ def _load(opportunity_id: int):
 
 
 def _progress_context(opportunity, **extra) -> dict:
+    from portal.workspace.evidence import grid_evidence
+
     grid = queries.load_grid(opportunity, today())
     return {
         "opportunity": opportunity,
         "grid": grid,
+        "evidence": grid_evidence(opportunity, grid.templates.values()),
         "moves": queries.stage_moves(opportunity.id),
         "action_form": EmptyForm(),
         **extra,
@@ -281,9 +287,22 @@ def _progress_context(opportunity, **extra) -> dict:
 
 
 def _chain_context(opportunity, **extra) -> dict:
+    from portal.workspace import tasks
+
+    cov = queries.coverage(opportunity, today())
+    open_tasks = tasks.open_tasks(opportunity.id)
+    plan = tasks.chain_plan(opportunity, open_tasks, today())
+    people = [queries._person(s) for s in opportunity.stakeholders]
     return {
         "opportunity": opportunity,
-        "coverage": queries.coverage(opportunity, today()),
+        "coverage": cov,
+        "plan": plan,
+        "actionable": actionable_warnings(cov.warnings, plan, people),
+        "chain_tasks": open_tasks,
+        "task_users": tasks.assignable_users(),
+        "suggested_assignee": lambda level: tasks.suggested_assignee(opportunity, level),
+        "default_due": today() + timedelta(days=7),
+        "today": today(),
         "action_form": EmptyForm(),
         **extra,
     }
@@ -307,11 +326,25 @@ def _outlook_context(opportunity, form=None, **extra) -> dict:
     grade = None
     if likelihood is not None:
         grade = suggest_account_grade(opportunity.close_date, likelihood.percent, today())
+    from portal.workspace import grading, tasks
+    from portal.workspace.forms import QualificationForm
+
+    qualification = grading.qualification_of(opportunity.id)
+    qualification_form = extra.pop("qualification_form", None)
+    if qualification_form is None:
+        qualification_form = QualificationForm(formdata=None, obj=qualification)
+        if qualification is None:
+            qualification_form.version.data = 0
+    plan = tasks.chain_plan(opportunity, tasks.open_tasks(opportunity.id), today())
     return {
         "opportunity": opportunity,
         "likelihood": likelihood,
         "likelihood_form": form,
         "suggested_grade": grade,
+        "qualification_form": qualification_form,
+        "evidence_grade": grading.grade_suggestion(
+            opportunity, queries.load_grid(opportunity, today()), plan
+        ),
         **extra,
     }
 
@@ -412,7 +445,7 @@ def tick_activity(opportunity_id: int, template_id: int):
             ),
         )
     new_status = "not_started" if row is not None and row.status == "done" else "done"
-    problem = evidence_problem(template, opportunity.id, new_status, row.evidence if row else "")
+    problem = evidence_problem(template, opportunity, new_status, row.evidence if row else "", "")
     if problem:
         return _progress(opportunity, 422, progress_error=problem)
     if row is None:
@@ -453,7 +486,9 @@ def activity(opportunity_id: int, template_id: int):
         return _progress(opportunity, editing=template.id, activity_form=form)
     form = _activity_form(opportunity, formdata=request.form)
     valid = form.validate()
-    problem = evidence_problem(template, opportunity.id, form.status.data, form.evidence.data)
+    problem = evidence_problem(
+        template, opportunity, form.status.data, form.evidence.data, form.override_reason.data
+    )
     if problem:
         form.status.errors = [*form.status.errors, problem]
         valid = False
@@ -468,6 +503,7 @@ def activity(opportunity_id: int, template_id: int):
     row.owner_id = form.owner_id.data
     row.due_date = form.due_date.data
     row.evidence = (form.evidence.data or "").strip()
+    row.override_reason = (form.override_reason.data or "").strip()
     row.updated_by_id = current_user.id
     try:
         db.session.commit()
@@ -479,12 +515,18 @@ def activity(opportunity_id: int, template_id: int):
     return _progress(opportunity, flash_message=_("Activity saved."))
 
 
-def evidence_problem(template, opportunity_id: int, status: str, evidence: str | None):
-    """Activities whose completion needs evidence kept elsewhere (the procurement-criteria
-    planner's saved recommendation); None when the status may be set."""
+def evidence_problem(template, opportunity, status: str, evidence: str | None, reason: str | None):
+    """Why ``status`` cannot be saved on this activity, or None. Activities the portal can
+    judge (portal.workspace.evidence) are done only when the records say so, or with a
+    recorded reason (kept, audited, on the activity); the procurement-criteria activity
+    also keeps the planner's own rule for "not applicable"."""
     from portal.pricescore.planner import evidence_problem as criteria_problem
+    from portal.workspace.evidence import activity_problem
 
-    return criteria_problem(template, opportunity_id, status, evidence or "")
+    if status == "done" and (reason or "").strip():
+        return None
+    problem = criteria_problem(template, opportunity.id, status, evidence or "")
+    return problem or activity_problem(template, opportunity, status, reason or "")
 
 
 def _activity_conflict(opportunity, template, row, form):
@@ -789,6 +831,36 @@ def set_likelihood(opportunity_id: int):
     return _outlook(opportunity)
 
 
+@bp.post("/opportunities/<int:opportunity_id>/qualification")
+@allowed(*ALL_ROLES)
+def set_qualification(opportunity_id: int):
+    """Save the qualification inputs; the suggested grade beside the rep's is recomputed."""
+    from portal.workspace.forms import QualificationForm
+    from portal.workspace.grading import qualification_of
+    from portal.workspace.models import Qualification
+
+    opportunity = _load(opportunity_id)
+    form = QualificationForm(request.form)
+    if not form.validate():
+        return _outlook(opportunity, 422, qualification_form=form)
+    row = qualification_of(opportunity.id)
+    stale = _("Someone else changed the qualification meanwhile. Save again to overwrite it.")
+    if form.version.data != (row.version if row else 0):
+        rebase(form, row.version if row else 0)
+        return _outlook(opportunity, 409, qualification_form=form, outlook_error=stale)
+    if row is None:
+        row = Qualification(opportunity_id=opportunity.id)
+        db.session.add(row)
+    for name in QualificationForm.EDITABLE:
+        setattr(row, name, form[name].data)
+    try:
+        db.session.commit()
+    except StaleDataError:
+        db.session.rollback()
+        return _outlook(_load(opportunity_id), 409, qualification_form=form, outlook_error=stale)
+    return _outlook(opportunity)
+
+
 # --- account grading (shown on the account page) ------------------------------------------------
 
 
@@ -969,3 +1041,7 @@ def rename_template(template_id: int):
         abort(409)
     flash(_("Activity renamed."), "success")
     return redirect(url_for("workspace.templates", model=model_id))
+
+
+# The decision-chain tasks' routes live beside, on this blueprint.
+from portal.workspace import task_views  # noqa: E402, F401

@@ -92,12 +92,16 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "workspace.tick_activity": (ALL, True),
     "workspace.activity": (ALL, True),
     "workspace.set_attitude": (ALL, True),
+    "workspace.add_chain_task": (ALL, True),
+    "workspace.finish_chain_task": (ALL, True),
+    "workspace.my_tasks": (ALL, False),
     "workspace.add_criterion": (ALL, True),
     "workspace.save_criterion": (ALL, True),
     "workspace.delete_criterion": (ALL, True),
     "workspace.add_matrix_competitor": (ALL, True),
     "workspace.remove_matrix_competitor": (ALL, True),
     "workspace.set_likelihood": (ALL, True),
+    "workspace.set_qualification": (ALL, True),
     "workspace.account_grading": (ALL, False),
     "workspace.competitors": (ALL, False),
     "workspace.add_competitor": (ALL, False),
@@ -105,6 +109,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "workspace.templates": ({"admin"}, False),
     "workspace.add_template": ({"admin"}, False),
     "workspace.rename_template": ({"admin"}, False),
+    "workspace.coverage_rules": ({"admin"}, False),
     # PDF exports: the negotiation sheet for all who see the deal; the bid pack and the desk
     # for reps (their own bids), leaders and admins. Progress/file follow the documents' deals.
     "exports.negotiation_pdf": (ALL, True),
@@ -351,8 +356,21 @@ def _workspace_ids(db, opportunity_id) -> dict:
     db.session.add_all([competitor, criterion])
     db.session.flush()
     db.session.add(MatrixCompetitor(opportunity_id=opportunity_id, competitor_id=competitor.id))
+    from datetime import date
+
+    from portal.workspace.models import ChainTask
+
+    task = ChainTask(
+        opportunity_id=opportunity_id,
+        warning_code="no_coach",
+        title="Find a coach",
+        assignee_id=opportunity.owner_id,
+        due_date=date(2030, 1, 1),
+    )
+    db.session.add(task)
     db.session.commit()
     return {
+        "task_id": task.id,
         "template_id": template.id,
         "criterion_id": criterion.id,
         "competitor_id": competitor.id,

@@ -138,11 +138,17 @@ def test_back_move_and_move_without_open_work_need_no_confirmation(app, as_user,
     )
     assert response.status_code == 200 and _stage_position(app, opportunity) == 0
     for template_id in _templates(app, opportunity, stage_position=0):
-        client.post(
+        ticked = client.post(
             f"/opportunities/{opportunity}/activities/{template_id}/tick",
             data={"version": 0},
             headers=HX,
         )
+        if ticked.status_code == 422:  # judged by the records (no competition matrix yet)
+            client.post(
+                f"/opportunities/{opportunity}/activities/{template_id}",
+                data={"status": "done", "override_reason": "Analysed at kick-off", "version": 0},
+                headers=HX,
+            )
     response = client.post(
         f"/opportunities/{opportunity}/move",
         headers=HX,

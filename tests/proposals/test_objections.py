@@ -298,3 +298,19 @@ def test_groups_chain_and_sort_by_reach() -> None:
     ]
     groups = recurring_objections(records)
     assert [g.opportunity_ids for g in groups] == [(1, 2, 3), (4, 5)]
+
+
+def test_playbook_ranked_for_the_raisers_decision_type_and_role_with_enough_history():
+    # Article 004: each decision-maker type cares about different things, so what worked
+    # with people like the raiser comes first once there is enough of it.
+    from proposals.objections import ResponseStats, rank_for_raiser
+
+    overall = {"tco": ResponseStats("tco", 40, 32), "roi": ResponseStats("roi", 40, 10)}
+    segment = {"tco": ResponseStats("tco", 3, 0), "roi": ResponseStats("roi", 4, 4)}
+    ranked, by_segment = rank_for_raiser(["tco", "roi"], segment, overall)
+    assert by_segment and [r.key for r in ranked] == ["roi", "tco"]
+    thin = {"roi": ResponseStats("roi", 2, 2)}
+    ranked, by_segment = rank_for_raiser(["tco", "roi"], thin, overall)
+    assert not by_segment and [r.key for r in ranked] == ["tco", "roi"]
+    ranked, by_segment = rank_for_raiser(["tco", "new"], {}, overall)
+    assert [r.key for r in ranked] == ["tco", "new"] and ranked[1].used == 0
