@@ -46,6 +46,7 @@ def test_filter_the_desk_back_and_forward_and_select_all(page, log_in, make_oppo
     expect(rows).to_have_count(3)
     expect(page.locator("#desk-q")).to_have_value("")
     page.go_forward()
+    expect(rows).to_have_count(2)  # each step restored before the next one is taken
     page.go_forward()
     expect(rows).to_have_count(1)
     expect(page.locator("#desk-q")).to_have_value("电网")
