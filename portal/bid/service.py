@@ -88,6 +88,23 @@ def rival_of(opportunity_id: int, competitor_id: int | None) -> Competitor | Non
     ).first()
 
 
+#: Competitor names are String(120).
+RIVAL_NAME_MAX = 120
+
+
+def rival_name_problem(name: str) -> str | None:
+    """Why a typed rival name (already stripped, not empty) cannot be stored, or None."""
+    from flask_babel import gettext as _
+
+    from portal.forms import control_characters
+
+    if control_characters(name):
+        return _("Remove the invisible control characters from this text.")
+    if len(name) > RIVAL_NAME_MAX:
+        return _("At most %(max)d characters.", max=RIVAL_NAME_MAX)
+    return None
+
+
 def competitor_named(name: str) -> Competitor:
     """The shared competitor record of that name (case-insensitive), created if new and
     brought back to the shared list if it had been deleted."""

@@ -32,7 +32,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.bid import service as bid_service
 from portal.conflicts import FieldConflict, rebase
 from portal.extensions import db
-from portal.forms import EmptyForm, control_characters, db_int_or_none
+from portal.forms import EmptyForm, db_int_or_none
 from portal.pages import wants_fragment
 from portal.pricescore import inputs, labels, links
 from portal.pricescore.chart import compact_price, sensitivity_bars, strategy_chart
@@ -294,10 +294,8 @@ def _rival_to_add(opportunity, scenario: PriceScenario):
     (None, message) when neither is usable or the rival is in the scenario already."""
     new_name = (request.form.get("new_rival") or "").strip()
     if new_name:
-        if len(new_name) > 120:
-            return None, _("At most %(max)d characters.", max=120)
-        if control_characters(new_name):
-            return None, _("Remove the invisible control characters from this text.")
+        if (problem := bid_service.rival_name_problem(new_name)) is not None:
+            return None, problem
         rival = bid_service.competitor_named(new_name)
         bid_service.add_rival(opportunity.id, rival)
     else:

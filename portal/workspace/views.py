@@ -30,7 +30,7 @@ from portal.deals.models import (
     Stakeholder,
 )
 from portal.extensions import db
-from portal.forms import EmptyForm, control_characters, db_int
+from portal.forms import EmptyForm, db_int
 from portal.pages import render_page_or_fragment, wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
@@ -697,13 +697,8 @@ def add_matrix_competitor(opportunity_id: int):
     _csrf_ok()
     new_name = (request.form.get("new_name") or "").strip()
     if new_name:
-        if len(new_name) > 120 or control_characters(new_name):
-            message = (
-                _("At most %(max)d characters.", max=120)
-                if len(new_name) > 120
-                else _("Remove the invisible control characters from this text.")
-            )
-            return _matrix(opportunity, 422, competitor_error=message, new_name=new_name)
+        if (problem := bid_service.rival_name_problem(new_name)) is not None:
+            return _matrix(opportunity, 422, competitor_error=problem, new_name=new_name)
         competitor = bid_service.competitor_named(new_name)
     else:
         competitor = db.session.get(Competitor, request.form.get("competitor_id", type=db_int) or 0)
@@ -732,10 +727,8 @@ def rename_rival(opportunity_id: int, competitor_id: int):
     error = None
     if not name:
         error = _("This field is required.")
-    elif control_characters(name):
-        error = _("Remove the invisible control characters from this text.")
-    elif len(name) > 120:
-        error = _("At most %(max)d characters.", max=120)
+    elif (problem := bid_service.rival_name_problem(name)) is not None:
+        error = problem
     elif db.session.scalars(
         select(Competitor).where(
             func.lower(Competitor.name) == name.lower(), Competitor.id != rival.id
