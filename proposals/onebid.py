@@ -46,9 +46,7 @@ class Code(StrEnum):
 
 #: Pieces not there yet (a bid still being prepared) rather than figures that contradict
 #: each other: shown as "missing", not counted as disagreements.
-GAPS = frozenset(
-    {Code.NO_OFFICIAL, Code.NO_BID_PRICE, Code.NOT_LINKED, Code.SCENARIO_INCOMPLETE}
-)
+GAPS = frozenset({Code.NO_OFFICIAL, Code.NO_BID_PRICE, Code.NOT_LINKED, Code.SCENARIO_INCOMPLETE})
 
 #: Where the user fixes each disagreement (the portal maps areas to pages).
 AREA = {

@@ -166,7 +166,7 @@ def downgrade():
         for name in names:
             if name in ('grid_min', 'grid_max'):
                 continue  # the grid's check constraint wants 0 < grid_min < grid_max
-            bind.execute(sa.text(f'UPDATE {table} SET {name} = 0 WHERE {name} IS NULL'))
+            bind.execute(sa.text(f'UPDATE {table} SET {name} = 0 WHERE {name} IS NULL'))  # noqa: S608
     bind.execute(sa.text('UPDATE price_scenario SET grid_min = 1 WHERE grid_min IS NULL'))
     bind.execute(
         sa.text('UPDATE price_scenario SET grid_max = grid_min + 1 WHERE grid_max IS NULL')

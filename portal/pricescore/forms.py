@@ -197,9 +197,7 @@ class ScenarioForm(VersionedForm):
         stored=True,
     )
     our_tech_low = _number(_l("low"), required=False, maximum=POINTS_MAX, stored=True)
-    our_tech_likely = _number(
-        _l("most likely"), required=False, maximum=POINTS_MAX, stored=True
-    )
+    our_tech_likely = _number(_l("most likely"), required=False, maximum=POINTS_MAX, stored=True)
     our_tech_high = _number(_l("high"), required=False, maximum=POINTS_MAX, stored=True)
     # --- price grid and simulation
     grid_min = _number(_l("Lowest price to test"), required=False, stored=True)

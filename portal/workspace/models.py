@@ -247,6 +247,7 @@ class ChainTask(db.Model):
         from proposals.coverage import task_title
 
         return task_title(self.warning_code, (self.title_params or {}).get("name"), locale)
+
     opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
 
 

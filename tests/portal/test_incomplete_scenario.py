@@ -67,9 +67,7 @@ def test_desk_shows_inputs_missing_instead_of_a_p_win(app, as_user, opportunity)
     page = response.get_data(as_text=True)
     row = page[page.index(f'id="bid-{opportunity}"') :]
     row = row[: row.index("</tr>")]
-    assert "inputs missing: no P(win)" in row and "P(win) " not in row.replace(
-        "no P(win)", ""
-    )
+    assert "inputs missing: no P(win)" in row and "P(win) " not in row.replace("no P(win)", "")
 
 
 def test_bid_pack_of_an_incomplete_scenario_lists_what_is_missing(app, as_user, opportunity):

@@ -61,7 +61,11 @@ def test_new_scenario_starts_empty_and_asks_for_what_is_missing(app, as_user, op
     done = client.post(
         _url(opportunity, sid),
         data=form_data(
-            app, sid, our_cost="700000", our_tech_low="50", our_tech_likely="55",
+            app,
+            sid,
+            our_cost="700000",
+            our_tech_low="50",
+            our_tech_likely="55",
             our_tech_high="60",
         ),
         headers=HX,
@@ -106,7 +110,7 @@ def test_an_unscored_rival_is_asked_for_its_technical_score(app, as_user, opport
         sid = row.scenario_id
     page = client.get(_url(opportunity, sid)).get_data(as_text=True)
     assert "Enter the rival&#39;s technical score for 华信科技 Huaxin" in page
-    assert f'c{row.id}-tech_low' in page and "ps-tech is-missing" in page
+    assert f"c{row.id}-tech_low" in page and "ps-tech is-missing" in page
 
 
 def test_adding_a_rival_invents_no_price(app, as_user, opportunity):

@@ -23,7 +23,11 @@ from proposals.scoring import (
 NONE3 = Triangular(None, None, None)
 
 
-def _rival(name="A", price=Triangular(90, 100, 110), tech=Triangular(50, 55, 60)):
+PRICE = Triangular(90, 100, 110)
+TECH = Triangular(50, 55, 60)
+
+
+def _rival(name="A", price=PRICE, tech=TECH):
     return CompetitorEstimate(name, price, tech)
 
 
