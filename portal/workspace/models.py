@@ -239,6 +239,7 @@ class ChainTask(db.Model):
 
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     stakeholder: Mapped[Stakeholder | None] = relationship()  # noqa: F821
+    opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
 
     def title_in(self, locale: str) -> str:
         """The task's title for a reader of ``locale`` ("en" or "zh_CN")."""
@@ -247,8 +248,6 @@ class ChainTask(db.Model):
         from proposals.coverage import task_title
 
         return task_title(self.warning_code, (self.title_params or {}).get("name"), locale)
-
-    opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
 
 
 class Qualification(db.Model):
