@@ -139,3 +139,16 @@ def test_a_typed_scenario_carries_no_demo_label(app, as_user, opportunity):
     page = as_user("leader").get("/desk").get_data(as_text=True)
     row = page[page.index(f'id="bid-{opportunity}"') :]
     assert "demo data" not in row[: row.index("</tr>")]
+
+
+def test_demo_p_win_is_labelled_in_the_pack_and_the_grading(app, as_user, opportunity):
+    _official(app, opportunity, incomplete=False)
+    client = as_user("leader")
+    pdf = _assert_pdf_download(
+        client.get(f"/opportunities/{opportunity}/bid-pack.pdf?lang=en"), "bid-pack"
+    )
+    whole = " ".join(" ".join(_pdf_text(pdf)).split())
+    assert "Chance of winning" in whole and "demo data" in whole
+    scenario_page = client.get(f"/opportunities/{opportunity}/workspace").get_data(as_text=True)
+    outlook = scenario_page[scenario_page.index('id="evidence-grade"') :]
+    assert "official price-score P(win)" in outlook and "demo data" in outlook
