@@ -186,13 +186,13 @@ def matrix_rival_tech(
     }
 
 
-def official_price(opportunity_id: int) -> Decimal | None:
-    """The bid price: the chosen price of the opportunity's official scenario, if any."""
-    return db.session.scalar(
-        select(PriceScenario.chosen_price).where(
+def official_of(opportunity_id: int) -> PriceScenario | None:
+    """The opportunity's official scenario (the published rules, the bid price), if any."""
+    return db.session.scalars(
+        select(PriceScenario).where(
             PriceScenario.opportunity_id == opportunity_id, PriceScenario.official.is_(True)
         )
-    )
+    ).first()
 
 
 def refresh_matrix_tech(opportunity_id: int) -> None:

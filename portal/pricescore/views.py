@@ -140,21 +140,25 @@ def create(opportunity_id: int):
 
 def new_scenario(opportunity, name: str) -> PriceScenario:
     """A new scenario from the opportunity's own figures, never from invented ones: the
-    prices to test around its bid price (else its amount), our technical points from the
-    competition matrix when we are scored there, and the opportunity's rivals with the
-    technical points the matrix gives them. Everything else (our cost, the rivals' prices,
-    unscored technical points, the tender's ceiling) starts empty and the page asks for it.
-    """
-    rules = dict(DEFAULT_RULES)
-    base = _price_base(opportunity)
+    tender's published rules and ceiling (control price included) when its official
+    scenario holds them, the prices to test around its bid price (else its amount), our
+    technical points from the competition matrix when we are scored there, and the
+    opportunity's rivals with the technical points the matrix gives them. Everything else
+    (our cost, the rivals' prices, unscored technical points) starts empty and the page
+    asks for it. Demo rules are not carried into a new scenario."""
+    official = bid_service.official_of(opportunity.id)
+    published = official is not None and official.figures_origin != "demo"
+    rules = {**DEFAULT_RULES, **official.rules} if published else dict(DEFAULT_RULES)
+    ceiling = official.ceiling if published else None
+    grid_min, grid_max = _tested_prices(_price_base(opportunity, official), ceiling)
     scenario = PriceScenario(
         opportunity_id=opportunity.id,
         name=name,
         rules=rules,
-        ceiling=None,
+        ceiling=ceiling,
         our_cost=None,
-        grid_min=(base * Decimal("0.70")).quantize(Decimal(1)) if base else None,
-        grid_max=(base * Decimal("1.10")).quantize(Decimal(1)) if base else None,
+        grid_min=grid_min,
+        grid_max=grid_max,
         grid_steps=60,
         seed=1,
         figures_origin="typed",
@@ -170,13 +174,24 @@ def new_scenario(opportunity, name: str) -> PriceScenario:
     return scenario
 
 
-def _price_base(opportunity) -> Decimal | None:
+def _price_base(opportunity, official: PriceScenario | None) -> Decimal | None:
     """The price the tested range is centred on: the bid price (the official scenario's
     chosen price), else the opportunity amount; None when it has neither."""
-    official = bid_service.official_price(opportunity.id)
-    if official:
-        return official
+    if official is not None and official.chosen_price:
+        return official.chosen_price
     return opportunity.amount if opportunity.amount and opportunity.amount > 0 else None
+
+
+def _tested_prices(base: Decimal | None, ceiling: Decimal | None):
+    """From 70 % to 110 % of `base`, not above the tender's ceiling (bids above it are
+    invalid); (None, None) without a base, and the page asks for the range."""
+    if not base:
+        return None, None
+    low = (base * Decimal("0.70")).quantize(Decimal(1))
+    high = (base * Decimal("1.10")).quantize(Decimal(1))
+    if ceiling and low < ceiling < high:
+        high = ceiling.quantize(Decimal(1))
+    return low, high
 
 
 def _empty_row(rival, position: int, tech=None) -> PriceCompetitor:

@@ -141,3 +141,35 @@ def test_demo_scenarios_are_labelled_demo_data(app, as_user, opportunity):
         sid = scenario.id
     page = as_user("rep").get(_url(opportunity, sid)).get_data(as_text=True)
     assert "Demo data." in page
+
+
+def test_a_new_scenario_takes_the_published_rules_and_ceiling_of_the_official_one(
+    app, as_user, opportunity
+):
+    """The tender's own figures (its rules, control price and ceiling, held by the official
+    scenario the rep typed) carry over; demo rules do not."""
+    from portal.pricescore.demo import demo_scenario
+    from portal.pricescore.models import PriceScenario
+
+    with app.app_context():
+        official = demo_scenario(opportunity, name="As published", official=True)
+        official.figures_origin = "typed"
+        official.rules = {**official.rules, "control_price": 1_250_000.0, "price_weight": 20.0}
+        official.ceiling = 1_300_000
+        official.chosen_price = 1_200_000
+        db.session.commit()
+    client = as_user("rep")
+    client.post(_url(opportunity), data={"name": "What-if"})
+    with app.app_context():
+        new = db.session.query(PriceScenario).filter_by(name="What-if").one()
+        assert new.rules["control_price"] == 1_250_000.0 and new.rules["price_weight"] == 20.0
+        assert new.ceiling == 1_300_000 and new.our_cost is None and not new.official
+        # around the bid price, up to the ceiling
+        assert (new.grid_min, new.grid_max) == (840000, 1300000)
+        official = db.session.query(PriceScenario).filter_by(name="As published").one()
+        official.figures_origin = "demo"
+        db.session.commit()
+    client.post(_url(opportunity), data={"name": "Over demo rules"})
+    with app.app_context():
+        new = db.session.query(PriceScenario).filter_by(name="Over demo rules").one()
+        assert new.rules["control_price"] is None and new.ceiling is None
