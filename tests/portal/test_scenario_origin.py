@@ -57,6 +57,7 @@ def test_new_scenario_starts_empty_and_asks_for_what_is_missing(app, as_user, op
     # the compare page copes with the empty figures
     listing = client.get(_url(opportunity))
     assert listing.status_code == 200
+    assert "inputs missing: no P(win)" in listing.get_data(as_text=True)
     # filling in our cost and technical points brings the results back (no rivals)
     done = client.post(
         _url(opportunity, sid),
