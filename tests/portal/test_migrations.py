@@ -170,7 +170,8 @@ def test_starting_estimates_are_emptied_and_rule_task_titles_become_rules(tmp_pa
                 "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
                 " value_potential, value_relationship, value_strategic, notes, created_at,"
                 " version)"
-                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '', CURRENT_TIMESTAMP, 1)",
+                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
+                " CURRENT_TIMESTAMP, 1)",
                 "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
                 " currency, owner_id, status, status_reason, description, created_at, updated_at,"
                 " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
