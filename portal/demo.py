@@ -350,7 +350,24 @@ OPPORTUNITIES = [
         "open",
         25,
     ),
+    # The one demo opportunity whose decision chain is not covered, on purpose (its name
+    # says how): no coach, no procurement contact, the head of IT against us, one recent
+    # contact. Every other demo chain matches its opportunity's stage.
+    (
+        4,
+        "演示·决策链缺口：无内线、技术把关人反对 Demo chain gap: no coach, opposing gatekeeper",
+        2,
+        "public_tender",
+        "3600000",
+        "CNY",
+        "chen",
+        "zhao",
+        "open",
+        35,
+    ),
 ]
+#: Prefix of the opportunity whose decision chain shows the coverage warnings.
+CHAIN_GAP_PREFIX = "演示·决策链缺口"
 
 ZH_SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
 ZH_GIVEN = [
@@ -555,16 +572,33 @@ def _create() -> None:
     from portal.bid.demo import link_demo_bids
 
     link_demo_bids()
+    workspace_demo.align_judged_activities()
+
+
+# How a covered chain looks (index into CHAIN → attitude): the economic buyer, procurement,
+# the head of IT, the business unit and the coach support us; the CFO and the architect are
+# neutral. Every MAP role has a supporter and there is a coach (article 000).
+COVERED = {0: "supporter", 1: "neutral", 2: "supporter", 3: "supporter", 4: "neutral",
+           5: "supporter", 6: "supporter"}  # fmt: skip
+# Who is mapped by stage position: early on the economic buyer, procurement, the head of IT
+# and a coach; from technical evaluation the architect and the business unit; from business
+# evaluation the CFO too.
+MAPPED_BY_STAGE = {0: (0, 2, 3, 6), 1: (0, 2, 3, 4, 5, 6)}
+# The chain-gap opportunity: (index into CHAIN, attitude, days since the last contact).
+CHAIN_GAP = ((0, "supporter", 6), (3, "opponent", 48), (4, "neutral", 52), (5, "neutral", 70))
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:
-    # Every deal has the Money and Product roles; most have Authority too.
-    picks = [CHAIN[0], CHAIN[3]] + rng.sample(CHAIN[1:3] + CHAIN[4:], k=rng.randint(2, 4))
-    seen = set()
-    for title, dept, map_role, buying_role, decision_type, influence in picks:
-        if title in seen:
-            continue
-        seen.add(title)
+    """The opportunity's decision chain, telling the same story as the opportunity: covered
+    for its stage (recent contacts, supporters in every MAP role, a coach), except the one
+    whose name announces a chain gap. Names and contact days vary, attitudes do not."""
+    if opportunity.name.startswith(CHAIN_GAP_PREFIX):
+        people = CHAIN_GAP
+    else:
+        mapped = MAPPED_BY_STAGE.get(opportunity.stage.position, tuple(range(len(CHAIN))))
+        people = tuple((i, COVERED[i], rng.randint(2, 20)) for i in mapped)
+    for index, attitude, days in people:
+        title, dept, map_role, buying_role, decision_type, influence = CHAIN[index]
         if chinese:
             name = (
                 rng.choice(ZH_SURNAMES)
@@ -575,7 +609,6 @@ def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, toda
         else:
             name = f"{rng.choice(EN_FIRST)} {rng.choice(EN_LAST)}"
             title_text, dept_text = title[1], dept[1]
-        attitude = rng.choices(["supporter", "neutral", "opponent"], weights=[4, 4, 2])[0]
         opportunity.stakeholders.append(
             Stakeholder(
                 name=name,
@@ -586,6 +619,6 @@ def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, toda
                 decision_type=decision_type,
                 influence=influence,
                 attitude=attitude,
-                last_contact=today_ - timedelta(days=rng.randint(1, 60)),
+                last_contact=today_ - timedelta(days=days),
             )
         )

@@ -314,6 +314,40 @@ def actionable_warnings(
     return (*merged, *plan.warnings)
 
 
+#: Between a warning's text and the stakeholder it names in a task title.
+TITLE_NAME_SEPARATOR = " — "
+
+
+def _warning_texts(code: str) -> LocalizedText | None:
+    from proposals.workspace import COVERAGE_WARNINGS
+
+    return PLAN_WARNINGS.get(code) or COVERAGE_WARNINGS.get(code)
+
+
+def task_title(code: str, name: str | None, locale: str) -> str:
+    """The title of a task raised from warning ``code`` with its own wording, in
+    ``locale`` ("en" or "zh_CN"; anything else reads English), followed by the stakeholder
+    it names (a name is not translated). An unknown code reads as the code itself."""
+    texts = _warning_texts(code)
+    text = (texts.get(locale) or texts["en"]) if texts else code
+    return f"{text}{TITLE_NAME_SEPARATOR}{name}" if name else text
+
+
+def rule_title_name(code: str, title: str) -> tuple[bool, str | None]:
+    """Whether ``title`` is warning ``code``'s own wording in any language (as the task form
+    suggests it, possibly followed by a stakeholder's name), and that name. A title the user
+    changed is theirs: (False, None), and it is kept as typed."""
+    texts = _warning_texts(code)
+    title = title.strip()
+    for text in (texts or {}).values():
+        if title == text:
+            return True, None
+        prefix = text + TITLE_NAME_SEPARATOR
+        if title.startswith(prefix) and title[len(prefix) :].strip():
+            return True, title[len(prefix) :].strip()
+    return False, None
+
+
 def format_rule(rule: StageRule) -> str:
     """A rule as stored in a portal setting: ``support=1;plan=0;contacts=2;window=60``."""
     return (

@@ -33,6 +33,7 @@ class Code(StrEnum):
     NO_OFFICIAL = "no_official"  # no official price-score scenario
     NO_BID_PRICE = "no_bid_price"  # the official scenario has no chosen price
     NOT_LINKED = "not_linked"  # no quote option carries the bid price
+    SCENARIO_INCOMPLETE = "scenario_incomplete"  # the official scenario lacks inputs
     PRICE_VS_QUOTE = "price_vs_quote"  # quote contract value ≠ bid price beyond tolerance
     CURRENCY = "currency"  # the bid's quote is in another currency than the opportunity
     RIVALS_MISSING = "rivals_missing"  # rivals of the matrix absent from the official scenario
@@ -45,13 +46,14 @@ class Code(StrEnum):
 
 #: Pieces not there yet (a bid still being prepared) rather than figures that contradict
 #: each other: shown as "missing", not counted as disagreements.
-GAPS = frozenset({Code.NO_OFFICIAL, Code.NO_BID_PRICE, Code.NOT_LINKED})
+GAPS = frozenset({Code.NO_OFFICIAL, Code.NO_BID_PRICE, Code.NOT_LINKED, Code.SCENARIO_INCOMPLETE})
 
 #: Where the user fixes each disagreement (the portal maps areas to pages).
 AREA = {
     Code.NO_OFFICIAL: "price",
     Code.NO_BID_PRICE: "price",
     Code.NOT_LINKED: "price",
+    Code.SCENARIO_INCOMPLETE: "price",
     Code.PRICE_VS_QUOTE: "quote",
     Code.CURRENCY: "quote",
     Code.RIVALS_MISSING: "price",
@@ -109,6 +111,9 @@ class BidFacts:
     """Everything :func:`disagreements` looks at, for one opportunity.
 
     ``scenario_rivals`` and ``matrix_rivals`` map rival (competitor record) ids to names.
+    ``scenario_missing`` lists what the official scenario still lacks (the price-score
+    engine's keys, proposals.scoring.missing_inputs): until it is empty the bid has no
+    P(win), and no page may show one or fill the gap with a guess.
     ``approval_stale`` is true when the latest approval request is pending or approved for
     a quote other than the current one. ``override_holds`` is true when a leader recorded
     an override for exactly the current bid price and contract value.
@@ -122,6 +127,7 @@ class BidFacts:
     tolerance_pct: Decimal = DEFAULT_TOLERANCE_PCT
     matrix_rivals: Mapping[int, str] = field(default_factory=dict)
     scenario_rivals: Mapping[int, str] = field(default_factory=dict)
+    scenario_missing: tuple[str, ...] = ()
     price_goal: PriceGoal | None = None
     buyer_max: Decimal | None = None
     buyer_currency: str | None = None
@@ -203,6 +209,13 @@ def disagreements(facts: BidFacts) -> list[Disagreement]:
                     params={"scenario": facts.official_name, "option": q.option_name},
                 )
             )
+    if facts.official_name is not None and facts.scenario_missing:
+        out.append(
+            Disagreement(
+                Code.SCENARIO_INCOMPLETE,
+                params={"scenario": facts.official_name, "missing": facts.scenario_missing},
+            )
+        )
     if facts.official_name is not None:
         missing = sorted(
             (name for rid, name in facts.matrix_rivals.items() if rid not in facts.scenario_rivals),

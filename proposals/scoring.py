@@ -1190,7 +1190,9 @@ class CompetitorEstimate:
 class Scenario:
     """What the rep believes: rules (with the ceiling), our technical points as a range,
     our cost (currency units), each competitor's price and technical points, and our own
-    price adjustments as fractions."""
+    price adjustments as fractions. A figure not entered yet is ``None`` (our cost, or the
+    values of a ``Triangular``): :func:`validate_scenario` reports it as "missing" and
+    nothing may be simulated until :func:`missing_inputs` is empty."""
 
     rules: ScoringRules
     our_tech: Triangular
@@ -1442,6 +1444,10 @@ class Issue:
 
 
 _NOT_FINITE = ("not_finite", "Enter a finite number.", "请输入有限的数值。")
+#: A figure nobody has entered yet (``None`` in the scenario). Blocks the calculation like
+#: an error, but says "missing" rather than "wrong": a new scenario starts this way instead
+#: of from invented figures (see :func:`missing_inputs`).
+_MISSING = ("missing", "Not entered yet.", "尚未填写。")
 
 
 def _is_finite(x: object) -> bool:
@@ -1691,6 +1697,8 @@ def _check_adjustments(issues: dict[str, Issue], prefix: str, sme: Number, margi
 
 def _check_range(issues: dict[str, Issue], f: str, r: PriceModel, positive: bool) -> None:
     if isinstance(r, Empirical):
+        if r.cost is None:
+            return  # the past bids are replayed against our cost: that is what is missing
         if not r.ratios or len(r.ratios) > 500:
             issues.setdefault(
                 f,
@@ -1708,7 +1716,9 @@ def _check_range(issues: dict[str, Issue], f: str, r: PriceModel, positive: bool
             )
         return
     likely = getattr(r, "likely", r.low) if isinstance(r, Triangular) else r.low
-    if not all(_is_finite(x) for x in (r.low, likely, r.high)):
+    if any(x is None for x in (r.low, likely, r.high)):
+        issues.setdefault(f, Issue(*_MISSING))
+    elif not all(_is_finite(x) for x in (r.low, likely, r.high)):
         issues.setdefault(f, Issue(*_NOT_FINITE))
     elif positive and r.low <= 0:
         issues.setdefault(f, Issue("non_positive", "Prices must be above zero.", "价格须大于零。"))
@@ -1745,7 +1755,9 @@ def validate_scenario(
             Issue("tech_over_max", "Above the technical maximum.", "超过技术商务分上限。"),
         )
     _check_adjustments(issues, "our_", scenario.our_sme_deduction, scenario.our_preference_margin)
-    if not _is_finite(scenario.our_cost):
+    if scenario.our_cost is None:
+        issues["our_cost"] = Issue(*_MISSING)
+    elif not _is_finite(scenario.our_cost):
         issues["our_cost"] = Issue(*_NOT_FINITE)
     elif scenario.our_cost <= 0:
         issues["our_cost"] = Issue("non_positive", "Cost must be above zero.", "成本须大于零。")
@@ -1786,7 +1798,9 @@ def validate_scenario(
         _check_range(issues, f"competitors[{i}].price", c.price, positive=True)
         _check_range(issues, f"competitors[{i}].tech", c.tech, positive=False)
         _check_adjustments(issues, f"competitors[{i}].", c.sme_deduction, c.preference_margin)
-    if not all(_is_finite(p) for p in candidate_prices):
+    if any(p is None for p in candidate_prices):
+        issues["candidate_prices"] = Issue(*_MISSING)
+    elif not all(_is_finite(p) for p in candidate_prices):
         issues["candidate_prices"] = Issue(*_NOT_FINITE)
     elif any(p <= 0 for p in candidate_prices):
         issues["candidate_prices"] = Issue(
@@ -1797,6 +1811,21 @@ def validate_scenario(
             "trials_range", "Use 1 to 200,000 trials.", "模拟次数须为1至200,000次。"
         )
     return issues
+
+
+def missing_inputs(issues: dict[str, Issue]) -> tuple[str, ...]:
+    """The fields of :func:`validate_scenario`'s ``issues`` that nobody has entered yet
+    ("our_cost", "our_tech", "competitors[i].price", "competitors[i].tech",
+    "candidate_prices"), in a fixed order: our figures, then each rival's, then the prices
+    to test. A scenario with any of them has no P(win) and no suggested price: the engine
+    never fills a gap with a guess."""
+
+    def order(key: str) -> tuple[int, int, str]:
+        if key.startswith("competitors["):
+            return (1, int(key[len("competitors[") : key.index("]")]), key)
+        return ({"our_cost": 0, "our_tech": 0, "candidate_prices": 2}[key], 0, key)
+
+    return tuple(sorted((k for k, i in issues.items() if i.code == "missing"), key=order))
 
 
 def validate_bids(rules: ScoringRules, bids: Sequence[Bid]) -> dict[str, Issue]:

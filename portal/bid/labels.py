@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from proposals.onebid import Code, Disagreement
 from proposals.pricing import display_pct
@@ -30,6 +31,16 @@ def describe(d: Disagreement, currency: str) -> str:
     if d.code == Code.NO_BID_PRICE:
         return _(
             'The official scenario "%(name)s" has no chosen price yet: the bid has no price.',
+            name=p["scenario"],
+        )
+    if d.code == Code.SCENARIO_INCOMPLETE:
+        n = len(p["missing"])
+        return ngettext(
+            'The official scenario "%(name)s" lacks %(num)d input (our cost, technical scores '
+            "or rivals' prices): it has no P(win) until it is entered.",
+            'The official scenario "%(name)s" lacks %(num)d inputs (our cost, technical scores '
+            "or rivals' prices): it has no P(win) until they are entered.",
+            n,
             name=p["scenario"],
         )
     if d.code == Code.NOT_LINKED:
@@ -109,6 +120,7 @@ def short(d: Disagreement) -> str:
         Code.NO_OFFICIAL: _("no official scenario"),
         Code.NO_BID_PRICE: _("no bid price"),
         Code.NOT_LINKED: _("no quote linked"),
+        Code.SCENARIO_INCOMPLETE: _("scenario inputs missing"),
         Code.CURRENCY: _("quote currency"),
         Code.PRICE_VS_QUOTE: _("quote ≠ bid price"),
         Code.SCENARIO_OLDER_THAN_QUOTE: _("scenario older than quote"),

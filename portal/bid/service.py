@@ -172,6 +172,29 @@ def matrix_tech(opportunity_id: int, tech_max: Decimal) -> tuple[Decimal, Decima
     return tech_range_from_matrix(Decimal(str(round(total, 4))), tech_max)
 
 
+def matrix_rival_tech(
+    opportunity_id: int, tech_max: Decimal
+) -> dict[int, tuple[Decimal, Decimal, Decimal]]:
+    """Each rival's technical points (low, likely, high) from the matrix's weighted total,
+    by competitor id; rivals scored on no criterion are left out (nothing is guessed)."""
+    from portal.workspace.queries import load_matrix
+
+    return {
+        c.party_id: tech_range_from_matrix(Decimal(str(round(c.total_10, 4))), tech_max)
+        for c in load_matrix(opportunity_id).result.competitors
+        if c.total_10 is not None
+    }
+
+
+def official_of(opportunity_id: int) -> PriceScenario | None:
+    """The opportunity's official scenario (the published rules, the bid price), if any."""
+    return db.session.scalars(
+        select(PriceScenario).where(
+            PriceScenario.opportunity_id == opportunity_id, PriceScenario.official.is_(True)
+        )
+    ).first()
+
+
 def refresh_matrix_tech(opportunity_id: int) -> None:
     """After a matrix change: scenarios that take our points from the matrix follow it."""
     scenarios = db.session.scalars(

@@ -21,6 +21,7 @@ from portal.bid.models import BidOverride, PortalSetting
 from portal.drafts.models import Approval, Proposal, ProposalOption
 from portal.extensions import db
 from portal.negotiation.models import NegotiationSheet
+from portal.pricescore import inputs
 from portal.pricescore.models import PriceScenario
 from portal.workspace.models import MatrixCompetitor
 from proposals import onebid
@@ -218,6 +219,7 @@ def _state(opp, scenario, option, rivals, sheet, approval, override, tolerance) 
         scenario_rivals=(
             {c.competitor_id: c.name for c in scenario.competitors} if scenario else {}
         ),
+        scenario_missing=inputs.missing(scenario) if scenario is not None else (),
         price_goal=(
             onebid.PriceGoal(goal.best, goal.expected, goal.walk_away, sheet.currency)
             if goal is not None

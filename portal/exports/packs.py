@@ -15,7 +15,7 @@ contents. Without any revision it returns [] and the summary says so.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy import case, func, select
@@ -32,6 +32,7 @@ from portal.objections import labels as olabels
 from portal.objections.models import Objection
 from portal.pricescore import inputs
 from portal.pricescore.chart import StrategyChart, strategy_chart
+from portal.pricescore.labels import missing_prompts
 from portal.pricescore.models import PriceScenario
 from portal.timeutil import today
 from portal.workspace.queries import Matrix, coverage, load_matrix
@@ -194,6 +195,8 @@ class PriceAnalysis:
     report: StrategyReport | None
     chart: StrategyChart | None
     suggested: bool  # no chosen price yet: shown at the best expected margin
+    # What the scenario still lacks (pricescore.labels.missing_prompts): no report then.
+    missing: list = field(default_factory=list)
 
     @property
     def our_row(self):
@@ -205,6 +208,9 @@ def price_analysis(scenario: PriceScenario | None, locale: str) -> PriceAnalysis
     (before one is chosen: at the best expected margin, as the price-score page shows it)."""
     if scenario is None:
         return None
+    missing = missing_prompts(scenario)
+    if missing:
+        return PriceAnalysis(scenario, None, None, False, missing)
     estimate = inputs.from_model(scenario)
     if any(i.severity == "error" for i in validate_scenario(estimate).values()):
         return PriceAnalysis(scenario, None, None, False)

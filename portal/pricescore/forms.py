@@ -176,8 +176,9 @@ class ScenarioForm(VersionedForm):
     al_compare = SelectField(
         _l("Compared with"), choices=list(labels.AL_COMPARES.items()), default="all"
     )
-    # --- our bid
-    our_cost = _number(_l("Our cost"), stored=True)
+    # --- our bid (our cost, technical points and the prices to test may stay empty: the
+    # scenario is saved and says what is missing instead of showing a P(win))
+    our_cost = _number(_l("Our cost"), required=False, stored=True)
     tech_source = RadioField(
         _l("Our technical points come from"),
         choices=[
@@ -195,12 +196,12 @@ class ScenarioForm(VersionedForm):
         maximum=POINTS_MAX,
         stored=True,
     )
-    our_tech_low = _number(_l("low"), maximum=POINTS_MAX, stored=True)
-    our_tech_likely = _number(_l("most likely"), maximum=POINTS_MAX, stored=True)
-    our_tech_high = _number(_l("high"), maximum=POINTS_MAX, stored=True)
+    our_tech_low = _number(_l("low"), required=False, maximum=POINTS_MAX, stored=True)
+    our_tech_likely = _number(_l("most likely"), required=False, maximum=POINTS_MAX, stored=True)
+    our_tech_high = _number(_l("high"), required=False, maximum=POINTS_MAX, stored=True)
     # --- price grid and simulation
-    grid_min = _number(_l("Lowest price to test"), stored=True)
-    grid_max = _number(_l("Highest price to test"), stored=True)
+    grid_min = _number(_l("Lowest price to test"), required=False, stored=True)
+    grid_max = _number(_l("Highest price to test"), required=False, stored=True)
     grid_steps = IntegerField(
         _l("Prices to test"),
         validators=[
@@ -463,12 +464,14 @@ class CompetitorForm(FlaskForm):
 
     # The rival itself (its name) is the shared competitor record: renamed on the
     # competitors page or the matrix, never typed per scenario.
-    price_low = _number(_l("Price low"), stored=True)
-    price_likely = _number(_l("Price most likely"), stored=True)
-    price_high = _number(_l("Price high"), stored=True)
-    tech_low = _number(_l("Technical low"), maximum=POINTS_MAX, stored=True)
-    tech_likely = _number(_l("Technical most likely"), maximum=POINTS_MAX, stored=True)
-    tech_high = _number(_l("Technical high"), maximum=POINTS_MAX, stored=True)
+    price_low = _number(_l("Price low"), required=False, stored=True)
+    price_likely = _number(_l("Price most likely"), required=False, stored=True)
+    price_high = _number(_l("Price high"), required=False, stored=True)
+    tech_low = _number(_l("Technical low"), required=False, maximum=POINTS_MAX, stored=True)
+    tech_likely = _number(
+        _l("Technical most likely"), required=False, maximum=POINTS_MAX, stored=True
+    )
+    tech_high = _number(_l("Technical high"), required=False, maximum=POINTS_MAX, stored=True)
     price_model = SelectField(
         _l("Price model"), choices=list(labels.PRICE_MODELS.items()), default="triangular"
     )

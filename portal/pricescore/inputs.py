@@ -22,14 +22,17 @@ from proposals.scoring import (
     Scenario,
     ScoringRules,
     Triangular,
+    missing_inputs,
+    validate_scenario,
 )
 
 
 @dataclass(frozen=True)
 class CompetitorInput:
     name: str
-    price: tuple[Decimal, Decimal, Decimal]  # low, likely, high (currency units)
-    tech: tuple[Decimal, Decimal, Decimal]  # technical points
+    # None where the rep has not entered the figure yet
+    price: tuple[Decimal | None, Decimal | None, Decimal | None]  # low, likely, high (currency)
+    tech: tuple[Decimal | None, Decimal | None, Decimal | None]  # technical points
     price_model: str = "triangular"
     past_ratios: tuple[float, ...] = ()  # past bid ÷ our cost, for "empirical"
     sme_deduction_pct: Decimal = Decimal(0)
@@ -92,15 +95,20 @@ def scoring_rules(rules: Mapping[str, Any], ceiling: Decimal | None) -> ScoringR
     )
 
 
-def price_model(c: CompetitorInput, our_cost: Decimal):
-    """The engine's price model of one competitor row."""
-    low, likely, high = (float(v) for v in c.price)
+def _num(value) -> float | None:
+    """A stored or typed figure for the engine; None (not entered yet) stays None."""
+    return None if value is None else float(value)
+
+
+def price_model(c: CompetitorInput, our_cost: Decimal | None):
+    """The engine's price model of one competitor row (None for what is not entered)."""
+    low, likely, high = (_num(v) for v in c.price)
     if c.price_model == "normal":
         return Normal(low, high)
     if c.price_model == "lognormal":
         return Lognormal(low, high)
     if c.price_model == "empirical":
-        return Empirical(tuple(c.past_ratios), float(our_cost))
+        return Empirical(tuple(c.past_ratios), _num(our_cost))
     return Triangular(low, likely, high)
 
 
@@ -129,23 +137,24 @@ def parse_numbers(text: str | None, limit: int = 500) -> tuple[float, ...]:
 
 
 def _tri(values) -> Triangular:
-    low, likely, high = (float(v) for v in values)
+    low, likely, high = (_num(v) for v in values)
     return Triangular(low, likely, high)
 
 
 def engine_scenario(
     rules: Mapping[str, Any],
     ceiling: Decimal | None,
-    our_cost: Decimal,
-    our_tech: tuple[Decimal, Decimal, Decimal],
+    our_cost: Decimal | None,
+    our_tech: tuple[Decimal | None, Decimal | None, Decimal | None],
     competitors: Iterable[CompetitorInput],
     our_adjust: tuple[Decimal, Decimal] = (Decimal(0), Decimal(0)),
 ) -> Scenario:
-    """``our_adjust``: our SME deduction and preference margin in percent."""
+    """``our_adjust``: our SME deduction and preference margin in percent. Figures not
+    entered yet (None) reach the engine as None, which reports them as missing."""
     return Scenario(
         rules=scoring_rules(rules, ceiling),
         our_tech=_tri(our_tech),
-        our_cost=float(our_cost),
+        our_cost=_num(our_cost),
         competitors=tuple(
             CompetitorEstimate(
                 c.name,
@@ -171,6 +180,14 @@ def from_model(scenario) -> Scenario:
         [competitor_input(c) for c in scenario.competitors],
         (scenario.our_sme_deduction_pct, scenario.our_preference_margin_pct),
     )
+
+
+def missing(scenario) -> tuple[str, ...]:
+    """What a saved PriceScenario still lacks before it has a P(win): the engine's keys
+    (proposals.scoring.missing_inputs), e.g. ("our_cost", "competitors[0].tech",
+    "candidate_prices"). Empty for a complete scenario. No simulation is run."""
+    grid = (_num(scenario.grid_min), _num(scenario.grid_max))
+    return missing_inputs(validate_scenario(from_model(scenario), grid))
 
 
 def competitor_input(c) -> CompetitorInput:

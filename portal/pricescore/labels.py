@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from portal.pricescore import inputs
 
 METHODS = {
     "lowest": _l("Lowest valid bid (low price first)"),
@@ -68,3 +71,45 @@ PRICE_MODELS = {
     "lognormal": _l("Lognormal: 90 % between low and high"),
     "empirical": _l("Past bids ÷ our cost"),
 }
+
+
+def missing_prompts(scenario) -> list[dict]:
+    """What the saved scenario still lacks, as prompts for the page: each with its text and
+    the ids of the form fields to highlight (the scenario form's and each rival row's)."""
+    out = []
+    for key in inputs.missing(scenario):
+        if key == "our_cost":
+            out.append({"text": _("Enter our cost."), "fields": ["our_cost"]})
+        elif key == "our_tech":
+            out.append(
+                {
+                    "text": _(
+                        "Enter our technical score (low, most likely, high), or take it from "
+                        "the competition matrix."
+                    ),
+                    "fields": ["our_tech_low", "our_tech_likely", "our_tech_high"],
+                }
+            )
+        elif key == "candidate_prices":
+            out.append(
+                {
+                    "text": _("Enter the lowest and the highest price to test."),
+                    "fields": ["grid_min", "grid_max"],
+                }
+            )
+        else:  # competitors[i].price / competitors[i].tech
+            c = scenario.competitors[int(key[len("competitors[") : key.index("]")])]
+            if key.endswith(".price"):
+                text = _(
+                    "Enter the price you expect from %(name)s (low, most likely, high).",
+                    name=c.name,
+                )
+                names = ("price_low", "price_likely", "price_high")
+            else:
+                text = _(
+                    "Enter the rival's technical score for %(name)s (low, most likely, high).",
+                    name=c.name,
+                )
+                names = ("tech_low", "tech_likely", "tech_high")
+            out.append({"text": text, "fields": [f"c{c.id}-{n}" for n in names]})
+    return out

@@ -89,19 +89,23 @@ class PriceScenario(db.Model):
     # Where our technical points come from: typed by the rep, or the competition matrix's
     # weighted total rescaled to the technical points (proposals.onebid).
     tech_source: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
-    # Where the figures come from: "typed" by the rep, "starting" estimates a new scenario
-    # is pre-filled with (until its first save), or "demo" data (stays labelled).
+    # Where the figures come from: "typed" by the rep (or taken from the opportunity's own
+    # figures when the scenario was created), or "demo" data set by the demo loader only
+    # (stays labelled wherever its figures show). "starting" (placeholder estimates) was
+    # retired by migration 0015, which emptied those figures.
     figures_origin: Mapped[str] = mapped_column(
         String(8), default="typed", server_default="typed"
     )
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_RULES))
-    our_cost: Mapped[Decimal]
+    # Our figures and the prices to test are empty (NULL) until the rep enters them: a new
+    # scenario never starts from invented figures, and an incomplete one has no P(win).
+    our_cost: Mapped[Decimal | None]
     ceiling: Mapped[Decimal | None]
-    our_tech_low: Mapped[Decimal]
-    our_tech_likely: Mapped[Decimal]
-    our_tech_high: Mapped[Decimal]
-    grid_min: Mapped[Decimal]
-    grid_max: Mapped[Decimal]
+    our_tech_low: Mapped[Decimal | None]
+    our_tech_likely: Mapped[Decimal | None]
+    our_tech_high: Mapped[Decimal | None]
+    grid_min: Mapped[Decimal | None]
+    grid_max: Mapped[Decimal | None]
     grid_steps: Mapped[int] = mapped_column(default=60)
     seed: Mapped[int] = mapped_column(default=1)
     chosen_price: Mapped[Decimal | None]
@@ -149,12 +153,13 @@ class PriceCompetitor(db.Model):
     # The rival: a competitor record shared by the opportunity's matrix, scenarios,
     # negotiation sheet and objections (renaming it renames it everywhere).
     competitor_id: Mapped[int] = mapped_column(ForeignKey("competitor.id"), index=True)
-    price_low: Mapped[Decimal]
-    price_likely: Mapped[Decimal]
-    price_high: Mapped[Decimal]
-    tech_low: Mapped[Decimal]
-    tech_likely: Mapped[Decimal]
-    tech_high: Mapped[Decimal]
+    # Empty (NULL) until known: a rival added to a scenario has no invented estimates.
+    price_low: Mapped[Decimal | None]
+    price_likely: Mapped[Decimal | None]
+    price_high: Mapped[Decimal | None]
+    tech_low: Mapped[Decimal | None]
+    tech_likely: Mapped[Decimal | None]
+    tech_high: Mapped[Decimal | None]
     # How the price is drawn: "triangular" (low / likely / high), "normal" or "lognormal"
     # (low and high are the 5th and 95th percentiles), or "empirical" (past_ratios: the
     # rival's past bids as bid ÷ our cost, comma-separated plain numbers).

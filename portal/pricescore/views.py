@@ -107,6 +107,7 @@ def index(opportunity_id: int):
         "pricescore/index.html",
         opportunity=opportunity,
         compared=compared,
+        incomplete={s.id for s in scenarios if inputs.missing(s)},
         new_form=NewScenarioForm(),
         can_edit=can_edit(),
         labels_ps=labels,
@@ -124,6 +125,7 @@ def create(opportunity_id: int):
             "pricescore/index.html",
             opportunity=opportunity,
             compared=[(s, _report(s)) for s in scenarios],
+            incomplete={s.id for s in scenarios if inputs.missing(s)},
             new_form=form,
             can_edit=True,
             labels_ps=labels,
@@ -139,46 +141,71 @@ def create(opportunity_id: int):
 
 
 def new_scenario(opportunity, name: str) -> PriceScenario:
-    """A starting point from the opportunity's amount: ceiling at the amount, cost at 75 %,
-    prices tested from 70 % to 100 % of the ceiling, and the opportunity's own rivals (the
-    competition matrix) at starting estimates the rep replaces."""
-    amount = (
-        opportunity.amount if opportunity.amount and opportunity.amount > 0 else Decimal("1000000")
-    )
-    ceiling = amount.quantize(Decimal(1))
+    """A new scenario from the opportunity's own figures, never from invented ones: the
+    tender's published rules and ceiling (control price included) when its official
+    scenario holds them, the prices to test around its bid price (else its amount), our
+    technical points from the competition matrix when we are scored there, and the
+    opportunity's rivals with the technical points the matrix gives them. Everything else
+    (our cost, the rivals' prices, unscored technical points) starts empty and the page
+    asks for it. Demo rules are not carried into a new scenario."""
+    official = bid_service.official_of(opportunity.id)
+    published = official is not None and official.figures_origin != "demo"
+    rules = {**DEFAULT_RULES, **official.rules} if published else dict(DEFAULT_RULES)
+    ceiling = official.ceiling if published else None
+    grid_min, grid_max = _tested_prices(_price_base(opportunity, official), ceiling)
     scenario = PriceScenario(
         opportunity_id=opportunity.id,
         name=name,
-        rules=dict(DEFAULT_RULES),
+        rules=rules,
         ceiling=ceiling,
-        our_cost=(ceiling * Decimal("0.75")).quantize(Decimal(1)),
-        our_tech_low=Decimal(55),
-        our_tech_likely=Decimal(60),
-        our_tech_high=Decimal(64),
-        grid_min=(ceiling * Decimal("0.70")).quantize(Decimal(1)),
-        grid_max=ceiling,
+        our_cost=None,
+        grid_min=grid_min,
+        grid_max=grid_max,
         grid_steps=60,
         seed=1,
-        figures_origin="starting",
+        figures_origin="typed",
     )
+    tech_max = Decimal(str(rules["tech_max"]))
+    ours = bid_service.matrix_tech(opportunity.id, tech_max)
+    if ours is not None:
+        scenario.tech_source = "matrix"
+        scenario.our_tech_low, scenario.our_tech_likely, scenario.our_tech_high = ours
+    theirs = bid_service.matrix_rival_tech(opportunity.id, tech_max)
     for i, rival in enumerate(bid_service.rivals(opportunity.id)[:PAGE_MAX_COMPETITORS]):
-        scenario.competitors.append(_starting_row(scenario, rival, i, ceiling))
+        scenario.competitors.append(_empty_row(rival, i, theirs.get(rival.id)))
     return scenario
 
 
-def _starting_row(scenario: PriceScenario, rival, position: int, base: Decimal):
-    """A rival's row at starting estimates around `base` with our technical points: the
-    rep replaces them with what is known of that rival."""
-    likely = base.quantize(Decimal(1))
+def _price_base(opportunity, official: PriceScenario | None) -> Decimal | None:
+    """The price the tested range is centred on: the bid price (the official scenario's
+    chosen price), else the opportunity amount; None when it has neither."""
+    if official is not None and official.chosen_price:
+        return official.chosen_price
+    return opportunity.amount if opportunity.amount and opportunity.amount > 0 else None
+
+
+def _tested_prices(base: Decimal | None, ceiling: Decimal | None):
+    """From 70 % to 110 % of `base`, not above the tender's ceiling (bids above it are
+    invalid); (None, None) without a base, and the page asks for the range."""
+    if not base:
+        return None, None
+    low = (base * Decimal("0.70")).quantize(Decimal(1))
+    high = (base * Decimal("1.10")).quantize(Decimal(1))
+    if ceiling and low < ceiling < high:
+        high = ceiling.quantize(Decimal(1))
+    return low, high
+
+
+def _empty_row(rival, position: int, tech=None) -> PriceCompetitor:
+    """A rival's row with nothing invented: its price empty, its technical points from the
+    competition matrix when it is scored there (else empty)."""
+    low, likely, high = tech if tech is not None else (None, None, None)
     return PriceCompetitor(
         position=position,
         competitor=rival,
-        price_low=(likely * Decimal("0.92")).quantize(Decimal(1)),
-        price_likely=likely,
-        price_high=(likely * Decimal("1.05")).quantize(Decimal(1)),
-        tech_low=scenario.our_tech_low,
-        tech_likely=scenario.our_tech_likely,
-        tech_high=scenario.our_tech_high,
+        tech_low=low,
+        tech_likely=likely,
+        tech_high=high,
     )
 
 
@@ -217,8 +244,6 @@ def save(opportunity_id: int, scenario_id: int):
         return _conflict(opportunity, scenario, form, comp_forms)
     reversals = _reversals(scenario, form, comp_forms)
     _apply(scenario, form, comp_forms)
-    if scenario.figures_origin == "starting":  # the rep has now worked on the figures
-        scenario.figures_origin = "typed"
     bid_service.sync_amount(scenario)
     try:
         db.session.commit()
@@ -281,9 +306,10 @@ def add_competitor(opportunity_id: int, scenario_id: int):
             new_rival_name=(request.form.get("new_rival") or "").strip()[:200],
         )
     position = max((c.position for c in scenario.competitors), default=-1) + 1
-    scenario.competitors.append(
-        _starting_row(scenario, rival, position, scenario.chosen_price or scenario.grid_max)
-    )
+    tech = bid_service.matrix_rival_tech(
+        opportunity.id, Decimal(str(scenario.rules["tech_max"]))
+    ).get(rival.id)
+    scenario.competitors.append(_empty_row(rival, position, tech))
     _touch(scenario)
     db.session.commit()
     return _after_change(opportunity, scenario)
@@ -428,7 +454,7 @@ def copy(opportunity_id: int, scenario_id: int):
         name=_("%(name)s (copy)", name=scenario.name)[:120],
         rules=dict(scenario.rules),
         updated_by_id=current_user.id,
-        figures_origin=scenario.figures_origin,  # a copy of estimates or demo data still is one
+        figures_origin=scenario.figures_origin,  # a copy of demo data still is demo data
         **{k: getattr(scenario, k) for k in ScenarioForm.COLUMNS if k != "name"},
     )  # a copy is a what-if: the official mark stays where it is
     for c in scenario.competitors:
@@ -564,10 +590,12 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
         _comp_inputs(comp_forms),
         (_pct(form.our_sme_deduction_pct.data), _pct(form.our_preference_margin_pct.data)),
     )
-    grid = (float(form.grid_min.data), float(form.grid_max.data))
+    grid = tuple(None if v is None else float(v) for v in (form.grid_min.data, form.grid_max.data))
     issues = validate_scenario(estimate, grid, TRIALS)
     zh = _locale() == "zh_CN"
     for key, issue in issues.items():
+        if issue.code == "missing":
+            continue  # saved as empty; the page asks for it instead of showing a P(win)
         text = issue.zh_CN if zh else issue.en
         if key == "benchmark.k":
             field = form.k_set if (form.k.data is None and form.k_set.data) else form.k
@@ -695,7 +723,9 @@ def _differs(a, b) -> bool:
 
 def _report(scenario: PriceScenario):
     """The strategy report of a saved scenario at its chosen price (or, before a price is
-    chosen, at the price with the best expected margin)."""
+    chosen, at the price with the best expected margin); None while inputs are missing."""
+    if inputs.missing(scenario):
+        return None
     estimate = inputs.from_model(scenario)
     if any(i.severity == "error" for i in validate_scenario(estimate).values()):
         return None  # saved rows passed this check; kept so a bad row never breaks the page
@@ -761,6 +791,10 @@ def _explanations(rules: dict, report, locale: str):
 
 def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=None, **ctx):
     locale = _locale()
+    # What is still empty in the saved scenario (not on a refused or conflicting save,
+    # where the form shows the typed input rather than what was saved).
+    ctx["missing"] = labels.missing_prompts(scenario) if status < 400 else []
+    ctx["missing_ids"] = {f for m in ctx["missing"] for f in m["fields"]}
     if report is not None:
         ctx["chart"] = strategy_chart(report, locale)
         ctx["bars"] = sensitivity_bars(report.sensitivity, report.scenario.rules.price_weight)

@@ -116,3 +116,33 @@ def create() -> None:
                     )
                 db.session.add(criterion)
     db.session.flush()
+
+
+def align_judged_activities() -> None:
+    """Run last, once every demo record exists: an NSABC activity the portal judges from its
+    records (decision chain, procurement criteria, competition, objections, quote) is done
+    exactly when the records back it, so the demo never ticks what its own data contradicts
+    (an activity already started stays in progress; one the records back is done)."""
+    from portal.workspace.evidence import grid_evidence
+    from portal.workspace.models import ActivityTemplate
+
+    rows = db.session.scalars(
+        select(OpportunityActivity).order_by(OpportunityActivity.opportunity_id)
+    ).all()
+    by_opportunity: dict[int, list[OpportunityActivity]] = {}
+    for row in rows:
+        by_opportunity.setdefault(row.opportunity_id, []).append(row)
+    for opportunity_id, activities in by_opportunity.items():
+        opportunity = db.session.get(Opportunity, opportunity_id)
+        templates = [db.session.get(ActivityTemplate, a.template_id) for a in activities]
+        found = grid_evidence(opportunity, templates)
+        for activity in activities:
+            evidence = found.get(activity.template_id)
+            if evidence is None or activity.status == "not_applicable":
+                continue
+            if evidence.supports:
+                activity.status, activity.due_date = "done", None
+            elif activity.status == "done":
+                activity.status = "in_progress"
+                activity.due_date = today() + timedelta(days=7)
+    db.session.flush()

@@ -219,7 +219,12 @@ class ChainTask(db.Model):
         ForeignKey("stakeholder.id", ondelete="SET NULL"), index=True
     )
     warning_code: Mapped[str] = mapped_column(String(40))
-    title: Mapped[str] = mapped_column(String(300))
+    # A task raised with the warning's own wording keeps no text: ``title`` is NULL and the
+    # title is rendered from ``warning_code`` and ``title_params`` ({"name": the stakeholder
+    # named when it was raised}) in the reader's language (see ``title_in``). A title the
+    # user typed is kept as typed.
+    title: Mapped[str | None] = mapped_column(String(300))
+    title_params: Mapped[dict | None] = mapped_column(JSON)
     level: Mapped[str] = mapped_column(String(16), default="manager")
     assignee_id: Mapped[int] = mapped_column(ForeignKey("user_account.id"), index=True)
     due_date: Mapped[date]
@@ -235,6 +240,14 @@ class ChainTask(db.Model):
     assignee: Mapped[User] = relationship(foreign_keys=[assignee_id])  # noqa: F821
     stakeholder: Mapped[Stakeholder | None] = relationship()  # noqa: F821
     opportunity: Mapped[Opportunity] = relationship()  # noqa: F821
+
+    def title_in(self, locale: str) -> str:
+        """The task's title for a reader of ``locale`` ("en" or "zh_CN")."""
+        if self.title:
+            return self.title
+        from proposals.coverage import task_title
+
+        return task_title(self.warning_code, (self.title_params or {}).get("name"), locale)
 
 
 class Qualification(db.Model):

@@ -24,7 +24,7 @@ from portal.timeutil import today, utcnow
 from portal.workspace import tasks
 from portal.workspace.models import TASK_LEVEL_CODES, ChainTask
 from portal.workspace.views import _chain, _csrf_ok, _load, bp
-from proposals.coverage import PLAN_WARNINGS
+from proposals.coverage import PLAN_WARNINGS, rule_title_name
 from proposals.workspace import COVERAGE_WARNINGS
 
 TASK_CODES = set(PLAN_WARNINGS) | set(COVERAGE_WARNINGS)
@@ -76,12 +76,16 @@ def add_chain_task(opportunity_id: int):
     typed, errors = _task_input(opportunity, request.form)
     if errors:
         return _chain(opportunity, 422, task_input=typed, task_errors=errors)
+    # The warning's own wording is stored as its code and the person it names, so every
+    # reader sees it in their language; a title the user rewrote is kept as typed.
+    from_rule, name = rule_title_name(typed["warning_code"], typed["title"])
     db.session.add(
         ChainTask(
             opportunity_id=opportunity.id,
             stakeholder_id=int(typed["stakeholder_id"]) if typed["stakeholder_id"] else None,
             warning_code=typed["warning_code"],
-            title=typed["title"],
+            title=None if from_rule else typed["title"],
+            title_params=({"name": name} if name else {}) if from_rule else None,
             level=typed["level"],
             assignee_id=int(typed["assignee_id"]),
             due_date=date.fromisoformat(typed["due_date"]),

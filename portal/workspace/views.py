@@ -326,6 +326,7 @@ def _outlook_context(opportunity, form=None, **extra) -> dict:
     grade = None
     if likelihood is not None:
         grade = suggest_account_grade(opportunity.close_date, likelihood.percent, today())
+    from portal.bid.truth import official_scenario
     from portal.workspace import grading, tasks
     from portal.workspace.forms import QualificationForm
 
@@ -345,6 +346,8 @@ def _outlook_context(opportunity, form=None, **extra) -> dict:
         "evidence_grade": grading.grade_suggestion(
             opportunity, queries.load_grid(opportunity, today()), plan
         ),
+        # its P(win) is one factor: labelled when it comes from demo figures
+        "official_scenario": official_scenario(opportunity.id),
         **extra,
     }
 

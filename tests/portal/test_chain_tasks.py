@@ -156,3 +156,47 @@ def test_admin_tunes_the_rules_and_the_chain_map_follows(app, as_user, make_oppo
     rep = as_user("rep")
     page = rep.get(f"/opportunities/{opportunity}/workspace").get_data(as_text=True)
     assert 'id="warning-single_threaded"' in page
+
+
+def test_a_task_with_the_warnings_wording_reads_in_each_viewers_language(
+    app, as_user, users, make_opportunity
+):
+    """Issue 15: a coverage task raised with its suggested title stores the rule (code and
+    the person it names), not the creator's words, so the assignee reads it in their own
+    language; a title the creator rewrote stays as typed."""
+    from portal.auth.models import User
+    from portal.workspace.models import ChainTask
+    from proposals.coverage import PLAN_WARNINGS
+
+    opportunity = make_opportunity(stage_position=2, name="Grid upgrade")
+    [gatekeeper] = _people(
+        app,
+        opportunity,
+        ("Wang Gong", dict(map_role="product", buying_role="technical",
+                           decision_type="technical", influence=5, attitude="opponent",
+                           last_contact=date.today())),
+    )  # fmt: skip
+    text = PLAN_WARNINGS["gatekeeper_opponent"]
+    soon = (date.today() + timedelta(days=3)).isoformat()
+    client = as_user("rep")  # writes in English: the form suggests the English wording
+    for title in (f"{text['en']} — Wang Gong", "Lunch with Wang"):
+        response = client.post(
+            f"/opportunities/{opportunity}/chain/tasks",
+            data={"warning_code": "gatekeeper_opponent", "level": "specialist",
+                  "stakeholder_id": gatekeeper, "title": title,
+                  "assignee_id": users["presales"], "due_date": soon},
+            headers={"HX-Request": "true"},
+        )  # fmt: skip
+        assert response.status_code == 200
+    with app.app_context():
+        rule, typed = db.session.query(ChainTask).order_by(ChainTask.id).all()
+        assert rule.title is None and rule.title_params == {"name": "Wang Gong"}
+        assert typed.title == "Lunch with Wang"
+        db.session.get(User, users["presales"]).locale = "zh_CN"
+        db.session.commit()
+    page = as_user("presales").get("/tasks").get_data(as_text=True)
+    assert f"{text['zh_CN']} — Wang Gong" in page and text["en"] not in page
+    assert "Lunch with Wang" in page
+    rep = as_user("rep")
+    chain = rep.get(f"/opportunities/{opportunity}/workspace").get_data(as_text=True)
+    assert f"{text['en']} — Wang Gong" in chain  # the English reader still reads English

@@ -140,3 +140,101 @@ def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
         with app.app_context():
             db.engine.dispose()
         drop()
+
+
+def test_starting_estimates_are_emptied_and_rule_task_titles_become_rules(tmp_path):
+    """0015_scenario_start: a scenario still holding the invented starting estimates loses
+    them (a typed one keeps its figures); a chain task whose title is its warning's wording
+    (either language, with the stakeholder named after it) is stored as the rule, and a
+    title someone rewrote stays."""
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from portal import create_app
+    from portal.config import TestingConfig
+    from proposals.workspace import COVERAGE_WARNINGS
+
+    url, drop = _scratch_url(tmp_path)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    coach = COVERAGE_WARNINGS["no_coach"]
+    try:
+        with app.app_context():
+            upgrade(revision="0012_method")
+            rows = [
+                "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
+                " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
+                "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
+                "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
+                " milestone_zh)"
+                " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
+                "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
+                " value_potential, value_relationship, value_strategic, notes, created_at,"
+                " version)"
+                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
+                " CURRENT_TIMESTAMP, 1)",
+                "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
+                " currency, owner_id, status, status_reason, description, created_at, updated_at,"
+                " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
+                " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
+                " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 1)",
+                "INSERT INTO competitor (name, notes, version) VALUES ('华信科技 Huaxin', '', 1)",
+            ]
+            scenario = (
+                "INSERT INTO price_scenario (opportunity_id, name, rules, our_cost, ceiling,"
+                " our_tech_low, our_tech_likely, our_tech_high, grid_min, grid_max, grid_steps,"
+                " seed, created_at, updated_at, version, figures_origin) VALUES"
+                " ((SELECT max(id) FROM opportunity), :name, '{}', 75, 100, 55, 60, 64, 70, 100,"
+                " 10, 1, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1, :origin)"
+            )
+            task = (
+                "INSERT INTO chain_task (opportunity_id, warning_code, title, level,"
+                " assignee_id, due_date, created_at, version) VALUES"
+                " ((SELECT max(id) FROM opportunity), 'no_coach', :title, 'manager',"
+                " (SELECT max(id) FROM user_account), '2030-01-01', CURRENT_TIMESTAMP, 1)"
+            )
+            with db.engine.begin() as c:
+                for row in rows:
+                    c.execute(text(row))
+                for name, origin in (("Started", "starting"), ("Typed", "typed")):
+                    c.execute(text(scenario), {"name": name, "origin": origin})
+                    c.execute(
+                        text(
+                            "INSERT INTO price_competitor (scenario_id, position, competitor_id,"
+                            " price_low, price_likely, price_high, tech_low, tech_likely,"
+                            " tech_high) VALUES ((SELECT max(id) FROM price_scenario), 0,"
+                            " (SELECT max(id) FROM competitor), 92, 100, 105, 55, 60, 64)"
+                        )
+                    )
+                for title in (coach["en"], f"{coach['zh_CN']} — 王总", "Ask Li for an intro"):
+                    c.execute(text(task), {"title": title})
+            upgrade(revision="head")
+            with db.engine.connect() as c:
+                scenarios = {
+                    r.name: r
+                    for r in c.execute(
+                        text(
+                            "SELECT s.name, s.our_cost, s.ceiling, s.our_tech_likely,"
+                            " s.figures_origin, s.grid_min, p.price_likely, p.tech_likely"
+                            " FROM price_scenario s JOIN price_competitor p"
+                            " ON p.scenario_id = s.id"
+                        )
+                    )
+                }
+                tasks = c.execute(
+                    text("SELECT title, title_params FROM chain_task ORDER BY id")
+                ).all()
+        started, typed = scenarios["Started"], scenarios["Typed"]
+        assert (started.our_cost, started.ceiling, started.our_tech_likely) == (None, None, None)
+        assert (started.price_likely, started.tech_likely) == (None, None)
+        assert started.figures_origin == "typed" and started.grid_min == 70  # kept
+        assert typed.our_cost == 75 and typed.price_likely == 100
+        import json
+
+        params = [json.loads(p) if isinstance(p, str) else p for _t, p in tasks]
+        assert [t for t, _p in tasks] == [None, None, "Ask Li for an intro"]
+        assert params == [{}, {"name": "王总"}, None]
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop()

@@ -49,7 +49,8 @@ def form_data(app, scenario_id, **changes):
         for c in scenario.competitors:
             ids.append(c.id)
             for name in CompetitorForm.EDITABLE:
-                data[f"c{c.id}-{name}"] = str(getattr(c, name))
+                value = getattr(c, name)
+                data[f"c{c.id}-{name}"] = "" if value is None else str(value)
     for key, value in changes.items():
         match = re.fullmatch(r"c(\d+)_(\w+)", key)
         if match:
@@ -151,11 +152,13 @@ def test_create_copy_and_delete_a_scenario(app, as_user, opportunity):
     assert response.status_code == 302
     with app.app_context():
         created = db.session.query(PriceScenario).one()
-        assert created.ceiling == Decimal("1000000") and not created.official
+        # nothing invented: no ceiling, no cost, the rival with no price (issue 15)
+        assert created.ceiling is None and created.our_cost is None and not created.official
         assert [c.name for c in created.competitors] == ["华信科技 Huaxin"]
+        assert created.competitors[0].price_likely is None
         sid = created.id
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert "Baseline" in page and "<svg" in page
+    assert "Baseline" in page and "Inputs missing" in page and "<svg" not in page
     response = client.post(_url(opportunity, sid, "/copy"), data={})
     assert response.status_code == 302
     with app.app_context():
