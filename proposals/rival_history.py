@@ -158,10 +158,11 @@ def price_band(model: PriceModel, low: float = 0.1, high: float = 0.9) -> tuple[
 
 
 def scenario_control_price(ceiling, rules_control_price) -> Decimal | None:
-    """The buyer's control price of a tender as a scenario holds it: the ceiling (最高限价)
-    when set, else the control price typed in the benchmark rules; None when neither is
-    a positive number. History-based price models scale to this figure."""
-    for value in (ceiling, rules_control_price):
+    """The buyer's control price of a tender as a scenario holds it: the control price
+    typed in the benchmark rules when set, else the budget ceiling (最高限价), as the
+    engine reads them; None when neither is a positive number. History-based price models
+    scale to this figure."""
+    for value in (rules_control_price, ceiling):
         if value is None or value == "":
             continue
         try:

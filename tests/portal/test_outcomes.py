@@ -247,3 +247,91 @@ def test_presales_reads_the_outcome_but_cannot_record_it(app, as_user, opportuni
     assert client.post(f"/opportunities/{opportunity}/outcome", data=_form()).status_code == 403
     client = as_user("rep2")
     assert client.post(f"/opportunities/{opportunity}/outcome", data=_form()).status_code == 404
+
+
+# --- the history-based price model of a scenario ---------------------------------------
+
+
+def _past_bids(app, make_opportunity, name, prices, control="10000000"):
+    """Closed tenders of other opportunities where the rival `name` bid `prices`."""
+    from datetime import date
+
+    from portal.bid.service import competitor_named
+    from portal.outcomes.models import BidOutcome, OutcomeBidder
+
+    for n, price in enumerate(prices):
+        opportunity_id = make_opportunity(name=f"Closed tender {n}")
+        with app.app_context():
+            rival = competitor_named(name)
+            outcome = BidOutcome(
+                opportunity_id=opportunity_id,
+                result="lost",
+                reason_code="price",
+                reason_text="",
+                closed_on=date(2025, 1 + n, 1),
+                control_price=Decimal(control),
+                winner_competitor_id=rival.id,
+            )
+            outcome.bidders.append(
+                OutcomeBidder(competitor_id=rival.id, name_as_published=name, price=Decimal(price))
+            )
+            db.session.add(outcome)
+            db.session.commit()
+
+
+def _scenario_url(opportunity, scenario):
+    return f"/opportunities/{opportunity}/price-scores/{scenario}"
+
+
+def test_a_rival_with_enough_history_can_be_modelled_from_it(
+    app, as_user, opportunity, make_opportunity
+):
+    from portal.pricescore.models import PriceScenario
+    from tests.portal.test_pricescore import form_data
+
+    rival = "联创网络 Lianchuang Networks"
+    _past_bids(app, make_opportunity, rival, ["9000000", "9500000", "8800000"])
+    scenario = _official(app, opportunity)
+    client = as_user("rep")
+    page = client.get(_scenario_url(opportunity, scenario)).get_data(as_text=True)
+    first_row = page[page.index('data-competitor="'):]
+    first_row = first_row[: first_row.index("</tbody>")]
+    assert "3 recorded bids: the history model is available" in first_row
+    assert '<option value="history">' in first_row
+    # Another rival without history is offered typed ranges only.
+    second_row = page.split('data-competitor="')[2]
+    assert '<option value="history">' not in second_row.split("</tbody>")[0]
+
+    response = client.post(
+        _scenario_url(opportunity, scenario),
+        data=form_data(app, scenario, c0_price_model="history", c0_past_ratios=""),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)[:3000]
+    page = response.get_data(as_text=True)
+    assert "based on 3 past bids, scaled to this tender's control price" in page
+    with app.app_context():
+        saved = db.session.get(PriceScenario, scenario).competitors[0]
+        # 9.0M, 9.5M, 8.8M ÷ 10M, oldest first; the engine scales them to 12.8M here.
+        assert (saved.price_model, saved.past_ratios) == ("history", "0.9, 0.95, 0.88")
+        from portal.pricescore.inputs import from_model
+
+        model = from_model(db.session.get(PriceScenario, scenario)).competitors[0].price
+        assert round(model.low) == 11_264_000 and round(model.high) == 12_160_000
+
+
+def test_too_little_history_is_refused_at_the_field(app, as_user, opportunity, make_opportunity):
+    from tests.portal.test_pricescore import form_data
+
+    _past_bids(app, make_opportunity, "联创网络 Lianchuang Networks", ["9000000", "9500000"])
+    scenario = _official(app, opportunity)
+    client = as_user("rep")
+    page = client.get(_scenario_url(opportunity, scenario)).get_data(as_text=True)
+    assert '<option value="history">' not in page
+    response = client.post(
+        _scenario_url(opportunity, scenario),
+        data=form_data(app, scenario, c0_price_model="history"),
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 422
+    assert "has 2 recorded bids with a control price" in response.get_data(as_text=True)
