@@ -294,7 +294,7 @@ def test_a_rival_with_enough_history_can_be_modelled_from_it(
     scenario = _official(app, opportunity)
     client = as_user("rep")
     page = client.get(_scenario_url(opportunity, scenario)).get_data(as_text=True)
-    first_row = page[page.index('data-competitor="'):]
+    first_row = page[page.index('data-competitor="') :]
     first_row = first_row[: first_row.index("</tbody>")]
     assert "3 recorded bids: the history model is available" in first_row
     assert '<option value="history">' in first_row
