@@ -100,8 +100,14 @@ def _forms_from(outcome, opportunity_id: int):
         bidders.append(bf)
     if not bidders:
         bidders = [_bidder_form("b0", None, choices)]
-    form.rows.data = len(bidders)
+    _set_rows(form, len(bidders))
     return form, bidders, winner
+
+
+def _set_rows(form, count: int) -> None:
+    # The posted count would be rendered otherwise (fields show their raw input first).
+    form.rows.data = count
+    form.rows.raw_data = [str(count)]
 
 
 def _render(opportunity, outcome, form, bidders, winner, status=200, **ctx):
@@ -147,7 +153,7 @@ def read_notice(opportunity_id: int):
     warnings = [labels.notice_warning(w) for w in notice.warnings]
     if not notice.ok:
         bidders = _posted_bidders(choices) or [_bidder_form("b0", None, choices)]
-        form.rows.data = len(bidders)
+        _set_rows(form, len(bidders))
         return _render(
             opportunity, recorded, form, bidders, _winner_posted(), 422,
             notice_warnings=warnings, notice_failed=True,
@@ -171,7 +177,7 @@ def read_notice(opportunity_id: int):
         if row.rank == 1 and winner is None:
             winner = i
         bidders.append(bf)
-    form.rows.data = len(bidders)
+    _set_rows(form, len(bidders))
     return _render(
         opportunity, recorded, form, bidders, winner, 200,
         notice_warnings=warnings, notice_read=len(bidders),
@@ -203,7 +209,7 @@ def edit_rows(opportunity_id: int):
             bidders.append(bf)
     elif len(bidders) < MAX_BIDDERS:
         bidders.append(_bidder_form(f"b{len(bidders)}", None, choices))
-    form.rows.data = len(bidders)
+    _set_rows(form, len(bidders))
     return _render(opportunity, recorded, form, bidders, winner)
 
 

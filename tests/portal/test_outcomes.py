@@ -4,6 +4,7 @@ history across opportunities."""
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -185,6 +186,7 @@ def test_reading_a_notice_fills_the_rows_and_saves_nothing(app, as_user, opportu
     assert response.status_code == 200
     page = response.get_data(as_text=True)
     assert "3 bidders read from the notice" in page
+    assert re.search(r'name="rows" type="hidden" value="3"', page)
     assert 'value="11200000.00"' in page  # １１２０．００ 万元
     rows = page.split('id="bidder-')[1:]
     # The row at our submitted price is suggested as us; the first-ranked as the winner.
@@ -211,6 +213,7 @@ def test_adding_and_removing_rows_keeps_what_was_typed(app, as_user, opportunity
     client = as_user("rep")
     response = client.post(f"/opportunities/{opportunity}/outcome/rows", data=_form(add="1"))
     assert 'name="b2-name"' in response.get_data(as_text=True)
+    assert 'name="rows" type="hidden" value="3"' in response.get_data(as_text=True)
     response = client.post(f"/opportunities/{opportunity}/outcome/rows", data=_form(remove="0"))
     page = response.get_data(as_text=True)
     assert "联创网络" not in page and 'value="Our company"' in page and 'name="b1-name"' not in page
