@@ -241,6 +241,9 @@ def test_the_rival_page_shows_its_bids_across_opportunities(
     assert "0.9825" in page  # 11.2M ÷ our 11.4M
     assert "调度数据中心 DC refresh" in page
     assert "Other team&#39;s tender" not in page and "Another team" in page
+    # The shared competitors list leads to each rival's history.
+    listing = client.get("/competitors").get_data(as_text=True)
+    assert f'href="/competitors/{winner}/history"' in listing
 
 
 def test_presales_reads_the_outcome_but_cannot_record_it(app, as_user, opportunity):
