@@ -104,6 +104,17 @@ def _forms_from(outcome, opportunity_id: int):
     return form, bidders, winner
 
 
+def _renumbered(old: BidderForm, index: int, choices) -> BidderForm:
+    """The row as typed (raw input, even an invalid number), moved to position `index`."""
+    from werkzeug.datastructures import MultiDict
+
+    typed = MultiDict()
+    for field in old:
+        for value in field.raw_data or ():
+            typed.add(f"b{index}-{field.short_name}", value)
+    return _bidder_form(f"b{index}", typed, choices)
+
+
 def _set_rows(form, count: int) -> None:
     # The posted count would be rendered otherwise (fields show their raw input first).
     form.rows.data = count
@@ -144,7 +155,10 @@ def read_notice(opportunity_id: int):
     opportunity = get_opportunity_or_404(opportunity_id)
     recorded = service.outcome_of(opportunity.id)
     form = OutcomeForm(request.form)
-    form.validate()  # for the notice's own length check; other fields keep their input
+    form.validate()  # for the notice's own checks; the rest is judged when saving
+    for field in form:
+        if field.name != "notice":
+            field.errors = []
     choices = _competitor_choices()
     if form.notice.errors:
         bidders = _posted_bidders(choices)
@@ -201,12 +215,7 @@ def edit_rows(opportunity_id: int):
             winner = None
         elif winner is not None and winner > remove:
             winner -= 1
-        bidders = []
-        for i, old in enumerate(kept):
-            bf = _bidder_form(f"b{i}", None, choices)
-            bf.process(data=old.data)
-            bf.competitor_id.choices = choices
-            bidders.append(bf)
+        bidders = [_renumbered(old, i, choices) for i, old in enumerate(kept)]
     elif len(bidders) < MAX_BIDDERS:
         bidders.append(_bidder_form(f"b{len(bidders)}", None, choices))
     _set_rows(form, len(bidders))

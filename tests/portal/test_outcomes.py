@@ -214,9 +214,19 @@ def test_adding_and_removing_rows_keeps_what_was_typed(app, as_user, opportunity
     response = client.post(f"/opportunities/{opportunity}/outcome/rows", data=_form(add="1"))
     assert 'name="b2-name"' in response.get_data(as_text=True)
     assert 'name="rows" type="hidden" value="3"' in response.get_data(as_text=True)
-    response = client.post(f"/opportunities/{opportunity}/outcome/rows", data=_form(remove="0"))
+    typed = _form(remove="0", **{"b1-price": "11,4x"})
+    response = client.post(f"/opportunities/{opportunity}/outcome/rows", data=typed)
     page = response.get_data(as_text=True)
     assert "联创网络" not in page and 'value="Our company"' in page and 'name="b1-name"' not in page
+    assert 'name="b0-price" type="text" value="11,4x"' in page  # kept as typed, renumbered
+    assert 'checked id="b0-is_us"' in page
+
+
+def test_recording_without_the_csrf_token_is_refused(app, as_user, opportunity):
+    client = as_user("rep")
+    response = client.post(f"/opportunities/{opportunity}/outcome", data=_form(), csrf=False)
+    assert response.status_code == 400
+    assert _outcome(app, opportunity) is None
 
 
 def test_the_rival_page_shows_its_bids_across_opportunities(
