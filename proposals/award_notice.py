@@ -29,6 +29,8 @@ MAX_CHARS = 50_000
 MAX_ROWS = 60
 
 WAN = Decimal(10_000)
+#: Integer digits of the largest price read (NUMERIC(16, 2) holds 14).
+MAX_PRICE_DIGITS = 14
 
 
 @dataclass
@@ -112,9 +114,9 @@ def chinese_ordinal(text: str) -> int | None:
         o = _CN_DIGITS.get(ones, 0) if ones else 0
         return t * 10 + o
     value = 0
-    for ch in digits:
+    for ch in digits[:4]:
         value = value * 10 + _CN_DIGITS[ch]
-    return value or None
+    return value if 1 <= value <= 999 else None
 
 
 # --- amounts ---------------------------------------------------------------------------
@@ -160,6 +162,8 @@ def amount(text: str, column_unit: str = "") -> tuple[Decimal | None, str]:
         value *= WAN
     elif used == "million":
         value *= Decimal(1_000_000)
+    if value.adjusted() >= MAX_PRICE_DIGITS:
+        return None, unit  # no price has that many digits (and NUMERIC(16, 2) holds 14)
     return value.quantize(Decimal("0.01")), unit
 
 

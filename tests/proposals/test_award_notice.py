@@ -145,6 +145,22 @@ def test_bad_text_gives_no_rows_and_a_reason(text):
     assert notice.warnings and notice.warnings[-1].code in ("empty", "no_rows")
 
 
+def test_absurd_figures_are_no_price_and_never_an_error():
+    notice = parse_notice("第一中标候选人：甲公司\n投标报价：" + "9" * 40 + "万元\n")
+    assert notice.rows[0].price is None
+    assert [w.code for w in notice.warnings] == ["no_price"]
+
+
+def test_any_text_is_read_without_an_error():
+    import random
+
+    rng = random.Random(7)
+    alphabet = "中标候选人投标报价万元第一名称得分：:，,|\t\n 0123456789.-abcCNY元"
+    for _ in range(200):
+        text = "".join(rng.choice(alphabet) for _ in range(rng.randint(0, 400)))
+        parse_notice(text)  # returns rows and warnings, never raises
+
+
 def test_helpers():
     assert fold("１２３，４５６．７８　元") == "123,456.78 元"
     assert amount("¥1,234.5") == (D("1234.50"), "yuan")
