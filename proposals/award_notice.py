@@ -96,7 +96,7 @@ def fold(text: str) -> str:
 
 
 def chinese_ordinal(text: str) -> int | None:
-    """"第一" → 1, "三" → 3, "十二" → 12, "第2名" → 2, "1st" → 1; None if not a rank."""
+    """ "第一" → 1, "三" → 3, "十二" → 12, "第2名" → 2, "1st" → 1; None if not a rank."""
     s = text.strip()
     m = re.search(r"\d+", s)
     if m:
@@ -148,8 +148,8 @@ def amount(text: str, column_unit: str = "") -> tuple[Decimal | None, str]:
     value, end = _first_number(text)
     if value is None:
         return None, ""
-    after = text[end:end + 6]
-    before = text[:max(0, end)]
+    after = text[end : end + 6]
+    before = text[: max(0, end)]
     unit = ""
     if _MILLION_UNIT.match(after.strip()):
         unit = "million"
@@ -182,12 +182,22 @@ _COLUMNS: tuple[tuple[str, re.Pattern], ...] = (
     ("rank", re.compile(r"排名|名次|排序|顺序|rank|ranking|position", re.I)),
     ("tech_score", re.compile(r"技术.*分|商务技术|technical.*(score|point)|tech.*score", re.I)),
     ("price_score", re.compile(r"价格.*分|报价.*分|price.*(score|point)", re.I)),
-    ("total_score", re.compile(r"总分|综合得分|得分|最终.*分|评审.*分|合计|total|score|points",
-                               re.I)),
-    ("price", re.compile(r"报价|价格|金额|投标价|评标价|中标价|成交价|price|amount|bid\b|offer",
-                         re.I)),
-    ("name", re.compile(r"投标人|供应商|单位|公司|候选人|名称|bidder|supplier|company|tenderer|"
-                        r"vendor|name|firm", re.I)),
+    (
+        "total_score",
+        re.compile(r"总分|综合得分|得分|最终.*分|评审.*分|合计|total|score|points", re.I),
+    ),
+    (
+        "price",
+        re.compile(r"报价|价格|金额|投标价|评标价|中标价|成交价|price|amount|bid\b|offer", re.I),
+    ),
+    (
+        "name",
+        re.compile(
+            r"投标人|供应商|单位|公司|候选人|名称|bidder|supplier|company|tenderer|"
+            r"vendor|name|firm",
+            re.I,
+        ),
+    ),
 )
 
 
@@ -355,8 +365,8 @@ def _read_table(lines: list[str], notice: AwardNotice, units_seen: set[str]) -> 
             extra = len(cells) - width
             cells = (
                 cells[:name_at]
-                + [" ".join(cells[name_at:name_at + extra + 1])]
-                + cells[name_at + extra + 1:]
+                + [" ".join(cells[name_at : name_at + extra + 1])]
+                + cells[name_at + extra + 1 :]
             )
         row = _table_row(cells, header, number, document_unit, units_seen)
         if row is None:
@@ -463,18 +473,23 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
 
 
 def _kv_is_figure(piece: str) -> bool:
-    """"中标金额：…", "中标价：…" name a figure, not a bidder."""
+    """ "中标金额：…", "中标价：…" name a figure, not a bidder."""
     kv = _KEY_VALUE.match(piece)
-    return bool(kv) and _kv_kind(kv.group(1)) in ("price", "total_score", "tech_score",
-                                                   "price_score")
+    return bool(kv) and _kv_kind(kv.group(1)) in (
+        "price",
+        "total_score",
+        "tech_score",
+        "price_score",
+    )
 
 
 def _label_rank(label: str) -> int | None:
     low = label.lower()
     if re.search(r"第|first|second|third|fourth|fifth|\d+(st|nd|rd|th)", low):
         return chinese_ordinal(label)
-    if re.search(r"中标人|中标供应商|中标单位|成交供应商|成交人|winning|successful|awarded|winner",
-                 low):
+    if re.search(
+        r"中标人|中标供应商|中标单位|成交供应商|成交人|winning|successful|awarded|winner", low
+    ):
         return 1
     return None
 
