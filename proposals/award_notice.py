@@ -148,14 +148,15 @@ def amount(text: str, column_unit: str = "") -> tuple[Decimal | None, str]:
     value, end = _first_number(text)
     if value is None:
         return None, ""
-    after = text[end : end + 6]
+    # "1120.00（万元）": a unit in brackets right after the figure counts too.
+    after = text[end : end + 8].strip().lstrip("([").strip()
     before = text[: max(0, end)]
     unit = ""
-    if _MILLION_UNIT.match(after.strip()):
+    if _MILLION_UNIT.match(after):
         unit = "million"
-    elif _WAN_UNIT.match(after.strip()):
+    elif _WAN_UNIT.match(after):
         unit = "wan"
-    elif _YUAN_UNIT.match(after.strip()) or _YUAN_UNIT.search(before):
+    elif _YUAN_UNIT.match(after) or _YUAN_UNIT.search(before):
         unit = "yuan"
     used = unit or column_unit
     if used == "wan":
@@ -258,7 +259,8 @@ def _header(cells: list[str]) -> dict[int, tuple[str, str]] | None:
 
 _CANDIDATE = re.compile(
     r"(第\s*[一二三四五六七八九十\d]+\s*(?:名\s*)?(?:中标|成交)?候选人|"
-    r"(?:中标|成交)(?:候选)?(?:人|供应商|单位)|"
+    r"(?:中标|成交)(?:\((?:中标|成交)\))?(?:候选)?(?:人|供应商|单位)|"
+    r"(?:供应商|投标人|投标单位)名称|"
     r"(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[\s-]*(?:ranked\s*)?"
     r"(?:candidate|bidder)|winning\s+bidder|successful\s+bidder|winner|"
     r"(?:bidder|supplier|tenderer))"
@@ -272,7 +274,7 @@ _PAIR_BREAK = re.compile(
 )
 # The contract value of the award belongs to the winner, wherever it is written.
 _AWARD_VALUE = re.compile(
-    r"中标金额|中标价|成交金额|成交价|合同金额|contract\s+(value|amount|price)|"
+    r"(?:中标|成交)(?:\((?:中标|成交)\))?(?:金额|价)|合同金额|contract\s+(value|amount|price)|"
     r"award(ed)?\s+(value|amount|price)",
     re.IGNORECASE,
 )
@@ -416,6 +418,7 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
     rows: list[NoticeRow] = []
     current: NoticeRow | None = None
     pending_value = None  # an award value written before the winner is named
+    award_value_seen = False
     document_unit = _document_unit(lines)
     for number, raw in enumerate(lines, start=1):
         # One line may hold several "key：value" pairs separated by spaces or semicolons.
@@ -436,10 +439,14 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
             if current is None or kv is None:
                 if current is None and kv is not None and _AWARD_VALUE.search(kv.group(1)):
                     pending_value = kv.group(2)
+                    award_value_seen = True
                 continue
             kind = _kv_kind(kv.group(1))
             value = kv.group(2)
             if kind == "price" and _AWARD_VALUE.search(kv.group(1)):
+                award_value_seen = True
+                if len(rows) == 1 and rows[0].rank is None:
+                    rows[0].rank = 1
                 winner = next((r for r in rows if r.rank == 1), None)
                 if winner is not None and winner.price is None:
                     winner.price, seen = amount(value, document_unit)
@@ -454,6 +461,8 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
                 setattr(current, kind, _points(value))
             elif kind == "rank":
                 current.rank = chinese_ordinal(value)
+    if len(rows) == 1 and rows[0].rank is None and award_value_seen:
+        rows[0].rank = 1  # a result notice naming one supplier and the award value
     winner = next((r for r in rows if r.rank == 1), None)
     if pending_value is not None and winner is not None and winner.price is None:
         winner.price, seen = amount(pending_value, document_unit)
