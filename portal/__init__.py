@@ -119,6 +119,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.drafts import models as _drafts  # noqa: F401
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.objections import models as _objections  # noqa: F401
+    from portal.outcomes import models as _outcomes  # noqa: F401
     from portal.pricescore import models as _pricescore  # noqa: F401
     from portal.tender import models as _tender  # noqa: F401
     from portal.workspace import models as _workspace  # noqa: F401
@@ -188,6 +189,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.history import bp as history_bp
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
+    from portal.outcomes.views import bp as outcomes_bp
     from portal.pricescore.views import bp as pricescore_bp
     from portal.tender.views import bp as tender_bp
     from portal.tender.work import work as work_bp
@@ -210,6 +212,7 @@ def _register_blueprints(app: Flask) -> None:
         tender_bp,
         work_bp,
         history_bp,
+        outcomes_bp,
     ):
         app.register_blueprint(bp)
 

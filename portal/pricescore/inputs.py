@@ -34,7 +34,8 @@ class CompetitorInput:
     price: tuple[Decimal | None, Decimal | None, Decimal | None]  # low, likely, high (currency)
     tech: tuple[Decimal | None, Decimal | None, Decimal | None]  # technical points
     price_model: str = "triangular"
-    past_ratios: tuple[float, ...] = ()  # past bid ÷ our cost, for "empirical"
+    # past bid ÷ our cost for "empirical"; ÷ control price for "history"
+    past_ratios: tuple[float, ...] = ()
     sme_deduction_pct: Decimal = Decimal(0)
     preference_margin_pct: Decimal = Decimal(0)
 
@@ -100,9 +101,16 @@ def _num(value) -> float | None:
     return None if value is None else float(value)
 
 
-def price_model(c: CompetitorInput, our_cost: Decimal | None):
-    """The engine's price model of one competitor row (None for what is not entered)."""
+def price_model(
+    c: CompetitorInput, our_cost: Decimal | None, control_price: Decimal | None = None
+):
+    """The engine's price model of one competitor row (None for what is not entered).
+    "history": the rival's recorded bids as ratios to the control price, scaled to this
+    tender's ``control_price`` (NaN without one, which the engine's check refuses)."""
     low, likely, high = (_num(v) for v in c.price)
+    if c.price_model == "history":
+        scale = float(control_price) if control_price is not None else float("nan")
+        return Empirical(tuple(c.past_ratios), scale)
     if c.price_model == "normal":
         return Normal(low, high)
     if c.price_model == "lognormal":
@@ -151,6 +159,9 @@ def engine_scenario(
 ) -> Scenario:
     """``our_adjust``: our SME deduction and preference margin in percent. Figures not
     entered yet (None) reach the engine as None, which reports them as missing."""
+    from proposals.rival_history import scenario_control_price
+
+    control = scenario_control_price(ceiling, rules.get("control_price"))
     return Scenario(
         rules=scoring_rules(rules, ceiling),
         our_tech=_tri(our_tech),
@@ -158,7 +169,7 @@ def engine_scenario(
         competitors=tuple(
             CompetitorEstimate(
                 c.name,
-                price_model(c, our_cost),
+                price_model(c, our_cost, control),
                 _tri(c.tech),
                 float(c.sme_deduction_pct) / 100.0,
                 float(c.preference_margin_pct) / 100.0,

@@ -70,6 +70,7 @@ PRICE_MODELS = {
     "normal": _l("Normal: 90 % between low and high"),
     "lognormal": _l("Lognormal: 90 % between low and high"),
     "empirical": _l("Past bids ÷ our cost"),
+    "history": _l("From its recorded bids (÷ control price)"),
 }
 
 
