@@ -3,7 +3,7 @@ official scenario's P(win) at the submitted price, snapshotted) and every bidder
 notice published, with the 80 % band the scenario predicted for each rival
 
 Revision ID: 0018_outcomes
-Revises: 0012_method
+Revises: 0015_scenario_start
 Create Date: 2026-11-30 16:30:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018_outcomes'
-down_revision = '0012_method'
+down_revision = '0015_scenario_start'
 branch_labels = None
 depends_on = None
 
