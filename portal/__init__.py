@@ -119,6 +119,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.drafts import models as _drafts  # noqa: F401
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.objections import models as _objections  # noqa: F401
+    from portal.outcomes import models as _outcomes  # noqa: F401
     from portal.pricescore import models as _pricescore  # noqa: F401
     from portal.tender import models as _tender  # noqa: F401
     from portal.workspace import models as _workspace  # noqa: F401

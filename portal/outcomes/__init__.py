@@ -1,0 +1,1 @@
+"""Outcomes of bids: the recorded result, every published bidder, and rival bid history."""
