@@ -347,8 +347,8 @@ class ResultRow:
     discount_pct: float | None = None  # mean, 0–100
     margin_pct: float | None = None
     sheets: int = 0
-    planned: float = 0.0
-    conceded: float = 0.0
+    planned_pct: float | None = None  # mean planned discount points, 0-100
+    conceded_pct: float | None = None  # mean first-to-last offer drop, % of the first
     extra: dict = field(default_factory=dict)
 
     @property
@@ -419,12 +419,15 @@ def by_result(user, filters: Filters) -> dict[str, ResultRow]:
         out[result].discount_pct = float(discount) if discount is not None else None
         out[result].margin_pct = float(margin) if margin is not None else None
 
-    # Conceded = our first offer at the table minus our last; planned = the sheet's plan.
+    # Price concessions in percent: planned = the discount points of the sheet's plan
+    # (other kinds are days or years, not comparable); conceded = how far our last offer at
+    # the table sits below our first, in percent of the first.
     planned = (
         select(
             PlannedConcession.opportunity_id.label("oid"),
             func.sum(PlannedConcession.amount).label("planned"),
         )
+        .where(PlannedConcession.kind == "discount_pct")
         .group_by(PlannedConcession.opportunity_id)
         .subquery()
     )
@@ -439,12 +442,9 @@ def by_result(user, filters: Filters) -> dict[str, ResultRow]:
     )
     first = NegotiationRoundLog.__table__.alias("first_round")
     last = NegotiationRoundLog.__table__.alias("last_round")
-    for result, n, plan, conceded in db.session.execute(
-        base(
-            func.count(),
-            func.sum(func.coalesce(planned.c.planned, 0)),
-            func.sum(func.coalesce(first.c.our_offer - last.c.our_offer, 0)),
-        )
+    conceded = (first.c.our_offer - last.c.our_offer) * 100.0 / func.nullif(first.c.our_offer, 0)
+    for result, n, plan, given in db.session.execute(
+        base(func.count(), func.avg(planned.c.planned), func.avg(conceded))
         .outerjoin(planned, planned.c.oid == Opportunity.id)
         .outerjoin(span, span.c.oid == Opportunity.id)
         .outerjoin(first, and_(first.c.opportunity_id == span.c.oid, first.c.number == span.c.first))
@@ -453,8 +453,8 @@ def by_result(user, filters: Filters) -> dict[str, ResultRow]:
         .group_by(BidOutcome.result)
     ):
         out[result].sheets = n
-        out[result].planned = float(plan or 0)
-        out[result].conceded = float(conceded or 0)
+        out[result].planned_pct = float(plan) if plan is not None else None
+        out[result].conceded_pct = float(given) if given is not None else None
     return out
 
 

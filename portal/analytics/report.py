@@ -72,6 +72,10 @@ def number(value: float | None, digits: int = 0) -> str:
     return "—" if value is None else f"{value:,.{digits}f}"
 
 
+def points(value: float | None) -> str:
+    return "—" if value is None else _("%(points)s pts", points=f"{value:.1f}")
+
+
 def _round(value, digits=4):
     return "" if value is None else round(value, digits)
 
@@ -295,12 +299,14 @@ class Report:
                 _("Mean discount from list"),
                 _("Mean margin"),
                 _("Negotiated bids"),
-                _("Concessions planned"),
+                _("Planned price concessions"),
                 _("Conceded at the table"),
             ],
             note=_(
                 "Discount and margin of the quote linked to the official scenario when the "
-                "outcome was recorded; conceded = first offer minus last offer in the rounds."
+                "outcome was recorded. Planned: discount points in the concession plan; "
+                "conceded: how far the last offer at the table fell below the first, as a "
+                "percentage of the first (means over the negotiated bids)."
             ),
         )
         for result, row in results.items():
@@ -320,8 +326,12 @@ class Report:
                         link,
                     ),
                     Cell(row.sheets, number(row.sheets), link),
-                    Cell(round(row.planned, 2), number(row.planned), link),
-                    Cell(round(row.conceded, 2), number(row.conceded), link),
+                    Cell(_round(row.planned_pct, 2), points(row.planned_pct), link),
+                    Cell(
+                        _round(row.conceded_pct, 2),
+                        pct(row.conceded_pct / 100 if row.conceded_pct is not None else None, 1),
+                        link,
+                    ),
                 ]
             )
         return table

@@ -276,3 +276,29 @@ def test_closing_an_outcome_keeps_the_quote_figures(app, opportunity, users):
         )
         db.session.commit()
         assert db.session.query(am.OutcomeQuote).count() == 0  # no quote linked: nothing kept
+
+
+def test_concessions_planned_against_conceded(app, as_user, close_bid):
+    from portal.negotiation import models as n
+
+    oid = close_bid(result="won")
+    with app.app_context():
+        sheet = n.NegotiationSheet(opportunity_id=oid, checklist=[])
+        db.session.add(sheet)
+        db.session.flush()
+        common = {"sheet_id": sheet.id, "opportunity_id": oid}
+        db.session.add_all(
+            [
+                n.PlannedConcession(position=1, kind="discount_pct", part="solution", amount=Decimal(3), **common),
+                n.PlannedConcession(position=2, kind="discount_pct", part="services", amount=Decimal(2), **common),
+                # days, not percent: not added to the price plan
+                n.PlannedConcession(position=3, kind="payment_terms_days", part="solution", amount=Decimal(30), **common),
+                n.NegotiationRoundLog(number=1, our_offer=Decimal(1000), **common),
+                n.NegotiationRoundLog(number=2, our_offer=Decimal(960), **common),
+                n.NegotiationRoundLog(number=3, our_offer=Decimal(940), **common),
+            ]
+        )
+        db.session.commit()
+    pricing = _table(as_user("leader").get("/analytics?period=all").get_data(as_text=True), "pricing")
+    # planned 3 + 2 = 5 discount points; conceded (1000 - 940) / 1000 = 6 %
+    assert re.search(r"Won.*?5\.0 pts.*?6\.0 %", pricing, re.S)
