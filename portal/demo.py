@@ -555,6 +555,9 @@ def _create() -> None:
     from portal.bid.demo import link_demo_bids
 
     link_demo_bids()
+    from portal.analytics import demo as analytics_demo
+
+    analytics_demo.create()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:
