@@ -128,7 +128,7 @@ class Report:
                 _("Won"),
                 _("Lost"),
                 _("Win rate"),
-                _("95 % interval"),
+                _("Interval (95 %)"),
             ],
             note=_("Win rate = won / (won + lost); the interval is Wilson's, honest for few bids."),
         )
