@@ -4,6 +4,7 @@ and the CSV export, so the three always show the same figures."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 from flask import url_for
 from flask_babel import gettext as _
@@ -83,14 +84,19 @@ def _round(value, digits=4):
 class Report:
     """Builds the tables for one user and one set of filters."""
 
-    def __init__(self, user, filters: q.Filters):
+    def __init__(self, user, filters: q.Filters, page_rows: int | None = None):
         self.user = user
         self.filters = filters
         self.locale = ui_locale()
+        # The page shows the most frequent rows of long tables; the CSV has them all.
+        self.page_rows = page_rows
+        # Hundreds of links per page: the route is built once, the query strings by hand.
+        self._base = url_for("analytics.opportunities")
+        self._filter_args = self.filters.args()
 
     def link(self, dim: str, key="", result: str | None = None) -> str:
         piece = q.Slice(dim, str(key), result)
-        return url_for("analytics.opportunities", **self.filters.args(), **piece.args())
+        return f"{self._base}?{urlencode({**self._filter_args, **piece.args()})}"
 
     def table(self, key: str) -> Table:
         if key in q.DIMENSIONS:
@@ -119,6 +125,10 @@ class Report:
 
     def _rates(self, dim: str) -> Table:
         rows = q.win_rates(self.user, self.filters, dim)
+        hidden = 0
+        if self.page_rows is not None and len(rows) > self.page_rows:
+            hidden = len(rows) - self.page_rows
+            rows = rows[: self.page_rows]
         table = Table(
             dim,
             str(DIM_TITLES[dim]),
@@ -132,6 +142,12 @@ class Report:
             ],
             note=_("Win rate = won / (won + lost); the interval is Wilson's, honest for few bids."),
         )
+        if hidden:
+            table.note += " " + _(
+                "Showing the %(shown)d met most often; %(hidden)d more in the CSV.",
+                shown=len(rows),
+                hidden=hidden,
+            )
         bars = []
         for row in rows:
             name = self._label(dim, row.key, row.label)

@@ -302,3 +302,19 @@ def test_concessions_planned_against_conceded(app, as_user, close_bid):
     pricing = _table(as_user("leader").get("/analytics?period=all").get_data(as_text=True), "pricing")
     # planned 3 + 2 = 5 discount points; conceded (1000 - 940) / 1000 = 6 %
     assert re.search(r"Won.*?5\.0 pts.*?6\.0 %", pricing, re.S)
+
+
+def test_long_tables_show_the_most_frequent_rows_and_the_csv_has_all(monkeypatch, as_user, close_bid):
+    from portal.analytics import views
+
+    monkeypatch.setattr(views, "PAGE_ROWS", 2)
+    close_bid(rival="Often 常见")
+    close_bid(rival="Often 常见")
+    close_bid(rival="Alpha")
+    close_bid(rival="Zeta")
+    client = as_user("leader")
+    rivals = _table(client.get("/analytics?period=all").get_data(as_text=True), "rival")
+    assert "Often 常见" in rivals and "Zeta" not in rivals.split("<table")[1]
+    assert "Showing the 2 met most often; 1 more in the CSV." in rivals
+    csv_text = client.get("/analytics/export/rival.csv?period=all").get_data(as_text=True)
+    assert "Zeta" in csv_text and "Alpha" in csv_text
