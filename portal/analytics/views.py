@@ -17,6 +17,8 @@ from portal.analytics import queries as q
 from portal.analytics.report import TABLES, Report, pct
 from portal.auth.models import User
 from portal.extensions import db
+from portal.fragment_cache import fragment_cache
+from portal.locale import ui_locale
 from portal.pages import wants_fragment
 from portal.security import allowed
 from proposals import svgcharts
@@ -46,7 +48,8 @@ def _filter_choices() -> dict:
 
 
 def _svg(markup: str) -> Markup:
-    # proposals.svgcharts escapes every text it draws.
+    # Our own output: proposals.svgcharts escapes every text it draws, and cached bodies
+    # come from our autoescaped templates.
     return Markup(markup)  # noqa: S704
 
 
@@ -54,13 +57,22 @@ def _svg(markup: str) -> Markup:
 @allowed(*LEADERS)
 def index():
     filters = q.Filters.from_args(request.args)
-    tables = Report(current_user, filters, page_rows=PAGE_ROWS).tables()
-    for table in tables:
-        table.chart = _svg(table.chart)
-    context = {"filters": filters, "tables": tables}
+
+    def body() -> str:
+        tables = Report(current_user, filters, page_rows=PAGE_ROWS).tables()
+        for table in tables:
+            table.chart = _svg(table.chart)
+        return render_template("analytics/_body.html", filters=filters, tables=tables)
+
+    # Leaders and admins all see every opportunity, so one rendering per language and
+    # filter serves them all until the next change of business data (portal/generation.py).
+    key = ("analytics.index", ui_locale(), filters)
+    html = fragment_cache().get_or_render(key, body)
     if wants_fragment():
-        return render_template("analytics/_body.html", **context)
-    return render_template("analytics/index.html", **context, **_filter_choices())
+        return html
+    return render_template(
+        "analytics/index.html", filters=filters, body=_svg(html), **_filter_choices()
+    )
 
 
 @bp.get("/export/<key>.csv")

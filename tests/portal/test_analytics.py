@@ -318,3 +318,13 @@ def test_long_tables_show_the_most_frequent_rows_and_the_csv_has_all(monkeypatch
     assert "Showing the 2 met most often; 1 more in the CSV." in rivals
     csv_text = client.get("/analytics/export/rival.csv?period=all").get_data(as_text=True)
     assert "Zeta" in csv_text and "Alpha" in csv_text
+
+
+def test_page_follows_a_newly_recorded_outcome(as_user, close_bid):
+    close_bid(result="won", form="inquiry")
+    client = as_user("leader")
+    first = _table(client.get("/analytics?period=all").get_data(as_text=True), "form")
+    assert re.search(r"Inquiry.*?>1<", first, re.S)
+    close_bid(result="lost", form="inquiry")
+    again = _table(client.get("/analytics?period=all").get_data(as_text=True), "form")
+    assert re.search(r"Inquiry \(lowest price\)</th>\s*<td class=\"num\"><a [^>]*>2<", again, re.S)
