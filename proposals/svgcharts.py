@@ -17,7 +17,7 @@ from html import escape
 
 FONT = (
     "font-family=\"'Noto Sans CJK SC','Source Han Sans SC','PingFang SC','Microsoft YaHei',"
-    "system-ui,sans-serif\""
+    'system-ui,sans-serif"'
 )
 
 
@@ -97,7 +97,8 @@ def bar_chart(
         hover = bar.label if not bar.note else f"{bar.label}: {bar.note}"
         piece = [f"<g><title>{escape(hover)}</title>"]
         piece.append(
-            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" fill="#222">{escape(shown)}</text>'
+            f'<text x="{left - 6}" y="{y + 13}" text-anchor="end" fill="#222">'
+            f"{escape(shown)}</text>"
         )
         if bar.value is not None:
             w = max(span * min(max(bar.value, 0.0), 1.0), 1)
@@ -240,7 +241,7 @@ def line_chart(
     for i, (label, v) in enumerate(series):
         if v is not None:
             parts.append(
-                f'<g><title>{escape(f"{label}: {v:.1f}{unit}")}</title>'
+                f"<g><title>{escape(f'{label}: {v:.1f}{unit}')}</title>"
                 f'<circle cx="{sx(i):.1f}" cy="{sy(v):.1f}" r="3" fill="#3b6ea5"/></g>'
             )
         if i % step == 0:

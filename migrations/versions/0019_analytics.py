@@ -1,5 +1,6 @@
-"""analytics: the quote figures (list, value, margin, discount) of each bid taken when its
-outcome is recorded, read by the leadership analytics page
+"""analytics: each closed bid as it stood when its outcome was recorded (dimensions,
+cycle, decision-chain coverage, quote figures, concessions), read by the leadership
+analytics page with a few aggregate queries
 
 Revision ID: 0019_analytics
 Revises: 0018_outcomes
@@ -19,23 +20,59 @@ depends_on = None
 
 def upgrade():
     op.create_table(
-        'outcome_quote',
+        'closed_bid',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('opportunity_id', sa.Integer(), nullable=False),
+        sa.Column('outcome_id', sa.Integer(), nullable=False),
+        sa.Column('result', sa.String(length=16), nullable=False),
+        sa.Column('closed_on', sa.Date(), nullable=False),
+        sa.Column('cycle_days', sa.Integer(), nullable=False),
+        sa.Column('owner_id', sa.Integer(), nullable=True),
+        sa.Column('presales_id', sa.Integer(), nullable=True),
+        sa.Column('account_id', sa.Integer(), nullable=False),
+        sa.Column('procurement_form', sa.String(length=32), nullable=False),
+        sa.Column('scoring_method', sa.String(length=24), nullable=True),
+        sa.Column('grade', sa.String(length=1), nullable=False),
+        sa.Column('industry', sa.String(length=120), nullable=False),
+        sa.Column('supported_roles', sa.Integer(), nullable=False),
+        sa.Column('has_coach', sa.Boolean(), nullable=False),
         sa.Column('currency', sa.String(length=3), nullable=False),
-        sa.Column('contract_list', sa.Numeric(precision=16, scale=2), nullable=False),
-        sa.Column('contract_value', sa.Numeric(precision=16, scale=2), nullable=False),
+        sa.Column('contract_list', sa.Numeric(precision=16, scale=2), nullable=True),
+        sa.Column('contract_value', sa.Numeric(precision=16, scale=2), nullable=True),
         sa.Column('margin_pct', sa.Numeric(precision=7, scale=3), nullable=True),
         sa.Column('discount_pct', sa.Numeric(precision=7, scale=3), nullable=True),
+        sa.Column('planned_pct', sa.Numeric(precision=7, scale=3), nullable=True),
+        sa.Column('conceded_pct', sa.Numeric(precision=7, scale=3), nullable=True),
         sa.Column('taken_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
-            ['opportunity_id'], ['opportunity.id'],
-            name=op.f('fk_outcome_quote_opportunity_id_opportunity'), ondelete='CASCADE',
+            ['account_id'], ['account.id'], name=op.f('fk_closed_bid_account_id_account')
         ),
-        sa.PrimaryKeyConstraint('id', name=op.f('pk_outcome_quote')),
-        sa.UniqueConstraint('opportunity_id', name=op.f('uq_outcome_quote_opportunity_id')),
+        sa.ForeignKeyConstraint(
+            ['opportunity_id'], ['opportunity.id'],
+            name=op.f('fk_closed_bid_opportunity_id_opportunity'), ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['outcome_id'], ['bid_outcome.id'],
+            name=op.f('fk_closed_bid_outcome_id_bid_outcome'), ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['owner_id'], ['user_account.id'],
+            name=op.f('fk_closed_bid_owner_id_user_account'), ondelete='SET NULL',
+        ),
+        sa.ForeignKeyConstraint(
+            ['presales_id'], ['user_account.id'],
+            name=op.f('fk_closed_bid_presales_id_user_account'), ondelete='SET NULL',
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_closed_bid')),
+        sa.UniqueConstraint('opportunity_id', name=op.f('uq_closed_bid_opportunity_id')),
+        sa.UniqueConstraint('outcome_id', name=op.f('uq_closed_bid_outcome_id')),
     )
+    with op.batch_alter_table('closed_bid', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_closed_bid_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_closed_bid_closed_on'), ['closed_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_closed_bid_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_closed_bid_presales_id'), ['presales_id'], unique=False)
 
 
 def downgrade():
-    op.drop_table('outcome_quote')
+    op.drop_table('closed_bid')

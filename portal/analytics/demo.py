@@ -14,13 +14,13 @@ from __future__ import annotations
 
 import math
 import random
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from portal.accounts.models import Account
-from portal.analytics.models import OutcomeQuote
+from portal.analytics.models import ClosedBid
 from portal.auth.models import User
 from portal.deals.models import Opportunity, Stakeholder
 from portal.extensions import db
@@ -60,7 +60,12 @@ PROJECTS = [
     ("智能客服", "AI customer service"),
 ]
 
-FORMS = ["public_tender"] * 9 + ["competitive_negotiation"] * 5 + ["inquiry"] * 3 + ["single_source"] * 2
+FORMS = (
+    ["public_tender"] * 9
+    + ["competitive_negotiation"] * 5
+    + ["inquiry"] * 3
+    + ["single_source"] * 2
+)
 METHODS = [("lowest", 30), ("lowest", 40), ("average", 30), ("composite", 35)]
 REASONS_WON = ["price", "technical_score", "relationship"]
 REASONS_LOST = ["price", "price", "technical_score", "relationship", "qualification"]
@@ -78,7 +83,7 @@ def _scores(prices: list[float], method: str, weight: float) -> list[float]:
 
 
 def _moment(day) -> datetime:
-    return datetime.combine(day, time(9, 30), tzinfo=timezone.utc)
+    return datetime.combine(day, time(9, 30), tzinfo=UTC)
 
 
 def create() -> None:
@@ -122,17 +127,12 @@ def _one_bid(n, rng, accounts, users, rivals, stages, start) -> None:
     name = f"{zh} {en} ({closed_on.year})" if chinese else f"{en} ({closed_on.year})"
 
     # The field and the published result.
-    if form == "single_source":
-        field = []
-    else:
-        field = rng.sample(range(len(RIVALS)), k=rng.randint(2, 4))
+    field = [] if form == "single_source" else rng.sample(range(len(RIVALS)), k=rng.randint(2, 4))
     method, weight = ("lowest", 100) if form == "inquiry" else rng.choice(METHODS)
     if form == "single_source":
         method, weight = None, None
     our_ratio = rng.uniform(0.85, 0.96)
-    prices = [our_ratio] + [
-        max(0.6, rng.gauss(RIVALS[i][1], RIVALS[i][2])) for i in field
-    ]
+    prices = [our_ratio] + [max(0.6, rng.gauss(RIVALS[i][1], RIVALS[i][2])) for i in field]
     tech_max = 100 - (weight or 0)
     techs = [tech_max * min(1.0, rng.gauss(0.86, 0.04))] + [
         tech_max * min(1.0, rng.gauss(RIVALS[i][3], 0.04)) for i in field
@@ -216,10 +216,17 @@ def _one_bid(n, rng, accounts, users, rivals, stages, start) -> None:
         recorded_by_id=owner.id,
         recorded_at=_moment(closed_on),
     )
-    db.session.add(outcome)
-    db.session.add(_quote(opportunity.id, our_price, won, rng))
-    db.session.flush()
     published = result in ("won", "lost")
+    if form == "competitive_negotiation" and published:
+        _negotiation(opportunity.id, our_price, won, rng)  # before the close it is part of
+    db.session.add(outcome)
+    db.session.flush()  # portal.analytics.models takes the closed-bid row here
+    _quote(
+        db.session.scalar(select(ClosedBid).where(ClosedBid.opportunity_id == opportunity.id)),
+        our_price,
+        won,
+        rng,
+    )
     db.session.add(
         OutcomeBidder(
             outcome_id=outcome.id,
@@ -248,8 +255,6 @@ def _one_bid(n, rng, accounts, users, rivals, stages, start) -> None:
                 predicted_p90=D(str(round(control * hi * 1_000_000, -2))),
             )
         )
-    if form == "competitive_negotiation" and published:
-        _negotiation(opportunity.id, our_price, won, rng)
 
 
 def _chain(opportunity, rng, won, chinese, closed_on) -> None:
@@ -271,8 +276,9 @@ def _chain(opportunity, rng, won, chinese, closed_on) -> None:
         )
 
 
-def _quote(opportunity_id: int, our_price: Decimal, won: bool, rng) -> OutcomeQuote:
-    """The quote as it stood at close, priced by proposals.pricing (the figures' owner)."""
+def _quote(row: ClosedBid, our_price: Decimal, won: bool, rng) -> None:
+    """The quote as it stood at close, priced by proposals.pricing (the figures' owner);
+    the demo bids have no proposal rows, so the figures are set on the closed-bid row."""
     discount = D(f"{rng.uniform(9, 16) if won else rng.uniform(5, 12):.1f}")
     margin = rng.uniform(0.24, 0.34) if won else rng.uniform(0.28, 0.38)
     solution_net = our_price * D("0.8")
@@ -296,14 +302,8 @@ def _quote(opportunity_id: int, our_price: Decimal, won: bool, rng) -> OutcomeQu
         ),
     )
     totals = option_totals(QuoteOption("bid", True, 0, lines))
-    return OutcomeQuote(
-        opportunity_id=opportunity_id,
-        currency="CNY",
-        contract_list=totals.contract_list,
-        contract_value=totals.contract_value,
-        margin_pct=totals.margin_pct,
-        discount_pct=totals.discount_pct,
-    )
+    row.contract_list, row.contract_value = totals.contract_list, totals.contract_value
+    row.margin_pct, row.discount_pct = totals.margin_pct, totals.discount_pct
 
 
 def _negotiation(opportunity_id: int, our_price: Decimal, won: bool, rng) -> None:

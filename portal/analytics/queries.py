@@ -15,16 +15,15 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import Date, and_, case, cast, distinct, exists, func, literal, or_, select
+from sqlalchemy import Date, case, cast, exists, func, literal, or_, select
 
 from portal.accounts.models import Account
-from portal.analytics.models import OutcomeQuote
+from portal.analytics.models import ClosedBid
 from portal.auth.models import User
-from portal.deals.models import Opportunity, Stage, StageModel, Stakeholder, TeamMember
+from portal.deals.models import Opportunity, Stage, StageModel, TeamMember
 from portal.extensions import db
-from portal.negotiation.models import NegotiationRoundLog, PlannedConcession
 from portal.outcomes.models import BidOutcome, OutcomeBidder
-from portal.security import opportunity_scope
+from portal.security import SEE_ALL_ROLES, opportunity_scope
 from portal.seed import DEFAULT_STAGE_MODEL
 from portal.timeutil import today
 from portal.workspace.models import Competitor, StageMove
@@ -49,7 +48,9 @@ class Filters:
     @classmethod
     def from_args(cls, args) -> Filters:
         period = args.get("period") if args.get("period") in PERIODS else DEFAULT_PERIOD
-        return cls(period=period, team=_whole(args.get("team")), account=_whole(args.get("account")))
+        return cls(
+            period=period, team=_whole(args.get("team")), account=_whole(args.get("account"))
+        )
 
     def since(self) -> date | None:
         days = PERIODS[self.period]
@@ -132,6 +133,7 @@ def _opportunity_conditions(user, filters: Filters) -> list:
 
 
 def _closed_conditions(user, filters: Filters) -> list:
+    """Conditions on outcomes joined to their opportunity (the calibration page)."""
     conditions = _opportunity_conditions(user, filters)
     since = filters.since()
     if since is not None:
@@ -139,8 +141,34 @@ def _closed_conditions(user, filters: Filters) -> list:
     return conditions
 
 
-WON = case((BidOutcome.result == "won", 1), else_=0)
-DECIDED = case((BidOutcome.result.in_(("won", "lost")), 1), else_=0)
+def _bid_conditions(user, filters: Filters) -> list:
+    """Conditions on the closed-bid rows (portal.analytics.models.ClosedBid) for the
+    filters and what ``user`` may see; leaders and admins see all, without a join."""
+    conditions = []
+    if user.role not in SEE_ALL_ROLES:
+        conditions.append(
+            ClosedBid.opportunity_id.in_(select(Opportunity.id).where(opportunity_scope(user)))
+        )
+    since = filters.since()
+    if since is not None:
+        conditions.append(ClosedBid.closed_on >= since)
+    if filters.account:
+        conditions.append(ClosedBid.account_id == filters.account)
+    if filters.team:
+        conditions.append(
+            or_(
+                ClosedBid.owner_id == filters.team,
+                ClosedBid.presales_id == filters.team,
+                ClosedBid.opportunity_id.in_(
+                    select(TeamMember.opportunity_id).where(TeamMember.user_id == filters.team)
+                ),
+            )
+        )
+    return conditions
+
+
+WON = case((ClosedBid.result == "won", 1), else_=0)
+DECIDED = case((ClosedBid.result.in_(("won", "lost")), 1), else_=0)
 
 
 @dataclass
@@ -161,10 +189,10 @@ class RateRow:
 
 
 _DIM_COLUMNS = {
-    "form": Opportunity.procurement_form,
-    "method": func.coalesce(BidOutcome.scoring_method, ""),
-    "grade": Account.grade,
-    "industry": Account.industry,
+    "form": ClosedBid.procurement_form,
+    "method": func.coalesce(ClosedBid.scoring_method, ""),
+    "grade": ClosedBid.grade,
+    "industry": ClosedBid.industry,
 }
 
 
@@ -175,24 +203,21 @@ def win_rates(user, filters: Filters, dim: str) -> list[RateRow]:
         stmt = (
             select(Competitor.id, Competitor.name, *counts)
             .select_from(OutcomeBidder)
-            .join(BidOutcome, BidOutcome.id == OutcomeBidder.outcome_id)
+            .join(ClosedBid, ClosedBid.outcome_id == OutcomeBidder.outcome_id)
             .join(Competitor, Competitor.id == OutcomeBidder.competitor_id)
-            .join(Opportunity, Opportunity.id == BidOutcome.opportunity_id)
-            .where(OutcomeBidder.is_us.is_(False), *_closed_conditions(user, filters))
+            .where(OutcomeBidder.is_us.is_(False), *_bid_conditions(user, filters))
             .group_by(Competitor.id, Competitor.name)
         )
-        rows = [RateRow(str(k), name, c, d or 0, w or 0) for k, name, c, d, w in db.session.execute(stmt)]
+        rows = [
+            RateRow(str(k), name, c, d or 0, w or 0)
+            for k, name, c, d, w in db.session.execute(stmt)
+        ]
     else:
         column = _DIM_COLUMNS[dim]
-        stmt = (
-            select(column, *counts)
-            .select_from(BidOutcome)
-            .join(Opportunity, Opportunity.id == BidOutcome.opportunity_id)
-            .join(Account, Account.id == Opportunity.account_id)
-            .where(*_closed_conditions(user, filters))
-            .group_by(column)
-        )
-        rows = [RateRow(k or "", k or "", c, d or 0, w or 0) for k, c, d, w in db.session.execute(stmt)]
+        stmt = select(column, *counts).where(*_bid_conditions(user, filters)).group_by(column)
+        rows = [
+            RateRow(k or "", k or "", c, d or 0, w or 0) for k, c, d, w in db.session.execute(stmt)
+        ]
     rows.sort(key=lambda r: (-r.decided, r.label))
     return rows
 
@@ -222,22 +247,6 @@ class StageRow:
         return calibration.rate(self.won, self.reached)
 
 
-def _furthest_position():
-    """The furthest default-model stage each opportunity reached: its current stage or the
-    furthest stage a recorded move took it to, whichever is later."""
-    moved = (
-        select(StageMove.opportunity_id.label("oid"), func.max(Stage.position).label("pos"))
-        .join(Stage, Stage.id == StageMove.to_stage_id)
-        .group_by(StageMove.opportunity_id)
-        .subquery()
-    )
-    current = Stage.position
-    furthest = case(
-        (and_(moved.c.pos.is_not(None), moved.c.pos > current), moved.c.pos), else_=current
-    )
-    return moved, furthest
-
-
 def _pipeline_conditions(user, filters: Filters) -> list:
     conditions = _opportunity_conditions(user, filters)
     since = filters.since()
@@ -249,7 +258,10 @@ def _pipeline_conditions(user, filters: Filters) -> list:
 def pipeline(user, filters: Filters) -> list[StageRow]:
     """Per stage of the default model: opportunities (created in the period) that reached
     it, how many of those went on to the next stage and were won, and the median days an
-    opportunity stayed in it before moving on (two queries, plus one on SQLite)."""
+    opportunity stayed in it before moving on (three queries, plus one on SQLite).
+
+    An opportunity reached every stage up to the one it stands in (or closed in): stages
+    are worked in order, and a stage it was moved back from does not count as reached."""
     stages = db.session.execute(
         select(Stage.position, Stage.name_en, Stage.name_zh)
         .join(StageModel)
@@ -259,16 +271,14 @@ def pipeline(user, filters: Filters) -> list[StageRow]:
     rows = [StageRow(p, en, zh) for p, en, zh in stages]
     if not rows:
         return rows
-    moved, furthest = _furthest_position()
     won = case((Opportunity.status == "won", 1), else_=0)
     stmt = (
-        select(furthest.label("furthest"), func.count(), func.sum(won))
+        select(Stage.position, func.count(), func.sum(won))
         .select_from(Opportunity)
         .join(Stage, Stage.id == Opportunity.stage_id)
         .join(StageModel, StageModel.id == Stage.model_id)
-        .outerjoin(moved, moved.c.oid == Opportunity.id)
         .where(StageModel.key == DEFAULT_STAGE_MODEL.key, *_pipeline_conditions(user, filters))
-        .group_by(furthest)
+        .group_by(Stage.position)
     )
     by_furthest = {pos: (n, w or 0) for pos, n, w in db.session.execute(stmt)}
     for row in rows:
@@ -322,10 +332,11 @@ def _medians(base, key, value) -> dict:
     if _is_postgres():
         sub = base.subquery()
         k, v = sub.c[0], sub.c[1]
-        stmt = select(
-            k, func.percentile_cont(0.5).within_group(v.asc()), func.count()
-        ).group_by(k)
-        return {key_: (float(m) if m is not None else None, n) for key_, m, n in db.session.execute(stmt)}
+        stmt = select(k, func.percentile_cont(0.5).within_group(v.asc()), func.count()).group_by(k)
+        return {
+            key_: (float(m) if m is not None else None, n)
+            for key_, m, n in db.session.execute(stmt)
+        }
     values: dict = defaultdict(list)
     for key_, days in db.session.execute(base):
         if days is not None:
@@ -357,104 +368,56 @@ class ResultRow:
 
 
 def by_result(user, filters: Filters) -> dict[str, ResultRow]:
-    """Cycle length, decision-maker coverage, discount and margin, concessions for the
-    won and the lost bids (four aggregate queries, plus one on SQLite)."""
+    """Cycle length, decision-maker coverage, discount and margin, concessions of the won
+    and the lost bids, as they stood at close (one query, plus one for the median cycle)."""
     out = {r: ResultRow(r) for r in ("won", "lost")}
-    closed = _closed_conditions(user, filters)
-    decided = BidOutcome.result.in_(("won", "lost"))
-
-    def base(*columns):
-        return (
-            select(BidOutcome.result, *columns)
-            .select_from(BidOutcome)
-            .join(Opportunity, Opportunity.id == BidOutcome.opportunity_id)
-            .where(decided, *closed)
+    conditions = [ClosedBid.result.in_(("won", "lost")), *_bid_conditions(user, filters)]
+    negotiated = case(
+        (or_(ClosedBid.planned_pct.is_not(None), ClosedBid.conceded_pct.is_not(None)), 1),
+        else_=0,
+    )
+    stmt = (
+        select(
+            ClosedBid.result,
+            func.count(),
+            func.avg(ClosedBid.cycle_days * 1.0),
+            func.avg(ClosedBid.supported_roles * 1.0),
+            func.avg(case((ClosedBid.has_coach, 1.0), else_=0.0)),
+            func.count(ClosedBid.contract_value),
+            func.avg(ClosedBid.discount_pct),
+            func.avg(ClosedBid.margin_pct),
+            func.sum(negotiated),
+            func.avg(ClosedBid.planned_pct),
+            func.avg(ClosedBid.conceded_pct),
         )
+        .where(*conditions)
+        .group_by(ClosedBid.result)
+    )
 
-    days = _date_days(BidOutcome.closed_on, Opportunity.created_at)
-    for result, count, mean in db.session.execute(
-        base(func.count(), func.avg(days)).group_by(BidOutcome.result)
-    ):
-        out[result].count = count
-        out[result].mean_days = float(mean) if mean is not None else None
-    for result, (median, _n) in _medians(base(days), BidOutcome.result, days).items():
+    def num(value):
+        return float(value) if value is not None else None
+
+    for (
+        result,
+        n,
+        days,
+        roles,
+        coach,
+        quotes,
+        discount,
+        margin,
+        sheets,
+        plan,
+        given,
+    ) in db.session.execute(stmt):
+        row = out[result]
+        row.count, row.quotes, row.sheets = n, quotes, sheets or 0
+        row.mean_days, row.supported_roles, row.with_coach = num(days), num(roles), num(coach)
+        row.discount_pct, row.margin_pct = num(discount), num(margin)
+        row.planned_pct, row.conceded_pct = num(plan), num(given)
+    base = select(ClosedBid.result, ClosedBid.cycle_days).where(*conditions)
+    for result, (median, _n) in _medians(base, ClosedBid.result, ClosedBid.cycle_days).items():
         out[result].median_days = median
-
-    # The desk's chain roll-up (proposals.coverage.chain_rollup): MAP roles with a
-    # supporter, and a coach who is not an opponent. Stakeholders stay on a closed
-    # opportunity, so this is the chain as it stood at close.
-    chain = (
-        select(
-            Stakeholder.opportunity_id.label("oid"),
-            func.count(
-                distinct(case((Stakeholder.attitude == "supporter", Stakeholder.map_role)))
-            ).label("roles"),
-            func.max(
-                case(
-                    (
-                        and_(Stakeholder.buying_role == "coach", Stakeholder.attitude != "opponent"),
-                        1,
-                    ),
-                    else_=0,
-                )
-            ).label("coach"),
-        )
-        .group_by(Stakeholder.opportunity_id)
-        .subquery()
-    )
-    for result, roles, coach in db.session.execute(
-        base(func.avg(func.coalesce(chain.c.roles, 0) * 1.0), func.avg(func.coalesce(chain.c.coach, 0) * 1.0))
-        .outerjoin(chain, chain.c.oid == Opportunity.id)
-        .group_by(BidOutcome.result)
-    ):
-        out[result].supported_roles = float(roles) if roles is not None else None
-        out[result].with_coach = float(coach) if coach is not None else None
-
-    for result, n, discount, margin in db.session.execute(
-        base(func.count(), func.avg(OutcomeQuote.discount_pct), func.avg(OutcomeQuote.margin_pct))
-        .join(OutcomeQuote, OutcomeQuote.opportunity_id == Opportunity.id)
-        .group_by(BidOutcome.result)
-    ):
-        out[result].quotes = n
-        out[result].discount_pct = float(discount) if discount is not None else None
-        out[result].margin_pct = float(margin) if margin is not None else None
-
-    # Price concessions in percent: planned = the discount points of the sheet's plan
-    # (other kinds are days or years, not comparable); conceded = how far our last offer at
-    # the table sits below our first, in percent of the first.
-    planned = (
-        select(
-            PlannedConcession.opportunity_id.label("oid"),
-            func.sum(PlannedConcession.amount).label("planned"),
-        )
-        .where(PlannedConcession.kind == "discount_pct")
-        .group_by(PlannedConcession.opportunity_id)
-        .subquery()
-    )
-    span = (
-        select(
-            NegotiationRoundLog.opportunity_id.label("oid"),
-            func.min(NegotiationRoundLog.number).label("first"),
-            func.max(NegotiationRoundLog.number).label("last"),
-        )
-        .group_by(NegotiationRoundLog.opportunity_id)
-        .subquery()
-    )
-    first = NegotiationRoundLog.__table__.alias("first_round")
-    last = NegotiationRoundLog.__table__.alias("last_round")
-    conceded = (first.c.our_offer - last.c.our_offer) * 100.0 / func.nullif(first.c.our_offer, 0)
-    for result, n, plan, given in db.session.execute(
-        base(func.count(), func.avg(planned.c.planned), func.avg(conceded))
-        .outerjoin(planned, planned.c.oid == Opportunity.id)
-        .outerjoin(span, span.c.oid == Opportunity.id)
-        .outerjoin(first, and_(first.c.opportunity_id == span.c.oid, first.c.number == span.c.first))
-        .outerjoin(last, and_(last.c.opportunity_id == span.c.oid, last.c.number == span.c.last))
-        .where(or_(planned.c.planned.is_not(None), span.c.oid.is_not(None)))
-        .group_by(BidOutcome.result)
-    ):
-        out[result].sheets = n
-        out[result].planned_pct = float(plan) if plan is not None else None
-        out[result].conceded_pct = float(given) if given is not None else None
     return out
 
 
@@ -475,13 +438,10 @@ def slice_conditions(user, filters: Filters, piece: Slice) -> tuple[list, bool]:
         except ValueError:
             position = -1
         if piece.dim == "reached":
-            moved = select(func.max(Stage.position)).join(
-                Stage, Stage.id == StageMove.to_stage_id
-            ).where(StageMove.opportunity_id == Opportunity.id).scalar_subquery()
             current = (
                 select(Stage.position).where(Stage.id == Opportunity.stage_id).scalar_subquery()
             )
-            conditions.append(or_(current >= position, moved >= position))
+            conditions.append(current >= position)
         else:  # moved out of this stage in the period
             since = filters.since()
             conditions.append(
@@ -500,21 +460,21 @@ def slice_conditions(user, filters: Filters, piece: Slice) -> tuple[list, bool]:
         if piece.result:
             conditions.append(Opportunity.status == piece.result)
         return conditions, False
-    conditions = _closed_conditions(user, filters)
+    conditions = _bid_conditions(user, filters)
     if piece.result:
-        conditions.append(BidOutcome.result == piece.result)
+        conditions.append(ClosedBid.result == piece.result)
     if piece.dim in _DIM_COLUMNS:
         conditions.append(_DIM_COLUMNS[piece.dim] == piece.key)
     elif piece.dim == "rival":
         conditions.append(
             exists().where(
-                OutcomeBidder.outcome_id == BidOutcome.id,
+                OutcomeBidder.outcome_id == ClosedBid.outcome_id,
                 OutcomeBidder.is_us.is_(False),
                 OutcomeBidder.competitor_id == (_whole(piece.key) or -1),
             )
         )
     elif piece.dim == "result" and piece.key in RESULTS:
-        conditions.append(BidOutcome.result == piece.key)
+        conditions.append(ClosedBid.result == piece.key)
     return conditions, True
 
 
@@ -539,8 +499,8 @@ def drill_down(user, filters: Filters, piece: Slice, page: int, per_page: int = 
             Account.name,
             User.display_name,
             Opportunity.status,
-            BidOutcome.result if closed else literal(None),
-            BidOutcome.closed_on if closed else literal(None),
+            ClosedBid.result if closed else literal(None),
+            ClosedBid.closed_on if closed else literal(None),
             func.count().over(),
         )
         .select_from(Opportunity)
@@ -548,8 +508,8 @@ def drill_down(user, filters: Filters, piece: Slice, page: int, per_page: int = 
         .join(User, User.id == Opportunity.owner_id)
     )
     if closed:
-        stmt = stmt.join(BidOutcome, BidOutcome.opportunity_id == Opportunity.id).order_by(
-            BidOutcome.closed_on.desc(), Opportunity.id.desc()
+        stmt = stmt.join(ClosedBid, ClosedBid.opportunity_id == Opportunity.id).order_by(
+            ClosedBid.closed_on.desc(), Opportunity.id.desc()
         )
     else:
         stmt = stmt.order_by(Opportunity.id.desc())

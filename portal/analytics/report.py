@@ -234,7 +234,11 @@ class Report:
                     row.conversion,
                     None,
                     self.link("reached", row.position),
-                    _("%(next)s of %(reached)d went on", next=number(row.next_reached), reached=row.reached),
+                    _(
+                        "%(next)s of %(reached)d went on",
+                        next=number(row.next_reached),
+                        reached=row.reached,
+                    ),
                 )
                 for row in rows[:-1]
             ],
@@ -280,7 +284,13 @@ class Report:
         table = Table(
             "coverage",
             _("Decision-maker coverage at close"),
-            [_("Result"), _("Bids"), _("MAP roles with a supporter"), _("Coverage"), _("With a coach")],
+            [
+                _("Result"),
+                _("Bids"),
+                _("MAP roles with a supporter"),
+                _("Coverage"),
+                _("With a coach"),
+            ],
             note=_("Money, authority and product roles won over (of 3), as the desk counts them."),
         )
         for result, row in results.items():
@@ -296,7 +306,9 @@ class Report:
             )
         table.chart = svgcharts.bar_chart(
             [
-                svgcharts.Bar(self._result_name(r), row.coverage_share, None, self.link("result", r))
+                svgcharts.Bar(
+                    self._result_name(r), row.coverage_share, None, self.link("result", r)
+                )
                 for r, row in results.items()
             ],
             title=table.title,

@@ -43,7 +43,9 @@ def _filter_choices() -> dict:
             .where(User.role.in_(("rep", "presales", "leader")), User.active)
             .order_by(User.display_name)
         ).all(),
-        "accounts": db.session.execute(select(Account.id, Account.name).order_by(Account.name)).all(),
+        "accounts": db.session.execute(
+            select(Account.id, Account.name).order_by(Account.name)
+        ).all(),
     }
 
 
@@ -115,7 +117,12 @@ def opportunities():
         filters=filters,
         piece=piece,
         back=url_for("analytics.index", **filters.args()),
-        result_labels={"won": _("Won"), "lost": _("Lost"), "abandoned": _("Abandoned"), "no_decision": _("No decision")},
+        result_labels={
+            "won": _("Won"),
+            "lost": _("Lost"),
+            "abandoned": _("Abandoned"),
+            "no_decision": _("No decision"),
+        },
     )
 
 
@@ -144,7 +151,10 @@ def calibration():
     chart = svgcharts.reliability_chart(
         points,
         title=_("Reliability of P(win)"),
-        desc=_("Each dot is a P(win) band: predicted on the x axis, won on the y axis; on the diagonal the predictions came true."),
+        desc=_(
+            "Each dot is a P(win) band: predicted on the x axis, won on the y axis; "
+            "on the diagonal the predictions came true."
+        ),
         x_label=_("Predicted P(win)"),
         y_label=_("Won"),
     )
@@ -171,5 +181,9 @@ def calibration():
     }
     if wants_fragment():
         return render_template("analytics/_calibration.html", **context)
-    choices = _filter_choices() if current_user.role in LEADERS else {"periods": _filter_choices()["periods"]}
+    choices = (
+        _filter_choices()
+        if current_user.role in LEADERS
+        else {"periods": _filter_choices()["periods"]}
+    )
     return render_template("analytics/calibration.html", **context, **choices)

@@ -6,7 +6,7 @@ import csv
 import io
 import re
 from contextlib import contextmanager
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -18,7 +18,7 @@ from portal.extensions import db
 @pytest.fixture
 def close_bid(app, make_opportunity, users):
     """Factory: an opportunity closed with an outcome; returns its id."""
-    from portal.analytics.models import OutcomeQuote
+    from portal.analytics.models import ClosedBid
     from portal.deals.models import Opportunity, Stakeholder
     from portal.outcomes.models import BidOutcome, OutcomeBidder
     from portal.seed import default_stages
@@ -39,6 +39,7 @@ def close_bid(app, make_opportunity, users):
         margin=None,
         discount=None,
         moves=(),
+        negotiation=None,
     ):
         oid = make_opportunity(
             owner=owner,
@@ -50,7 +51,7 @@ def close_bid(app, make_opportunity, users):
         with app.app_context():
             closed_on = date.today() - timedelta(days=days_ago)
             created = datetime.combine(
-                closed_on - timedelta(days=cycle_days), datetime.min.time(), tzinfo=timezone.utc
+                closed_on - timedelta(days=cycle_days), datetime.min.time(), tzinfo=UTC
             )
             opp = db.session.get(Opportunity, oid)
             opp.created_at = created
@@ -59,6 +60,14 @@ def close_bid(app, make_opportunity, users):
                 competitor = Competitor(name=rival, notes="")
                 db.session.add(competitor)
                 db.session.flush()
+            for role in supporters:
+                db.session.add(
+                    Stakeholder(
+                        opportunity_id=oid, name=f"S {role}", map_role=role, attitude="supporter"
+                    )
+                )
+            if negotiation:
+                _negotiate(oid, *negotiation)
             outcome = BidOutcome(
                 opportunity_id=oid,
                 result=result,
@@ -71,7 +80,9 @@ def close_bid(app, make_opportunity, users):
             )
             db.session.add(outcome)
             db.session.flush()
-            db.session.add(OutcomeBidder(outcome_id=outcome.id, is_us=True, price=Decimal("1000000")))
+            db.session.add(
+                OutcomeBidder(outcome_id=outcome.id, is_us=True, price=Decimal("1000000"))
+            )
             db.session.add(
                 OutcomeBidder(
                     outcome_id=outcome.id,
@@ -81,20 +92,12 @@ def close_bid(app, make_opportunity, users):
                     predicted_p90=Decimal(band[1]) if band else None,
                 )
             )
-            for role in supporters:
-                db.session.add(
-                    Stakeholder(opportunity_id=oid, name=f"S {role}", map_role=role, attitude="supporter")
-                )
             if margin is not None:
-                db.session.add(
-                    OutcomeQuote(
-                        opportunity_id=oid,
-                        contract_list=Decimal("1200000"),
-                        contract_value=Decimal("1000000"),
-                        margin_pct=Decimal(margin),
-                        discount_pct=Decimal(discount),
-                    )
-                )
+                # Quote figures as portal.bid.truth would have handed them at close.
+                db.session.flush()
+                row = db.session.query(ClosedBid).filter_by(opportunity_id=oid).one()
+                row.contract_list, row.contract_value = Decimal("1200000"), Decimal("1000000")
+                row.margin_pct, row.discount_pct = Decimal(margin), Decimal(discount)
             stages = default_stages()
             moment = created
             for from_pos, days in moves:
@@ -111,6 +114,24 @@ def close_bid(app, make_opportunity, users):
         return oid
 
     return close
+
+
+def _negotiate(oid, plan, offers, kinds=None):
+    from portal.negotiation import models as n
+
+    sheet = n.NegotiationSheet(opportunity_id=oid, checklist=[])
+    db.session.add(sheet)
+    db.session.flush()
+    common = {"sheet_id": sheet.id, "opportunity_id": oid}
+    for position, (kind, amount) in enumerate(plan, start=1):
+        db.session.add(
+            n.PlannedConcession(
+                position=position, kind=kind, part="solution", amount=Decimal(amount), **common
+            )
+        )
+    for number, offer in enumerate(offers, start=1):
+        db.session.add(n.NegotiationRoundLog(number=number, our_offer=Decimal(offer), **common))
+    db.session.flush()
 
 
 def _table(page: str, key: str) -> str:
@@ -130,7 +151,9 @@ def test_win_rates_by_form_with_wilson_interval_and_links(as_user, close_bid):
     assert "67 %" in forms and "21 % – 94 %" in forms
     # public tender: 2 closed (one abandoned), 0 won of 1 decided
     assert re.search(r"Public tender.*?>2<.*?>0<.*?>1<.*?0 %", forms, re.S)
-    assert "/analytics/opportunities?period=24m&amp;dim=form&amp;key=inquiry&amp;result=won" in forms
+    assert (
+        "/analytics/opportunities?period=24m&amp;dim=form&amp;key=inquiry&amp;result=won" in forms
+    )
     # the chart draws one bar per form, with an accessible title
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img"' in forms
 
@@ -143,8 +166,8 @@ def test_drill_down_lists_exactly_the_opportunities_behind_a_figure(as_user, clo
     page = client.get(
         "/analytics/opportunities?period=24m&dim=form&key=inquiry&result=won"
     ).get_data(as_text=True)
-    assert f"/opportunities/{won}\"" in page
-    assert f"/opportunities/{lost}\"" not in page and f"/opportunities/{other}\"" not in page
+    assert f'/opportunities/{won}"' in page
+    assert f'/opportunities/{lost}"' not in page and f'/opportunities/{other}"' not in page
     assert "1 opportunity" in page
     page = client.get("/analytics/opportunities?dim=form&key=inquiry").get_data(as_text=True)
     assert "2 opportunities" in page
@@ -159,7 +182,9 @@ def test_filters_period_account_team_and_url(as_user, close_bid, users):
     assert re.search(r"Public tender.*?>2<", recent, re.S)  # the 500-day-old bid left out
     everything = _table(client.get("/analytics?period=all").get_data(as_text=True), "form")
     assert re.search(r"Public tender.*?>3<", everything, re.S)
-    team = _table(client.get(f"/analytics?period=all&team={users['rep2']}").get_data(as_text=True), "form")
+    team = _table(
+        client.get(f"/analytics?period=all&team={users['rep2']}").get_data(as_text=True), "form"
+    )
     assert re.search(r"Public tender.*?>1<.*?>0<.*?>1<", team, re.S)
     # htmx asks for the body only; the page's filter form pushes the URL
     fragment = client.get("/analytics?period=all", headers={"HX-Request": "true"})
@@ -182,8 +207,16 @@ def test_csv_export_of_a_table(as_user, close_bid):
 
 
 def test_won_vs_lost_cycle_coverage_margin(as_user, close_bid):
-    close_bid(result="won", cycle_days=100, supporters=("money", "authority"), margin="30", discount="10")
-    close_bid(result="won", cycle_days=200, supporters=("money", "authority", "product"), margin="20", discount="20")
+    close_bid(
+        result="won", cycle_days=100, supporters=("money", "authority"), margin="30", discount="10"
+    )
+    close_bid(
+        result="won",
+        cycle_days=200,
+        supporters=("money", "authority", "product"),
+        margin="20",
+        discount="20",
+    )
     close_bid(result="lost", cycle_days=50, supporters=(), margin="10", discount="30")
     page = as_user("leader").get("/analytics?period=all").get_data(as_text=True)
     cycle = _table(page, "cycle")
@@ -242,7 +275,9 @@ def test_query_count_does_not_grow_with_the_opportunities(app, as_user, close_bi
             assert client.get("/analytics?period=all").status_code == 200
         return counter["n"]
 
-    close_bid(result="won", rival="A", moves=[(0, 5)], supporters=("money",), margin="20", discount="5")
+    close_bid(
+        result="won", rival="A", moves=[(0, 5)], supporters=("money",), margin="20", discount="5"
+    )
     small = statements()
     for i in range(6):
         close_bid(
@@ -264,47 +299,50 @@ def test_nav_link_for_leaders_only(as_user):
     assert 'href="/analytics"' not in rep_page and 'href="/analytics/calibration"' in rep_page
 
 
-def test_closing_an_outcome_keeps_the_quote_figures(app, opportunity, users):
-    """The figures come from the bid's quote through portal.bid.truth when the outcome is
-    first recorded (none without a linked, priced quote)."""
-    from portal.analytics import models as am
+def test_recording_an_outcome_keeps_the_bid_as_it_stood(app, opportunity, users):
+    """The closed-bid row is taken when the outcome is recorded and follows a corrected
+    result; quote figures come from portal.bid.truth (none without a linked quote)."""
+    from portal.analytics.models import ClosedBid
+    from portal.deals.models import Stakeholder
     from portal.outcomes.models import BidOutcome
 
     with app.app_context():
         db.session.add(
-            BidOutcome(opportunity_id=opportunity, result="won", reason_code="price", closed_on=date.today())
+            Stakeholder(
+                opportunity_id=opportunity, name="EB", map_role="money", attitude="supporter"
+            )
         )
-        db.session.commit()
-        assert db.session.query(am.OutcomeQuote).count() == 0  # no quote linked: nothing kept
-
-
-def test_concessions_planned_against_conceded(app, as_user, close_bid):
-    from portal.negotiation import models as n
-
-    oid = close_bid(result="won")
-    with app.app_context():
-        sheet = n.NegotiationSheet(opportunity_id=oid, checklist=[])
-        db.session.add(sheet)
-        db.session.flush()
-        common = {"sheet_id": sheet.id, "opportunity_id": oid}
-        db.session.add_all(
-            [
-                n.PlannedConcession(position=1, kind="discount_pct", part="solution", amount=Decimal(3), **common),
-                n.PlannedConcession(position=2, kind="discount_pct", part="services", amount=Decimal(2), **common),
-                # days, not percent: not added to the price plan
-                n.PlannedConcession(position=3, kind="payment_terms_days", part="solution", amount=Decimal(30), **common),
-                n.NegotiationRoundLog(number=1, our_offer=Decimal(1000), **common),
-                n.NegotiationRoundLog(number=2, our_offer=Decimal(960), **common),
-                n.NegotiationRoundLog(number=3, our_offer=Decimal(940), **common),
-            ]
+        outcome = BidOutcome(
+            opportunity_id=opportunity, result="won", reason_code="price", closed_on=date.today()
         )
+        db.session.add(outcome)
         db.session.commit()
-    pricing = _table(as_user("leader").get("/analytics?period=all").get_data(as_text=True), "pricing")
+        row = db.session.query(ClosedBid).one()
+        assert (row.result, row.supported_roles, row.procurement_form) == (
+            "won",
+            1,
+            "public_tender",
+        )
+        assert row.contract_value is None  # no quote linked to an official scenario
+        outcome.result = "lost"
+        db.session.commit()
+        assert db.session.query(ClosedBid).one().result == "lost"
+
+
+def test_concessions_planned_against_conceded(as_user, close_bid):
+    # days, not percent: the payment-terms step is not added to the price plan
+    plan = [("discount_pct", 3), ("discount_pct", 2), ("payment_terms_days", 30)]
+    close_bid(result="won", negotiation=(plan, [1000, 960, 940]))
+    pricing = _table(
+        as_user("leader").get("/analytics?period=all").get_data(as_text=True), "pricing"
+    )
     # planned 3 + 2 = 5 discount points; conceded (1000 - 940) / 1000 = 6 %
     assert re.search(r"Won.*?5\.0 pts.*?6\.0 %", pricing, re.S)
 
 
-def test_long_tables_show_the_most_frequent_rows_and_the_csv_has_all(monkeypatch, as_user, close_bid):
+def test_long_tables_show_the_most_frequent_rows_and_the_csv_has_all(
+    monkeypatch, as_user, close_bid
+):
     from portal.analytics import views
 
     monkeypatch.setattr(views, "PAGE_ROWS", 2)
