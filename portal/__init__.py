@@ -191,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.history import bp as history_bp
     from portal.negotiation.views import bp as negotiation_bp
     from portal.objections.views import bp as objections_bp
+    from portal.outcomes.views import bp as outcomes_bp
     from portal.pricescore.views import bp as pricescore_bp
     from portal.tender.views import bp as tender_bp
     from portal.tender.work import work as work_bp
@@ -214,6 +215,7 @@ def _register_blueprints(app: Flask) -> None:
         work_bp,
         history_bp,
         analytics_bp,
+        outcomes_bp,
     ):
         app.register_blueprint(bp)
 

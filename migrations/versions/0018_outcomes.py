@@ -7,9 +7,8 @@ Revises: 0012_method
 Create Date: 2026-11-30 16:30:00
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0018_outcomes'
@@ -74,7 +73,8 @@ def upgrade():
     )
     with op.batch_alter_table('bid_outcome', schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f('ix_bid_outcome_winner_competitor_id'), ['winner_competitor_id'], unique=False
+            batch_op.f('ix_bid_outcome_winner_competitor_id'), ['winner_competitor_id'],
+            unique=False,
         )
     op.create_table(
         'outcome_bidder',

@@ -244,3 +244,66 @@ def _state(opp, scenario, option, rivals, sheet, approval, override, tolerance) 
 
 def proposal_of_bid(state: BidState) -> Proposal | None:
     return state.option.proposal if state.option is not None else None
+
+
+# --- the official scenario's prediction, as recorded with an outcome ---------------------
+
+
+@dataclass(frozen=True)
+class OfficialPrediction:
+    """What the official scenario said about the bid: its method and price weight (points
+    out of 100), the buyer's control price (its ceiling, else the rules' control price;
+    currency units), P(win) at ``price`` (a fraction 0–1, the same simulation the price
+    strategy page shows: same trials, same seed) and each rival's 80 % price band
+    (10th–90th percentile, currency units) by competitor id."""
+
+    scenario_id: int
+    method: str
+    price_weight: Decimal
+    control_price: Decimal | None
+    price: Decimal | None
+    p_win: Decimal | None
+    bands: dict[int, tuple[Decimal, Decimal]]
+
+
+def official_prediction(
+    opportunity_id: int, price: Decimal | None = None
+) -> OfficialPrediction | None:
+    """The official scenario's prediction at ``price`` (default: its chosen price, the bid
+    price), or None without an official scenario. P(win) and a band are None/absent when
+    the scenario's figures do not pass the engine's checks."""
+    from portal.pricescore import inputs
+    from portal.pricescore.views import TRIALS
+    from proposals.rival_history import price_band, scenario_control_price
+    from proposals.scoring import draw_bids, evaluate_draws, validate_scenario
+
+    scenario = official_scenario(opportunity_id)
+    if scenario is None:
+        return None
+    rules = scenario.rules
+    price = price if price is not None else scenario.chosen_price
+    estimate = inputs.from_model(scenario)
+    sound = not any(i.severity == "error" for i in validate_scenario(estimate).values())
+    p_win = None
+    bands: dict[int, tuple[Decimal, Decimal]] = {}
+    if sound:
+        if price is not None and price > 0:
+            wins, _rank = evaluate_draws(
+                estimate.rules, draw_bids(estimate, TRIALS, scenario.seed), [float(price)]
+            )
+            p_win = Decimal(str(round(float(wins[0]), 4)))
+        for row, model in zip(scenario.competitors, estimate.competitors, strict=True):
+            low, high = price_band(model.price)
+            bands[row.competitor_id] = (
+                Decimal(str(round(low, 2))),
+                Decimal(str(round(high, 2))),
+            )
+    return OfficialPrediction(
+        scenario_id=scenario.id,
+        method=str(rules.get("method", "")),
+        price_weight=Decimal(str(rules.get("price_weight", 0))),
+        control_price=scenario_control_price(scenario.ceiling, rules.get("control_price")),
+        price=price,
+        p_win=p_win,
+        bands=bands,
+    )

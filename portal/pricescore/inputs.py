@@ -31,7 +31,8 @@ class CompetitorInput:
     price: tuple[Decimal, Decimal, Decimal]  # low, likely, high (currency units)
     tech: tuple[Decimal, Decimal, Decimal]  # technical points
     price_model: str = "triangular"
-    past_ratios: tuple[float, ...] = ()  # past bid ÷ our cost, for "empirical"
+    # past bid ÷ our cost for "empirical"; ÷ control price for "history"
+    past_ratios: tuple[float, ...] = ()
     sme_deduction_pct: Decimal = Decimal(0)
     preference_margin_pct: Decimal = Decimal(0)
 
@@ -92,9 +93,14 @@ def scoring_rules(rules: Mapping[str, Any], ceiling: Decimal | None) -> ScoringR
     )
 
 
-def price_model(c: CompetitorInput, our_cost: Decimal):
-    """The engine's price model of one competitor row."""
+def price_model(c: CompetitorInput, our_cost: Decimal, control_price: Decimal | None = None):
+    """The engine's price model of one competitor row. "history": the rival's recorded
+    bids as ratios to the control price, scaled to this tender's ``control_price`` (NaN
+    without one, which the engine's check refuses)."""
     low, likely, high = (float(v) for v in c.price)
+    if c.price_model == "history":
+        scale = float(control_price) if control_price is not None else float("nan")
+        return Empirical(tuple(c.past_ratios), scale)
     if c.price_model == "normal":
         return Normal(low, high)
     if c.price_model == "lognormal":
@@ -142,6 +148,9 @@ def engine_scenario(
     our_adjust: tuple[Decimal, Decimal] = (Decimal(0), Decimal(0)),
 ) -> Scenario:
     """``our_adjust``: our SME deduction and preference margin in percent."""
+    from proposals.rival_history import scenario_control_price
+
+    control = scenario_control_price(ceiling, rules.get("control_price"))
     return Scenario(
         rules=scoring_rules(rules, ceiling),
         our_tech=_tri(our_tech),
@@ -149,7 +158,7 @@ def engine_scenario(
         competitors=tuple(
             CompetitorEstimate(
                 c.name,
-                price_model(c, our_cost),
+                price_model(c, our_cost, control),
                 _tri(c.tech),
                 float(c.sme_deduction_pct) / 100.0,
                 float(c.preference_margin_pct) / 100.0,

@@ -67,4 +67,5 @@ PRICE_MODELS = {
     "normal": _l("Normal: 90 % between low and high"),
     "lognormal": _l("Lognormal: 90 % between low and high"),
     "empirical": _l("Past bids ÷ our cost"),
+    "history": _l("From its recorded bids (÷ control price)"),
 }

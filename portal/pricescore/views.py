@@ -34,7 +34,7 @@ from portal.conflicts import FieldConflict, rebase
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int_or_none
 from portal.pages import wants_fragment
-from portal.pricescore import inputs, labels, links
+from portal.pricescore import history_models, inputs, labels, links
 from portal.pricescore.chart import compact_price, sensitivity_bars, strategy_chart
 from portal.pricescore.forms import CompetitorForm, NewScenarioForm, ScenarioForm
 from portal.pricescore.models import DEFAULT_RULES, PriceCompetitor, PriceScenario
@@ -208,6 +208,10 @@ def save(opportunity_id: int, scenario_id: int):
         form.tech_source.errors.append(matrix_error)
         valid = False
     valid = all([cf.validate() for _c, cf in comp_forms]) and valid
+    if valid:
+        valid = history_models.fill(
+            comp_forms, form.ceiling.data, form.rules_dict().get("control_price")
+        )
     warnings: dict = {}
     if valid:
         valid = _engine_check(form, comp_forms, warnings)
@@ -576,7 +580,9 @@ def _engine_check(form: ScenarioForm, comp_forms, warnings: dict) -> bool:
             cf = comp_forms[index][1]
             attr = key[key.index("]") + 2 :]
             if attr == "price":
-                field = cf.past_ratios if cf.price_model.data == "empirical" else cf.price_low
+                field = {"empirical": cf.past_ratios, "history": cf.price_model}.get(
+                    cf.price_model.data, cf.price_low
+                )
             elif attr in ("sme_deduction", "preference_margin"):
                 field = cf[attr + "_pct"]
             else:
@@ -767,6 +773,9 @@ def _editor(opportunity, scenario, form, comp_forms, status: int = 200, report=N
         ctx["recommendations"] = _recommendations(scenario, report)
     ctx["explanations"] = _explanations(scenario.rules, report, locale)
     ctx.setdefault("warnings", {})
+    ctx["history_counts"] = history_models.history_counts(comp_forms)
+    history_models.offer(comp_forms, ctx["history_counts"])
+    ctx["history_min"] = history_models.MIN_PAST_BIDS
     ctx["link_choices"] = links.option_choices(opportunity.id)
     in_scenario = {c.competitor_id for c in scenario.competitors}
     ctx["rival_choices"] = [

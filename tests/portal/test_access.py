@@ -188,6 +188,13 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "analytics.export": (LEADERS, False),
     "analytics.opportunities": (LEADERS, False),
     "analytics.calibration": ({"rep", "rep2", "leader", "admin"}, False),
+    # Outcomes: the rep (owner/team), leaders and admins record them; everyone who sees the
+    # deal reads; rival histories are for everyone (hidden deals are not named there).
+    "outcomes.outcome": (ALL, True),
+    "outcomes.save": (CREATORS, True),
+    "outcomes.read_notice": (CREATORS, True),
+    "outcomes.edit_rows": (CREATORS, True),
+    "outcomes.rival": (ALL, False),
 }
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
