@@ -117,7 +117,7 @@ def add_outcomes(url: str, seed: int = 16) -> dict[str, int]:
         )
     w = _Writer(engine)
     now = datetime.now(UTC).replace(microsecond=0)
-    outcomes, bidders, quotes, moves = [], [], [], []
+    outcomes, bidders, quotes, moves, stays = [], [], [], [], []
     outcome_id = bidder_id = move_id = 0
     for (
         oid,
@@ -141,10 +141,26 @@ def add_outcomes(url: str, seed: int = 16) -> dict[str, int]:
             else now
         )
         span = max((end - created).total_seconds(), 3600 * reached + 3600)
+        entered = created
         for step in range(reached):
             move_id += 1
             at = created + timedelta(seconds=span * (step + 1) / (reached + 1))
             moves.append((move_id, oid, stages[step], stages[step + 1], owner, w.ts(at), "[]"))
+            # The stay the move ended, as portal.analytics.models writes it with each move.
+            stays.append(
+                (
+                    move_id,
+                    move_id,
+                    oid,
+                    stages[step],
+                    w.ts(at),
+                    (at - entered).days,
+                    owner,
+                    presales,
+                    account,
+                )
+            )
+            entered = at
         if not closed:
             continue
         outcome_id += 1
@@ -255,6 +271,21 @@ def add_outcomes(url: str, seed: int = 16) -> dict[str, int]:
             "overridden",
         ),
         moves,
+    )
+    w.put(
+        "stage_stay",
+        (
+            "id",
+            "move_id",
+            "opportunity_id",
+            "stage_id",
+            "left_at",
+            "days",
+            "owner_id",
+            "presales_id",
+            "account_id",
+        ),
+        stays,
     )
     w.put(
         "bid_outcome",
@@ -410,8 +441,7 @@ def main() -> None:
             state = "recomputed" if cold else "cached"
             flag = "" if ms < 300 else "  (over the 300 ms target)"
             print(
-                f"{label:28s} {state:10s} median {ms:7.1f} ms {statements:3d} SQL statements"
-                + flag
+                f"{label:28s} {state:10s} median {ms:7.1f} ms {statements:3d} SQL statements" + flag
             )
     print(
         f"(median of {args.rounds} answers, in-process test client, "

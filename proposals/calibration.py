@@ -8,7 +8,7 @@ misleading 0, so pages can say "no closed bids yet".
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 # z for a two-sided 95 % interval.
@@ -149,3 +149,24 @@ def band_hits(observations: Iterable[tuple[float, float, float]]) -> BandHits:
 def rate(wins: int, n: int) -> float | None:
     """wins / n (0–1), ``None`` when n is 0."""
     return wins / n if n else None
+
+
+def median_of_counts(counts: Mapping[float, int]) -> float | None:
+    """Median of values given as {value: how many times it occurs} (a histogram of whole
+    days, say), the same as :func:`median` over the expanded list; ``None`` when empty."""
+    total = sum(n for n in counts.values() if n > 0)
+    if not total:
+        return None
+    ordered = sorted((float(v), n) for v, n in counts.items() if n > 0)
+
+    def at(index: int) -> float:  # the value at a 0-based position of the expanded list
+        seen = 0
+        for value, n in ordered:
+            seen += n
+            if index < seen:
+                return value
+        return ordered[-1][0]
+
+    middle = (total - 1) / 2
+    low, high = at(math.floor(middle)), at(math.ceil(middle))
+    return (low + high) / 2

@@ -1,6 +1,7 @@
 """analytics: each closed bid as it stood when its outcome was recorded (dimensions,
 cycle, decision-chain coverage, quote figures, concessions), read by the leadership
-analytics page with a few aggregate queries
+analytics page with a few aggregate queries; and each stay in a stage, written with the
+stage move that ended it
 
 Revision ID: 0019_analytics
 Revises: 0018_outcomes
@@ -73,6 +74,50 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_closed_bid_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_closed_bid_presales_id'), ['presales_id'], unique=False)
 
+    op.create_table(
+        'stage_stay',
+        sa.Column('id', sa.Integer(), nullable=False),
+        sa.Column('move_id', sa.Integer(), nullable=False),
+        sa.Column('opportunity_id', sa.Integer(), nullable=False),
+        sa.Column('stage_id', sa.Integer(), nullable=False),
+        sa.Column('left_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('days', sa.Integer(), nullable=False),
+        sa.Column('owner_id', sa.Integer(), nullable=True),
+        sa.Column('presales_id', sa.Integer(), nullable=True),
+        sa.Column('account_id', sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ['account_id'], ['account.id'], name=op.f('fk_stage_stay_account_id_account')
+        ),
+        sa.ForeignKeyConstraint(
+            ['move_id'], ['stage_move.id'],
+            name=op.f('fk_stage_stay_move_id_stage_move'), ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['opportunity_id'], ['opportunity.id'],
+            name=op.f('fk_stage_stay_opportunity_id_opportunity'), ondelete='CASCADE',
+        ),
+        sa.ForeignKeyConstraint(
+            ['owner_id'], ['user_account.id'],
+            name=op.f('fk_stage_stay_owner_id_user_account'), ondelete='SET NULL',
+        ),
+        sa.ForeignKeyConstraint(
+            ['presales_id'], ['user_account.id'],
+            name=op.f('fk_stage_stay_presales_id_user_account'), ondelete='SET NULL',
+        ),
+        sa.ForeignKeyConstraint(
+            ['stage_id'], ['stage.id'], name=op.f('fk_stage_stay_stage_id_stage')
+        ),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_stage_stay')),
+        sa.UniqueConstraint('move_id', name=op.f('uq_stage_stay_move_id')),
+    )
+    with op.batch_alter_table('stage_stay', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_stage_stay_account_id'), ['account_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stage_stay_left_at'), ['left_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stage_stay_opportunity_id'), ['opportunity_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stage_stay_owner_id'), ['owner_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_stage_stay_presales_id'), ['presales_id'], unique=False)
+
 
 def downgrade():
+    op.drop_table('stage_stay')
     op.drop_table('closed_bid')

@@ -158,3 +158,78 @@ def _take_closed_bids(session: Session, _ctx) -> None:
 @event.listens_for(Session, "after_rollback")
 def _forget_due(session: Session) -> None:
     session.info.pop("closed_bids_due", None)
+    session.info.pop("stage_stays_due", None)
+
+
+class StageStay(db.Model):
+    """How long an opportunity stayed in a stage before a move took it on: written with each
+    stage move (portal.workspace.models.StageMove), so "median days in stage" is one grouped
+    count instead of a window over every move ever made. Whole days; the owner, presales and
+    account as they were at the move, for the page's filters."""
+
+    __tablename__ = "stage_stay"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    move_id: Mapped[int] = mapped_column(
+        ForeignKey("stage_move.id", ondelete="CASCADE"), unique=True
+    )
+    opportunity_id: Mapped[int] = mapped_column(
+        ForeignKey("opportunity.id", ondelete="CASCADE"), index=True
+    )
+    stage_id: Mapped[int] = mapped_column(ForeignKey("stage.id"))
+    left_at: Mapped[datetime] = mapped_column(index=True)
+    days: Mapped[int]
+    owner_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    presales_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), index=True
+    )
+    account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
+
+
+def _aware(moment: datetime) -> datetime:
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+@event.listens_for(Session, "before_flush")
+def _note_stage_moves(session: Session, _ctx, _instances) -> None:
+    from portal.workspace.models import StageMove
+
+    moves = [m for m in session.new if isinstance(m, StageMove)]
+    if moves:
+        session.info.setdefault("stage_stays_due", []).extend(moves)
+
+
+@event.listens_for(Session, "after_flush_postexec")
+def _take_stage_stays(session: Session, _ctx) -> None:
+    from portal.workspace.models import StageMove
+
+    moves = session.info.pop("stage_stays_due", None)
+    for move in moves or ():
+        opportunity = session.get(Opportunity, move.opportunity_id)
+        if opportunity is None or move.id is None:
+            continue
+        entered = session.scalar(
+            select(func.max(StageMove.moved_at)).where(
+                StageMove.opportunity_id == move.opportunity_id,
+                StageMove.moved_at <= move.moved_at,
+                StageMove.id != move.id,
+            )
+        )
+        entered = entered or opportunity.created_at or move.moved_at
+        left = move.moved_at or utcnow()
+        session.add(
+            StageStay(
+                move_id=move.id,
+                opportunity_id=opportunity.id,
+                stage_id=move.from_stage_id,
+                left_at=left,
+                days=max(0, (_aware(left) - _aware(entered)).days),
+                owner_id=opportunity.owner_id,
+                presales_id=opportunity.presales_id,
+                account_id=opportunity.account_id,
+            )
+        )

@@ -1,9 +1,10 @@
 """The aggregate queries behind the analytics and calibration pages.
 
-Every figure is one GROUP BY over the filtered closed bids (or stage moves), so a page
-costs the same number of queries whatever the number of opportunities. Medians are
-computed by PostgreSQL (percentile_cont); SQLite, which lacks it, hands the few values of
-a small installation back and proposals.calibration.median takes them.
+Every figure is one GROUP BY over narrow rows written when things happen (a closed bid's
+row when its outcome is recorded, a stay in a stage with each stage move:
+portal/analytics/models.py), so a page costs the same few queries whatever the number of
+opportunities. Medians of whole days come from a grouped count (value, how many), the
+same on SQLite and PostgreSQL.
 
 Win rate is won / (won + lost): abandoned bids and bids without a decision are counted as
 closed but are not a verdict on our offer.
@@ -15,10 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
-from sqlalchemy import Date, case, cast, exists, func, literal, or_, select
+from sqlalchemy import case, exists, func, literal, or_, select
 
 from portal.accounts.models import Account
-from portal.analytics.models import ClosedBid
+from portal.analytics.models import ClosedBid, StageStay
 from portal.auth.models import User
 from portal.deals.models import Opportunity, Stage, StageModel, TeamMember
 from portal.extensions import db
@@ -44,13 +45,34 @@ class Filters:
     period: str = DEFAULT_PERIOD
     team: int | None = None  # a user: opportunities they own, are presales on, or team on
     account: int | None = None
+    # The account as typed (a company may have thousands: no drop-down of them all).
+    account_name: str = ""
+    account_unknown: bool = False
 
     @classmethod
     def from_args(cls, args) -> Filters:
+        """Read the query string; a typed account name is looked up (exact name first,
+        then the first name starting with it) and replaces the account id."""
         period = args.get("period") if args.get("period") in PERIODS else DEFAULT_PERIOD
-        return cls(
+        filters = cls(
             period=period, team=_whole(args.get("team")), account=_whole(args.get("account"))
         )
+        typed = (args.get("account_name") or "").strip()[:200]
+        if "account_name" in args and not typed:
+            return replace(filters, account=None)
+        if typed:
+            found = _account_named(typed)
+            # An unknown name selects nothing (the page says so next to the field).
+            return replace(
+                filters,
+                account=found if found is not None else -1,
+                account_name=typed,
+                account_unknown=found is None,
+            )
+        if filters.account:
+            name = db.session.scalar(select(Account.name).where(Account.id == filters.account))
+            return replace(filters, account_name=name or "")
+        return filters
 
     def since(self) -> date | None:
         days = PERIODS[self.period]
@@ -63,6 +85,19 @@ class Filters:
         if self.account:
             out["account"] = self.account
         return out
+
+
+def _account_named(typed: str) -> int | None:
+    exact = db.session.scalar(select(Account.id).where(Account.name == typed))
+    if exact is not None:
+        return exact
+    pattern = typed.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+    return db.session.scalar(
+        select(Account.id)
+        .where(Account.name.ilike(pattern, escape="\\"))
+        .order_by(Account.name)
+        .limit(1)
+    )
 
 
 def _whole(raw) -> int | None:
@@ -95,23 +130,6 @@ class Slice:
         if self.result:
             out["result"] = self.result
         return out
-
-
-def _is_postgres() -> bool:
-    return db.engine.dialect.name == "postgresql"
-
-
-def _days(later, earlier_moment):
-    """Whole days from a timestamp (or date) to a date/timestamp, both dialects."""
-    if _is_postgres():
-        return func.extract("epoch", later - earlier_moment) / 86400.0
-    return func.julianday(later) - func.julianday(earlier_moment)
-
-
-def _date_days(later_date, earlier_timestamp):
-    if _is_postgres():
-        return later_date - cast(earlier_timestamp, Date)
-    return func.julianday(later_date) - func.julianday(func.date(earlier_timestamp))
 
 
 def _opportunity_conditions(user, filters: Filters) -> list:
@@ -295,53 +313,48 @@ def pipeline(user, filters: Filters) -> list[StageRow]:
 
 
 def _median_days_in_stage(user, filters: Filters) -> dict[int, tuple[float | None, int]]:
-    """Each stage move ends a stay in its from-stage that began at the previous move (or
-    when the opportunity was created)."""
-    previous = func.lag(StageMove.moved_at).over(
-        partition_by=StageMove.opportunity_id, order_by=(StageMove.moved_at, StageMove.id)
-    )
-    stays = (
-        select(
-            StageMove.from_stage_id.label("stage_id"),
-            StageMove.moved_at.label("moved_at"),
-            _days(StageMove.moved_at, func.coalesce(previous, Opportunity.created_at)).label(
-                "days"
-            ),
-        )
-        .join(Opportunity, Opportunity.id == StageMove.opportunity_id)
-        .where(*_opportunity_conditions(user, filters))
-        .subquery()
-    )
+    """{stage position: (median whole days, stays)} of the stays that ended in the period
+    (portal.analytics.models.StageStay, one row per stage move): one grouped count, the
+    median read from it."""
     conditions = [StageModel.key == DEFAULT_STAGE_MODEL.key]
+    if user.role not in SEE_ALL_ROLES:
+        conditions.append(
+            StageStay.opportunity_id.in_(select(Opportunity.id).where(opportunity_scope(user)))
+        )
     since = filters.since()
     if since is not None:
-        conditions.append(stays.c.moved_at >= since)
-    base = (
-        select(Stage.position, stays.c.days)
-        .select_from(stays)
-        .join(Stage, Stage.id == stays.c.stage_id)
+        conditions.append(StageStay.left_at >= since)
+    if filters.account:
+        conditions.append(StageStay.account_id == filters.account)
+    if filters.team:
+        conditions.append(
+            or_(
+                StageStay.owner_id == filters.team,
+                StageStay.presales_id == filters.team,
+                StageStay.opportunity_id.in_(
+                    select(TeamMember.opportunity_id).where(TeamMember.user_id == filters.team)
+                ),
+            )
+        )
+    stmt = (
+        select(Stage.position, StageStay.days, func.count())
+        .join(Stage, Stage.id == StageStay.stage_id)
         .join(StageModel, StageModel.id == Stage.model_id)
         .where(*conditions)
+        .group_by(Stage.position, StageStay.days)
     )
-    return _medians(base, Stage.position, stays.c.days)
+    return _histogram_medians(db.session.execute(stmt))
 
 
-def _medians(base, key, value) -> dict:
-    """{key: (median, count)} of ``value`` grouped by ``key`` over the statement ``base``
-    (which selects key, value)."""
-    if _is_postgres():
-        sub = base.subquery()
-        k, v = sub.c[0], sub.c[1]
-        stmt = select(k, func.percentile_cont(0.5).within_group(v.asc()), func.count()).group_by(k)
-        return {
-            key_: (float(m) if m is not None else None, n)
-            for key_, m, n in db.session.execute(stmt)
-        }
-    values: dict = defaultdict(list)
-    for key_, days in db.session.execute(base):
-        if days is not None:
-            values[key_].append(float(days))
-    return {k: (calibration.median(v), len(v)) for k, v in values.items()}
+def _histogram_medians(rows) -> dict:
+    """{key: (median, count)} from (key, value, count) rows."""
+    counts: dict = defaultdict(dict)
+    for key, value, n in rows:
+        counts[key][value] = n
+    return {
+        key: (calibration.median_of_counts(values), sum(values.values()))
+        for key, values in counts.items()
+    }
 
 
 @dataclass
@@ -415,8 +428,12 @@ def by_result(user, filters: Filters) -> dict[str, ResultRow]:
         row.mean_days, row.supported_roles, row.with_coach = num(days), num(roles), num(coach)
         row.discount_pct, row.margin_pct = num(discount), num(margin)
         row.planned_pct, row.conceded_pct = num(plan), num(given)
-    base = select(ClosedBid.result, ClosedBid.cycle_days).where(*conditions)
-    for result, (median, _n) in _medians(base, ClosedBid.result, ClosedBid.cycle_days).items():
+    days = (
+        select(ClosedBid.result, ClosedBid.cycle_days, func.count())
+        .where(*conditions)
+        .group_by(ClosedBid.result, ClosedBid.cycle_days)
+    )
+    for result, (median, _n) in _histogram_medians(db.session.execute(days)).items():
         out[result].median_days = median
     return out
 

@@ -12,7 +12,6 @@ from flask_login import current_user
 from markupsafe import Markup
 from sqlalchemy import select
 
-from portal.accounts.models import Account
 from portal.analytics import queries as q
 from portal.analytics.report import TABLES, Report, pct
 from portal.auth.models import User
@@ -43,9 +42,6 @@ def _filter_choices() -> dict:
             .where(User.role.in_(("rep", "presales", "leader")), User.active)
             .order_by(User.display_name)
         ).all(),
-        "accounts": db.session.execute(
-            select(Account.id, Account.name).order_by(Account.name)
-        ).all(),
     }
 
 
@@ -71,7 +67,8 @@ def index():
     key = ("analytics.index", ui_locale(), filters)
     html = fragment_cache().get_or_render(key, body)
     if wants_fragment():
-        return html
+        # The filter bar stays in place; its account message follows out of band.
+        return html + render_template("analytics/_account_error.html", filters=filters, oob=True)
     return render_template(
         "analytics/index.html", filters=filters, body=_svg(html), **_filter_choices()
     )
@@ -180,7 +177,9 @@ def calibration():
         "band_chart": _svg(band_chart),
     }
     if wants_fragment():
-        return render_template("analytics/_calibration.html", **context)
+        return render_template("analytics/_calibration.html", **context) + render_template(
+            "analytics/_account_error.html", filters=filters, oob=True
+        )
     choices = (
         _filter_choices()
         if current_user.role in LEADERS

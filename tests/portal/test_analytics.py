@@ -366,3 +366,16 @@ def test_page_follows_a_newly_recorded_outcome(as_user, close_bid):
     close_bid(result="lost", form="inquiry")
     again = _table(client.get("/analytics?period=all").get_data(as_text=True), "form")
     assert re.search(r"Inquiry \(lowest price\)</th>\s*<td class=\"num\"><a [^>]*>2<", again, re.S)
+
+
+def test_account_filter_by_typed_name(as_user, close_bid):
+    close_bid(result="won", account_name="华东电网信息通信公司")
+    close_bid(result="lost", account_name="江南城市银行")
+    client = as_user("leader")
+    page = client.get("/analytics?period=all&account_name=华东").get_data(as_text=True)
+    assert 'value="华东"' in page  # the typed text stays in the field
+    assert re.search(r"Public tender.*?>1<.*?>1<.*?>0<", _table(page, "form"), re.S)
+    unknown = client.get("/analytics?period=all&account_name=Nobody", headers={"HX-Request": "true"})
+    text = unknown.get_data(as_text=True)
+    assert 'id="f-account-error" hx-swap-oob="true" >' in text  # shown, not hidden
+    assert "No closed bids in this selection." in text

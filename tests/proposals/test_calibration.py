@@ -82,3 +82,13 @@ def test_band_hits_count_inside_below_above():
 
 def test_rate():
     assert cal.rate(1, 4) == 0.25 and cal.rate(0, 0) is None
+
+
+def test_median_of_counts_matches_the_expanded_median():
+    assert cal.median_of_counts({10: 1, 30: 1}) == 20  # like median([10, 30])
+    assert cal.median_of_counts({5: 3, 9: 1}) == 5  # [5, 5, 5, 9]
+    assert cal.median_of_counts({1: 2, 2: 2}) == 1.5  # [1, 1, 2, 2]
+    assert cal.median_of_counts({7: 0}) is None and cal.median_of_counts({}) is None
+    counts = {3: 4, 8: 2, 1: 5, 20: 1}
+    expanded = [v for v, n in counts.items() for _ in range(n)]
+    assert cal.median_of_counts(counts) == cal.median(expanded)
