@@ -170,3 +170,36 @@ def median_of_counts(counts: Mapping[float, int]) -> float | None:
     middle = (total - 1) / 2
     low, high = at(math.floor(middle)), at(math.ceil(middle))
     return (low + high) / 2
+
+
+# --- from sums a database can add up --------------------------------------------------
+#
+# A page over many thousand closed bids lets the database group and add; these turn those
+# sums into the same figures the functions above compute from the pairs themselves.
+
+
+def band_index(p: float, bands: int = 10) -> int:
+    """The reliability band (0-based) a prediction falls in, as reliability_buckets
+    assigns it: edges go to the band above, 1.0 and beyond to the last, below 0 to the first."""
+    value = min(max(float(p), 0.0), 1.0)
+    return min(int(math.floor(round(value * bands, 9))), bands - 1)
+
+
+def bucket_from_sums(index: int, bands: int, count: int, wins: int, sum_p: float) -> Bucket:
+    """The band ``index`` of ``bands`` from its count, wins and the sum of its predictions."""
+    return Bucket(
+        lower=index / bands,
+        upper=(index + 1) / bands,
+        count=count,
+        wins=wins,
+        mean_predicted=sum_p / count if count else None,
+        observed_rate=wins / count if count else None,
+    )
+
+
+def brier_from_sums(sum_p: float, sum_p2: float, wins: int, sum_p_won: float, n: int) -> float | None:
+    """Brier score from Σp, Σp², the wins and Σp over the won bids, for n bids:
+    Σ(p − o)² = Σp² − 2·Σ(p·o) + Σo², with o = 1 for a win (so o² = o)."""
+    if not n:
+        return None
+    return (sum_p2 - 2 * sum_p_won + wins) / n

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
+from decimal import Decimal as D
 
-from sqlalchemy import case, exists, func, literal, or_, select
+from sqlalchemy import and_, case, exists, func, literal, or_, select
 
 from portal.accounts.models import Account
 from portal.analytics.models import ClosedBid, StageStay
@@ -549,7 +550,7 @@ class Calibration:
     """The official scenario's P(win) at the submitted price (snapshot at close) against
     what happened, and the rivals' 80 % price bands against their real prices."""
 
-    pairs: list[tuple[float, bool]]
+    count: int
     per_rep: list[tuple[int, str, int, float | None]]  # user id, name, bids, Brier score
     buckets: list[calibration.Bucket]
     brier: float | None
@@ -557,57 +558,102 @@ class Calibration:
     rival_total: calibration.BandHits
 
 
+BANDS = 10
+
+
 def calibration_figures(user, filters: Filters) -> Calibration:
-    """Two queries: the decided bids with a P(win) snapshot, the rival bids with a band.
-    Reps see only their own bids (the scope of their role)."""
-    rows = db.session.execute(
-        select(BidOutcome.predicted_p_win, BidOutcome.result, User.id, User.display_name)
-        .join(Opportunity, Opportunity.id == BidOutcome.opportunity_id)
-        .join(User, User.id == Opportunity.owner_id)
-        .where(
-            BidOutcome.result.in_(("won", "lost")),
-            BidOutcome.predicted_p_win.is_not(None),
-            *_closed_conditions(user, filters),
+    """Three grouped queries over the closed bids the filters select: by P(win) band, by
+    rep, by rival. The database adds up; proposals.calibration turns the sums into the
+    figures. Reps see only their own bids (the scope of their role)."""
+    p = BidOutcome.predicted_p_win
+    won = case((ClosedBid.result == "won", 1), else_=0)
+    decided = [
+        ClosedBid.result.in_(("won", "lost")),
+        p.is_not(None),
+        *_bid_conditions(user, filters),
+    ]
+
+    def joined(*columns):
+        return select(*columns).join(BidOutcome, BidOutcome.id == ClosedBid.outcome_id)
+
+    # The band as calibration.band_index assigns it (an edge belongs to the band above).
+    band = case(*((p < D(i) / BANDS, i - 1) for i in range(1, BANDS)), else_=BANDS - 1)
+    sums = {
+        index: (n, wins or 0, float(sum_p or 0))
+        for index, n, wins, sum_p in db.session.execute(
+            joined(band, func.count(), func.sum(won), func.sum(p)).where(*decided).group_by(band)
         )
-    ).all()
-    pairs = [(float(p), result == "won") for p, result, _u, _n in rows]
-    by_rep: dict[tuple[int, str], list] = defaultdict(list)
-    for p, result, uid, name in rows:
-        by_rep[(uid, name)].append((float(p), result == "won"))
-    per_rep = sorted(
-        ((uid, name, len(v), calibration.brier_score(v)) for (uid, name), v in by_rep.items()),
-        key=lambda r: (r[1], r[0]),
-    )
-    bands: dict[tuple[int, str], list] = defaultdict(list)
-    for cid, name, price, p10, p90 in db.session.execute(
-        select(
-            Competitor.id,
-            Competitor.name,
-            OutcomeBidder.price,
-            OutcomeBidder.predicted_p10,
-            OutcomeBidder.predicted_p90,
+    }
+    buckets = [
+        calibration.bucket_from_sums(i, BANDS, *sums.get(i, (0, 0, 0.0))) for i in range(BANDS)
+    ]
+    per_rep = []
+    totals = [0.0, 0.0, 0, 0.0, 0]
+    for uid, name, n, sum_p, sum_p2, wins, sum_p_won in db.session.execute(
+        joined(
+            User.id,
+            User.display_name,
+            func.count(),
+            func.sum(p),
+            func.sum(p * p),
+            func.sum(won),
+            func.sum(case((ClosedBid.result == "won", p), else_=0)),
         )
-        .join(BidOutcome, BidOutcome.id == OutcomeBidder.outcome_id)
-        .join(Opportunity, Opportunity.id == BidOutcome.opportunity_id)
-        .join(Competitor, Competitor.id == OutcomeBidder.competitor_id)
-        .where(
-            OutcomeBidder.is_us.is_(False),
-            OutcomeBidder.price.is_not(None),
-            OutcomeBidder.predicted_p10.is_not(None),
-            OutcomeBidder.predicted_p90.is_not(None),
-            *_closed_conditions(user, filters),
-        )
+        .join(User, User.id == ClosedBid.owner_id)
+        .where(*decided)
+        .group_by(User.id, User.display_name)
+        .order_by(User.display_name, User.id)
     ):
-        bands[(cid, name)].append((float(price), float(p10), float(p90)))
-    rivals = sorted(
-        ((cid, name, calibration.band_hits(v)) for (cid, name), v in bands.items()),
-        key=lambda r: (-r[2].count, r[1]),
+        figures = (float(sum_p or 0), float(sum_p2 or 0), wins or 0, float(sum_p_won or 0), n)
+        per_rep.append((uid, name, n, calibration.brier_from_sums(*figures)))
+        totals = [a + b for a, b in zip(totals, figures, strict=True)]
+    inside = case(
+        (
+            and_(
+                OutcomeBidder.price >= OutcomeBidder.predicted_p10,
+                OutcomeBidder.price <= OutcomeBidder.predicted_p90,
+            ),
+            1,
+        ),
+        else_=0,
     )
+    below = case((OutcomeBidder.price < OutcomeBidder.predicted_p10, 1), else_=0)
+    above = case((OutcomeBidder.price > OutcomeBidder.predicted_p90, 1), else_=0)
+    rivals = [
+        (cid, name, calibration.BandHits(n, i or 0, b or 0, a or 0))
+        for cid, name, n, i, b, a in db.session.execute(
+            select(
+                Competitor.id,
+                Competitor.name,
+                func.count(),
+                func.sum(inside),
+                func.sum(below),
+                func.sum(above),
+            )
+            .select_from(OutcomeBidder)
+            .join(ClosedBid, ClosedBid.outcome_id == OutcomeBidder.outcome_id)
+            .join(Competitor, Competitor.id == OutcomeBidder.competitor_id)
+            .where(
+                OutcomeBidder.is_us.is_(False),
+                OutcomeBidder.price.is_not(None),
+                OutcomeBidder.predicted_p10.is_not(None),
+                OutcomeBidder.predicted_p90.is_not(None),
+                *_bid_conditions(user, filters),
+            )
+            .group_by(Competitor.id, Competitor.name)
+        )
+    ]
+    rivals.sort(key=lambda r: (-r[2].count, r[1]))
     return Calibration(
-        pairs,
+        totals[4],
         per_rep,
-        calibration.reliability_buckets(pairs),
-        calibration.brier_score(pairs),
+        buckets,
+        calibration.brier_from_sums(*totals),
         rivals,
-        calibration.band_hits(t for v in bands.values() for t in v),
+        calibration.BandHits(
+            sum(h.count for *_x, h in rivals),
+            sum(h.inside for *_x, h in rivals),
+            sum(h.below for *_x, h in rivals),
+            sum(h.above for *_x, h in rivals),
+        ),
     )

@@ -92,3 +92,26 @@ def test_median_of_counts_matches_the_expanded_median():
     counts = {3: 4, 8: 2, 1: 5, 20: 1}
     expanded = [v for v, n in counts.items() for _ in range(n)]
     assert cal.median_of_counts(counts) == cal.median(expanded)
+
+
+def test_figures_from_sums_match_the_pairs():
+    pairs = [(0.8, True), (0.3, False), (0.6, False), (0.1, True), (0.35, True)]
+    n = len(pairs)
+    sum_p = sum(p for p, _ in pairs)
+    sum_p2 = sum(p * p for p, _ in pairs)
+    wins = sum(1 for _, w in pairs if w)
+    sum_p_won = sum(p for p, w in pairs if w)
+    assert cal.brier_from_sums(sum_p, sum_p2, wins, sum_p_won, n) == pytest.approx(
+        cal.brier_score(pairs)
+    )
+    assert cal.brier_from_sums(0, 0, 0, 0, 0) is None
+    expected = cal.reliability_buckets(pairs)
+    grouped: dict[int, list] = {}
+    for p, won in pairs:
+        grouped.setdefault(cal.band_index(p), []).append((p, won))
+    for index, members in grouped.items():
+        bucket = cal.bucket_from_sums(
+            index, 10, len(members), sum(w for _, w in members), sum(p for p, _ in members)
+        )
+        assert bucket == expected[index]
+    assert cal.band_index(0.3) == 3 and cal.band_index(1.0) == 9 and cal.band_index(-1) == 0
