@@ -116,6 +116,53 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_stage_stay_opportunity_id'), ['opportunity_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stage_stay_owner_id'), ['owner_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_stage_stay_presales_id'), ['presales_id'], unique=False)
+    _stays_of_earlier_moves()
+
+
+def _aware(moment):
+    # SQLite hands back text or naive datetimes (UTC), PostgreSQL aware ones.
+    from datetime import datetime, timezone
+
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _stays_of_earlier_moves():
+    """Stage moves made before this revision get their stay rows too."""
+    bind = op.get_bind()
+    rows = bind.execute(
+        sa.text(
+            "SELECT m.id, m.opportunity_id, m.from_stage_id, m.moved_at, o.created_at, "
+            "o.owner_id, o.presales_id, o.account_id FROM stage_move m "
+            "JOIN opportunity o ON o.id = m.opportunity_id "
+            "ORDER BY m.opportunity_id, m.moved_at, m.id"
+        )
+    ).all()
+    stays = []
+    previous = {}
+    for move_id, opp, stage, moved_at, created, owner, presales, account in rows:
+        left = _aware(moved_at)
+        entered = previous.get(opp) or _aware(created)
+        stays.append(
+            {
+                "move_id": move_id,
+                "opportunity_id": opp,
+                "stage_id": stage,
+                "left_at": left,
+                "days": max(0, (left - entered).days),
+                "owner_id": owner,
+                "presales_id": presales,
+                "account_id": account,
+            }
+        )
+        previous[opp] = left
+    if stays:
+        table = sa.table(
+            'stage_stay',
+            *(sa.column(c) for c in stays[0]),
+        )
+        op.bulk_insert(table, stays)
 
 
 def downgrade():
