@@ -107,7 +107,8 @@ class Report:
 
     def tables(self) -> list[Table]:
         results = q.by_result(self.user, self.filters)
-        out = [self._rates(dim) for dim in q.DIMENSIONS]
+        rates = q.all_win_rates(self.user, self.filters)
+        out = [self._rates(dim, rates[dim]) for dim in q.DIMENSIONS]
         out.append(self._pipeline())
         out.extend((self._cycle(results), self._coverage(results), self._pricing(results)))
         return out
@@ -123,8 +124,9 @@ class Report:
             return str(labels.ACCOUNT_GRADES.get(key, key))
         return label or "—"
 
-    def _rates(self, dim: str) -> Table:
-        rows = q.win_rates(self.user, self.filters, dim)
+    def _rates(self, dim: str, rows: list | None = None) -> Table:
+        if rows is None:
+            rows = q.win_rates(self.user, self.filters, dim)
         hidden = 0
         if self.page_rows is not None and len(rows) > self.page_rows:
             hidden = len(rows) - self.page_rows
