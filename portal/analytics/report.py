@@ -202,8 +202,8 @@ class Report:
                 _("Stays measured"),
             ],
             note=_(
-                "Opportunities created in the period, by the furthest stage they reached; "
-                "days in stage from the recorded stage moves."
+                "Opportunities created in the period; one in a later stage (or closed there) "
+                "has reached every stage before it. Days in stage from the recorded stage moves."
             ),
         )
         for row in rows:
