@@ -197,7 +197,9 @@ def bucket_from_sums(index: int, bands: int, count: int, wins: int, sum_p: float
     )
 
 
-def brier_from_sums(sum_p: float, sum_p2: float, wins: int, sum_p_won: float, n: int) -> float | None:
+def brier_from_sums(
+    sum_p: float, sum_p2: float, wins: int, sum_p_won: float, n: int
+) -> float | None:
     """Brier score from Σp, Σp², the wins and Σp over the won bids, for n bids:
     Σ(p − o)² = Σp² − 2·Σ(p·o) + Σo², with o = 1 for a win (so o² = o)."""
     if not n:

@@ -375,7 +375,9 @@ def test_account_filter_by_typed_name(as_user, close_bid):
     page = client.get("/analytics?period=all&account_name=华东").get_data(as_text=True)
     assert 'value="华东"' in page  # the typed text stays in the field
     assert re.search(r"Public tender.*?>1<.*?>1<.*?>0<", _table(page, "form"), re.S)
-    unknown = client.get("/analytics?period=all&account_name=Nobody", headers={"HX-Request": "true"})
+    unknown = client.get(
+        "/analytics?period=all&account_name=Nobody", headers={"HX-Request": "true"}
+    )
     text = unknown.get_data(as_text=True)
     assert 'id="f-account-error" hx-swap-oob="true" >' in text  # shown, not hidden
     assert "No closed bids in this selection." in text
