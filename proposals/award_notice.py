@@ -96,7 +96,7 @@ def fold(text: str) -> str:
 
 
 def chinese_ordinal(text: str) -> int | None:
-    """"第一" → 1, "三" → 3, "十二" → 12, "第2名" → 2, "1st" → 1; None if not a rank."""
+    """ "第一" → 1, "三" → 3, "十二" → 12, "第2名" → 2, "1st" → 1; None if not a rank."""
     s = text.strip()
     m = re.search(r"\d+", s)
     if m:
@@ -148,14 +148,15 @@ def amount(text: str, column_unit: str = "") -> tuple[Decimal | None, str]:
     value, end = _first_number(text)
     if value is None:
         return None, ""
-    after = text[end:end + 6]
-    before = text[:max(0, end)]
+    # "1120.00（万元）": a unit in brackets right after the figure counts too.
+    after = text[end : end + 8].strip().lstrip("([").strip()
+    before = text[: max(0, end)]
     unit = ""
-    if _MILLION_UNIT.match(after.strip()):
+    if _MILLION_UNIT.match(after):
         unit = "million"
-    elif _WAN_UNIT.match(after.strip()):
+    elif _WAN_UNIT.match(after):
         unit = "wan"
-    elif _YUAN_UNIT.match(after.strip()) or _YUAN_UNIT.search(before):
+    elif _YUAN_UNIT.match(after) or _YUAN_UNIT.search(before):
         unit = "yuan"
     used = unit or column_unit
     if used == "wan":
@@ -182,12 +183,22 @@ _COLUMNS: tuple[tuple[str, re.Pattern], ...] = (
     ("rank", re.compile(r"排名|名次|排序|顺序|rank|ranking|position", re.I)),
     ("tech_score", re.compile(r"技术.*分|商务技术|technical.*(score|point)|tech.*score", re.I)),
     ("price_score", re.compile(r"价格.*分|报价.*分|price.*(score|point)", re.I)),
-    ("total_score", re.compile(r"总分|综合得分|得分|最终.*分|评审.*分|合计|total|score|points",
-                               re.I)),
-    ("price", re.compile(r"报价|价格|金额|投标价|评标价|中标价|成交价|price|amount|bid\b|offer",
-                         re.I)),
-    ("name", re.compile(r"投标人|供应商|单位|公司|候选人|名称|bidder|supplier|company|tenderer|"
-                        r"vendor|name|firm", re.I)),
+    (
+        "total_score",
+        re.compile(r"总分|综合得分|得分|最终.*分|评审.*分|合计|total|score|points", re.I),
+    ),
+    (
+        "price",
+        re.compile(r"报价|价格|金额|投标价|评标价|中标价|成交价|price|amount|bid\b|offer", re.I),
+    ),
+    (
+        "name",
+        re.compile(
+            r"投标人|供应商|单位|公司|候选人|名称|bidder|supplier|company|tenderer|"
+            r"vendor|name|firm",
+            re.I,
+        ),
+    ),
 )
 
 
@@ -248,7 +259,8 @@ def _header(cells: list[str]) -> dict[int, tuple[str, str]] | None:
 
 _CANDIDATE = re.compile(
     r"(第\s*[一二三四五六七八九十\d]+\s*(?:名\s*)?(?:中标|成交)?候选人|"
-    r"(?:中标|成交)(?:候选)?(?:人|供应商|单位)|"
+    r"(?:中标|成交)(?:\((?:中标|成交)\))?(?:候选)?(?:人|供应商|单位)|"
+    r"(?:供应商|投标人|投标单位)名称|"
     r"(?:first|second|third|fourth|fifth|\d+(?:st|nd|rd|th))[\s-]*(?:ranked\s*)?"
     r"(?:candidate|bidder)|winning\s+bidder|successful\s+bidder|winner|"
     r"(?:bidder|supplier|tenderer))"
@@ -262,7 +274,7 @@ _PAIR_BREAK = re.compile(
 )
 # The contract value of the award belongs to the winner, wherever it is written.
 _AWARD_VALUE = re.compile(
-    r"中标金额|中标价|成交金额|成交价|合同金额|contract\s+(value|amount|price)|"
+    r"(?:中标|成交)(?:\((?:中标|成交)\))?(?:金额|价)|合同金额|contract\s+(value|amount|price)|"
     r"award(ed)?\s+(value|amount|price)",
     re.IGNORECASE,
 )
@@ -355,8 +367,8 @@ def _read_table(lines: list[str], notice: AwardNotice, units_seen: set[str]) -> 
             extra = len(cells) - width
             cells = (
                 cells[:name_at]
-                + [" ".join(cells[name_at:name_at + extra + 1])]
-                + cells[name_at + extra + 1:]
+                + [" ".join(cells[name_at : name_at + extra + 1])]
+                + cells[name_at + extra + 1 :]
             )
         row = _table_row(cells, header, number, document_unit, units_seen)
         if row is None:
@@ -406,6 +418,7 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
     rows: list[NoticeRow] = []
     current: NoticeRow | None = None
     pending_value = None  # an award value written before the winner is named
+    award_value_seen = False
     document_unit = _document_unit(lines)
     for number, raw in enumerate(lines, start=1):
         # One line may hold several "key：value" pairs separated by spaces or semicolons.
@@ -426,10 +439,14 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
             if current is None or kv is None:
                 if current is None and kv is not None and _AWARD_VALUE.search(kv.group(1)):
                     pending_value = kv.group(2)
+                    award_value_seen = True
                 continue
             kind = _kv_kind(kv.group(1))
             value = kv.group(2)
             if kind == "price" and _AWARD_VALUE.search(kv.group(1)):
+                award_value_seen = True
+                if len(rows) == 1 and rows[0].rank is None:
+                    rows[0].rank = 1
                 winner = next((r for r in rows if r.rank == 1), None)
                 if winner is not None and winner.price is None:
                     winner.price, seen = amount(value, document_unit)
@@ -444,6 +461,8 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
                 setattr(current, kind, _points(value))
             elif kind == "rank":
                 current.rank = chinese_ordinal(value)
+    if len(rows) == 1 and rows[0].rank is None and award_value_seen:
+        rows[0].rank = 1  # a result notice naming one supplier and the award value
     winner = next((r for r in rows if r.rank == 1), None)
     if pending_value is not None and winner is not None and winner.price is None:
         winner.price, seen = amount(pending_value, document_unit)
@@ -463,18 +482,23 @@ def _read_blocks(lines: list[str], notice: AwardNotice, units_seen: set[str]) ->
 
 
 def _kv_is_figure(piece: str) -> bool:
-    """"中标金额：…", "中标价：…" name a figure, not a bidder."""
+    """ "中标金额：…", "中标价：…" name a figure, not a bidder."""
     kv = _KEY_VALUE.match(piece)
-    return bool(kv) and _kv_kind(kv.group(1)) in ("price", "total_score", "tech_score",
-                                                   "price_score")
+    return bool(kv) and _kv_kind(kv.group(1)) in (
+        "price",
+        "total_score",
+        "tech_score",
+        "price_score",
+    )
 
 
 def _label_rank(label: str) -> int | None:
     low = label.lower()
     if re.search(r"第|first|second|third|fourth|fifth|\d+(st|nd|rd|th)", low):
         return chinese_ordinal(label)
-    if re.search(r"中标人|中标供应商|中标单位|成交供应商|成交人|winning|successful|awarded|winner",
-                 low):
+    if re.search(
+        r"中标人|中标供应商|中标单位|成交供应商|成交人|winning|successful|awarded|winner", low
+    ):
         return 1
     return None
 

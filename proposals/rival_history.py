@@ -69,7 +69,7 @@ class PastBid:
 
     @property
     def reference_kind(self) -> str | None:
-        """"control" or "budget": which figure ``to_reference`` divides by."""
+        """ "control" or "budget": which figure ``to_reference`` divides by."""
         if self.control_price is not None and self.control_price > 0:
             return "control"
         if self.budget is not None and self.budget > 0:

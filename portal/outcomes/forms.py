@@ -47,8 +47,9 @@ def _points(label):
 
 class OutcomeForm(FlaskForm):
     # 0 while no outcome is recorded: a save then meets any outcome saved meanwhile.
-    version = IntegerField(widget=TextInput(input_type="hidden"), default=0,
-                           validators=[Optional()])
+    version = IntegerField(
+        widget=TextInput(input_type="hidden"), default=0, validators=[Optional()]
+    )
     rows = IntegerField(widget=TextInput(input_type="hidden"), default=0, validators=[Optional()])
     result = SelectField(
         _l("Result"), choices=list(labels.RESULTS.items()), validators=[choice_in(RESULT_CODES)]
@@ -99,8 +100,12 @@ class BidderForm(FlaskForm):
     )
 
     def is_blank(self) -> bool:
-        return not (self.name.data or "").strip() and not self.is_us.data and all(
-            self[f].data is None for f in ("price", "tech_score", "price_score", "total_score")
+        return (
+            not (self.name.data or "").strip()
+            and not self.is_us.data
+            and all(
+                self[f].data is None for f in ("price", "tech_score", "price_score", "total_score")
+            )
         )
 
     def validate_name(self, field):

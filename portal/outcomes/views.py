@@ -169,8 +169,14 @@ def read_notice(opportunity_id: int):
         bidders = _posted_bidders(choices) or [_bidder_form("b0", None, choices)]
         _set_rows(form, len(bidders))
         return _render(
-            opportunity, recorded, form, bidders, _winner_posted(), 422,
-            notice_warnings=warnings, notice_failed=True,
+            opportunity,
+            recorded,
+            form,
+            bidders,
+            _winner_posted(),
+            422,
+            notice_warnings=warnings,
+            notice_failed=True,
         )
     records = {int(v): n for v, n in choices if v}
     our_price = form.our_price.data
@@ -193,8 +199,14 @@ def read_notice(opportunity_id: int):
         bidders.append(bf)
     _set_rows(form, len(bidders))
     return _render(
-        opportunity, recorded, form, bidders, winner, 200,
-        notice_warnings=warnings, notice_read=len(bidders),
+        opportunity,
+        recorded,
+        form,
+        bidders,
+        winner,
+        200,
+        notice_warnings=warnings,
+        notice_read=len(bidders),
     )
 
 
@@ -236,16 +248,12 @@ def save(opportunity_id: int):
     rows = [(i, bf) for i, bf in enumerate(bidders) if not bf.is_blank()]
     table_errors = _table_problems(form, rows, winner)
     if not valid or table_errors:
-        return _render(
-            opportunity, recorded, form, bidders, winner, 422, table_errors=table_errors
-        )
+        return _render(opportunity, recorded, form, bidders, winner, 422, table_errors=table_errors)
     posted_version = form.version.data or 0
     current_version = recorded.version if recorded is not None else 0
     if posted_version != current_version:
         conflicts = _conflicts(form, recorded)
-        return _render(
-            opportunity, recorded, form, bidders, winner, 409, conflicts=conflicts
-        )
+        return _render(opportunity, recorded, form, bidders, winner, 409, conflicts=conflicts)
     known = {int(v) for v, _n in choices if v}
     inputs = [
         service.BidderInput(
@@ -276,8 +284,13 @@ def save(opportunity_id: int):
     )
     service.record(opportunity, recorded, data, inputs)
     db.session.commit()
-    flash(_("Outcome saved. The opportunity is closed as %(status)s.",
-            status=labels.RESULTS[data.result]), "success")
+    flash(
+        _(
+            "Outcome saved. The opportunity is closed as %(status)s.",
+            status=labels.RESULTS[data.result],
+        ),
+        "success",
+    )
     return redirect(url_for("outcomes.outcome", opportunity_id=opportunity.id))
 
 

@@ -99,6 +99,7 @@ def test_recording_a_loss_closes_the_deal_and_keeps_the_official_prediction(
         ).first()
     page = client.get(f"/opportunities/{opportunity}/outcome").get_data(as_text=True)
     assert "Lianchuang undercut us by 2 %" in page and "11,200,000.00" in page
+    assert "Recorded by Rita Rep on" in page
 
 
 def test_a_won_tender_has_no_rival_winner_and_the_deal_is_won(app, as_user, opportunity):

@@ -103,6 +103,23 @@ def test_cells_split_by_runs_of_spaces_keep_a_name_with_spaces_whole():
     ]
 
 
+def test_a_government_result_notice_naming_one_supplier_and_the_award_value():
+    text = (
+        "一、项目编号：DDZX-2026-118\n"
+        "采购单位名称：某市调度中心\n"
+        "二、项目名称：调度数据中心网络改造\n"
+        "三、中标（成交）信息\n"
+        "供应商名称：联创网络股份有限公司\n"
+        "供应商地址：北京市海淀区中关村大街1号\n"
+        "中标（成交）金额：１１２０．０００００００（万元）\n"
+    )
+    notice = parse_notice(text)
+    assert [(r.rank, r.name, r.price) for r in notice.rows] == [
+        (1, "联创网络股份有限公司", D("11200000.00"))
+    ]
+    assert notice.unit == "wan" and notice.warnings == []
+
+
 def test_a_unit_written_in_the_cell_wins_over_the_column():
     notice = parse_notice("Bidder\tPrice (CNY)\nAcme\t386.5万元\nBeta\t3,900,000\n")
     assert [r.price for r in notice.rows] == [D("3865000.00"), D("3900000.00")]
