@@ -112,6 +112,7 @@ def _init_extensions(app: Flask) -> None:
     from portal import generation as _generation  # noqa: F401  (the data generation counter)
     from portal import idempotency as _idempotency  # noqa: F401  (create-form tokens)
     from portal.accounts import models as _accounts  # noqa: F401
+    from portal.analytics import models as _analytics  # noqa: F401
     from portal.auth import models as _auth  # noqa: F401
     from portal.auth.session_user import load_session_user
     from portal.bid import models as _bid  # noqa: F401
@@ -178,6 +179,7 @@ def _select_locale() -> Locale:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
+    from portal.analytics.views import bp as analytics_bp
     from portal.admin.views import bp as admin_bp
     from portal.auth.views import bp as auth_bp
     from portal.bid.views import bp as bid_bp
@@ -212,6 +214,7 @@ def _register_blueprints(app: Flask) -> None:
         tender_bp,
         work_bp,
         history_bp,
+        analytics_bp,
         outcomes_bp,
     ):
         app.register_blueprint(bp)

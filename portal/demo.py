@@ -572,6 +572,9 @@ def _create() -> None:
     from portal.bid.demo import link_demo_bids
 
     link_demo_bids()
+    from portal.analytics import demo as analytics_demo
+
+    analytics_demo.create()
     workspace_demo.align_judged_activities()
 
 

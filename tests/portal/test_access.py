@@ -183,6 +183,11 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "work.mention": (ALL, False),
     "work.block_reviews": (ALL, False),
     "work.review_block": (ALL, False),
+    # Analytics: leaders and admins; calibration also for reps (their own bids).
+    "analytics.index": (LEADERS, False),
+    "analytics.export": (LEADERS, False),
+    "analytics.opportunities": (LEADERS, False),
+    "analytics.calibration": ({"rep", "rep2", "leader", "admin"}, False),
     # Outcomes: the rep (owner/team), leaders and admins record them; everyone who sees the
     # deal reads; rival histories are for everyone (hidden deals are not named there).
     "outcomes.outcome": (ALL, True),
@@ -259,6 +264,7 @@ def _route_ids(app, users, opportunity, endpoint) -> dict:
         ids.update(_objection_and_sheet_ids(opportunity, stakeholder.id))
         ids.update(_workspace_ids(db, opportunity))
         ids["token"] = _export_token(app, opportunity)
+        ids["key"] = "form"  # an analytics table
         if endpoint.startswith("pricescore."):  # its competitors belong to a scenario
             ids["competitor_id"] = scenario.competitors[0].id
     from tests.portal.test_drafts import make_proposal_objects

@@ -1,0 +1,1 @@
+"""Leadership analytics and calibration: what closed bids teach."""
