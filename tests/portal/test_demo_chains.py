@@ -1,6 +1,7 @@
 """The demo's decision chains tell the same story as their opportunities (issue 15): every
 demo bid's chain is covered for its stage and its judged NSABC activities agree with the
-records, except the one opportunity whose name announces a chain gap."""
+records, except the one opportunity whose name announces a chain gap. The closed bids of the
+demo's two-year history are left as they were at close."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ def test_demo_chains_match_their_opportunities_and_activities(app):
 
     with app.test_request_context():
         load_demo_data()
-        opportunities = db.session.scalars(select(Opportunity).order_by(Opportunity.id)).all()
+        opportunities = db.session.scalars(
+            select(Opportunity).where(Opportunity.status == "open").order_by(Opportunity.id)
+        ).all()
         gaps = [o for o in opportunities if o.name.startswith(CHAIN_GAP_PREFIX)]
         assert len(gaps) == 1 and "Demo chain gap" in gaps[0].name
         for o in opportunities:
