@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
+from tests.browser.test_scenario_start import _saved_after
 from tests.portal.test_integration import _proposal
 from tests.portal.test_negotiation import SHEET
 
@@ -19,6 +20,31 @@ pytestmark = pytest.mark.browser
 def _money(value: str) -> str:
     """'1234567.00' → '1,234,567.00' (how every page prints money)."""
     return f"{float(value):,.2f}"
+
+
+def _enter_missing_inputs(page):
+    """A new scenario starts without invented figures: the rep enters our cost, our
+    technical points and each rival's expected prices and points."""
+    for field, value in (
+        ("our_cost", "600000"),
+        ("our_tech_low", "50"),
+        ("our_tech_likely", "55"),
+        ("our_tech_high", "60"),
+    ):
+        _saved_after(
+            page, lambda f=field, v=value: (page.fill(f"#{f}", v), page.press(f"#{f}", "Tab"))
+        )
+    rows = page.locator("table.ps-competitors tbody[data-competitor]")
+    for i, prices in enumerate((("820000", "880000", "950000"), ("840000", "900000", "990000"))):
+        row = rows.nth(i)
+        for field, value in zip(
+            ("price_low", "price_likely", "price_high", "tech_low", "tech_likely", "tech_high"),
+            (*prices, "48", "52", "58"),
+            strict=True,
+        ):
+            row.locator(f"input[name$='-{field}']").fill(value)
+        _saved_after(page, lambda: page.locator("#name").focus())  # leaving the row saves it
+    expect(page.locator("#ps-missing")).to_have_count(0)
 
 
 def test_one_price_from_the_matrix_to_the_bid_pack(page, log_in, app, opportunity):
@@ -42,6 +68,7 @@ def test_one_price_from_the_matrix_to_the_bid_pack(page, log_in, app, opportunit
     expect(rivals).to_have_count(2)
     expect(rivals.nth(0)).to_have_text("华信科技 Huaxin")
     expect(page.locator("#scenario-kind")).to_contain_text("What-if")
+    _enter_missing_inputs(page)
     page.click("#mark-official")
     expect(page.locator("#scenario-kind")).to_contain_text("Official")
 
