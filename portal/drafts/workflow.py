@@ -376,16 +376,18 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
         ):
             pending.state = "withdrawn"
             pending.decided_at = utcnow()
-        db.session.add(
-            Approval(
-                proposal=proposal,
-                opportunity_id=proposal.opportunity_id,
-                required_role=state.decision.required_role,
-                fingerprint=state.fingerprint,
-                reasons=reasons_as_json(state.decision),
-                requested_by_id=current_user.id,
-            )
+        approval = Approval(
+            proposal=proposal,
+            opportunity_id=proposal.opportunity_id,
+            required_role=state.decision.required_role,
+            fingerprint=state.fingerprint,
+            reasons=reasons_as_json(state.decision),
+            requested_by_id=current_user.id,
         )
+        db.session.add(approval)
+        from portal.notifications import events
+
+        events.approval_requested(approval)
     proposal.status = target
     proposal.updated_by_id = current_user.id
     if target == "submitted":

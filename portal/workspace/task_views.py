@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth.models import User
 from portal.deals.models import Stakeholder
 from portal.extensions import db
+from portal.notifications import events
 from portal.security import ALL_ROLES, allowed
 from portal.timeutil import today, utcnow
 from portal.workspace import tasks
@@ -76,18 +77,18 @@ def add_chain_task(opportunity_id: int):
     typed, errors = _task_input(opportunity, request.form)
     if errors:
         return _chain(opportunity, 422, task_input=typed, task_errors=errors)
-    db.session.add(
-        ChainTask(
-            opportunity_id=opportunity.id,
-            stakeholder_id=int(typed["stakeholder_id"]) if typed["stakeholder_id"] else None,
-            warning_code=typed["warning_code"],
-            title=typed["title"],
-            level=typed["level"],
-            assignee_id=int(typed["assignee_id"]),
-            due_date=date.fromisoformat(typed["due_date"]),
-            created_by_id=current_user.id,
-        )
+    task = ChainTask(
+        opportunity_id=opportunity.id,
+        stakeholder_id=int(typed["stakeholder_id"]) if typed["stakeholder_id"] else None,
+        warning_code=typed["warning_code"],
+        title=typed["title"],
+        level=typed["level"],
+        assignee_id=int(typed["assignee_id"]),
+        due_date=date.fromisoformat(typed["due_date"]),
+        created_by_id=current_user.id,
     )
+    db.session.add(task)
+    events.task_assigned(task)
     db.session.commit()
     return _chain(opportunity, chain_notice=_("Task created."))
 
