@@ -555,6 +555,9 @@ def _create() -> None:
     from portal.bid.demo import link_demo_bids
 
     link_demo_bids()
+    from portal.notifications.demo import create_demo_notifications
+
+    create_demo_notifications()
 
 
 def _add_chain(opportunity: Opportunity, rng: random.Random, chinese: bool, today_) -> None:

@@ -8,7 +8,8 @@ commit, and adds one inbox item per recipient to the same session:
   work comment gets the mention instead, not both);
 - a task assigned: its assignee, unless they assigned it to themselves.
 
-Never the person who did it, never an inactive user, never someone who may not see the
+Never the person who did it (read from the event's own row: requester, decider, author,
+creator), never an inactive user, never someone who may not see the
 opportunity. The sentence and the link of an item are made here too, for the inbox page
 and for the e-mail alike.
 """
@@ -19,7 +20,6 @@ from collections.abc import Iterable
 
 from flask import url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -29,17 +29,14 @@ from portal.tender.models import InboxItem
 KINDS = ("approval_asked", "approved", "rejected", "comment", "task")
 
 
-def _actor_id() -> int | None:
-    return getattr(current_user, "id", None)
-
-
-def _notify(kind: str, user_ids: Iterable[int | None], opportunity_id: int, **links) -> list:
+def _notify(
+    kind: str, user_ids: Iterable[int | None], opportunity_id: int, actor: int | None, **links
+) -> list:
     """Add an item of `kind` for each user who may see the opportunity (not the actor)."""
     from portal.auth.models import User
     from portal.deals.models import Opportunity
     from portal.security import scope_for_role
 
-    actor = _actor_id()
     wanted = {uid for uid in user_ids if uid is not None and uid != actor}
     if not wanted:
         return []
@@ -82,6 +79,7 @@ def approval_requested(approval) -> list:
         "approval_asked",
         deciders,
         approval.opportunity_id,
+        approval.requested_by_id,
         proposal_id=approval.proposal_id,
         approval_id=approval.id,
     )
@@ -100,6 +98,7 @@ def approval_decided(approval) -> list:
         approval.state,
         [approval.requested_by_id, presales],
         approval.opportunity_id,
+        approval.decided_by_id,
         proposal_id=approval.proposal_id,
         approval_id=approval.id,
     )
@@ -123,6 +122,7 @@ def proposal_commented(comment) -> list:
         "comment",
         _proposal_people(comment.opportunity_id),
         comment.opportunity_id,
+        comment.author_id,
         proposal_id=comment.proposal_id,
         proposal_comment_id=comment.id,
     )
@@ -137,6 +137,7 @@ def work_commented(comment, proposal, mentioned: Iterable[int]) -> list:
         "comment",
         people,
         proposal.opportunity_id,
+        comment.author_id,
         proposal_id=proposal.id,
         comment_id=comment.id,
     )
@@ -147,7 +148,9 @@ def task_assigned(task) -> list:
     db.session.flush()
     if task.assignee_id == task.created_by_id:
         return []
-    return _notify("task", [task.assignee_id], task.opportunity_id, task_id=task.id)
+    return _notify(
+        "task", [task.assignee_id], task.opportunity_id, task.created_by_id, task_id=task.id
+    )
 
 
 # --- what an item says and where it leads ----------
