@@ -430,3 +430,37 @@ def test_an_unreachable_mail_server_never_breaks_the_request(
     assert _kinds(app, users)["rep"] == ["comment"]  # the inbox has it all the same
     _wait_for_mail()
     assert "not sent after 3 attempts" in caplog.text
+
+
+def test_with_redis_the_email_is_an_rq_job(
+    app, as_user, users, opportunity, smtp_sink, mail_on, monkeypatch
+):
+    """REDIS_URL set: the request only enqueues; a worker on the "mail" queue sends it."""
+    import os
+
+    redis = pytest.importorskip("redis")
+    url = "redis://127.0.0.1:6379/4"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    from rq import Queue, SimpleWorker
+
+    queue_name = f"mail-test-{os.getpid()}"
+    monkeypatch.setitem(app.config, "REDIS_URL", url)
+    monkeypatch.setitem(app.config, "MAIL_RQ_QUEUE", queue_name)
+    sink, port = smtp_sink()
+    mail_on(port)
+    proposal = _create(as_user("presales"), opportunity, title="Grid")
+    as_user("presales").post(
+        _url(opportunity, proposal, "/comments"), data={"body": "Ready"}, headers=HX
+    )
+    connection = redis.Redis.from_url(url)
+    queue = Queue(queue_name, connection=connection)
+    try:
+        assert queue.count == 1 and sink.messages == []  # nothing sent by the request
+        SimpleWorker([queue], connection=connection).work(burst=True)
+        assert [to for to, _m in sink.messages] == [["rep@example.com"]]
+    finally:
+        queue.empty()
+        queue.delete(delete_jobs=True)
