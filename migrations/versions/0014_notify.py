@@ -53,6 +53,7 @@ def upgrade():
             batch_op.f('ix_inbox_item_proposal_comment_id'), ['proposal_comment_id'], unique=False
         )
         batch_op.create_index(batch_op.f('ix_inbox_item_task_id'), ['task_id'], unique=False)
+        batch_op.create_index('ix_inbox_item_user_newest', ['user_id', 'id'], unique=False)
     # Mentions made before this revision: their author is the one who did it.
     op.execute(
         "UPDATE inbox_item SET actor_id = (SELECT author_id FROM work_comment"
@@ -63,6 +64,7 @@ def upgrade():
 def downgrade():
     op.execute("DELETE FROM inbox_item WHERE kind <> 'mention'")
     with op.batch_alter_table('inbox_item', schema=None) as batch_op:
+        batch_op.drop_index('ix_inbox_item_user_newest')
         batch_op.drop_index(batch_op.f('ix_inbox_item_task_id'))
         batch_op.drop_index(batch_op.f('ix_inbox_item_proposal_comment_id'))
         batch_op.drop_index(batch_op.f('ix_inbox_item_approval_id'))

@@ -124,7 +124,7 @@ def send_after_commit(item, user) -> None:
         {
             "from": current_app.config.get("MAIL_FROM") or "Bid Desk <bid-desk@localhost>",
             "to": user.email,
-            "subject": subject[:200],
+            "subject": " ".join(subject.split())[:200],  # one header line, whatever was typed
             "body": body,
         }
     )

@@ -177,6 +177,8 @@ class InboxItem(db.Model):
     __table_args__ = (
         CheckConstraint(sql_in("kind", INBOX_KINDS), name="kind"),
         Index("ix_inbox_item_user_read", "user_id", "read_at"),
+        # The notifications tab pages through a user's items newest first.
+        Index("ix_inbox_item_user_newest", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
