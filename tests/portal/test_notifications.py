@@ -464,3 +464,26 @@ def test_with_redis_the_email_is_an_rq_job(
     finally:
         queue.empty()
         queue.delete(delete_jobs=True)
+
+
+def test_demo_notifications_follow_the_demo_story(app):
+    """Each pending demo request is in its deciders' inboxes, nobody is told of their own
+    doing, and the rep's comments reach the proposal's presales."""
+    from portal.auth.models import User
+    from portal.demo import load_demo_data
+    from portal.drafts.models import Approval
+    from portal.tender.models import InboxItem
+
+    with app.app_context():
+        load_demo_data(reset=True)
+        items = db.session.scalars(select(InboxItem)).all()
+        assert items and all(i.actor_id != i.user_id for i in items)
+        pending = db.session.scalars(select(Approval).where(Approval.state == "pending")).all()
+        for approval in pending:
+            asked = {i.user_id for i in items if i.approval_id == approval.id}
+            roles = ("leader", "admin") if approval.required_role == "leader" else ("admin",)
+            deciders = db.session.scalars(
+                select(User.id).where(User.role.in_(roles), User.active.is_(True))
+            ).all()
+            assert asked == set(deciders)
+        assert any(i.kind == "comment" for i in items)
