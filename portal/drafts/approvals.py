@@ -129,6 +129,7 @@ def decide_request(approval: Approval, proposal: Proposal, decision: str, commen
         if state.fingerprint != approval.fingerprint:
             approval.state = "withdrawn"
             approval.decided_at = utcnow()
+            events.request_settled(approval)
             proposal.status = "draft"
             db.session.commit()
             return False, _("The quote changed after approval was requested; nothing was approved.")

@@ -303,6 +303,7 @@ def after_quote_change(proposal: Proposal) -> str | None:
     ):
         approval.state = "withdrawn"
         approval.decided_at = utcnow()
+        _settled(approval)
         invalidated = True
     unapproved = proposal.status == "approved" and state.needs_approval and not state.approval_valid
     if not (invalidated or unapproved):
@@ -310,6 +311,12 @@ def after_quote_change(proposal: Proposal) -> str | None:
     proposal.status = "draft"
     proposal.updated_by_id = current_user.id
     return _invalidated_message()
+
+
+def _settled(approval: Approval) -> None:
+    from portal.notifications import events
+
+    events.request_settled(approval)
 
 
 def _invalidated_message() -> str:
@@ -376,6 +383,7 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
         ):
             pending.state = "withdrawn"
             pending.decided_at = utcnow()
+            _settled(pending)
         approval = Approval(
             proposal=proposal,
             opportunity_id=proposal.opportunity_id,

@@ -20,7 +20,7 @@ from collections.abc import Iterable
 
 from flask import url_for
 from flask_babel import gettext as _
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from portal.extensions import db
 from portal.tender.models import InboxItem
@@ -85,10 +85,30 @@ def approval_requested(approval) -> list:
     )
 
 
+def request_settled(approval) -> None:
+    """The request left "pending" (decided or withdrawn): it asks nothing of anyone now, so
+    its unread "approval asked" items count no more (they stay listed, read)."""
+    from portal.timeutil import utcnow
+
+    if approval.id is None:
+        return
+    db.session.execute(
+        update(InboxItem)
+        .where(
+            InboxItem.approval_id == approval.id,
+            InboxItem.kind == "approval_asked",
+            InboxItem.read_at.is_(None),
+        )
+        .values(read_at=utcnow())
+        .execution_options(synchronize_session="fetch")
+    )
+
+
 def approval_decided(approval) -> list:
     """An approval was approved or rejected: tell the requester and the presales."""
     from portal.deals.models import Opportunity
 
+    request_settled(approval)
     if approval.state not in ("approved", "rejected"):
         return []
     presales = db.session.scalar(

@@ -487,3 +487,23 @@ def test_demo_notifications_follow_the_demo_story(app):
             ).all()
             assert asked == set(deciders)
         assert any(i.kind == "comment" for i in items)
+
+
+def test_a_decided_request_no_longer_counts_for_the_other_deciders(
+    app, client, as_user, users, opportunity
+):
+    proposal = _in_review(app, as_user("presales"), opportunity, "Leader quote", "20")
+    approval = _approval_id(app, proposal)
+    client.post("/logout")
+    assert _count(as_user("admin")) == 1
+    client.post("/logout")
+    as_user("leader").post(
+        f"/opportunities/{opportunity}/proposals/{proposal}/approvals/{approval}",
+        data={"decision": "approve", "comment": ""},
+    )
+    client.post("/logout")
+    admin = as_user("admin")
+    assert _count(admin) == 0  # nothing is asked of the admin any more
+    assert "asks for approval of the quote of Leader quote" in admin.get(
+        "/inbox?tab=notifications"
+    ).get_data(as_text=True)
