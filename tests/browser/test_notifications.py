@@ -91,8 +91,11 @@ def test_mark_read_and_mark_all_read_update_the_counter(page, log_in, app, users
     page.wait_for_function(
         "() => document.querySelector('#inbox-counts .count').textContent === '2'"
     )
-    assert page.locator(".notification.is-unread").count() == 2
+    # The row is swapped after the counter (htmx settles the target last).
+    page.wait_for_function(
+        "() => document.querySelectorAll('.notification.is-unread').length === 2"
+    )
     page.get_by_role("button", name="Mark all read").click()
     page.wait_for_function("() => !document.querySelector('#inbox-counts .count')")
-    assert page.locator(".notification.is-unread").count() == 0
+    page.wait_for_function("() => !document.querySelector('.notification.is-unread')")
     assert page.locator(".notification").count() == 3
