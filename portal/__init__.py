@@ -119,6 +119,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.deals import models as _deals  # noqa: F401
     from portal.drafts import models as _drafts  # noqa: F401
     from portal.negotiation import models as _negotiation  # noqa: F401
+    from portal.notifications import mail as _mail  # noqa: F401  (sends e-mails after commit)
     from portal.objections import models as _objections  # noqa: F401
     from portal.outcomes import models as _outcomes  # noqa: F401
     from portal.pricescore import models as _pricescore  # noqa: F401
@@ -190,6 +191,7 @@ def _register_blueprints(app: Flask) -> None:
     from portal.exports.views import bp as exports_bp
     from portal.history import bp as history_bp
     from portal.negotiation.views import bp as negotiation_bp
+    from portal.notifications.views import bp as notifications_bp
     from portal.objections.views import bp as objections_bp
     from portal.outcomes.views import bp as outcomes_bp
     from portal.pricescore.views import bp as pricescore_bp
@@ -213,6 +215,7 @@ def _register_blueprints(app: Flask) -> None:
         bid_bp,
         tender_bp,
         work_bp,
+        notifications_bp,
         history_bp,
         analytics_bp,
         outcomes_bp,

@@ -84,6 +84,11 @@ class Config:
     # How many proxies in front of the portal set X-Forwarded-For/-Proto/-Host (0: none).
     TRUSTED_PROXIES = int(os.environ.get("TRUSTED_PROXIES", 0) or 0)
     PAGE_SIZE = 20
+    # Notification e-mails (portal/notifications/mail.py): smtp://user:pass@host:port,
+    # smtp+starttls://… or smtps://…; none are sent without it.
+    MAIL_URL = os.environ.get("MAIL_URL") or None
+    MAIL_FROM = os.environ.get("MAIL_FROM") or "Bid Desk <bid-desk@localhost>"
+    MAIL_RETRY_DELAYS = (30, 120, 600)  # seconds between the attempts of a failed send
     HTMX_VERSION = HTMX_VERSION
 
 

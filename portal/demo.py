@@ -575,6 +575,9 @@ def _create() -> None:
     from portal.analytics import demo as analytics_demo
 
     analytics_demo.create()
+    from portal.notifications.demo import create_demo_notifications
+
+    create_demo_notifications()
     workspace_demo.align_judged_activities()
 
 

@@ -6,7 +6,7 @@ from datetime import datetime
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from flask_login import UserMixin
-from sqlalchemy import CheckConstraint, String
+from sqlalchemy import CheckConstraint, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -34,6 +34,9 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(16))
     locale: Mapped[str] = mapped_column(String(8), default="en")
     active: Mapped[bool] = mapped_column(default=True)
+    # Notifications also go by e-mail (when the portal has MAIL_URL) unless the user
+    # turned that off in their settings.
+    email_notifications: Mapped[bool] = mapped_column(default=True, server_default=true())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # Sessions carry the value they were opened with; bumping it ends every open session
     # of the user (logout, password reset, deactivation, role change: portal/auth/sessions.py).

@@ -19,6 +19,7 @@ from portal.drafts.queries import get_proposal_or_404
 from portal.drafts.workflow import authority_rules, quote_state
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int
+from portal.notifications import events
 from portal.pages import wants_fragment
 from portal.security import allowed, opportunity_scope
 from portal.timeutil import utcnow
@@ -128,6 +129,7 @@ def decide_request(approval: Approval, proposal: Proposal, decision: str, commen
         if state.fingerprint != approval.fingerprint:
             approval.state = "withdrawn"
             approval.decided_at = utcnow()
+            events.request_settled(approval)
             proposal.status = "draft"
             db.session.commit()
             return False, _("The quote changed after approval was requested; nothing was approved.")
@@ -146,6 +148,7 @@ def decide_request(approval: Approval, proposal: Proposal, decision: str, commen
     approval.decided_at = utcnow()
     approval.comment = (comment or "").strip()
     proposal.updated_by_id = current_user.id
+    events.approval_decided(approval)
     try:
         db.session.commit()
     except StaleDataError:

@@ -54,6 +54,7 @@ from portal.drafts.workflow import (
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int, db_int_or_none
 from portal.idempotency import create_once, new_token
+from portal.notifications import events as notify
 from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
@@ -999,14 +1000,14 @@ def add_comment(opportunity_id: int, proposal_id: int):
     form = CommentForm(request.form)
     status = 200
     if form.validate():
-        db.session.add(
-            ProposalComment(
-                proposal=proposal,
-                opportunity_id=opportunity.id,
-                author_id=current_user.id,
-                body=form.body.data.strip(),
-            )
+        comment = ProposalComment(
+            proposal=proposal,
+            opportunity_id=opportunity.id,
+            author_id=current_user.id,
+            body=form.body.data.strip(),
         )
+        db.session.add(comment)
+        notify.proposal_commented(comment)
         db.session.commit()
         db.session.refresh(proposal)
         form = CommentForm(formdata=None)

@@ -303,6 +303,7 @@ def after_quote_change(proposal: Proposal) -> str | None:
     ):
         approval.state = "withdrawn"
         approval.decided_at = utcnow()
+        _settled(approval)
         invalidated = True
     unapproved = proposal.status == "approved" and state.needs_approval and not state.approval_valid
     if not (invalidated or unapproved):
@@ -310,6 +311,12 @@ def after_quote_change(proposal: Proposal) -> str | None:
     proposal.status = "draft"
     proposal.updated_by_id = current_user.id
     return _invalidated_message()
+
+
+def _settled(approval: Approval) -> None:
+    from portal.notifications import events
+
+    events.request_settled(approval)
 
 
 def _invalidated_message() -> str:
@@ -376,16 +383,19 @@ def change_status(proposal: Proposal, target: str, state: QuoteState) -> str | N
         ):
             pending.state = "withdrawn"
             pending.decided_at = utcnow()
-        db.session.add(
-            Approval(
-                proposal=proposal,
-                opportunity_id=proposal.opportunity_id,
-                required_role=state.decision.required_role,
-                fingerprint=state.fingerprint,
-                reasons=reasons_as_json(state.decision),
-                requested_by_id=current_user.id,
-            )
+            _settled(pending)
+        approval = Approval(
+            proposal=proposal,
+            opportunity_id=proposal.opportunity_id,
+            required_role=state.decision.required_role,
+            fingerprint=state.fingerprint,
+            reasons=reasons_as_json(state.decision),
+            requested_by_id=current_user.id,
         )
+        db.session.add(approval)
+        from portal.notifications import events
+
+        events.approval_requested(approval)
     proposal.status = target
     proposal.updated_by_id = current_user.id
     if target == "submitted":

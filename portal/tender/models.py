@@ -16,7 +16,10 @@ from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
 from proposals.requirements import KINDS, REVIEW_STATES, VERDICTS
 
-INBOX_KINDS = ("mention",)
+# What an inbox item says happened: an @mention, and the notifications of
+# portal/notifications (an approval asked of you, your request approved or rejected, a
+# comment on your proposal, a task assigned to you).
+INBOX_KINDS = ("mention", "approval_asked", "approved", "rejected", "comment", "task")
 SEARCH_KINDS = ("block", "answer")
 
 
@@ -166,13 +169,16 @@ class WorkComment(db.Model):
 
 
 class InboxItem(db.Model):
-    """Something that happened for one user (today: an @mention). Assignments, reviews
-    and overdue work are not stored here: the inbox reads them from their rows."""
+    """Something that happened for one user: an @mention or a notification (see
+    portal/notifications). Assignments, reviews and overdue work are not stored here: the
+    inbox reads them from their rows. `actor` is who did it (never the user)."""
 
     __tablename__ = "inbox_item"
     __table_args__ = (
         CheckConstraint(sql_in("kind", INBOX_KINDS), name="kind"),
         Index("ix_inbox_item_user_read", "user_id", "read_at"),
+        # The notifications tab pages through a user's items newest first.
+        Index("ix_inbox_item_user_newest", "user_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -184,10 +190,27 @@ class InboxItem(db.Model):
     comment_id: Mapped[int | None] = mapped_column(
         ForeignKey("work_comment.id", ondelete="CASCADE"), index=True
     )
+    approval_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_approval.id", ondelete="CASCADE"), index=True
+    )
+    proposal_comment_id: Mapped[int | None] = mapped_column(
+        ForeignKey("proposal_comment.id", ondelete="CASCADE"), index=True
+    )
+    task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("chain_task.id", ondelete="CASCADE"), index=True
+    )
+    actor_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 
     comment: Mapped[WorkComment | None] = relationship()
+    proposal: Mapped[Proposal | None] = relationship()  # noqa: F821
+    approval: Mapped[Approval | None] = relationship()  # noqa: F821
+    proposal_comment: Mapped[ProposalComment | None] = relationship()  # noqa: F821
+    task: Mapped[ChainTask | None] = relationship()  # noqa: F821
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])  # noqa: F821
 
 
 class BlockReview(db.Model):

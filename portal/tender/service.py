@@ -21,7 +21,6 @@ from portal.tender.models import (
     SectionAssignment,
     WorkComment,
 )
-from portal.timeutil import utcnow
 from proposals.requirements import (
     Blocker,
     GateRow,
@@ -220,6 +219,7 @@ def post_comment(proposal: Proposal, body: str, *, section_id=None, requirement_
     db.session.add(comment)
     db.session.flush()
     names = mentioned_usernames(body)
+    mentioned: list[int] = []
     if names:
         from portal.deals.models import Opportunity
 
@@ -242,8 +242,13 @@ def post_comment(proposal: Proposal, body: str, *, section_id=None, requirement_
                         kind="mention",
                         proposal_id=proposal.id,
                         comment_id=comment.id,
+                        actor_id=current_user.id,
                     )
                 )
+                mentioned.append(user.id)
+    from portal.notifications import events
+
+    events.work_commented(comment, proposal, mentioned)
     return comment
 
 
@@ -261,11 +266,11 @@ class InboxCounts:
     assigned: int
     review: int
     overdue: int
-    mentioned: int
+    notifications: int  # unread mentions and notifications
 
     @property
     def total(self) -> int:
-        return self.assigned + self.review + self.mentioned
+        return self.assigned + self.review + self.notifications
 
 
 def _open_requirement(user_id: int):
@@ -315,13 +320,13 @@ def inbox_counts(user_id: int, today: date) -> InboxCounts:
             .scalar_subquery(),
         )
     ).one()
-    a1, a2, r1, r2, o1, o2, o3, mentioned = (value or 0 for value in row)
-    return InboxCounts(a1 + a2, r1 + r2, o1 + o2 + o3, mentioned)
+    a1, a2, r1, r2, o1, o2, o3, unread = (value or 0 for value in row)
+    return InboxCounts(a1 + a2, r1 + r2, o1 + o2 + o3, unread)
 
 
 @dataclass
 class InboxEntry:
-    kind: str  # requirement | section | block | mention
+    kind: str  # requirement | section | block
     title: str
     proposal: Proposal | None
     due: date | None
@@ -330,7 +335,8 @@ class InboxEntry:
 
 
 def inbox(user_id: int, today: date, limit: int = 100) -> dict[str, list]:
-    """The four lists of the inbox page, each at most `limit` long."""
+    """The three work lists of the inbox page, each at most `limit` long (its fourth tab,
+    notifications, is paged by portal.notifications.views.notification_page)."""
     req = (
         select(Requirement)
         .join(Proposal, Proposal.id == Requirement.proposal_id)
@@ -369,28 +375,11 @@ def inbox(user_id: int, today: date, limit: int = 100) -> dict[str, list]:
         InboxEntry("block", b.title, None, None, b)
         for b in db.session.scalars(overdue_blocks_query(user_id, today).limit(limit))
     ]
-    mentions = [
-        InboxEntry("mention", "", None, None, item, item.comment)
-        for item in db.session.scalars(
-            select(InboxItem)
-            .where(InboxItem.user_id == user_id)
-            .options(selectinload(InboxItem.comment).selectinload(WorkComment.author))
-            .order_by(InboxItem.read_at.is_not(None), InboxItem.id.desc())
-            .limit(limit)
-        )
-    ]
-    return {"assigned": assigned, "review": review, "overdue": overdue, "mentioned": mentions}
+    return {"assigned": assigned, "review": review, "overdue": overdue}
 
 
 def _req_title(r: Requirement) -> str:
     return ("★ " if r.mandatory else "") + " ".join(x for x in (r.number, r.text[:80]) if x)
-
-
-def mark_mentions_read(user_id: int) -> None:
-    for item in db.session.scalars(
-        select(InboxItem).where(InboxItem.user_id == user_id, InboxItem.read_at.is_(None))
-    ):
-        item.read_at = utcnow()
 
 
 # --- library review cycle ----------

@@ -1,9 +1,9 @@
 """Work around a proposal beyond its requirement table: section assignments, comments
 with @mentions on sections, each user's inbox (assigned to me, to review, overdue,
-mentioned) with the counts beside "Inbox" in the navigation, and the library review cycle.
+notifications) with the counts beside "Inbox" in the navigation, and the library review cycle.
 
 The inbox is read by `portal.tender.service.inbox` / `inbox_counts`; stored events for a
-user (today: mentions) are `InboxItem` rows, so other notifications can land there too.
+user (mentions and the notifications of portal/notifications) are `InboxItem` rows.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ from portal.tender.views import (
     _people,
     _user_or_none,
 )
-from portal.timeutil import today, utcnow
+from portal.timeutil import today
 from proposals.drafting import is_stale
 
 work = Blueprint("work", __name__)
@@ -141,48 +141,29 @@ def people():
 @work.get("/inbox")
 @allowed(*ALL_ROLES)
 def inbox():
+    """The work lists and, on their own tab, the notifications (read by opening them or
+    with the mark-read buttons, never by merely looking at the list)."""
+    from portal.notifications.views import notification_page
+
     lists = service.inbox(current_user.id, today())
-    response = render_template(
+    tab = request.args.get("tab")
+    tab = "notifications" if tab == "mentioned" else tab  # the tab's name before notifications
+    counts = service.inbox_counts(current_user.id, today())
+    if tab not in (*lists, "notifications"):
+        # Unread notifications are what the counter announced: show them first.
+        tab = "notifications" if counts.notifications else "assigned"
+    page = None
+    if tab == "notifications":
+        page = notification_page(current_user.id, request.args.get("after"))
+    return render_template(
         "tender/inbox.html",
         lists=lists,
+        counts=counts,
+        page=page,
+        form=EmptyForm(),
         today=today(),
         tl=tl,
-        tab=request.args.get("tab") if request.args.get("tab") in lists else "assigned",
-    )
-    service.mark_mentions_read(current_user.id)
-    db.session.commit()
-    return response
-
-
-@work.get("/inbox/<int:item_id>")
-@allowed(*ALL_ROLES)
-def mention(item_id: int):
-    """Open what a mention points at (and mark it read)."""
-    from portal.tender.models import InboxItem, WorkComment
-
-    item = db.session.get(InboxItem, item_id)
-    if item is None or item.user_id != current_user.id or item.comment_id is None:
-        return redirect(url_for("work.inbox", tab="mentioned"))
-    comment = db.session.get(WorkComment, item.comment_id)
-    from portal.drafts.models import Proposal
-
-    proposal = db.session.get(Proposal, comment.proposal_id)
-    get_proposal_or_404(proposal.opportunity_id, proposal.id)  # still allowed to see it
-    item.read_at = item.read_at or utcnow()
-    db.session.commit()
-    if comment.requirement_id:
-        return redirect(
-            url_for(
-                "tender.index",
-                opportunity_id=proposal.opportunity_id,
-                proposal_id=proposal.id,
-                row=comment.requirement_id,
-            )
-            + f"#req-{comment.requirement_id}"
-        )
-    return redirect(
-        url_for("tender.index", opportunity_id=proposal.opportunity_id, proposal_id=proposal.id)
-        + f"#sec-{comment.section_id}"
+        tab=tab,
     )
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from portal.auth.models import User
 from portal.deals.models import Stakeholder
 from portal.extensions import db
+from portal.notifications import events
 from portal.security import ALL_ROLES, allowed
 from portal.timeutil import today, utcnow
 from portal.workspace import tasks
@@ -79,19 +80,19 @@ def add_chain_task(opportunity_id: int):
     # The warning's own wording is stored as its code and the person it names, so every
     # reader sees it in their language; a title the user rewrote is kept as typed.
     from_rule, name = rule_title_name(typed["warning_code"], typed["title"])
-    db.session.add(
-        ChainTask(
-            opportunity_id=opportunity.id,
-            stakeholder_id=int(typed["stakeholder_id"]) if typed["stakeholder_id"] else None,
-            warning_code=typed["warning_code"],
-            title=None if from_rule else typed["title"],
-            title_params=({"name": name} if name else {}) if from_rule else None,
-            level=typed["level"],
-            assignee_id=int(typed["assignee_id"]),
-            due_date=date.fromisoformat(typed["due_date"]),
-            created_by_id=current_user.id,
-        )
+    task = ChainTask(
+        opportunity_id=opportunity.id,
+        stakeholder_id=int(typed["stakeholder_id"]) if typed["stakeholder_id"] else None,
+        warning_code=typed["warning_code"],
+        title=None if from_rule else typed["title"],
+        title_params=({"name": name} if name else {}) if from_rule else None,
+        level=typed["level"],
+        assignee_id=int(typed["assignee_id"]),
+        due_date=date.fromisoformat(typed["due_date"]),
+        created_by_id=current_user.id,
     )
+    db.session.add(task)
+    events.task_assigned(task)
     db.session.commit()
     return _chain(opportunity, chain_notice=_("Task created."))
 

@@ -180,7 +180,12 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "work.people": (ALL, False),
     "work.inbox": (ALL, False),
     "work.inbox_counts": (ALL, False),
-    "work.mention": (ALL, False),
+    # Notifications: each user opens and marks only their own (the fixture item is the
+    # admin's: anyone else gets 404, see OWN_ITEM); everyone has their own settings.
+    "notifications.open_item": (ALL, False),
+    "notifications.mark_read": (ALL, False),
+    "notifications.mark_all_read": (ALL, False),
+    "notifications.settings": (ALL, False),
     "work.block_reviews": (ALL, False),
     "work.review_block": (ALL, False),
     # Analytics: leaders and admins; calibration also for reps (their own bids).
@@ -196,6 +201,8 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "outcomes.edit_rows": (CREATORS, True),
     "outcomes.rival": (ALL, False),
 }
+# Routes on one user's inbox item: the fixture item (make_tender_objects) is the admin's.
+OWN_ITEM = {"notifications.open_item": "admin", "notifications.mark_read": "admin"}
 # Users who can see the fixture opportunity (owner rep, assigned presales, leader, admin).
 SEES_OPPORTUNITY = {"rep", "presales", "leader", "admin"}
 
@@ -295,6 +302,8 @@ def test_route_access(app, client, users, opportunity, endpoint, rule, method, w
         assert response.status_code == 403
     elif scoped and who not in SEES_OPPORTUNITY:
         assert response.status_code == 404  # never reveal that it exists
+    elif endpoint in OWN_ITEM and who != OWN_ITEM[endpoint]:
+        assert response.status_code == 404  # another user's notification
     else:
         assert response.status_code in (200, 302, 400, 409, 422), response.status_code
         if response.status_code == 302 and endpoint != "auth.logout":

@@ -496,7 +496,7 @@ def test_assignments_and_mentions_land_in_the_inbox(app, as_user, users, opportu
         outsider = inbox_counts(users["presales2"], date.today())
     assert (mine.assigned, mine.overdue) == (2, 1)
     assert leader.review == 1
-    assert rep.mentioned == 1 and outsider.mentioned == 0
+    assert rep.notifications == 1 and outsider.notifications == 0  # the mention, not also a comment
     _switch(client, "rep")
     assert 'id="inbox-counts"' in client.get("/opportunities").get_data(as_text=True)
     nav = client.get("/inbox/counts", headers=HX).get_data(as_text=True)
@@ -504,7 +504,11 @@ def test_assignments_and_mentions_land_in_the_inbox(app, as_user, users, opportu
     mentions = client.get("/inbox?tab=mentioned").get_data(as_text=True)
     assert "请确认商务条款" in mentions
     with app.app_context():
-        assert inbox_counts(users["rep"], date.today()).mentioned == 0  # read
+        assert inbox_counts(users["rep"], date.today()).notifications == 1  # seen, not opened
+    item = re.search(r'href="(/inbox/\d+)"', mentions).group(1)
+    assert "#req-" in client.get(item).headers["Location"]
+    with app.app_context():
+        assert inbox_counts(users["rep"], date.today()).notifications == 0  # opened: read
 
 
 def test_mention_autocomplete(app, as_user, users):
