@@ -32,6 +32,7 @@ def upgrade():
         sa.Column('bidders', sa.Integer(), nullable=True),
         sa.Column('margin_pct', sa.Numeric(precision=12, scale=4), nullable=True),
         sa.Column('margin_frozen', sa.Boolean(), server_default=sa.true(), nullable=False),
+        sa.Column('discount_effect', sa.JSON(), nullable=True),
         sa.Column('computed_at', sa.DateTime(timezone=True), nullable=False),
         sa.ForeignKeyConstraint(
             ['opportunity_id'], ['opportunity.id'],

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, Numeric, String, Text, false, true
+from sqlalchemy import JSON, Float, ForeignKey, Index, Numeric, String, Text, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -105,4 +106,8 @@ class BidSummary(db.Model):
     bidders: Mapped[int | None]
     margin_pct: Mapped[Decimal | None] = mapped_column(Numeric(12, 4))
     margin_frozen: Mapped[bool] = mapped_column(default=True, server_default=true())
+    # What the discount of the linked quote option buys and what one more percent off the
+    # bid price would (portal.pricescore.links.effect_for, stored by discount_effect_json),
+    # with who must approve the contract at the bid price; None without a linked option.
+    discount_effect: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -96,6 +96,7 @@ def compute(opportunity_ids: Iterable[int]) -> int:
         scenario = scenarios.get(opportunity_id)
         margin = margins.get(opportunity_id)
         figures[opportunity_id] = dict(
+            discount_effect=_effect_json(scenario),
             scenario_id=scenario.id if scenario else None,
             scenario_version=scenario.version if scenario else None,
             quote_changed_at=times.get(opportunity_id),
@@ -131,6 +132,7 @@ def compute(opportunity_ids: Iterable[int]) -> int:
                 else Decimal(f["margin_pct"]).quantize(Decimal("0.0001"))
             )
             row.margin_frozen = f["margin_frozen"]
+            row.discount_effect = f["discount_effect"]
             row.computed_at = utcnow()
         try:
             db.session.commit()
@@ -142,6 +144,57 @@ def compute(opportunity_ids: Iterable[int]) -> int:
     for opportunity_id in ids:
         _requested.pop(opportunity_id, None)
     return len(ids)
+
+
+def _effect_json(scenario) -> dict | None:
+    """What the linked option's discount buys, as stored (None without a linked option)."""
+    from portal.pricescore.links import effect_for
+
+    if scenario is None or scenario.linked_option is None:
+        return None
+    found = effect_for(scenario, scenario.linked_option)
+
+    def effect(e):
+        if e is None:
+            return None
+        return {
+            "price_before": str(e.price_before),
+            "price_after": str(e.price_after),
+            "points_before": None if e.points_before is None else str(e.points_before),
+            "points_after": None if e.points_after is None else str(e.points_after),
+            "rank_before": e.rank_before,
+            "rank_after": e.rank_after,
+            "p_win_before": e.p_win_before,
+            "p_win_after": e.p_win_after,
+        }
+
+    return {
+        "option_id": scenario.linked_option_id,
+        "effect": effect(found.effect),
+        "per_point": effect(found.per_point),
+        "approver_at_bid": found.approver_at_bid,
+    }
+
+
+def _effect_from_json(data: dict | None):
+    from proposals.bidvalue import DiscountEffect
+
+    if data is None:
+        return None
+
+    def dec(value):
+        return None if value is None else Decimal(value)
+
+    return DiscountEffect(
+        dec(data["price_before"]),
+        dec(data["price_after"]),
+        dec(data["points_before"]),
+        dec(data["points_after"]),
+        data["rank_before"],
+        data["rank_after"],
+        data["p_win_before"],
+        data["p_win_after"],
+    )
 
 
 # --- reading -----------------------------------------------------------------------------
@@ -215,6 +268,50 @@ def position_for(opportunity_id: int, scenario) -> PricePosition | None:
     if summary is not None and summary.fresh:
         return summary.position
     return position_of(scenario)
+
+
+def linked_effects(proposals: Sequence, options: dict[int, list]) -> dict[int, list]:
+    """For each proposal (with its options as loaded: `options[proposal.id]`), what the
+    discount of its option linked to the official scenario buys (portal.pricescore.links
+    LinkedEffect, [] when none of its options is linked): read from the stored summaries,
+    computed now by the same function only for a bid whose summary is being recomputed.
+    Two queries for the whole page."""
+    from portal.pricescore.links import LinkedEffect, effect_for
+    from portal.pricescore.models import PriceScenario
+    from proposals.pricing import option_totals
+
+    out: dict[int, list] = {p.id: [] for p in proposals}
+    option_ids = {o.id: p for p in proposals for o in options.get(p.id, [])}
+    if not option_ids:
+        return out
+    scenarios = db.session.scalars(
+        select(PriceScenario).where(
+            PriceScenario.linked_option_id.in_(list(option_ids)),
+            PriceScenario.official.is_(True),
+        )
+    ).all()
+    stored = summaries([s.opportunity_id for s in scenarios])
+    by_id = {o.id: o for opts in options.values() for o in opts}
+    for scenario in scenarios:
+        proposal = option_ids[scenario.linked_option_id]
+        if scenario.opportunity_id != proposal.opportunity_id:
+            continue
+        option = by_id[scenario.linked_option_id]
+        kept = stored.get(scenario.opportunity_id)
+        data = kept.row.discount_effect if kept is not None and kept.fresh else None
+        if data is not None and data.get("option_id") == option.id:
+            effect = LinkedEffect(
+                scenario,
+                option,
+                option_totals(option.as_domain()),
+                _effect_from_json(data["effect"]),
+                _effect_from_json(data["per_point"]),
+                data["approver_at_bid"],
+            )
+        else:
+            effect = effect_for(scenario, option)
+        out[proposal.id].append(effect)
+    return out
 
 
 # --- marking stale and scheduling --------------------------------------------------------
