@@ -388,8 +388,13 @@ def desk_page(
     approvals = latest_approvals(ids)
     states = bid_states(bids)
     revisions = latest_revisions(ids)
-    margins = quote_margins(ids, revisions)
     stored = summary.summaries(ids)
+    # Margins: stored with the summary; priced here only for a bid being recomputed.
+    unsure = [i for i in ids if not stored[i].fresh]
+    margins = quote_margins(unsure, {i: r for i, r in revisions.items() if i in unsure})
+    for i in ids:
+        if stored[i].fresh and stored[i].row.margin_pct is not None:
+            margins[i] = QuoteMargin(stored[i].row.margin_pct, stored[i].row.margin_frozen)
     rows = []
     for o in bids:
         scenario = states[o.id].scenario
