@@ -168,3 +168,22 @@ def test_desk_page_queries_do_not_grow_with_bids(app, as_user, make_opportunity)
     assert few[1] == 10 and many[1] == 50  # one page
     # (A short list also asks for the bids without a deadline, shown after the dated ones.)
     assert many[0] <= few[0] <= many[0] + 1, (few, many)
+
+
+def test_the_bid_pack_states_the_stored_p_win(app, make_opportunity):
+    """One bid, one truth: the pack's chance of winning at the bid price is the figure the
+    desk reads from the summary."""
+    from portal.bid import summary
+    from portal.bid.models import BidSummary
+    from portal.exports.packs import price_analysis
+    from portal.pricescore.models import PriceScenario
+
+    opportunity = make_opportunity(name="Pack and desk")
+    scenario_id = _scenario(app, opportunity, "Published", "11400000", official=True)
+    with app.app_context():
+        summary.compute([opportunity])
+        stored = db.session.get(BidSummary, opportunity)
+        report = price_analysis(db.session.get(PriceScenario, scenario_id), "en").report
+        assert report.p_win_chosen == pytest.approx(stored.p_win, abs=1e-12)
+        assert report.expected_rank_chosen == pytest.approx(stored.expected_rank, abs=1e-12)
+        assert report.sheet.by_name("__us__").rank == stored.rank
