@@ -449,13 +449,22 @@ def run_after_request(response):
     return response
 
 
+_job_app = None
+
+
 def recompute_job(opportunity_ids: list[int]) -> int:
-    """The RQ job: recompute these summaries in the worker's own app."""
+    """The RQ job: recompute these summaries in the worker's own app (built once per
+    worker process)."""
+    global _job_app
     from portal import create_app
 
-    app = create_app()
-    with app.app_context():
-        return compute(opportunity_ids)
+    if _job_app is None:
+        _job_app = create_app()
+    with _job_app.app_context():
+        try:
+            return compute(opportunity_ids)
+        finally:
+            db.session.remove()
 
 
 class _LocalWorker:
