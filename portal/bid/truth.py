@@ -183,18 +183,18 @@ def bid_state(opportunity) -> BidState:
 
 def _stale_approvals(approvals) -> set[int]:
     """Proposal ids whose latest approval (pending or approved) was given for another quote
-    than the current one: every quote read in two queries, whatever their number."""
+    than the current one: every quote read in one query, whatever their number."""
     checked = {a.proposal_id: a for a in approvals if a.state in ("pending", "approved")}
     if not checked:
         return set()
-    quotes: dict[int, list] = {i: [] for i in checked}
-    for option in db.session.scalars(
-        select(ProposalOption)
-        .where(ProposalOption.proposal_id.in_(list(checked)))
-        .options(selectinload(ProposalOption.lines))
-    ):
-        quotes[option.proposal_id].append(option.as_domain())
-    return {i for i, a in checked.items() if a.fingerprint != quote_fingerprint(quotes[i])}
+    from portal.drafts.workflow import load_quotes
+
+    quotes = load_quotes(checked)
+    return {
+        i
+        for i, a in checked.items()
+        if a.fingerprint != quote_fingerprint([o.as_domain() for o in quotes[i]])
+    }
 
 
 def _state(opp, scenario, option, rivals, sheet, approval_stale, override, tolerance) -> BidState:

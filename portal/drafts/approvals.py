@@ -8,7 +8,7 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select, tuple_
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.deals.models import Opportunity
@@ -19,10 +19,9 @@ from portal.drafts.models import (
     Approval,
     AuthorityRule,
     Proposal,
-    ProposalOption,
 )
 from portal.drafts.queries import get_proposal_or_404
-from portal.drafts.workflow import authority_rules, quote_state
+from portal.drafts.workflow import authority_rules, load_quotes, quote_state
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int
 from portal.pages import wants_fragment
@@ -71,16 +70,8 @@ class _PageQuote:
 
 
 def _page_quotes(proposal_ids: list[int]) -> tuple[dict[int, _PageQuote], dict[int, list]]:
-    """Every quote of the page in two queries: its figures and its option rows."""
-    options: dict[int, list[ProposalOption]] = {i: [] for i in proposal_ids}
-    if proposal_ids:
-        for option in db.session.scalars(
-            select(ProposalOption)
-            .where(ProposalOption.proposal_id.in_(proposal_ids))
-            .options(selectinload(ProposalOption.lines))
-            .order_by(ProposalOption.position, ProposalOption.id)
-        ):
-            options[option.proposal_id].append(option)
+    """Every quote of the page in one query: its figures and its options."""
+    options = load_quotes(proposal_ids)
     quotes = {i: _PageQuote([o.as_domain() for o in opts]) for i, opts in options.items()}
     return quotes, options
 
