@@ -299,14 +299,6 @@ class DeskPage:
         return self.total > COUNT_CAP
 
 
-def open_bids(user, criteria: DeskCriteria | None = None, today: date | None = None):
-    """Every open bid `user` may see that passes the SQL part of `criteria` (unpaged; for
-    a handful of bids only: the desk pages with desk_page)."""
-    query = _bids_query(user, criteria or DeskCriteria(), today, ())
-    ids = select(query.subquery().c.id)
-    return list(db.session.scalars(select(Opportunity).where(Opportunity.id.in_(ids))))
-
-
 def _page_ids(query, sort: str, after: int | None, limit: int) -> list[int]:
     """Up to `limit` bid ids of `query` in the order of `sort`, after the bid `after`."""
     keys, descending, nullable = _sort_keys(sort)
@@ -428,17 +420,3 @@ def desk_page(
             )
         )
     return DeskPage(rows, total, next_after, after)
-
-
-def desk_rows(
-    user, today: date, locale: str, criteria: DeskCriteria | None = None, may_decide=None
-) -> list[DeskRow]:
-    """The first page of desk_page."""
-    return desk_page(user, today, locale, criteria, may_decide).rows
-
-
-def _position(scenario: PriceScenario | None) -> PricePosition | None:
-    """The P(win) at the bid price (portal.bid.summary.position_of: the one place)."""
-    from portal.bid.summary import position_of
-
-    return position_of(scenario)
