@@ -47,6 +47,10 @@ def upgrade():
             'ix_opportunity_status_deadline', ['status', 'bid_deadline', 'name', 'id'], unique=False
         )
         batch_op.create_index(
+            'ix_opportunity_status_amount', ['status', 'amount', 'id'], unique=False
+        )
+        batch_op.create_index('ix_opportunity_status_name', ['status', 'name', 'id'], unique=False)
+        batch_op.create_index(
             'ix_opportunity_status_stage_deadline',
             ['status', 'stage_id', 'bid_deadline', 'id'],
             unique=False,
@@ -72,6 +76,8 @@ def downgrade():
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         batch_op.drop_index('ix_opportunity_status_stage_totals')
         batch_op.drop_index('ix_opportunity_status_stage_deadline')
+        batch_op.drop_index('ix_opportunity_status_name')
+        batch_op.drop_index('ix_opportunity_status_amount')
         batch_op.drop_index('ix_opportunity_status_deadline')
     with op.batch_alter_table('bid_summary', schema=None) as batch_op:
         batch_op.drop_index('ix_bid_summary_stale')
