@@ -83,9 +83,12 @@ def _quote_times(scenarios: dict) -> dict[int, object]:
 def compute(opportunity_ids: Iterable[int]) -> int:
     """Recompute and store the summaries of these bids, then commit. Returns how many."""
     from portal.bid.truth import official_scenarios
+    from portal.deals.models import Opportunity
     from portal.exports.desk import quote_margins
 
     ids = sorted(set(opportunity_ids))
+    if ids:  # an opportunity deleted since it was asked for has no summary to store
+        ids = list(db.session.scalars(select(Opportunity.id).where(Opportunity.id.in_(ids))))
     if not ids:
         return 0
     scenarios = official_scenarios(ids)
