@@ -230,6 +230,10 @@ def _register_hooks(app: Flask) -> None:
     app.before_request(check_request_access)
     app.before_request(serialize_opportunity_writes)
 
+    from portal.bid.summary import run_after_request
+
+    app.after_request(run_after_request)
+
     @app.after_request
     def security_headers(response):
         headers = response.headers

@@ -54,6 +54,9 @@ class Config:
     DB_CONNECT_TIMEOUT = int(os.environ.get("DB_CONNECT_TIMEOUT", 5))
     DB_STATEMENT_TIMEOUT_MS = int(os.environ.get("DB_STATEMENT_TIMEOUT_MS", 30_000))
     REDIS_URL = os.environ.get("REDIS_URL") or None
+    # Without Redis, where stored bid summaries are recomputed (portal/bid/summary.py):
+    # "local" (a thread per web process, the default), "inline" (after the request).
+    BID_SUMMARY_EXECUTOR = os.environ.get("BID_SUMMARY_EXECUTOR") or "local"
     # Rendered PDFs by content hash, and the frozen PDFs of submitted revisions (portal/exports).
     PDF_CACHE_DIR = os.environ.get("PDF_CACHE_DIR") or str(INSTANCE / "pdf-cache")
     PDF_FROZEN_DIR = os.environ.get("PDF_FROZEN_DIR") or str(INSTANCE / "pdf-frozen")
@@ -107,6 +110,7 @@ class TestingConfig(Config):
     REMEMBER_COOKIE_SECURE = False
     RATELIMIT_ENABLED = False
     PDF_EXECUTOR = "inline"  # most tests want the file in the answer; test_pdf_jobs queues
+    BID_SUMMARY_EXECUTOR = "inline"  # bid summaries recomputed right after the request
 
 
 class ProductionConfig(Config):

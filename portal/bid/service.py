@@ -57,6 +57,10 @@ def mark_quote_changed(proposal_id: int) -> None:
     db.session.execute(
         update(table).where(table.c.id == proposal_id).values(quote_changed_at=utcnow())
     )
+    from portal.bid.summary import mark_stale
+
+    # The bid's stored margin and position are recomputed after the commit.
+    mark_stale(db.session.scalars(select(table.c.opportunity_id).where(table.c.id == proposal_id)))
 
 
 # --- rivals ------------------------------------------------------------------------------

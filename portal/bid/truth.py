@@ -2,8 +2,9 @@
 
 The bid price of an opportunity is its official scenario's chosen price; the bid's quote is
 the option linked to that scenario. `bid_states(ids)` reads everything for many bids in a
-fixed number of queries (plus one quote read per bid whose latest approval is pending or
-approved, to compare fingerprints); `bid_state(id)` is the same for one bid.
+fixed number of queries (the quotes of the bids whose latest approval is pending or
+approved are read in one go, to compare fingerprints); `bid_state(id)` is the same for one
+bid.
 No rule is decided here: rows → proposals.onebid.BidFacts → disagreements.
 """
 
@@ -159,6 +160,7 @@ def bid_states(opportunities: Sequence) -> dict[int, BidState]:
             .order_by(BidOverride.id)
         ):
             overrides[o.proposal_id] = o
+    stale = _stale_approvals(approvals.values())
     out = {}
     for opp in opportunities:
         scenario = scenarios.get(opp.id)
@@ -169,7 +171,7 @@ def bid_states(opportunities: Sequence) -> dict[int, BidState]:
             option,
             rivals[opp.id],
             sheets.get(opp.id),
-            approvals.get(option.proposal_id) if option else None,
+            option is not None and option.proposal_id in stale,
             overrides.get(option.proposal_id) if option else None,
             tolerance,
         )
@@ -180,15 +182,23 @@ def bid_state(opportunity) -> BidState:
     return bid_states([opportunity])[opportunity.id]
 
 
-def _approval_stale(approval: Approval | None) -> bool:
-    if approval is None or approval.state not in ("pending", "approved"):
-        return False
-    from portal.drafts.workflow import load_quote
+def _stale_approvals(approvals) -> set[int]:
+    """Proposal ids whose latest approval (pending or approved) was given for another quote
+    than the current one: every quote read in one query, whatever their number."""
+    checked = {a.proposal_id: a for a in approvals if a.state in ("pending", "approved")}
+    if not checked:
+        return set()
+    from portal.drafts.workflow import load_quotes
 
-    return approval.fingerprint != quote_fingerprint(load_quote(approval.proposal_id))
+    quotes = load_quotes(checked)
+    return {
+        i
+        for i, a in checked.items()
+        if a.fingerprint != quote_fingerprint([o.as_domain() for o in quotes[i]])
+    }
 
 
-def _state(opp, scenario, option, rivals, sheet, approval, override, tolerance) -> BidState:
+def _state(opp, scenario, option, rivals, sheet, approval_stale, override, tolerance) -> BidState:
     totals = option_totals(option.as_domain()) if option is not None and option.lines else None
     quote = None
     if option is not None:
@@ -229,7 +239,7 @@ def _state(opp, scenario, option, rivals, sheet, approval, override, tolerance) 
         buyer_currency=sheet.buyer_currency if sheet is not None else None,
         our_batna_value=sheet.our_batna_value if sheet is not None else None,
         our_batna_currency=sheet.our_batna_currency if sheet is not None else None,
-        approval_stale=_approval_stale(approval),
+        approval_stale=approval_stale,
         override_holds=override_holds,
     )
     return BidState(

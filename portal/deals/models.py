@@ -68,6 +68,14 @@ class Opportunity(db.Model):
         CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
         CheckConstraint("amount >= 0", name="amount_not_negative"),
         Index("ix_opportunity_owner_status", "owner_id", "status"),
+        # The bid desk's default order (nearest deadline, name, id) among open bids, and
+        # the board's cards per column: walked, not sorted, so a page reads only its rows.
+        Index("ix_opportunity_status_deadline", "status", "bid_deadline", "name", "id"),
+        Index("ix_opportunity_status_amount", "status", "amount", "id"),  # desk: by amount
+        Index("ix_opportunity_status_name", "status", "name", "id"),  # desk: by name
+        Index("ix_opportunity_status_stage_deadline", "status", "stage_id", "bid_deadline", "id"),
+        # The board's per-column counts and sums: an index-only scan.
+        Index("ix_opportunity_status_stage_totals", "status", "stage_id", "currency", "amount"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

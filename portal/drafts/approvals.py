@@ -7,23 +7,34 @@ from decimal import Decimal
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
 
 from portal.deals.models import Opportunity
 from portal.drafts import labels
 from portal.drafts.forms import BulkApprovalForm, DecisionForm
-from portal.drafts.models import APPROVER_ROLES, Approval, AuthorityRule, Proposal
+from portal.drafts.models import (
+    APPROVER_ROLES,
+    Approval,
+    AuthorityRule,
+    Proposal,
+)
 from portal.drafts.queries import get_proposal_or_404
-from portal.drafts.workflow import authority_rules, quote_state
+from portal.drafts.workflow import authority_rules, load_quotes, quote_state
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int
 from portal.notifications import events
 from portal.pages import wants_fragment
 from portal.security import allowed, opportunity_scope
 from portal.timeutil import utcnow
-from proposals.pricing import DEFAULT_ROLE_ORDER, can_approve_alone, parse_decimal
+from proposals.pricing import (
+    DEFAULT_ROLE_ORDER,
+    can_approve_alone,
+    parse_decimal,
+    quote_fingerprint,
+    quote_totals,
+)
 
 bp = Blueprint("approvals", __name__)
 
@@ -45,19 +56,66 @@ def queue():
     return _queue_page()
 
 
+#: Pending requests on one page of the queue.
+QUEUE_PAGE = 20
+#: Above this many pending requests the queue says "more than …" instead of counting.
+QUEUE_COUNT_CAP = 1000
+
+
+class _PageQuote:
+    """The figures a queue card shows of a quote, from lines read for the whole page."""
+
+    def __init__(self, domain: list):
+        self.totals = quote_totals(domain)
+        self.fingerprint = quote_fingerprint(domain)
+
+
+def _page_quotes(proposal_ids: list[int]) -> tuple[dict[int, _PageQuote], dict[int, list]]:
+    """Every quote of the page in one query: its figures and its options."""
+    options = load_quotes(proposal_ids)
+    quotes = {i: _PageQuote([o.as_domain() for o in opts]) for i, opts in options.items()}
+    return quotes, options
+
+
 def _queue_page(bulk_form=None, ticked=None):
-    pending = db.session.scalars(
+    """The pending requests on opportunities the user may see, oldest first, one page at a
+    time (keyset on requested_at, id: the cursor `after` is an approval id in the URL).
+    A fixed number of queries per page; what a discount buys comes from the stored bid
+    summaries (portal.bid.summary), not a simulation per card."""
+    from portal.bid.summary import linked_effects
+
+    raw = request.args.get("after", "")
+    after = int(raw) if raw.isdigit() and 0 < int(raw) <= 2**31 - 1 else None
+    in_scope = (
         select(Approval)
-        .where(Approval.state == "pending")
-        .options(
+        .join(Opportunity, Opportunity.id == Approval.opportunity_id)
+        .where(Approval.state == "pending", opportunity_scope(current_user))
+    )
+    total = db.session.scalar(
+        select(func.count()).select_from(
+            in_scope.with_only_columns(Approval.id).limit(QUEUE_COUNT_CAP + 1).subquery()
+        )
+    )
+    page = in_scope
+    cursor = db.session.get(Approval, after) if after else None
+    if cursor is not None:
+        page = page.where(
+            tuple_(Approval.requested_at, Approval.id) > tuple_(cursor.requested_at, cursor.id)
+        )
+    pending = db.session.scalars(
+        page.options(
             joinedload(Approval.proposal).joinedload(Proposal.opportunity),
             joinedload(Approval.requested_by),
         )
-        .order_by(Approval.requested_at)
+        .order_by(Approval.requested_at, Approval.id)
+        .limit(QUEUE_PAGE + 1)
     ).all()
+    next_after = pending[QUEUE_PAGE - 1].id if len(pending) > QUEUE_PAGE else None
+    pending = pending[:QUEUE_PAGE]
     recent = db.session.scalars(
         select(Approval)
-        .where(Approval.state != "pending")
+        .join(Opportunity, Opportunity.id == Approval.opportunity_id)
+        .where(Approval.state != "pending", opportunity_scope(current_user))
         .options(
             joinedload(Approval.proposal).joinedload(Proposal.opportunity),
             joinedload(Approval.decided_by),
@@ -65,14 +123,19 @@ def _queue_page(bulk_form=None, ticked=None):
         .order_by(Approval.id.desc())
         .limit(15)
     ).all()
-    rows = []
-    for approval in pending:
-        state = quote_state(approval.proposal)
-        rows.append((approval, state, may_decide(approval.required_role)))
+    proposals = list({a.proposal_id: a.proposal for a in pending}.values())
+    quotes, options = _page_quotes([p.id for p in proposals])
+    effects = linked_effects(proposals, options)
+    rows = [(a, quotes[a.proposal_id], may_decide(a.required_role)) for a in pending]
     return render_template(
         "drafts/approvals.html",
         rows=rows,
+        effects=effects,
         recent=recent,
+        total=total,
+        count_cap=QUEUE_COUNT_CAP,
+        after=cursor.id if cursor is not None else None,
+        next_after=next_after,
         form=DecisionForm(),
         bulk_form=bulk_form or BulkApprovalForm(formdata=None),
         ticked=ticked or set(),

@@ -310,6 +310,10 @@ class Approval(db.Model):
         CheckConstraint(sql_in("state", APPROVAL_STATES), name="state"),
         CheckConstraint(sql_in("required_role", APPROVER_ROLES), name="required_role"),
         Index("ix_proposal_approval_state_role", "state", "required_role"),
+        # Each bid's latest approval request (the desk's approval filters) and the queue's
+        # pending requests oldest first.
+        Index("ix_proposal_approval_opportunity_latest", "opportunity_id", "id"),
+        Index("ix_proposal_approval_state_requested", "state", "requested_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,6 +5,7 @@ Views call these; the arithmetic and the rules themselves live in `proposals/`.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
 
@@ -254,6 +255,63 @@ def load_quote(proposal_id: int) -> list[QuoteOption]:
         QuoteOption(name, recommended, years, tuple(lines))
         for name, recommended, years, lines in options.values()
     ]
+
+
+@dataclass(frozen=True)
+class QuoteOptionRow:
+    """An option of a quote read for a whole page (load_quotes): its id and name, and the
+    option as a domain object."""
+
+    id: int
+    proposal_id: int
+    name: str
+    domain: QuoteOption
+
+    def as_domain(self) -> QuoteOption:
+        return self.domain
+
+
+def load_quotes(proposal_ids) -> dict[int, list[QuoteOptionRow]]:
+    """The quotes of many proposals in one joined query (no ORM rows), options in order."""
+    ids = list(proposal_ids)
+    out: dict[int, list[QuoteOptionRow]] = {i: [] for i in ids}
+    if not ids:
+        return out
+    raw = NullType()
+    rows = db.session.execute(
+        select(
+            ProposalOption.proposal_id,
+            ProposalOption.id,
+            ProposalOption.name,
+            ProposalOption.recommended,
+            ProposalOption.maintenance_years,
+            ProposalLine.part,
+            ProposalLine.description,
+            type_coerce(ProposalLine.quantity, raw),
+            type_coerce(ProposalLine.unit_price, raw),
+            type_coerce(ProposalLine.unit_cost, raw),
+            type_coerce(ProposalLine.discount_pct, raw),
+        )
+        .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
+        .where(ProposalOption.proposal_id.in_(ids))
+        .order_by(
+            ProposalOption.position, ProposalOption.id, ProposalLine.position, ProposalLine.id
+        )
+    )
+    options: dict[int, tuple] = {}
+    for proposal_id, option_id, name, recommended, years, part, *line in rows:
+        entry = options.get(option_id)
+        if entry is None:
+            entry = options[option_id] = (proposal_id, name, bool(recommended), years, [])
+        if part is not None:
+            entry[4].append(_quote_line(part, *line))
+    for option_id, (proposal_id, name, recommended, years, lines) in options.items():
+        out[proposal_id].append(
+            QuoteOptionRow(
+                option_id, proposal_id, name, QuoteOption(name, recommended, years, tuple(lines))
+            )
+        )
+    return out
 
 
 def quote_state(proposal: Proposal, options: list[ProposalOption] | None = None) -> QuoteState:

@@ -2,15 +2,14 @@
 
 Every figure comes from the bid as every page sees it (portal.bid.truth.bid_states): the
 official price-score scenario only (a what-if never reaches the desk), its bid price, and
-the bid's disagreements for the health column. The list costs a fixed number of SQL
-queries for the bids, their official scenarios, margins (latest revisions, else the live
-draft) and approval states, plus one quote read per bid with a pending or approved
-approval (to spot a stale one). The price-score position is computed in Python from the
-official scenario (proposals.biddesk.price_position).
+the bid's disagreements for the health column. The price-score position is read from the
+stored bid summary (portal.bid.summary: computed when the scenario or quote changes), never
+simulated per page load; a summary being recomputed is shown as such.
 
-The filters (DeskCriteria, from the query string) narrow the bids in SQL first (search,
-stage, owner, deadline window, account grade), then by the latest approval request
-(approval state, "needs my decision"); only the bids left are read and priced.
+The desk is paged (PAGE_SIZE bids, keyset on the sort's columns with the opportunity id
+last, the cursor in the URL): the filters (DeskCriteria, from the query string) and the
+approval filters (the latest approval request of each bid) are SQL, so a page costs a fixed
+number of queries, over its own bids only, whatever the number of open bids.
 """
 
 from __future__ import annotations
@@ -19,9 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
 
-from sqlalchemy import or_, select
+from sqlalchemy import exists, func, literal, or_, select, tuple_
 from sqlalchemy.orm import joinedload, selectinload
 
 from portal.accounts.models import Account
@@ -29,7 +27,6 @@ from portal.bid.truth import BidState, bid_states
 from portal.deals.models import Opportunity
 from portal.exports.packs import latest_revisions
 from portal.extensions import db
-from portal.pricescore import inputs
 from portal.pricescore.models import PriceScenario
 from portal.security import opportunity_scope
 from proposals.biddesk import (
@@ -37,10 +34,7 @@ from proposals.biddesk import (
     PricePosition,
     days_left,
     deadline_bounds,
-    deadline_order,
-    price_position,
 )
-from proposals.scoring import validate_scenario
 
 #: Bids in one zip download: each is a full render when not cached.
 MAX_ZIP = 20
@@ -122,6 +116,7 @@ class DeskRow:
     margin_frozen: bool = True  # False: read from the live draft, not a frozen revision
     decidable: object | None = None  # the latest approval request, pending and the user's
     revision: object | None = None  # the latest revision (its customer proposal PDF)
+    recomputing: bool = False  # the stored position is being recomputed
 
 
 @dataclass(frozen=True)
@@ -204,19 +199,59 @@ def approval_states(opportunity_ids: Sequence[int]) -> dict[int, str]:
     return {i: a.state for i, a in latest_approvals(opportunity_ids).items()}
 
 
-def open_bids(user, criteria: DeskCriteria | None = None, today: date | None = None):
-    """The open bids `user` may see that pass the SQL part of `criteria` (search, stage,
-    owner, deadline window relative to `today`, account grade)."""
-    query = (
-        select(Opportunity)
-        .where(Opportunity.status == "open", opportunity_scope(user))
-        .options(
-            joinedload(Opportunity.account),
-            joinedload(Opportunity.stage),
-            joinedload(Opportunity.owner),
-        )
+#: Bids on one page of the desk.
+PAGE_SIZE = 50
+#: Above this many matching bids the desk says "more than …" instead of counting them all.
+COUNT_CAP = 1000
+
+
+def _sort_keys(sort: str) -> tuple[list, bool, bool]:
+    """SQL sort keys of a desk sort (all in one direction, the last one unique: keyset
+    pagination compares the tuple), whether they run descending, and whether the first key
+    may be empty (those bids come last, ordered by the other keys). Plain columns, so the
+    default order walks ix_opportunity_status_deadline instead of sorting every open bid."""
+    from portal.bid.models import BidSummary
+    from portal.deals.models import Stage
+
+    if sort == "-deadline":
+        return [Opportunity.bid_deadline, Opportunity.id], True, True
+    if sort == "name":
+        return [Opportunity.name, Opportunity.id], False, False
+    if sort == "-amount":
+        return [Opportunity.amount, Opportunity.id], True, False
+    if sort == "-margin":
+        return [BidSummary.margin_pct, Opportunity.id], True, True
+    if sort == "-pwin":
+        return [BidSummary.p_win, Opportunity.id], True, True
+    if sort == "stage":
+        return [Stage.position, Opportunity.name, Opportunity.id], False, False
+    return [Opportunity.bid_deadline, Opportunity.name, Opportunity.id], False, True
+
+
+def _latest_approval(column):
+    from portal.drafts.models import Approval
+
+    return (
+        select(column)
+        .where(Approval.opportunity_id == Opportunity.id)
+        .order_by(Approval.id.desc())
+        .limit(1)
+        .correlate(Opportunity)
+        .scalar_subquery()
     )
-    c = criteria or DeskCriteria()
+
+
+def _bids_query(user, c: DeskCriteria, today: date | None, decide_roles: Sequence[str]):
+    """The open bids `user` may see that pass `criteria`, with the joins its sort needs."""
+    from portal.bid.models import BidSummary
+    from portal.deals.models import Stage
+    from portal.drafts.models import Approval
+
+    query = select(Opportunity.id).where(Opportunity.status == "open", opportunity_scope(user))
+    if c.sort in ("-margin", "-pwin"):
+        query = query.outerjoin(BidSummary, BidSummary.opportunity_id == Opportunity.id)
+    if c.sort == "stage":
+        query = query.join(Stage, Stage.id == Opportunity.stage_id)
     if c.q:
         like = "%" + c.q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         query = query.where(
@@ -239,84 +274,133 @@ def open_bids(user, criteria: DeskCriteria | None = None, today: date | None = N
             query = query.where(Opportunity.bid_deadline >= low)
         if high is not None:
             query = query.where(Opportunity.bid_deadline <= high)
-    return list(db.session.scalars(query).unique())
+    # The latest approval request decides the approval filters (index: opportunity, id).
+    if c.approval == "none":
+        query = query.where(~exists().where(Approval.opportunity_id == Opportunity.id))
+    elif c.approval:
+        query = query.where(_latest_approval(Approval.state) == c.approval)
+    if c.mine:
+        query = query.where(
+            _latest_approval(Approval.state) == "pending",
+            _latest_approval(Approval.required_role).in_(list(decide_roles) or [""]),
+        )
+    return query
 
 
-def _position(scenario: PriceScenario | None) -> PricePosition | None:
-    if scenario is None or scenario.chosen_price is None:
-        return None
-    estimate = inputs.from_model(scenario)
-    if any(i.severity == "error" for i in validate_scenario(estimate).values()):
-        return None
-    return _price_position(estimate, scenario.chosen_price, scenario.seed)
+@dataclass(frozen=True)
+class DeskPage:
+    rows: list[DeskRow]
+    total: int  # matching bids, counted up to COUNT_CAP + 1
+    next_after: int | None  # the cursor of the next page (an opportunity id)
+    after: int | None  # the cursor this page started after
+
+    @property
+    def total_capped(self) -> bool:
+        return self.total > COUNT_CAP
 
 
-@lru_cache(maxsize=4096)
-def _price_position(estimate, price: Decimal, seed: int | None) -> PricePosition:
-    # A pure function of the scenario's inputs (a frozen, hashable proposals.scoring
-    # Scenario) and the price: a filter change re-reads the bids but rarely their inputs,
-    # so the simulation is not run again for a bid whose scenario did not change.
-    return price_position(estimate, price, seed=seed)
+def _page_ids(query, sort: str, after: int | None, limit: int) -> list[int]:
+    """Up to `limit` bid ids of `query` in the order of `sort`, after the bid `after`."""
+    keys, descending, nullable = _sort_keys(sort)
+
+    def run(q, used: list, cursor: Sequence | None, count: int) -> list[int]:
+        if cursor is not None:
+            mark, values = tuple_(*used), tuple_(*[literal(v) for v in cursor])
+            q = q.where(mark < values if descending else mark > values)
+        order = [k.desc() if descending else k.asc() for k in used]
+        return [
+            r[0] for r in db.session.execute(q.add_columns(*used).order_by(*order).limit(count))
+        ]
+
+    cursor = None
+    if after is not None:
+        cursor = db.session.execute(query.add_columns(*keys).where(Opportunity.id == after)).first()
+    values = list(cursor[1:]) if cursor is not None else None
+    if not nullable:
+        return run(query, keys, values, limit)
+    lead, rest = keys[0], keys[1:]
+    ids: list[int] = []
+    rest_values = None
+    if values is None or values[0] is not None:
+        ids = run(query.where(lead.is_not(None)), keys, values, limit)
+    else:
+        rest_values = values[1:]
+    if len(ids) < limit:
+        ids += run(query.where(lead.is_(None)), rest, rest_values, limit - len(ids))
+    return ids
 
 
-def _approval_passes(criteria: DeskCriteria, approval, decidable: bool) -> bool:
-    if criteria.mine and not decidable:
-        return False
-    if criteria.approval == "none":
-        return approval is None
-    if criteria.approval:
-        return approval is not None and approval.state == criteria.approval
-    return True
-
-
-def _sort_key(sort: str):
-    def last_if_none(value):
-        return (value is None, -(value or 0))
-
-    keys = {
-        "deadline": lambda r: deadline_order(r.opportunity.bid_deadline, r.opportunity.name),
-        "-deadline": lambda r: (
-            r.opportunity.bid_deadline is None,
-            -(r.opportunity.bid_deadline or date.min).toordinal(),
-            r.opportunity.name.casefold(),
-        ),
-        "name": lambda r: r.opportunity.name.casefold(),
-        "-amount": lambda r: (-r.opportunity.amount, r.opportunity.name.casefold()),
-        "-margin": lambda r: (*last_if_none(r.margin_pct), r.opportunity.name.casefold()),
-        "-pwin": lambda r: (
-            *last_if_none(r.position.p_win if r.position else None),
-            r.opportunity.name.casefold(),
-        ),
-        "stage": lambda r: (r.opportunity.stage.position, r.opportunity.name.casefold()),
-    }
-    return keys[sort]
-
-
-def desk_rows(
-    user, today: date, locale: str, criteria: DeskCriteria | None = None, may_decide=None
-) -> list[DeskRow]:
-    """Open bids `user` may see (reps: their own and their team's; leaders, admins: all)
-    that pass `criteria`, in its order (nearest bid deadline first by default).
+def desk_page(
+    user,
+    today: date,
+    locale: str,
+    criteria: DeskCriteria | None = None,
+    may_decide=None,
+    after: int | None = None,
+    limit: int | None = None,
+) -> DeskPage:
+    """One page of the open bids `user` may see (reps: their own and their team's; leaders,
+    admins: all) that pass `criteria`, in its order (nearest bid deadline first by
+    default), starting after the bid `after` (keyset: stable under inserts, no OFFSET).
     `may_decide(approval)` says whether the user may decide a pending request (the approval
-    queue's rule); without it nothing is decidable here."""
+    queue's rule); without it nothing is decidable here. A fixed number of queries
+    whatever the number of bids: the figures come from the stored bid summaries."""
+    from types import SimpleNamespace
+
+    from portal.bid import summary
+    from portal.drafts.models import APPROVER_ROLES
+
     criteria = criteria or DeskCriteria()
-    bids = open_bids(user, criteria, today)
-    approvals = latest_approvals([o.id for o in bids])
-    decidable = {
-        i: a
-        for i, a in approvals.items()
-        if a.state == "pending" and may_decide is not None and may_decide(a)
+    limit = limit or PAGE_SIZE
+    decide_roles = [
+        r
+        for r in APPROVER_ROLES
+        if may_decide is not None and may_decide(SimpleNamespace(required_role=r))
+    ]
+    query = _bids_query(user, criteria, today, decide_roles)
+    total = db.session.scalar(
+        select(func.count()).select_from(query.limit(COUNT_CAP + 1).subquery())
+    )
+    ids = _page_ids(query, criteria.sort, after, limit + 1)
+    next_after = ids[limit - 1] if len(ids) > limit else None
+    ids = ids[:limit]
+    by_id = {
+        o.id: o
+        for o in db.session.scalars(
+            select(Opportunity)
+            .where(Opportunity.id.in_(ids))
+            .options(
+                joinedload(Opportunity.account),
+                joinedload(Opportunity.stage),
+                joinedload(Opportunity.owner),
+            )
+        ).unique()
     }
-    bids = [o for o in bids if _approval_passes(criteria, approvals.get(o.id), o.id in decidable)]
-    ids = [o.id for o in bids]
+    bids = [by_id[i] for i in ids if i in by_id]
+    approvals = latest_approvals(ids)
     states = bid_states(bids)
     revisions = latest_revisions(ids)
-    margins = quote_margins(ids, revisions)
+    stored = summary.summaries(ids)
+    # Margins: stored with the summary; priced here only for a bid being recomputed.
+    unsure = [i for i in ids if not stored[i].fresh]
+    margins = quote_margins(unsure, {i: r for i, r in revisions.items() if i in unsure})
+    for i in ids:
+        if stored[i].fresh and stored[i].row.margin_pct is not None:
+            margins[i] = QuoteMargin(stored[i].row.margin_pct, stored[i].row.margin_frozen)
     rows = []
     for o in bids:
         scenario = states[o.id].scenario
         margin = margins.get(o.id)
         approval = approvals.get(o.id)
+        decidable = (
+            approval
+            if approval is not None
+            and approval.state == "pending"
+            and may_decide is not None
+            and may_decide(approval)
+            else None
+        )
+        kept = stored[o.id]
         rows.append(
             DeskRow(
                 o,
@@ -325,12 +409,14 @@ def desk_rows(
                 margin.pct if margin else None,
                 approval.state if approval else None,
                 scenario,
-                _position(scenario),
+                kept.position,
                 states[o.id],
                 margin.frozen if margin else True,
-                decidable.get(o.id),
+                decidable,
                 revisions.get(o.id),
+                recomputing=(
+                    not kept.fresh and scenario is not None and scenario.chosen_price is not None
+                ),
             )
         )
-    rows.sort(key=_sort_key(criteria.sort))
-    return rows
+    return DeskPage(rows, total, next_after, after)

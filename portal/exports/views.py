@@ -40,7 +40,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal.deals.models import Opportunity
 from portal.exports import packs, rendering
-from portal.exports.desk import MAX_ZIP, DeskCriteria, desk_rows
+from portal.exports.desk import MAX_ZIP, DeskCriteria, desk_page
 from portal.exports.forms import DeskFilterForm
 from portal.extensions import db
 from portal.forms import EmptyForm
@@ -262,10 +262,18 @@ def _may_decide_here(approval) -> bool:
     return current_user.role in DECIDE_ROLES and may_decide(approval.required_role)
 
 
-def _desk_context(criteria: DeskCriteria, form=None, **extra) -> dict:
+def _desk_after(source) -> int | None:
+    """The page cursor of a desk request (an opportunity id), or None for the first page."""
+    raw = source.get("after", "") if request.method == "GET" else ""
+    return int(raw) if raw.isdigit() and 0 < int(raw) <= 2**31 - 1 else None
+
+
+def _desk_context(criteria: DeskCriteria, form=None, after: int | None = None, **extra) -> dict:
     language = rendering.pdf_language(None)
+    page = desk_page(current_user, today(), language, criteria, _may_decide_here, after)
     context = dict(
-        rows=desk_rows(current_user, today(), language, criteria, _may_decide_here),
+        rows=page.rows,
+        page=page,
         form=form or EmptyForm(),
         max_zip=MAX_ZIP,
         today=today(),
@@ -286,7 +294,9 @@ def desk():
     filters, so reload, bookmarks and back/forward give the same list as a full page)."""
     criteria = _desk_criteria(request.args)
     return render_page_or_fragment(
-        "exports/desk.html", "exports/_desk_results.html", **_desk_context(criteria)
+        "exports/desk.html",
+        "exports/_desk_results.html",
+        **_desk_context(criteria, after=_desk_after(request.args)),
     )
 
 

@@ -23,12 +23,12 @@ def qualification_of(opportunity_id: int) -> Qualification | None:
 def grade_suggestion(opportunity, grid, plan) -> GradeSuggestion | None:
     """``grid``: the NSABC grid (portal.workspace.queries.load_grid); ``plan``: the
     decision-chain plan (portal.workspace.tasks.chain_plan)."""
+    from portal.bid.summary import position_for  # the desk's stored reading of P(win)
     from portal.bid.truth import official_scenario
-    from portal.exports.desk import _position  # the desk's own reading of P(win)
 
     row = qualification_of(opportunity.id)
     ratings = {name: getattr(row, name) for name in QUALIFICATION_INPUTS} if row else {}
-    position = _position(official_scenario(opportunity.id))
+    position = position_for(opportunity.id, official_scenario(opportunity.id))
     scores = [h.score for h in grid.health.values() if h.score is not None]
     return suggest_grade(
         ratings,

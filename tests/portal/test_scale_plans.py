@@ -1,0 +1,79 @@
+"""On PostgreSQL, with enough rows for the planner to care (bench/scale_data.py, 50,000
+opportunities), the desk's page, the board's totals and cards and the approval queue read
+the big tables through indexes: no sequential scan of opportunities, approvals or quotes."""
+
+from __future__ import annotations
+
+import os
+from datetime import date
+
+import pytest
+from sqlalchemy import event
+
+from tests.portal.test_migrations import _scratch_url
+
+BIG_TABLES = ("opportunity", "proposal_approval", "proposal_option", "proposal_line")
+
+
+@pytest.mark.skipif(
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL plans"
+)
+def test_desk_board_and_queue_queries_use_indexes(tmp_path):
+    from flask_migrate import upgrade
+
+    from bench.scale_data import build
+    from portal import create_app
+    from portal.config import TestingConfig
+    from portal.extensions import db
+
+    url, drop = _scratch_url(tmp_path)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        build(url, opportunities=50_000)
+        with app.app_context():
+            from portal.auth.models import User
+            from portal.deals.models import StageModel
+            from portal.drafts.models import Approval
+            from portal.exports.desk import DeskCriteria, desk_page
+            from portal.workspace import queries
+
+            leader = db.session.query(User).filter_by(username="leader01").one()
+            model = db.session.query(StageModel).filter_by(key="default").one()
+            app.config["BID_SUMMARY_EXECUTOR"] = "off"
+            statements = []
+
+            def record(_conn, _cursor, statement, parameters, _context, _many):
+                if not statement.startswith("EXPLAIN"):
+                    statements.append((statement, parameters))
+
+            event.listen(db.engine, "before_cursor_execute", record)
+            try:
+                first = desk_page(leader, date.today(), "en")
+                desk_page(leader, date.today(), "en", after=first.next_after)
+                for sort in ("-amount", "name", "-deadline"):
+                    desk_page(leader, date.today(), "en", DeskCriteria(sort=sort))
+                queries.board(leader, model, per_column=40)
+                db.session.scalars(
+                    db.select(Approval)
+                    .where(Approval.state == "pending")
+                    .order_by(Approval.requested_at, Approval.id)
+                    .limit(21)
+                ).all()
+            finally:
+                event.remove(db.engine, "before_cursor_execute", record)
+            connection = db.session.connection()
+            for statement, parameters in statements:
+                plan = "\n".join(
+                    row[0] for row in connection.exec_driver_sql("EXPLAIN " + statement, parameters)
+                )
+                for table in BIG_TABLES:
+                    assert f"Seq Scan on {table} " not in plan + " ", (statement, plan)
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop()
