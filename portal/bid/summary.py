@@ -41,7 +41,12 @@ log = logging.getLogger(__name__)
 QUEUE = "summaries"
 _PENDING = "bid_summary_pending"
 _RETRY_AFTER = 30.0  # seconds before a missing summary is requested again
-_requested: dict[int, float] = {}
+
+
+def _requested() -> dict[int, float]:
+    """When each bid's summary was last asked for, per app (one app per process in
+    production; tests build many apps whose ids start again at 1)."""
+    return current_app.extensions.setdefault("bid_summary_requested", {})
 
 
 # --- the figures -------------------------------------------------------------------------
@@ -144,8 +149,9 @@ def compute(opportunity_ids: Iterable[int]) -> int:
             db.session.rollback()
             if attempt:
                 raise
+    asked = _requested() if has_app_context() else {}
     for opportunity_id in ids:
-        _requested.pop(opportunity_id, None)
+        asked.pop(opportunity_id, None)
     return len(ids)
 
 
@@ -406,7 +412,8 @@ def executor() -> str:
 def request(opportunity_ids: Iterable[int]) -> None:
     """Ask for these summaries to be recomputed, unless asked in the last half minute."""
     now = time.monotonic()
-    ids = [i for i in opportunity_ids if now - _requested.get(i, -_RETRY_AFTER) >= _RETRY_AFTER]
+    asked = _requested()
+    ids = [i for i in opportunity_ids if now - asked.get(i, -_RETRY_AFTER) >= _RETRY_AFTER]
     if ids:
         schedule(ids)
 
@@ -419,8 +426,9 @@ def schedule(opportunity_ids: Iterable[int]) -> None:
     if mode == "off" or (mode == "inline" and not has_request_context()):
         return  # computed when a page asks for it
     now = time.monotonic()
+    asked = _requested()
     for i in ids:
-        _requested[i] = now
+        asked[i] = now
     if mode == "rq":
         try:
             from redis import Redis
@@ -432,7 +440,7 @@ def schedule(opportunity_ids: Iterable[int]) -> None:
         except Exception:  # Redis away: the desk asks again later
             log.exception("could not queue bid summaries")
             for i in ids:
-                _requested.pop(i, None)
+                asked.pop(i, None)
         return
     if mode == "inline":
         g.setdefault("bid_summaries_after_request", set()).update(ids)

@@ -33,6 +33,9 @@ def _official(app, opportunity_id, *, incomplete: bool, chosen="900000"):
             rival = scenario.competitors[0]
             rival.tech_low = rival.tech_likely = rival.tech_high = None
         db.session.commit()
+        from portal.bid.summary import compute
+
+        compute([opportunity_id])  # what the background worker does after the change
         return scenario.id
 
 
