@@ -1339,20 +1339,46 @@ def submit_render(
         except PdfError as error:
             return RenderTicket(f"local-{key[:16]}", "failed", key, str(error))
         return RenderTicket(f"local-{key[:16]}", "finished", key)
+    return enqueue_job(
+        run_export_job,
+        request,
+        key,
+        redis_url,
+        job_timeout=job_timeout or int(request.limits.seconds) + 30,
+        queue=queue,
+    )
+
+
+def enqueue_job(
+    function,
+    argument,
+    key: str,
+    redis_url: str,
+    job_timeout: int,
+    queue: str = RQ_QUEUE,
+    delay_seconds: float | None = None,
+) -> RenderTicket:
+    """Queue `function(argument)` on RQ, a job that stores its PDF under cache key `key`
+    (`delay_seconds`: run no sooner than that, on RQ's scheduler: `rq worker --with-scheduler`)."""
+    from datetime import timedelta
+
     from redis import Redis
     from rq import Queue, Retry
 
-    job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(
-        run_export_job,
-        request,
+    options = dict(
         job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
-        job_timeout=job_timeout or int(request.limits.seconds) + 30,
+        job_timeout=job_timeout,
         result_ttl=3600,
         failure_ttl=3600,
         # Once more if the work-horse or worker died (a render's own failure is cached and
         # answers the retry at once).
         retry=Retry(max=1),
     )
+    rq_queue = Queue(queue, connection=Redis.from_url(redis_url))
+    if delay_seconds:
+        job = rq_queue.enqueue_in(timedelta(seconds=delay_seconds), function, argument, **options)
+    else:
+        job = rq_queue.enqueue(function, argument, **options)
     return RenderTicket(job.id, "queued", key)
 
 
@@ -1396,9 +1422,10 @@ class LocalRenderPool:
     than `lost_after` seconds, then lost.
     """
 
-    def __init__(self, workers: int = 2, lost_after: float = 300.0):
+    def __init__(self, workers: int = 2, lost_after: float = 300.0, preload: Sequence[str] = ()):
         import threading
 
+        self.preload = ["proposals.documents", *preload]
         self.workers = max(1, workers)
         self.lost_after = lost_after
         self._executor = None
@@ -1412,13 +1439,17 @@ class LocalRenderPool:
             context = multiprocessing.get_context("forkserver")
             # The server imports the renderer once (workers start warm) and never re-runs
             # the web process's __main__ (gunicorn's, or a script's).
-            context.set_forkserver_preload(["proposals.documents"])
+            context.set_forkserver_preload(self.preload)
             self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
         return self._executor
 
     def submit(self, request: ExportRequest) -> RenderTicket:
-        key = request.key()
-        cache = PdfCache(request.cache_dir)
+        return self.submit_job(run_export_job, request, request.key(), request.cache_dir)
+
+    def submit_job(self, function, argument, key: str, cache_dir: str) -> RenderTicket:
+        """Run `function(argument)` in the pool: a job that stores its PDF (or its failure)
+        under cache key `key` in `cache_dir`."""
+        cache = PdfCache(cache_dir)
         if cache.get(key) is not None:
             return RenderTicket(f"cached-{key[:16]}", "finished", key)
         failed = cache.get_failure(key)
@@ -1427,11 +1458,11 @@ class LocalRenderPool:
         job_id = f"local-{key[:24]}-{int(time.time())}-{os.urandom(4).hex()}"
         with self._lock:
             try:
-                future = self._pool().submit(run_export_job, request)
+                future = self._pool().submit(function, argument)
             except RuntimeError:  # a broken pool (a render process was killed): start anew
                 self._executor = None
-                future = self._pool().submit(run_export_job, request)
-            self._jobs[job_id] = (future, request.cache_dir)
+                future = self._pool().submit(function, argument)
+            self._jobs[job_id] = (future, cache_dir)
             if len(self._jobs) > 1000:
                 for old in [j for j, (f, _d) in self._jobs.items() if f.done()][:500]:
                     del self._jobs[old]

@@ -100,3 +100,159 @@ def test_a_lost_job_gets_a_translated_actionable_message(app):
         )
         with force_locale("zh_CN"):
             assert "重新" in failure_message(LOST_JOB)
+
+
+def _wait_ready(client, url, seconds=120):
+    deadline = time.time() + seconds
+    while True:
+        page = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+        if "every 1s" not in page or time.time() > deadline:
+            return page
+        time.sleep(0.5)
+
+
+def test_the_download_request_builds_no_document_the_worker_does(
+    app, as_user, opportunity, queued, monkeypatch
+):
+    from portal.exports import packs
+
+    def built_in_the_request(*_args, **_kwargs):
+        raise AssertionError("the web request built the document")
+
+    # The pool's workers are other processes: only the web request sees these.
+    monkeypatch.setattr(packs, "bid_pack_context", built_in_the_request)
+    monkeypatch.setattr(packs, "negotiation_context", built_in_the_request)
+    client = as_user("rep")
+    started = time.perf_counter()
+    response = client.get(f"/opportunities/{opportunity}/bid-pack.pdf")
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    assert time.perf_counter() - started < 1
+    page = _wait_ready(client, response.headers["Location"])
+    assert "Ready." in page
+    assert client.get(response.headers["Location"] + "/file").data.startswith(b"%PDF-")
+
+
+def _text(pdf: bytes) -> str:
+    import io
+
+    from pypdf import PdfReader
+
+    return "\n".join(p.extract_text() or "" for p in PdfReader(io.BytesIO(pdf)).pages)
+
+
+def test_a_changed_input_never_serves_a_stale_pdf(app, as_user, make_opportunity, tmp_path):
+    from portal.accounts.models import Account
+    from portal.deals.models import Opportunity
+    from portal.extensions import db
+
+    app.config["PDF_CACHE_DIR"] = str(tmp_path / "cache")
+    bid = make_opportunity(name="Harbour cranes", account_name="Port authority")
+    client = as_user("rep")
+    url = f"/opportunities/{bid}/negotiation.pdf?lang=en"
+    first = client.get(url)
+    assert "Harbour cranes" in _text(first.data)
+    again = client.get(url)  # nothing changed: the stored file
+    assert again.headers["X-Content-SHA256"] == first.headers["X-Content-SHA256"]
+
+    with app.app_context():  # the opportunity's own row
+        db.session.get(Opportunity, bid).name = "Harbour gantry cranes"
+        db.session.commit()
+    renamed = client.get(url)
+    assert "Harbour gantry cranes" in _text(renamed.data)
+
+    with app.app_context():  # a shared row it prints (the customer)
+        db.session.scalars(
+            db.select(Account).filter_by(name="Port authority")
+        ).one().name = "Port of Ningbo"
+        db.session.commit()
+    assert "Port of Ningbo" in _text(client.get(url).data)
+
+
+def test_a_failure_is_remembered_for_the_same_inputs_and_forgotten_when_they_change(
+    app, as_user, make_opportunity, tmp_path, monkeypatch
+):
+    from portal.deals.models import Opportunity
+    from portal.exports import jobs
+    from portal.extensions import db
+
+    app.config["PDF_CACHE_DIR"] = str(tmp_path / "cache")
+    bad = make_opportunity(name="Private use \ue000 glyph")
+    client = as_user("rep")
+    url = f"/opportunities/{bad}/negotiation.pdf?lang=en"
+    first = client.get(url)
+    assert first.status_code == 422 and "U+E000" in first.get_data(as_text=True)
+
+    def no_second_build(_job):
+        raise AssertionError("the same inputs were built again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "build_export", no_second_build)
+        again = client.get(url)
+    assert again.status_code == 422 and "U+E000" in again.get_data(as_text=True)
+
+    with app.app_context():
+        db.session.get(Opportunity, bad).name = "Plain name"
+        db.session.commit()
+    fixed = client.get(url)
+    assert fixed.status_code == 200 and "Plain name" in _text(fixed.data)
+
+
+def test_a_click_swaps_the_button_for_its_progress_until_ready(app, as_user, opportunity, queued):
+    client = as_user("rep")
+    url = f"/opportunities/{opportunity}/negotiation.pdf"
+    deal = client.get(f"/opportunities/{opportunity}").get_data(as_text=True)
+    assert f'hx-get="{url}"' in deal  # the button asks for its progress, not the page
+
+    button = client.get(url, headers={"HX-Request": "true"})
+    html = button.get_data(as_text=True)
+    assert button.status_code == 200 and "HX-Request" in button.headers["Vary"]
+    assert 'hx-trigger="every 1s"' in html and "button=1" in html
+    assert "Queued" in html or "Rendering" in html
+    poll = html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    ready = _wait_ready(client, poll)
+    assert "Ready – download" in ready and "every 1s" not in ready
+    link = ready.split('href="', 1)[1].split('"', 1)[0]
+    assert client.get(link).data.startswith(b"%PDF-")
+
+
+def test_a_failed_render_on_the_button_says_what_to_do_and_offers_a_retry(
+    app, as_user, make_opportunity, queued
+):
+    bad = make_opportunity(name="Private use \ue000 glyph")
+    client = as_user("rep")
+    url = f"/opportunities/{bad}/negotiation.pdf"
+    html = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    poll = html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    failed = _wait_ready(client, poll)
+    assert "Failed:" in failed and "pre-flight" in failed
+    assert f'hx-get="{url}' in failed and "Retry" in failed
+
+
+def test_the_desk_zip_button_posts_with_csrf_and_shows_progress(
+    app, as_user, make_opportunity, queued
+):
+    first = make_opportunity(name="Zip one", owner="leader")
+    second = make_opportunity(name="Zip two", owner="leader")
+    client = as_user("leader")
+    desk = client.get("/desk").get_data(as_text=True)
+    assert 'hx-post="/desk/bid-packs.zip"' in desk and 'id="zip-job"' in desk
+    response = client.post(
+        "/desk/bid-packs.zip",
+        data={"opportunity": [first, second]},
+        headers={"HX-Request": "true"},
+    )
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and 'id="zip-job"' in html and "of 2" in html
+    poll = html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    ready = _wait_ready(client, poll, seconds=240)
+    link = ready.split('href="', 1)[1].split('"', 1)[0]
+    assert client.get(link).data.startswith(b"PK")
+    refused = client.post("/desk/bid-packs.zip", data={}, headers={"HX-Request": "true"})
+    assert refused.status_code == 422 and 'id="zip-job"' in refused.get_data(as_text=True)
+    without_token = client.post(
+        "/desk/bid-packs.zip",
+        data={"opportunity": [first]},
+        headers={"HX-Request": "true"},
+        csrf=False,
+    )
+    assert without_token.status_code in (400, 403)
