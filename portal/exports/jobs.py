@@ -34,7 +34,7 @@ OPPORTUNITY_KINDS = ("bid-pack", "negotiation")
 REVISION_KINDS = ("customer", "finance", "technical")
 #: Audit entities without an opportunity that no PDF reads (user names are digested apart:
 #: a login or logout bumps the user row and must not make every PDF stale).
-_NOT_PRINTED = ("user_account", "library_block", "block_review", "reusable_answer")
+NOT_PRINTED = ("user_account", "library_block", "block_review", "reusable_answer")
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,7 @@ def opportunity_inputs(opportunity_id: int) -> tuple:
     ).one()
     shared = db.session.execute(
         select(func.count(AuditEvent.id), func.max(AuditEvent.id)).where(
-            AuditEvent.opportunity_id.is_(None), AuditEvent.entity.not_in(_NOT_PRINTED)
+            AuditEvent.opportunity_id.is_(None), AuditEvent.entity.not_in(NOT_PRINTED)
         )
     ).one()
     names = hashlib.sha256(

@@ -256,3 +256,45 @@ def test_the_desk_zip_button_posts_with_csrf_and_shows_progress(
         csrf=False,
     )
     assert without_token.status_code in (400, 403)
+
+
+def test_an_open_bids_pack_renders_in_the_background_once_its_edits_settle(
+    app, as_user, opportunity, queued, monkeypatch
+):
+    from portal.deals.models import Opportunity
+    from portal.exports import jobs, rendering
+    from portal.extensions import db
+    from portal.timeutil import today
+    from proposals.documents import PdfCache
+
+    monkeypatch.setitem(app.config, "PDF_WARM_SECONDS", 1.5)
+    queued_kinds = []
+    real = rendering.submit_job
+
+    def counting(job, delay_seconds=None):
+        queued_kinds.append(job.kind)
+        return real(job)
+
+    monkeypatch.setattr(rendering, "submit_job", counting)
+    for name in ("Renamed once", "Renamed twice"):  # two edits within the debounce
+        with app.app_context():
+            db.session.get(Opportunity, opportunity).name = name
+            db.session.commit()
+        time.sleep(0.5)
+    with app.test_request_context():
+        key = jobs.opportunity_key(
+            "bid-pack", db.session.get(Opportunity, opportunity), "en", today()
+        )
+    cache = PdfCache(app.config["PDF_CACHE_DIR"])
+    deadline = time.time() + 120
+    while cache.get(key) is None and time.time() < deadline:
+        time.sleep(0.5)
+    assert cache.get(key) is not None, "the bid pack was not rendered in the background"
+    assert queued_kinds.count("bid-pack") == 1  # once, after the last edit
+
+    client = as_user("leader")
+    started = time.perf_counter()
+    response = client.get(f"/opportunities/{opportunity}/bid-pack.pdf?lang=en")
+    assert response.status_code == 200 and response.data.startswith(b"%PDF-")
+    assert "Renamed twice" in _text(response.data)
+    assert time.perf_counter() - started < 2  # from the cache, not queued
