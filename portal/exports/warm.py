@@ -212,8 +212,10 @@ def _schedule_on_rq(app, opportunity_ids) -> None:
 
     from redis import Redis
 
+    from portal.exports.jobs import serve_jobs_here
     from proposals.documents import enqueue_job
 
+    serve_jobs_here(app)
     delay = float(app.config["PDF_WARM_SECONDS"])
     redis = Redis.from_url(app.config["REDIS_URL"])
     for opportunity_id in opportunity_ids:
