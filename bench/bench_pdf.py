@@ -265,8 +265,8 @@ def bid_pack_through_the_web(repeat: int) -> None:
     cached, _ = timed(lambda: client.get(url).get_data(), max(repeat, 5))
     print(
         f"  cached repeat     {cached * 1000:7.1f} ms (target <= 50 ms) "
-        f"{'OK' if cached <= 0.05 else 'MISSED'}; the whole request: login check, data "
-        f"generation, file read"
+        f"{'OK' if cached <= 0.05 else 'MISSED'}; the whole request: login check, "
+        f"input key, file read"
     )
     shutil.rmtree(tmp, ignore_errors=True)
 

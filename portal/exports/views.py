@@ -98,13 +98,25 @@ def _wants_button() -> bool:
     )
 
 
-def _answer(kind: str, items, zip_name, url, what: str, back: str, frozen=None):
+def _download_now(url: str):
+    """An htmx click on a file that is ready: the browser fetches it (a download; the page
+    stays) and the button stays as it was."""
+    response = make_response("", 200)
+    response.headers["HX-Redirect"] = url
+    response.vary.add("HX-Request")
+    return response
+
+
+def _answer(kind: str, items, zip_name, url, what: str, back: str, frozen=None, file_url=None):
     """The download's answer: on an htmx click the button showing how the render stands
     (it polls until ready); otherwise the file if it is ready, the failure page if it
     failed, else the progress page (which polls too: the no-script path)."""
     token = rendering.start_jobs(kind, items, zip_name, url)
     download = rendering.load_download(token)
     if _wants_button():
+        if download.done and not download.failed:
+            # Stored already (a settled bid's background render): straight to the file.
+            return _download_now(file_url or url_for("exports.file", token=token))
         response = make_response(
             render_template("exports/_job_button.html", download=download, token=token)
         )
@@ -197,9 +209,7 @@ def _revision_download(
         return rendering.failure_page(error, what, back)
     if stored is not None:
         if _wants_button():
-            return render_template(
-                "exports/_job_button.html", download=None, url=request.full_path, token=None
-            )
+            return _download_now(request.full_path)
         return rendering.attachment(stored.pdf, filename, stored.sha256)
     freeze = None
     if revision_pdfs.is_frozen_kind(revision):
@@ -210,7 +220,9 @@ def _revision_download(
 
     job = revision_job(revision, proposal, opportunity, view)
     kind = view if view == "finance" else "proposal"
-    return _answer(kind, [(job, filename)], None, request.full_path, what, back, freeze)
+    return _answer(
+        kind, [(job, filename)], None, request.full_path, what, back, freeze, request.full_path
+    )
 
 
 @bp.get(

@@ -44,7 +44,13 @@ def test_leader_downloads_a_bid_pack_and_a_zip_of_two(page, log_in, make_opportu
     download = pack.value
     assert download.suggested_filename.startswith("bid-pack-Desk-bid-one")
     assert Path(download.path()).read_bytes().startswith(b"%PDF-")
+    # Stored now: on the reloaded desk the button downloads at once.
+    page.reload()
+    with page.expect_download(timeout=30_000) as again:
+        page.locator(f"#bid-{first} >> text=Bid pack (PDF)").click()
+    assert Path(again.value.path()).read_bytes().startswith(b"%PDF-")
 
+    page.check(f"#pick-{second}")
     page.check(f"#pick-{first}")
     page.click("#download-selected")
     expect(page.locator("#zip-job")).to_contain_text("of 2")

@@ -213,6 +213,10 @@ def test_a_click_swaps_the_button_for_its_progress_until_ready(app, as_user, opp
     assert "Ready – download" in ready and "every 1s" not in ready
     link = ready.split('href="', 1)[1].split('"', 1)[0]
     assert client.get(link).data.startswith(b"%PDF-")
+    # Stored now: the next click goes straight to the file, the button stays as it is.
+    again = client.get(url, headers={"HX-Request": "true"})
+    assert again.status_code == 200 and again.get_data() == b""
+    assert client.get(again.headers["HX-Redirect"]).data.startswith(b"%PDF-")
 
 
 def test_a_failed_render_on_the_button_says_what_to_do_and_offers_a_retry(
