@@ -25,6 +25,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 
+from flask import g, has_request_context
 from sqlalchemy import func, select
 
 from proposals.documents import PIPELINE_VERSION, REPO_ROOT, PdfCache, PdfError, static_digest
@@ -96,6 +97,9 @@ def opportunity_inputs(opportunity_id: int) -> tuple:
             AuditEvent.opportunity_id == opportunity_id
         )
     ).one()
+    # The shared part is the same for every document of a request (a zip of twenty packs).
+    if has_request_context() and "pdf_shared_inputs" in g:
+        return (tuple(own), *g.pdf_shared_inputs)
     shared = db.session.execute(
         select(func.count(AuditEvent.id), func.max(AuditEvent.id)).where(
             AuditEvent.opportunity_id.is_(None), AuditEvent.entity.not_in(NOT_PRINTED)
@@ -103,9 +107,12 @@ def opportunity_inputs(opportunity_id: int) -> tuple:
     ).one()
     names = hashlib.sha256(
         "\0".join(
-            f"{i}:{n}" for i, n in db.session.execute(select(User.id, User.display_name))
+            f"{i}:{n}"
+            for i, n in db.session.execute(select(User.id, User.display_name).order_by(User.id))
         ).encode()
     ).hexdigest()
+    if has_request_context():
+        g.pdf_shared_inputs = (tuple(shared), names)
     return (tuple(own), tuple(shared), names)
 
 
