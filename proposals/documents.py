@@ -1435,6 +1435,7 @@ class LocalRenderPool:
     """
 
     def __init__(self, workers: int = 2, lost_after: float = 300.0, preload: Sequence[str] = ()):
+        import queue
         import threading
 
         self.preload = ["proposals.documents", *preload]
@@ -1443,6 +1444,8 @@ class LocalRenderPool:
         self._executor = None
         self._jobs: dict = {}
         self._lock = threading.Lock()
+        self._waiting: queue.SimpleQueue = queue.SimpleQueue()
+        self._dispatcher: threading.Thread | None = None
 
     def _pool(self):
         from concurrent.futures import ProcessPoolExecutor
@@ -1469,16 +1472,38 @@ class LocalRenderPool:
             return RenderTicket(f"cached-{key[:16]}", "failed", key, _error_line(failed))
         job_id = f"local-{key[:24]}-{int(time.time())}-{os.urandom(4).hex()}"
         with self._lock:
-            try:
-                future = self._pool().submit(function, argument)
-            except RuntimeError:  # a broken pool (a render process was killed): start anew
-                self._executor = None
-                future = self._pool().submit(function, argument)
-            self._jobs[job_id] = (future, cache_dir)
+            self._jobs[job_id] = (None, cache_dir)  # None: not handed to the pool yet
             if len(self._jobs) > 1000:
-                for old in [j for j, (f, _d) in self._jobs.items() if f.done()][:500]:
+                for old in [j for j, (f, _d) in self._jobs.items() if f and f.done()][:500]:
                     del self._jobs[old]
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                import threading
+
+                self._dispatcher = threading.Thread(
+                    target=self._dispatch, name="pdf-pool-dispatch", daemon=True
+                )
+                self._dispatcher.start()
+        # Starting the pool (a forkserver importing the renderer) takes seconds the first
+        # time: a thread hands jobs to it, so no request waits for that.
+        self._waiting.put((job_id, function, argument, cache_dir))
         return RenderTicket(job_id, "queued", key)
+
+    def _dispatch(self) -> None:
+        while True:
+            job_id, function, argument, cache_dir = self._waiting.get()
+            try:
+                try:
+                    future = self._pool().submit(function, argument)
+                except RuntimeError:  # a broken pool (a render process was killed): anew
+                    self._executor = None
+                    future = self._pool().submit(function, argument)
+            except Exception as error:  # reported as a lost job rather than a silent hang
+                from concurrent.futures import Future
+
+                future = Future()
+                future.set_exception(error)
+            with self._lock:
+                self._jobs[job_id] = (future, cache_dir)
 
     def status(self, ticket: RenderTicket, cache_dir: str) -> RenderTicket:
         if ticket.done:
@@ -1499,6 +1524,8 @@ class LocalRenderPool:
                 return dataclasses.replace(ticket, state="failed", error=LOST_JOB)
             return ticket
         future, _cache_dir = entry
+        if future is None:
+            return dataclasses.replace(ticket, state="queued")
         if not future.done():
             return dataclasses.replace(ticket, state="started" if future.running() else "queued")
         error = future.exception()

@@ -3,7 +3,6 @@
 - `render_pdf_html` renders a `templates/pdf/` template with the app's Jinja environment
   (context processors, `_()` and all) inside `flask_babel.force_locale(language)`, so a
   document comes out in the language asked for whatever the reader's interface language;
-- `export_now` hands the HTML to `export_pdf` (cache in PDF_CACHE_DIR) in this process;
 - `start_jobs` / `load_download` queue document builds (portal/exports/jobs.py) on RQ when
   REDIS_URL is set, else on the local pool, and report how they stand; what one download
   queued travels in a signed token valid for an hour;
@@ -31,7 +30,6 @@ from flask_login import current_user
 from portal.exports.jobs import BuildJob
 from proposals.documents import (
     ASSET_BASE_URL,
-    ExportedPdf,
     ExportRequest,
     LocalRenderPool,
     PdfCache,
@@ -86,11 +84,6 @@ def export_request(
     return ExportRequest.build(
         html, current_app.config["PDF_CACHE_DIR"], expected_totals=expected_totals
     )
-
-
-def export_now(export: ExportRequest) -> ExportedPdf:
-    """The checked PDF, rendered here (or read from the cache); raises PdfError."""
-    return export_pdf(export)
 
 
 def cached_pdf(key: str) -> bytes | None:
