@@ -98,6 +98,11 @@ def _wants_button() -> bool:
     )
 
 
+def _here() -> str:
+    """This download's own address (path and query), to start it again or fetch it."""
+    return request.full_path.rstrip("?")
+
+
 def _download_now(url: str):
     """An htmx click on a file that is ready: the browser fetches it (a download; the page
     stays) and the button stays as it was."""
@@ -151,9 +156,7 @@ def _download(opportunity: Opportunity, kind: str, prefix: str, what: str):
     language = rendering.pdf_language(request.args.get("lang"))
     job = opportunity_job(kind, opportunity, language)
     back = url_for("deals.detail", opportunity_id=opportunity.id)
-    return _answer(
-        kind, [(job, _filename(prefix, opportunity))], None, request.full_path, what, back
-    )
+    return _answer(kind, [(job, _filename(prefix, opportunity))], None, _here(), what, back)
 
 
 @bp.get("/opportunities/<int:opportunity_id>/negotiation.pdf")
@@ -209,7 +212,7 @@ def _revision_download(
         return rendering.failure_page(error, what, back)
     if stored is not None:
         if _wants_button():
-            return _download_now(request.full_path)
+            return _download_now(_here())
         return rendering.attachment(stored.pdf, filename, stored.sha256)
     freeze = None
     if revision_pdfs.is_frozen_kind(revision):
@@ -220,9 +223,7 @@ def _revision_download(
 
     job = revision_job(revision, proposal, opportunity, view)
     kind = view if view == "finance" else "proposal"
-    return _answer(
-        kind, [(job, filename)], None, request.full_path, what, back, freeze, request.full_path
-    )
+    return _answer(kind, [(job, filename)], None, _here(), what, back, freeze, _here())
 
 
 @bp.get(

@@ -302,3 +302,25 @@ def test_an_open_bids_pack_renders_in_the_background_once_its_edits_settle(
     assert response.status_code == 200 and response.data.startswith(b"%PDF-")
     assert "Renamed twice" in _text(response.data)
     assert time.perf_counter() - started < 2  # from the cache, not queued
+
+
+def test_a_revision_pdf_button_queues_then_downloads_the_frozen_file(
+    app, as_user, users, opportunity, queued, tmp_path, monkeypatch
+):
+    from tests.portal.test_revision_pdfs import _url, make_revision
+
+    monkeypatch.setitem(app.config, "PDF_FROZEN_DIR", str(tmp_path / "frozen"))
+    ids = make_revision(app, opportunity, users)  # a submitted revision
+    client = as_user("rep")
+    url = _url(opportunity, ids)
+    html = client.get(url, headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert 'hx-trigger="every 1s"' in html
+    poll = html.split('hx-get="', 1)[1].split('"', 1)[0].replace("&amp;", "&")
+    ready = _wait_ready(client, poll)
+    link = ready.split('href="', 1)[1].split('"', 1)[0]
+    assert link == url  # the revision's own address: it serves the frozen file
+    first = client.get(link)
+    assert first.data.startswith(b"%PDF-")
+    again = client.get(url, headers={"HX-Request": "true"})
+    assert again.headers["HX-Redirect"] == url
+    assert client.get(url).headers["X-Content-SHA256"] == first.headers["X-Content-SHA256"]
