@@ -13,7 +13,8 @@ file is stored already is not rendered again.
 - With REDIS_URL: RQ's scheduler (`rq worker pdf --with-scheduler`) runs the job at the
   time; the last change's stamp is kept in Redis and an earlier job whose stamp is no
   longer the latest does nothing.
-- Without: a timer thread of the web process hands the jobs to the local render pool.
+- Without: a timer thread of the web process hands the jobs to the local render pool; it
+  also renders every open bid's pack again when the (UTC) day changes, as packs print it.
 PDF_WARM_SECONDS = 0 turns it off (the tests' default).
 """
 
@@ -164,14 +165,21 @@ class LocalTimer:
             self.condition.notify()
 
     def _run(self) -> None:
+        from portal.timeutil import today
+
+        day = today()
         while True:
             with self.condition:
-                while not self.due:
-                    self.condition.wait()
+                if today() != day:
+                    # The packs print the date and the days left: a new day changes every
+                    # open bid's pack, so they are rendered again before anyone asks.
+                    day = today()
+                    self.due[ALL] = time.monotonic()
                 now = time.monotonic()
                 ready = {i for i, at in self.due.items() if at <= now}
                 if not ready:
-                    self.condition.wait(min(self.due.values()) - now)
+                    until = min(self.due.values()) - now if self.due else 3600.0
+                    self.condition.wait(min(until, _seconds_to_midnight() + 1))
                     continue
                 for opportunity_id in ready:
                     del self.due[opportunity_id]
@@ -187,6 +195,16 @@ class LocalTimer:
                 self.app.logger.exception("PDF warm-up of %s failed", sorted(opportunity_ids))
             finally:
                 db.session.remove()
+
+
+def _seconds_to_midnight() -> float:
+    from datetime import datetime, timedelta
+
+    from portal.timeutil import utcnow
+
+    now = utcnow()
+    midnight = datetime.combine(now.date() + timedelta(days=1), datetime.min.time(), now.tzinfo)
+    return (midnight - now).total_seconds()
 
 
 _TIMER_LOCK = threading.Lock()

@@ -324,3 +324,21 @@ def test_a_revision_pdf_button_queues_then_downloads_the_frozen_file(
     again = client.get(url, headers={"HX-Request": "true"})
     assert again.headers["HX-Redirect"] == url
     assert client.get(url).headers["X-Content-SHA256"] == first.headers["X-Content-SHA256"]
+
+
+def test_a_new_day_renders_every_open_bid_again(app, monkeypatch):
+    from datetime import date
+
+    import portal.timeutil
+    from portal.exports import warm
+
+    warmed = []
+    monkeypatch.setattr(warm, "warm_now", lambda ids: warmed.append(set(ids)))
+    days = iter([date(2026, 3, 1)] + [date(2026, 3, 2)] * 10_000)
+    monkeypatch.setattr(portal.timeutil, "today", lambda: next(days))
+    monkeypatch.setitem(app.config, "PDF_WARM_SECONDS", 60)
+    warm.LocalTimer(app).touch([])  # the timer runs, nothing edited
+    deadline = time.time() + 10
+    while not warmed and time.time() < deadline:
+        time.sleep(0.05)
+    assert warmed == [{warm.ALL}]  # the packs print the date: all open bids, at once
