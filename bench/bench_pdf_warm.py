@@ -6,15 +6,17 @@ The demo data in a temporary SQLite database, the app as in production without R
 (renders on the local process pool, background re-render after PDF_WARM_SECONDS =
 --debounce; production waits 45 s), logged in as the demo leader through the test client.
 One open bid with a proposal revision is edited three times in a row; the script waits
-until its bid pack (in the leader's language) and its customer proposal PDF are stored,
+until every background render of the bid is done (its pack in each reader's language, its
+customer proposal PDF),
 which says how long the background took after the last edit, then times --downloads
-downloads of each as the leader clicks them (no `lang`: the interface language) and prints
-p50 / p95 / max. Target: p95 < 100 ms.
+downloads of each as the leader clicks them (no `lang`: the interface language; one untimed
+download first) and prints p50 / p95 / max. Target: p95 < 100 ms.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -111,6 +113,7 @@ def main() -> None:
 
     from portal.drafts.models import Proposal, ProposalRevision
     from portal.exports import jobs
+    from portal.exports.warm import warm_jobs
     from portal.timeutil import today
     from proposals.documents import PdfCache
 
@@ -124,9 +127,12 @@ def main() -> None:
                 "customer", revision, proposal, opportunity.account.name
             ),
         }
+        # Settled: every background render of the bid is done (its pack in each reader's
+        # language, its customer PDF), so none competes with the downloads timed.
+        everything = [job.key for job in warm_jobs({opportunity_id})]
     cache = PdfCache(app.config["PDF_CACHE_DIR"])
     deadline = time.time() + 600
-    while any(cache.get(k) is None for k in keys.values()) and time.time() < deadline:
+    while any(cache.get(k) is None for k in everything) and time.time() < deadline:
         time.sleep(0.2)
     settled = time.perf_counter() - edited
     missing = [name for name, k in keys.items() if cache.get(k) is None]
@@ -137,20 +143,28 @@ def main() -> None:
     print(f"leader's interface language: {leader_locale}; {args.downloads} downloads each")
     worst = 0.0
     for name, url in (("bid pack", pack_url), ("customer proposal", proposal_url)):
-        times = []
+        times, cpu = [], []
+        client.get(url)  # untimed: the first request of this process for the route
         for _ in range(args.downloads):
-            started = time.perf_counter()
+            started, started_cpu = time.perf_counter(), time.process_time()
             response = client.get(url)
             body = response.get_data()
             times.append(time.perf_counter() - started)
+            cpu.append(time.process_time() - started_cpu)
             assert response.status_code == 200 and body.startswith(b"%PDF-"), response.status
         p95 = _percentile(times, 0.95)
         worst = max(worst, p95)
         print(
             f"  {name:18} p50 {statistics.median(times) * 1000:6.1f} ms   "
-            f"p95 {p95 * 1000:6.1f} ms   max {max(times) * 1000:6.1f} ms"
+            f"p95 {p95 * 1000:6.1f} ms   max {max(times) * 1000:6.1f} ms   "
+            f"(CPU p95 {_percentile(cpu, 0.95) * 1000:5.1f} ms)"
         )
-    print(f"  p95 target < 100 ms: {'OK' if worst < 0.1 else 'MISSED'}")
+    load = os.getloadavg()[0]
+    print(
+        f"  p95 target < 100 ms: {'OK' if worst < 0.1 else 'MISSED'} "
+        f"(load average {load:.1f} on {os.cpu_count()} CPUs: on a busy machine the CPU "
+        f"time per download is the steadier figure)"
+    )
     pool = app.extensions.pop("pdf_pool", None)
     if pool is not None:
         pool.shutdown()
