@@ -1455,7 +1455,12 @@ class LocalRenderPool:
             # The server imports the renderer once (workers start warm) and never re-runs
             # the web process's __main__ (gunicorn's, or a script's).
             context.set_forkserver_preload(self.preload)
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
         return self._executor
 
     def submit(self, request: ExportRequest) -> RenderTicket:
@@ -1539,6 +1544,24 @@ class LocalRenderPool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _exit_with(parent_pid: int) -> None:
+    """In a pool process: end when the web process that owns the pool is gone (a killed or
+    recycled web worker must not leave its render processes behind)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(2)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # alive, under another user: a recycled pid, rare
+                pass
+
+    threading.Thread(target=watch, name="pool-parent-watch", daemon=True).start()
 
 
 LOST_JOB = "LostJob: the render job was lost"
