@@ -16,6 +16,8 @@ from flask_login import current_user
 from sqlalchemy import JSON, ForeignKey, String, event, insert, inspect, text
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from portal.exports.jobs import NOT_PRINTED
+from portal.exports.warm import note_changes as note_pdf_inputs
 from portal.extensions import db
 from portal.generation import mark_changed
 from portal.timeutil import utcnow
@@ -144,3 +146,7 @@ def _record(session: Session, _ctx) -> None:
     if rows:
         session.connection().execute(insert(AuditEvent.__table__), rows)
         mark_changed(session)
+        # The PDFs of the bids changed are re-rendered in the background once edits settle.
+        note_pdf_inputs(
+            session, [r["opportunity_id"] for r in rows if r["entity"] not in NOT_PRINTED]
+        )

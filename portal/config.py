@@ -64,6 +64,9 @@ class Config:
     # Without REDIS_URL renders run in a pool of this many processes beside the web server.
     PDF_LOCAL_WORKERS = int(os.environ.get("PDF_LOCAL_WORKERS", 2))
     PDF_EXECUTOR = "queue"  # "inline" renders in the request: tests only
+    # Seconds after the last change to an open bid before its bid pack and customer PDF are
+    # re-rendered in the background (portal/exports/warm.py); 0: never.
+    PDF_WARM_SECONDS = float(os.environ.get("PDF_WARM_SECONDS", 45))
     # Larger bodies are refused outright (413). The cap sits above any real form so an
     # oversized paste into one field still reaches its validator and is answered at the field.
     MAX_CONTENT_LENGTH = 12 * 1024 * 1024
@@ -111,6 +114,7 @@ class TestingConfig(Config):
     RATELIMIT_ENABLED = False
     PDF_EXECUTOR = "inline"  # most tests want the file in the answer; test_pdf_jobs queues
     BID_SUMMARY_EXECUTOR = "inline"  # bid summaries recomputed right after the request
+    PDF_WARM_SECONDS = 0  # no background renders unless a test asks for them
 
 
 class ProductionConfig(Config):

@@ -31,6 +31,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import gc
 import hashlib
 import html as html_lib
 import io
@@ -510,6 +511,10 @@ def _vm_size() -> int:
 
 def _child(conn, args, memory_mb):
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # Layout allocates hundreds of thousands of short-lived objects: collecting the youngest
+    # generation every 700 allocations costs a few percent of a render in a process that
+    # lives for one render (RLIMIT_AS still bounds it; the older generations still run).
+    gc.set_threshold(50_000, 20, 20)
     try:
         limit = _vm_size() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
@@ -555,7 +560,14 @@ def render(
     context = multiprocessing.get_context("fork")
     parent, child = context.Pipe(duplex=False)
     process = context.Process(target=_child, args=(child, args, limits.memory_mb), daemon=True)
-    process.start()
+    # Objects frozen before the fork are never visited by the child's collections, so the
+    # child does not copy the pages of the parent's heap (an app-sized worker's) just to
+    # scan them.
+    gc.freeze()
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
     child.close()
     try:
         if not parent.poll(limits.seconds):
@@ -1339,20 +1351,46 @@ def submit_render(
         except PdfError as error:
             return RenderTicket(f"local-{key[:16]}", "failed", key, str(error))
         return RenderTicket(f"local-{key[:16]}", "finished", key)
+    return enqueue_job(
+        run_export_job,
+        request,
+        key,
+        redis_url,
+        job_timeout=job_timeout or int(request.limits.seconds) + 30,
+        queue=queue,
+    )
+
+
+def enqueue_job(
+    function,
+    argument,
+    key: str,
+    redis_url: str,
+    job_timeout: int,
+    queue: str = RQ_QUEUE,
+    delay_seconds: float | None = None,
+) -> RenderTicket:
+    """Queue `function(argument)` on RQ, a job that stores its PDF under cache key `key`
+    (`delay_seconds`: run no sooner than that, on RQ's scheduler: `rq worker --with-scheduler`)."""
+    from datetime import timedelta
+
     from redis import Redis
     from rq import Queue, Retry
 
-    job = Queue(queue, connection=Redis.from_url(redis_url)).enqueue(
-        run_export_job,
-        request,
+    options = dict(
         job_id=f"pdf-{key[:32]}-{os.urandom(4).hex()}",
-        job_timeout=job_timeout or int(request.limits.seconds) + 30,
+        job_timeout=job_timeout,
         result_ttl=3600,
         failure_ttl=3600,
         # Once more if the work-horse or worker died (a render's own failure is cached and
         # answers the retry at once).
         retry=Retry(max=1),
     )
+    rq_queue = Queue(queue, connection=Redis.from_url(redis_url))
+    if delay_seconds:
+        job = rq_queue.enqueue_in(timedelta(seconds=delay_seconds), function, argument, **options)
+    else:
+        job = rq_queue.enqueue(function, argument, **options)
     return RenderTicket(job.id, "queued", key)
 
 
@@ -1396,14 +1434,18 @@ class LocalRenderPool:
     than `lost_after` seconds, then lost.
     """
 
-    def __init__(self, workers: int = 2, lost_after: float = 300.0):
+    def __init__(self, workers: int = 2, lost_after: float = 300.0, preload: Sequence[str] = ()):
+        import queue
         import threading
 
+        self.preload = ["proposals.documents", *preload]
         self.workers = max(1, workers)
         self.lost_after = lost_after
         self._executor = None
         self._jobs: dict = {}
         self._lock = threading.Lock()
+        self._waiting: queue.SimpleQueue = queue.SimpleQueue()
+        self._dispatcher: threading.Thread | None = None
 
     def _pool(self):
         from concurrent.futures import ProcessPoolExecutor
@@ -1412,13 +1454,22 @@ class LocalRenderPool:
             context = multiprocessing.get_context("forkserver")
             # The server imports the renderer once (workers start warm) and never re-runs
             # the web process's __main__ (gunicorn's, or a script's).
-            context.set_forkserver_preload(["proposals.documents"])
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=context)
+            context.set_forkserver_preload(self.preload)
+            self._executor = ProcessPoolExecutor(
+                max_workers=self.workers,
+                mp_context=context,
+                initializer=_exit_with,
+                initargs=(os.getpid(),),
+            )
         return self._executor
 
     def submit(self, request: ExportRequest) -> RenderTicket:
-        key = request.key()
-        cache = PdfCache(request.cache_dir)
+        return self.submit_job(run_export_job, request, request.key(), request.cache_dir)
+
+    def submit_job(self, function, argument, key: str, cache_dir: str) -> RenderTicket:
+        """Run `function(argument)` in the pool: a job that stores its PDF (or its failure)
+        under cache key `key` in `cache_dir`."""
+        cache = PdfCache(cache_dir)
         if cache.get(key) is not None:
             return RenderTicket(f"cached-{key[:16]}", "finished", key)
         failed = cache.get_failure(key)
@@ -1426,16 +1477,38 @@ class LocalRenderPool:
             return RenderTicket(f"cached-{key[:16]}", "failed", key, _error_line(failed))
         job_id = f"local-{key[:24]}-{int(time.time())}-{os.urandom(4).hex()}"
         with self._lock:
-            try:
-                future = self._pool().submit(run_export_job, request)
-            except RuntimeError:  # a broken pool (a render process was killed): start anew
-                self._executor = None
-                future = self._pool().submit(run_export_job, request)
-            self._jobs[job_id] = (future, request.cache_dir)
+            self._jobs[job_id] = (None, cache_dir)  # None: not handed to the pool yet
             if len(self._jobs) > 1000:
-                for old in [j for j, (f, _d) in self._jobs.items() if f.done()][:500]:
+                for old in [j for j, (f, _d) in self._jobs.items() if f and f.done()][:500]:
                     del self._jobs[old]
+            if self._dispatcher is None or not self._dispatcher.is_alive():
+                import threading
+
+                self._dispatcher = threading.Thread(
+                    target=self._dispatch, name="pdf-pool-dispatch", daemon=True
+                )
+                self._dispatcher.start()
+        # Starting the pool (a forkserver importing the renderer) takes seconds the first
+        # time: a thread hands jobs to it, so no request waits for that.
+        self._waiting.put((job_id, function, argument, cache_dir))
         return RenderTicket(job_id, "queued", key)
+
+    def _dispatch(self) -> None:
+        while True:
+            job_id, function, argument, cache_dir = self._waiting.get()
+            try:
+                try:
+                    future = self._pool().submit(function, argument)
+                except RuntimeError:  # a broken pool (a render process was killed): anew
+                    self._executor = None
+                    future = self._pool().submit(function, argument)
+            except Exception as error:  # reported as a lost job rather than a silent hang
+                from concurrent.futures import Future
+
+                future = Future()
+                future.set_exception(error)
+            with self._lock:
+                self._jobs[job_id] = (future, cache_dir)
 
     def status(self, ticket: RenderTicket, cache_dir: str) -> RenderTicket:
         if ticket.done:
@@ -1456,6 +1529,8 @@ class LocalRenderPool:
                 return dataclasses.replace(ticket, state="failed", error=LOST_JOB)
             return ticket
         future, _cache_dir = entry
+        if future is None:
+            return dataclasses.replace(ticket, state="queued")
         if not future.done():
             return dataclasses.replace(ticket, state="started" if future.running() else "queued")
         error = future.exception()
@@ -1469,6 +1544,24 @@ class LocalRenderPool:
         if self._executor is not None:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = None
+
+
+def _exit_with(parent_pid: int) -> None:
+    """In a pool process: end when the web process that owns the pool is gone (a killed or
+    recycled web worker must not leave its render processes behind)."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(2)
+            try:
+                os.kill(parent_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # alive, under another user: a recycled pid, rare
+                pass
+
+    threading.Thread(target=watch, name="pool-parent-watch", daemon=True).start()
 
 
 LOST_JOB = "LostJob: the render job was lost"

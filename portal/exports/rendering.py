@@ -3,9 +3,9 @@
 - `render_pdf_html` renders a `templates/pdf/` template with the app's Jinja environment
   (context processors, `_()` and all) inside `flask_babel.force_locale(language)`, so a
   document comes out in the language asked for whatever the reader's interface language;
-- `export_now` hands the HTML to `export_pdf` (cache in PDF_CACHE_DIR) in this process;
-- `start_jobs` / `load_download` queue renders on RQ when REDIS_URL is set and report how
-  they stand; what one download queued travels in a signed token valid for an hour;
+- `start_jobs` / `load_download` queue document builds (portal/exports/jobs.py) on RQ when
+  REDIS_URL is set, else on the local pool, and report how they stand; what one download
+  queued travels in a signed token valid for an hour;
 - `attachment` serves the bytes with Content-Disposition: attachment, a safe file name and
   the SHA-256 in `X-Content-SHA256`;
 - `failure_page` turns a failed pre-flight or render into a page naming the problem (and
@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import re
 import unicodedata
@@ -26,14 +27,15 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from portal.exports.jobs import BuildJob
 from proposals.documents import (
     ASSET_BASE_URL,
-    ExportedPdf,
     ExportRequest,
     LocalRenderPool,
     PdfCache,
     PdfError,
     PreflightFailed,
+    RenderFailed,
     RenderLimits,
     RenderMemoryExceeded,
     RenderTicket,
@@ -41,10 +43,10 @@ from proposals.documents import (
     clean_html,
     counter_content,
     css_string,
+    enqueue_job,
     export_pdf,
     format_money,
     render_status,
-    submit_render,
 )
 
 LANGUAGES = ("en", "zh_CN")
@@ -82,11 +84,6 @@ def export_request(
     return ExportRequest.build(
         html, current_app.config["PDF_CACHE_DIR"], expected_totals=expected_totals
     )
-
-
-def export_now(export: ExportRequest) -> ExportedPdf:
-    """The checked PDF, rendered here (or read from the cache); raises PdfError."""
-    return export_pdf(export)
 
 
 def cached_pdf(key: str) -> bytes | None:
@@ -145,6 +142,12 @@ def describe_failure(error: PdfError) -> FailureText:
     if isinstance(error, RenderMemoryExceeded):
         return FailureText(_("The PDF needed too much memory to render and was stopped."), [], 503)
     return FailureText(_("The PDF could not be rendered."), [(_("Renderer"), str(error))], 500)
+
+
+def failure_of(item: JobItem) -> PdfError:
+    """The stored failure of a failed job (a lost job has none: a RenderFailed naming it)."""
+    stored = PdfCache(current_app.config["PDF_CACHE_DIR"]).get_failure(item.key)
+    return stored if stored is not None else RenderFailed(item.error or "the job was lost")
 
 
 def failure_page(error: PdfError, what: str, back_url: str | None = None):
@@ -214,14 +217,18 @@ def _signer():
     return URLSafeTimedSerializer(current_app.secret_key, salt="pdf-export")
 
 
-def sign_download(kind: str, items: Sequence[JobItem], zip_name: str | None) -> str:
+def sign_download(
+    kind: str, items: Sequence[JobItem], zip_name: str | None, url: str | None = None
+) -> str:
     """The token of a download: what was queued, signed (not stored anywhere). Whoever
     sees every opportunity in it may poll it and fetch the result, as they could render
-    the same documents themselves."""
+    the same documents themselves. `url`: the download's own address (a GET), which
+    answers the file once it is ready and starts it again after a failure."""
     return _signer().dumps(
         {
             "kind": kind,
             "zip": zip_name,
+            "url": url,
             "items": [[i.opportunity_id, i.key, i.job_id, i.filename] for i in items],
         }
     )
@@ -243,37 +250,100 @@ def local_pool() -> LocalRenderPool:
         pool = LocalRenderPool(
             workers=int(current_app.config.get("PDF_LOCAL_WORKERS", 2)),
             lost_after=seconds * 3 + 60,
+            # Workers open the app once and build documents themselves: import it up front.
+            preload=["portal.exports.jobs"],
         )
         current_app.extensions["pdf_pool"] = pool
     return pool
 
 
+def submit_job(job: BuildJob, delay_seconds: float | None = None) -> RenderTicket:
+    """Queue the build and render of `job` (RQ when REDIS_URL is set, else the local pool);
+    a job whose PDF or failure is stored already is answered from there, not queued."""
+    from portal.exports.jobs import run_build_job
+
+    cache = PdfCache(job.cache_dir)
+    if cache.get(job.key) is not None:
+        return RenderTicket(f"cached-{job.key[:16]}", "finished", job.key)
+    failed = cache.get_failure(job.key)
+    if failed is not None:
+        return RenderTicket(f"cached-{job.key[:16]}", "failed", job.key, error_line(failed))
+    if executor() == "rq":
+        return enqueue_job(
+            run_build_job,
+            job,
+            job.key,
+            current_app.config["REDIS_URL"],
+            job_timeout=int(RenderLimits().seconds) + 60,
+            queue=current_app.config.get("PDF_RQ_QUEUE", "pdf"),
+            delay_seconds=delay_seconds,
+        )
+    return local_pool().submit_job(run_build_job, job, job.key, job.cache_dir)
+
+
+def build_job(kind: str, opportunity_id: int, language: str, key: str, **ids) -> BuildJob:
+    """A BuildJob for this app: local workers get the settings to open the same database."""
+    from portal.exports.jobs import local_config, serve_jobs_here
+
+    if executor() == "rq":
+        serve_jobs_here(current_app._get_current_object())
+    return BuildJob(
+        kind,
+        opportunity_id,
+        language,
+        key,
+        current_app.config["PDF_CACHE_DIR"],
+        app_config=() if executor() == "rq" else local_config(current_app),
+        **ids,
+    )
+
+
 def start_jobs(
-    kind: str, items: Sequence[tuple[int, ExportRequest, str]], zip_name: str | None
+    kind: str,
+    items: Sequence[tuple[BuildJob, str]],
+    zip_name: str | None,
+    url: str | None = None,
 ) -> str:
-    """Enqueue the renders of one download and return its token.
+    """Enqueue the builds of one download and return its token.
 
     The API the pages build on (the PDF buttons, the bid desk's zip):
 
-    - `start_jobs(kind, [(opportunity_id, export_request, file_name), …], zip_name)` queues
-      each render (RQ when REDIS_URL is set, else the local pool) and returns a signed token;
-      nothing is rendered in the web request;
+    - `start_jobs(kind, [(build_job, file_name), …], zip_name, url)` queues each build
+      (RQ when REDIS_URL is set, else the local pool; with PDF_EXECUTOR=inline, tests
+      only, it runs here) and returns a signed token; the web request neither builds the
+      document's HTML nor renders it;
     - `load_download(token)` → `Download` with each item's `state` (queued, started,
       finished, failed) and, when failed, `problem` (a translated, actionable sentence);
-    - the routes `exports.progress` (htmx polls it every second: `_progress.html`) and
-      `exports.file` (the PDF, or the zip of all items) take the token.
+    - the routes `exports.progress` (htmx polls it every second: `_progress.html`, or the
+      button's own `_job_button.html` with `?button=1`) and `exports.file` (the PDF, or the
+      zip of all items) take the token.
     """
-    mode = executor()
-    url = current_app.config.get("REDIS_URL")
-    queue = current_app.config.get("PDF_RQ_QUEUE", "pdf")
+    inline = executor() == "inline"
     queued = []
-    for opportunity_id, export, filename in items:
-        if mode == "rq":
-            ticket = submit_render(export, url, queue=queue)
-        else:
-            ticket = local_pool().submit(export)
-        queued.append(JobItem(opportunity_id, ticket.key, ticket.job_id, filename))
-    return sign_download(kind, queued, zip_name)
+    for job, filename in items:
+        ticket = run_here(job) if inline else submit_job(job)
+        queued.append(JobItem(job.opportunity_id, ticket.key, ticket.job_id, filename))
+    return sign_download(kind, queued, zip_name, url)
+
+
+def run_here(job: BuildJob) -> RenderTicket:
+    """Build and render `job` in this request (PDF_EXECUTOR=inline: tests only)."""
+    from portal.exports.jobs import build_export
+
+    cache = PdfCache(job.cache_dir)
+    ticket = RenderTicket(f"inline-{job.key[:16]}", "finished", job.key)
+    if cache.get(job.key) is not None:
+        return ticket
+    failed = cache.get_failure(job.key)
+    if failed is not None:
+        return dataclasses.replace(ticket, state="failed", error=error_line(failed))
+    try:
+        result = export_pdf(build_export(job))
+    except PdfError as error:
+        cache.put_failure(job.key, error)
+        return dataclasses.replace(ticket, state="failed", error=error_line(error))
+    cache.put(job.key, result.pdf)
+    return ticket
 
 
 @dataclass(frozen=True)
@@ -281,6 +351,7 @@ class Download:
     kind: str
     items: list[JobItem]
     zip_name: str | None
+    url: str | None = None
 
     @property
     def done(self) -> bool:
@@ -306,14 +377,22 @@ def load_download(token: str) -> Download | None:
     except (BadSignature, KeyError, TypeError, ValueError):
         return None
     url = current_app.config.get("REDIS_URL")
+    cache = PdfCache(current_app.config["PDF_CACHE_DIR"])
     items = []
     for opportunity_id, key, job_id, filename in rows:
         ticket = RenderTicket(job_id, "queued", key)
-        if cached_pdf(key) is not None:
+        if cache.get(key) is not None:
             ticket = RenderTicket(job_id, "finished", key)
+        elif (failed := cache.get_failure(key)) is not None:
+            ticket = RenderTicket(job_id, "failed", key, error_line(failed))
         elif url:
             ticket = render_status(ticket, url)
         else:
             ticket = local_pool().status(ticket, current_app.config["PDF_CACHE_DIR"])
         items.append(JobItem(opportunity_id, key, job_id, filename, ticket.state, ticket.error))
-    return Download(str(data.get("kind")), items, data.get("zip"))
+    return Download(str(data.get("kind")), items, data.get("zip"), data.get("url"))
+
+
+def error_line(error: BaseException) -> str:
+    """`ClassName: message`, as a job's failure is reported (see failure_message)."""
+    return f"{type(error).__name__}: {error}"[:500]

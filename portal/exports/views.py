@@ -9,11 +9,14 @@ Who may do what (tested in tests/portal/test_access.py):
   deciding an approval request from the desk: leaders and admins, under the approval
   queue's rules (portal.drafts.approvals.decide_request).
 
-A download that is not cached yet is never rendered in the web request: it is queued (on RQ
-when REDIS_URL is set, else on a small local process pool, see rendering.start_jobs) and
-the browser is sent to a progress page that polls with htmx every second until the file is
-ready, then offers it with its SHA-256. A cached file is answered at once. (Tests may set
-PDF_EXECUTOR=inline to get the file in the answer.)
+A download request neither builds the document nor renders it: it checks access, computes
+the document's input key (portal/exports/jobs.py: a few indexed queries) and, unless that
+key's file is stored, queues a job (on RQ when REDIS_URL is set, else on a small local
+process pool, see rendering.start_jobs) that builds the HTML and renders it. An htmx click
+on a PDF button gets the button back in its state (queued, rendering, ready, failed), which
+polls every second; without script the browser is sent to a progress page that polls the
+same way. A stored file is answered at once. (Tests may set PDF_EXECUTOR=inline to get the
+file in the answer.)
 """
 
 from __future__ import annotations
@@ -24,8 +27,8 @@ from urllib.parse import parse_qsl, urlencode
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
+    make_response,
     redirect,
     render_template,
     request,
@@ -35,16 +38,14 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
 from werkzeug.datastructures import MultiDict
 
 from portal.deals.models import Opportunity
-from portal.exports import packs, rendering
+from portal.exports import jobs, packs, rendering
 from portal.exports.desk import MAX_ZIP, DeskCriteria, desk_page
 from portal.exports.forms import DeskFilterForm
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.generation import data_generation
 from portal.pages import render_page_or_fragment, wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404, opportunity_scope
 from portal.timeutil import today
@@ -62,83 +63,136 @@ FINANCE_ROLES = ("rep", "leader", "admin")
 
 
 # --- building the documents ------------------------------------------------------------
+# The web request never builds a document: it computes the document's input key and queues
+# a job (portal/exports/jobs.py); these builders run in the worker.
 
 
 def _negotiation_request(opportunity: Opportunity, language: str):
     with force_locale(language):
         context = packs.negotiation_context(opportunity, language)
     html = rendering.render_pdf_html("pdf/negotiation_sheet.html", language, **context)
-    name = rendering.safe_filename("negotiation-sheet", opportunity.name, today().isoformat())
-    return rendering.export_request(html), name
+    return rendering.export_request(html), _filename("negotiation-sheet", opportunity)
 
 
 def _bid_pack_request(opportunity: Opportunity, language: str):
     with force_locale(language):
         context = packs.bid_pack_context(opportunity, language)
     html = rendering.render_pdf_html("pdf/bid_pack.html", language, **context)
-    name = rendering.safe_filename("bid-pack", opportunity.name, today().isoformat())
-    return rendering.export_request(html), name
+    return rendering.export_request(html), _filename("bid-pack", opportunity)
 
 
-def _load_for_pack(opportunity_id: int) -> Opportunity:
-    return get_opportunity_or_404(
-        opportunity_id,
-        selectinload(Opportunity.stakeholders),
-        selectinload(Opportunity.account),
-        selectinload(Opportunity.stage),
+def _filename(prefix: str, opportunity: Opportunity) -> str:
+    return rendering.safe_filename(prefix, opportunity.name, today().isoformat())
+
+
+def opportunity_job(kind: str, opportunity: Opportunity, language: str):
+    """The job of an opportunity's bid pack or negotiation sheet (a few indexed queries)."""
+    key = jobs.opportunity_key(kind, opportunity, language, today())
+    return rendering.build_job(kind, opportunity.id, language, key)
+
+
+def _wants_button() -> bool:
+    """An htmx click on a PDF button: answer the button in its new state, not the file."""
+    return bool(request.headers.get("HX-Request")) and not request.headers.get(
+        "HX-History-Restore-Request"
     )
 
 
-def _download(opportunity: Opportunity, build, kind: str, what: str):
-    """Answer the file now (in-process or cached), or queue it and show the progress page."""
+def _here() -> str:
+    """This download's own address (path and query), to start it again or fetch it."""
+    return request.full_path.rstrip("?")
+
+
+def _download_now(url: str):
+    """An htmx click on a file that is ready: the browser fetches it (a download; the page
+    stays) and the button stays as it was."""
+    response = make_response("", 200)
+    response.headers["HX-Redirect"] = url
+    response.vary.add("HX-Request")
+    return response
+
+
+def _answer(kind: str, items, zip_name, url, what: str, back: str, frozen=None, file_url=None):
+    """The download's answer: on an htmx click the button showing how the render stands
+    (it polls until ready); otherwise the file if it is ready, the failure page if it
+    failed, else the progress page (which polls too: the no-script path)."""
+    token = rendering.start_jobs(kind, items, zip_name, url)
+    download = rendering.load_download(token)
+    if _wants_button():
+        if download.done and not download.failed:
+            # Stored already (a settled bid's background render): straight to the file.
+            return _download_now(file_url or url_for("exports.file", token=token))
+        response = make_response(
+            render_template("exports/_job_button.html", download=download, token=token)
+        )
+        response.vary.add("HX-Request")
+        return response
+    if download.failed:
+        item = download.failed[0]
+        return rendering.failure_page(rendering.failure_of(item), what, back)
+    see_other = 303 if request.method == "POST" else 302
+    if not download.done:
+        return redirect(url_for("exports.progress", token=token), code=see_other)
+    files = [(i.filename, rendering.cached_pdf(i.key)) for i in download.items]
+    if any(pdf is None for _n, pdf in files):  # evicted meanwhile: the page starts it again
+        return redirect(url_for("exports.progress", token=token), code=see_other)
+    if zip_name:
+        data = zip_pdfs(files)
+        return rendering.attachment(
+            data, zip_name, hashlib.sha256(data).hexdigest(), mimetype="application/zip"
+        )
+    ((filename, pdf),) = files
+    if frozen is not None:  # a submitted revision: stored once, the same file ever after
+        stored = frozen(pdf)
+        return rendering.attachment(stored.pdf, filename, stored.sha256)
+    return rendering.attachment(pdf, filename, hashlib.sha256(pdf).hexdigest())
+
+
+def _load_for_pack(opportunity_id: int) -> Opportunity:
+    return get_opportunity_or_404(opportunity_id)
+
+
+def _download(opportunity: Opportunity, kind: str, prefix: str, what: str):
     language = rendering.pdf_language(request.args.get("lang"))
-    # A repeat download while no business data changed (same data generation, same day for
-    # the printed date) goes straight to the stored file: building the document's context
-    # and HTML just to compute its cache key costs more than reading the file.
-    seen = current_app.extensions.setdefault("pdf_keys", {})
-    memo = (kind, opportunity.id, language, current_user.role, today(), data_generation())
-    if memo in seen and (stored := rendering.cached_pdf(seen[memo][0])) is not None:
-        return rendering.attachment(stored, seen[memo][1], hashlib.sha256(stored).hexdigest())
-    export, filename = build(opportunity, language)
+    job = opportunity_job(kind, opportunity, language)
     back = url_for("deals.detail", opportunity_id=opportunity.id)
-    if rendering.executor() != "inline":
-        cached = rendering.cached_pdf(export.key())
-        if cached is None:
-            token = rendering.start_jobs(kind, [(opportunity.id, export, filename)], None)
-            return redirect(url_for("exports.progress", token=token))
-    try:
-        result = rendering.export_now(export)
-    except PdfError as error:
-        return rendering.failure_page(error, what, back)
-    if len(seen) > 1000:  # a bounded memo: old generations are never asked for again
-        seen.clear()
-    seen[memo] = (export.key(), filename)
-    return rendering.attachment(result.pdf, filename, result.sha256)
+    return _answer(kind, [(job, _filename(prefix, opportunity))], None, _here(), what, back)
 
 
 @bp.get("/opportunities/<int:opportunity_id>/negotiation.pdf")
 @allowed(*ALL_ROLES)
 def negotiation_pdf(opportunity_id: int):
-    opportunity = get_opportunity_or_404(opportunity_id, selectinload(Opportunity.account))
-    return _download(opportunity, _negotiation_request, "negotiation", _("Negotiation sheet"))
+    opportunity = get_opportunity_or_404(opportunity_id)
+    return _download(opportunity, "negotiation", "negotiation-sheet", _("Negotiation sheet"))
 
 
 @bp.get("/opportunities/<int:opportunity_id>/bid-pack.pdf")
 @allowed(*PACK_ROLES)
 def bid_pack(opportunity_id: int):
     opportunity = _load_for_pack(opportunity_id)
-    return _download(opportunity, _bid_pack_request, "bid-pack", _("Bid pack"))
+    return _download(opportunity, "bid-pack", "bid-pack", _("Bid pack"))
 
 
 # --- proposal revisions: customer proposal, finance view, technical annex -------------------
+
+
+def revision_job(revision, proposal, opportunity: Opportunity, view: str):
+    from portal.exports import revision_pdfs
+
+    customer = opportunity.account.name if opportunity.account else opportunity.name
+    key = jobs.revision_key(view, revision, proposal, customer)
+    language = revision_pdfs.language_of(revision, proposal)
+    return rendering.build_job(
+        view, opportunity.id, language, key, proposal_id=proposal.id, revision_id=revision.id
+    )
 
 
 def _revision_download(
     opportunity_id: int, proposal_id: int, revision_id: int, view: str, what: str
 ):
     """A revision's PDF: a submitted revision's from the FrozenStore (stored at its first
-    download, byte-identical afterwards); others rendered now or from the cache. With
-    REDIS_URL a render not cached yet is queued like the other downloads."""
+    download, byte-identical afterwards); others from the cache, or queued like the other
+    downloads."""
     from portal.drafts.models import ProposalRevision
     from portal.drafts.queries import child_or_404, get_proposal_or_404
     from portal.exports import revision_pdfs
@@ -154,23 +208,22 @@ def _revision_download(
     )
     try:
         stored = revision_pdfs.frozen(revision, view)
-        if stored is not None:
-            return rendering.attachment(stored.pdf, filename, stored.sha256)
-        export = revision_pdfs.export_request(revision, proposal, view)
-        if rendering.executor() != "inline" and rendering.cached_pdf(export.key()) is None:
-            token = rendering.start_jobs(
-                view if view == "finance" else "proposal",
-                [(opportunity.id, export, filename)],
-                None,
-            )
-            return redirect(url_for("exports.progress", token=token))
-        if revision_pdfs.is_frozen_kind(revision):
-            stored = revision_pdfs.freeze(revision, view, export)
-            return rendering.attachment(stored.pdf, filename, stored.sha256)
-        result = rendering.export_now(export)
     except PdfError as error:
         return rendering.failure_page(error, what, back)
-    return rendering.attachment(result.pdf, filename, result.sha256)
+    if stored is not None:
+        if _wants_button():
+            return _download_now(_here())
+        return rendering.attachment(stored.pdf, filename, stored.sha256)
+    freeze = None
+    if revision_pdfs.is_frozen_kind(revision):
+        name = revision_pdfs.frozen_name(revision, view)
+
+        def freeze(pdf: bytes):
+            return revision_pdfs.frozen_store().freeze(name, pdf)
+
+    job = revision_job(revision, proposal, opportunity, view)
+    kind = view if view == "finance" else "proposal"
+    return _answer(kind, [(job, filename)], None, _here(), what, back, freeze, _here())
 
 
 @bp.get(
@@ -332,11 +385,6 @@ def _visible_opportunities(ids: list[int]) -> list[Opportunity]:
         db.session.scalars(
             select(Opportunity)
             .where(Opportunity.id.in_(ids), opportunity_scope(current_user))
-            .options(
-                selectinload(Opportunity.stakeholders),
-                selectinload(Opportunity.account),
-                selectinload(Opportunity.stage),
-            )
             .order_by(Opportunity.bid_deadline, Opportunity.id)
         )
     )
@@ -358,6 +406,8 @@ def desk_zip():
             if not ids
             else _("Select at most %(n)d bids for one zip.", n=MAX_ZIP)
         )
+        if _wants_button():  # the desk stays as it is; the message sits by the button
+            return render_template("exports/_zip_refused.html", error=message), 422
         context = _desk_context(
             _desk_criteria(request.form), form, error=message, selected=set(ids)
         )
@@ -366,25 +416,11 @@ def desk_zip():
     if len(opportunities) != len(ids):
         abort(404)  # one of them is not the user's to see
     language = rendering.pdf_language(request.form.get("lang"))
-    built = [(o.id, *_bid_pack_request(o, language)) for o in opportunities]
+    items = [
+        (opportunity_job("bid-pack", o, language), _filename("bid-pack", o)) for o in opportunities
+    ]
     zip_name = rendering.safe_filename("bid-packs", today().isoformat(), suffix=".zip")
-    if rendering.executor() != "inline" and any(
-        rendering.cached_pdf(export.key()) is None for _o, export, _n in built
-    ):
-        token = rendering.start_jobs("bid-pack", built, zip_name)
-        return redirect(url_for("exports.progress", token=token), code=303)
-    files = []
-    for opportunity, (_oid, export, filename) in zip(opportunities, built, strict=True):
-        try:
-            files.append((filename, rendering.export_now(export).pdf))
-        except PdfError as error:
-            return rendering.failure_page(
-                error, _("Bid pack of %(name)s", name=opportunity.name), url_for("exports.desk")
-            )
-    data = zip_pdfs(files)
-    return rendering.attachment(
-        data, zip_name, hashlib.sha256(data).hexdigest(), mimetype="application/zip"
-    )
+    return _answer("bid-pack", items, zip_name, None, _("Bid packs"), url_for("exports.desk"))
 
 
 # --- queued renders (REDIS_URL) --------------------------------------------------------------
@@ -417,8 +453,17 @@ def progress(token: str):
     if download.done and not download.failed and not download.zip_name:
         pdf = rendering.cached_pdf(download.items[0].key)
         sha256 = hashlib.sha256(pdf).hexdigest() if pdf else None
-    template = "exports/_progress.html" if wants_fragment() else "exports/progress.html"
-    return render_template(template, download=download, token=token, sha256=sha256)
+    if request.args.get("button") and wants_fragment():
+        response = make_response(
+            render_template("exports/_job_button.html", download=download, token=token)
+        )
+    else:
+        template = "exports/_progress.html" if wants_fragment() else "exports/progress.html"
+        response = make_response(
+            render_template(template, download=download, token=token, sha256=sha256)
+        )
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/exports/<token>/file")

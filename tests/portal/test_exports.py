@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import os
 import re
 import uuid
 import zipfile
@@ -19,7 +20,7 @@ from tests.conftest import login
 from tests.portal.test_access import _objection_and_sheet_ids, _workspace_ids
 from tests.portal.test_queries import count_queries
 
-REDIS_URL = "redis://127.0.0.1:6379/0"
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 
 
 @pytest.fixture(autouse=True)
@@ -385,3 +386,36 @@ def test_repeat_bid_pack_download_is_fresh_after_a_change(app, as_user, opportun
     changed = client.get(url)
     assert changed.data != first.data
     assert "Renamed after the first download" in "".join(_pdf_text(changed.data))
+
+
+def test_with_redis_edits_are_debounced_and_the_pack_renders_after_the_last(
+    app, opportunity, rq_queue, monkeypatch
+):
+    import time
+
+    from rq import Queue, SimpleWorker
+
+    from portal.deals.models import Opportunity
+    from portal.exports import jobs
+    from portal.timeutil import today
+    from proposals.documents import PdfCache
+
+    monkeypatch.setitem(app.config, "PDF_WARM_SECONDS", 1)
+    for name in ("Edited once", "Edited twice"):
+        with app.app_context():
+            db.session.get(Opportunity, opportunity).name = name
+            db.session.commit()
+    time.sleep(2.5)  # both warm-ups are due now
+    connection = __import__("redis").Redis.from_url(REDIS_URL)
+    queue = Queue(app.config["PDF_RQ_QUEUE"], connection=connection)
+    SimpleWorker([queue], connection=connection).work(burst=True, with_scheduler=True)
+    finished = queue.finished_job_registry.get_job_ids()
+    results = [queue.fetch_job(job_id).return_value() for job_id in finished]
+    assert len(results) == 2, results
+    assert sorted(results)[0] == 0  # the first edit's job saw a later change and did nothing
+    assert sum(results) >= 1
+    with app.test_request_context():
+        key = jobs.opportunity_key(
+            "bid-pack", db.session.get(Opportunity, opportunity), "en", today()
+        )
+    assert PdfCache(app.config["PDF_CACHE_DIR"]).get(key) is not None

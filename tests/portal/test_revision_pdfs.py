@@ -312,9 +312,12 @@ def test_chinese_proposal_is_in_chinese(app, as_user, users, opportunity):
 
 
 def test_a_totals_mismatch_is_refused_with_a_named_problem(
-    app, as_user, users, opportunity, monkeypatch
+    app, as_user, users, opportunity, monkeypatch, tmp_path
 ):
     from portal.exports import revision_pdfs
+
+    # The same revision's inputs as other tests, built by patched code: a cache of its own.
+    monkeypatch.setitem(app.config, "PDF_CACHE_DIR", str(tmp_path / "cache"))
 
     ids = make_revision(app, opportunity, users, kind="version")
     real = revision_pdfs.build
