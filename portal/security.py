@@ -18,7 +18,8 @@ from typing import TypeVar
 
 from flask import abort, current_app, request
 from flask_login import current_user
-from sqlalchemy import ColumnElement, exists, or_, select, true
+from sqlalchemy import ColumnElement, select, true, union
+from sqlalchemy.orm import aliased
 
 from portal.extensions import db
 
@@ -73,17 +74,24 @@ def opportunity_scope(user) -> ColumnElement[bool]:
 
 def scope_for_role(role: str, user_id) -> ColumnElement[bool]:
     """The ownership condition for a role; `user_id` is a value or a bind parameter (for
-    statements built once and run with each user's id)."""
+    statements built once and run with each user's id).
+
+    Written as `id IN (owned UNION team)` rather than `owner = u OR EXISTS (team)`: the
+    planner estimates each branch from its own index (owner_id / presales_id, and the
+    team's (user_id, opportunity_id)) and hashes a few hundred ids, where the OR was
+    misestimated fifty-fold at 100,000 rows (and tipped PostgreSQL into JIT compiling).
+    """
     from portal.deals.models import Opportunity, TeamMember
 
     if role in SEE_ALL_ROLES:
         return true()
-    on_team = exists().where(
-        TeamMember.opportunity_id == Opportunity.id, TeamMember.user_id == user_id
+    held = aliased(Opportunity)  # not correlated with the opportunity being filtered
+    holder = held.owner_id if role == "rep" else held.presales_id
+    visible = union(
+        select(held.id).where(holder == user_id),
+        select(TeamMember.opportunity_id).where(TeamMember.user_id == user_id),
     )
-    if role == "rep":
-        return or_(Opportunity.owner_id == user_id, on_team)
-    return or_(Opportunity.presales_id == user_id, on_team)
+    return Opportunity.id.in_(visible.scalar_subquery())
 
 
 def get_opportunity_or_404(opportunity_id: int, *options):

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import db, trigram_index
 from portal.timeutil import utcnow
 
 GRADE_CODES = ("A", "B", "C", "D")
@@ -27,6 +27,7 @@ class Account(db.Model):
             CheckConstraint(f"{dim} BETWEEN 0 AND 10", name=f"{dim}_range")
             for dim in VALUE_DIMENSIONS
         ),
+        trigram_index("ix_account_name_trgm", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -65,6 +65,8 @@ class Objection(db.Model):
         CheckConstraint(sql_in("severity", SEVERITY_CODES), name="severity"),
         CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
         Index("ix_objection_status_type", "status", "objection_type"),
+        # The pipeline reads open, recent objections by default.
+        Index("ix_objection_status_raised", "status", "raised_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +87,10 @@ class Objection(db.Model):
     )
     objection_type: Mapped[str] = mapped_column(String(16))
     customer_words: Mapped[str] = mapped_column(Text)
+    # proposals.objections.objection_tokens(customer_words), space-separated and sorted,
+    # written on every save (see the mapper events below): the pipeline groups recurring
+    # objections from these without re-tokenising or comparing every pair.
+    match_tokens: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(8), default="medium")
     status: Mapped[str] = mapped_column(String(16), default="open")
     raised_on: Mapped[date]

@@ -18,8 +18,20 @@ def _not_search_index(name, type_, _parents) -> bool:
 def test_migrations_match_the_models(app):
     # The session fixture built this database with `flask db upgrade`, not create_all().
     with app.app_context(), db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+
+        def postgresql_only(obj, name, type_, reflected, compare_to) -> bool:
+            # Trigram indexes are PostgreSQL-only (portal.extensions.trigram_index, built
+            # with ddl_if, which autogenerate does not read): SQLite has none to compare.
+            return not (sqlite and type_ == "index" and (name or "").endswith("_trgm"))
+
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_name": _not_search_index}
+            connection,
+            opts={
+                "compare_type": True,
+                "include_name": _not_search_index,
+                "include_object": postgresql_only,
+            },
         )
         diff = compare_metadata(context, db.metadata)
     assert diff == []

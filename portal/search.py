@@ -1,0 +1,172 @@
+"""Name search over opportunities, their accounts and their stakeholders, in any script.
+
+One interface over both databases:
+- PostgreSQL: `ILIKE '%q%'` answered by GIN trigram indexes (pg_trgm, migration
+  0017_scale_b) on opportunity, account and stakeholder names. Trigrams need no word
+  segmenter, so a Chinese substring (交通局) is found like a Latin one.
+- SQLite: the FTS5 table `search_fts_names` (tokenizer `trigram`, kept by triggers on the
+  three tables; rowid = id * 4 + kind) answers `MATCH '"q"'`, a case-insensitive substring
+  match.
+
+Queries shorter than three characters (a two-character Chinese name such as 张伟 or 电网 is
+common) have no trigram to look up. They fall back to `LIKE '%q%'` evaluated on the
+candidate set the rest of the query already selected (the user's scope and filters): for a
+rep a few hundred rows, for a leader the whole table (measured in bench/bench_list.py).
+
+Ranking (`rank_columns`): a name equal to the query first, then a name starting with it,
+then the closest: PostgreSQL's trigram similarity, on SQLite the share of the name the
+query covers.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    case,
+    exists,
+    func,
+    literal,
+    literal_column,
+    or_,
+    select,
+    text,
+    union,
+)
+from sqlalchemy.orm import aliased
+
+from portal.accounts.models import Account
+from portal.deals.models import Opportunity, Stakeholder
+from portal.extensions import db
+
+TRIGRAM = 3
+KIND_OPPORTUNITY, KIND_ACCOUNT, KIND_STAKEHOLDER = 1, 2, 3
+
+
+def _dialect() -> str:
+    return db.session.get_bind().dialect.name
+
+
+def like_pattern(text_: str) -> str:
+    escaped = text_.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def _fts_phrase(q: str) -> str:
+    # One FTS5 string (a phrase): the trigram tokenizer matches it as a substring.
+    return '"' + q.replace('"', '""') + '"'
+
+
+def _fts_ids(q: str, kind: int) -> Select:
+    """Ids of rows of `kind` whose name contains `q` (SQLite FTS5, q of 3+ characters)."""
+    return (
+        select(literal_column(f"(search_fts_names.rowid - {kind}) / 4").label("id"))
+        .select_from(text("search_fts_names"))
+        .where(
+            text("search_fts_names MATCH :fts_q").bindparams(fts_q=_fts_phrase(q)),
+            literal_column("search_fts_names.rowid % 4") == kind,
+        )
+    )
+
+
+def matching_opportunity_ids(q: str) -> Select:
+    """A SELECT of the ids of opportunities whose name, account name or a stakeholder's name
+    contains `q` (3+ characters; case-insensitive), answered from the trigram indexes."""
+    if _dialect() == "postgresql":
+        pattern = like_pattern(q)
+        by_account = aliased(Opportunity)
+        return union(
+            select(Opportunity.id).where(Opportunity.name.ilike(pattern, escape="\\")),
+            select(by_account.id).where(
+                by_account.account_id.in_(
+                    select(Account.id).where(Account.name.ilike(pattern, escape="\\"))
+                )
+            ),
+            select(Stakeholder.opportunity_id).where(
+                Stakeholder.name.ilike(pattern, escape="\\")
+            ),
+        )
+    by_account = aliased(Opportunity)
+    return union(
+        _fts_ids(q, KIND_OPPORTUNITY),
+        select(by_account.id).where(by_account.account_id.in_(_fts_ids(q, KIND_ACCOUNT))),
+        select(Stakeholder.opportunity_id).where(
+            Stakeholder.id.in_(_fts_ids(q, KIND_STAKEHOLDER))
+        ),
+    )
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """Condition on a query over Opportunity joined to its Account: `q` appears in the
+    opportunity's name, its account's name or one of its stakeholders' names."""
+    if len(q) >= TRIGRAM:
+        return Opportunity.id.in_(matching_opportunity_ids(q).scalar_subquery())
+    # Too short for a trigram: LIKE over the candidate rows (see the module docstring).
+    pattern = like_pattern(q)
+    return or_(
+        Opportunity.name.ilike(pattern, escape="\\"),
+        Account.name.ilike(pattern, escape="\\"),
+        exists().where(
+            Stakeholder.opportunity_id == Opportunity.id,
+            Stakeholder.name.ilike(pattern, escape="\\"),
+        ),
+    )
+
+
+def rank_columns(q: str) -> tuple[ColumnElement, ColumnElement]:
+    """(match class, closeness) of a row of Opportunity joined to its Account, best first
+    when ordered by (class ASC, closeness DESC): class 0 when a name equals `q`, 1 when a
+    name starts with it, 2 otherwise (a stakeholder's name, or inside a name)."""
+    folded = q.casefold()
+    prefix = like_pattern(q)[1:]  # "q%": the escaped text without the leading %
+    match_class = case(
+        (
+            or_(func.lower(Opportunity.name) == folded, func.lower(Account.name) == folded),
+            0,
+        ),
+        (
+            or_(
+                Opportunity.name.ilike(prefix, escape="\\"),
+                Account.name.ilike(prefix, escape="\\"),
+            ),
+            1,
+        ),
+        else_=2,
+    )
+    if _dialect() == "postgresql":
+        closeness = func.greatest(
+            func.similarity(Opportunity.name, q), func.similarity(Account.name, q)
+        )
+    else:
+        # The share of the name the query covers: a short name containing q is closer.
+        length = literal(float(len(q)))
+        closeness = func.max(
+            length / func.max(func.length(Opportunity.name), 1),
+            length / func.max(func.length(Account.name), 1),
+        )
+    return match_class, closeness
+
+
+def account_suggestions(q: str, limit: int = 10) -> list[tuple[int, str]]:
+    """(id, name) of up to `limit` accounts whose name contains `q`, best first (equal,
+    then starting with q, then shortest), for the account filter's autocomplete."""
+    q = q.strip()
+    if not q:
+        return []
+    pattern = like_pattern(q)
+    stmt = select(Account.id, Account.name)
+    if len(q) >= TRIGRAM and _dialect() == "sqlite":
+        stmt = stmt.where(Account.id.in_(_fts_ids(q, KIND_ACCOUNT)))
+    else:
+        stmt = stmt.where(Account.name.ilike(pattern, escape="\\"))
+    stmt = stmt.order_by(
+        case(
+            (func.lower(Account.name) == q.casefold(), 0),
+            (Account.name.ilike(like_pattern(q)[1:], escape="\\"), 1),
+            else_=2,
+        ),
+        func.length(Account.name),
+        Account.name,
+        Account.id,
+    ).limit(limit)
+    return [(row.id, row.name) for row in db.session.execute(stmt)]
