@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
-from proposals.objections import STEP_ORDER, CloseOutcome, LscpaStep, ObjectionType
+from proposals.objections import (
+    STEP_ORDER,
+    CloseOutcome,
+    LscpaStep,
+    ObjectionType,
+    objection_tokens,
+)
 
 TYPE_CODES = tuple(t.value for t in ObjectionType)
 STEP_CODES = tuple(s.value for s in STEP_ORDER)
@@ -206,3 +221,10 @@ class ReusableAnswer(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+
+
+@event.listens_for(Objection, "before_insert")
+@event.listens_for(Objection, "before_update")
+def _store_match_tokens(_mapper, _connection, objection: Objection) -> None:
+    # Tokenised once when the words are saved, so the pipeline groups from stored tokens.
+    objection.match_tokens = " ".join(sorted(objection_tokens(objection.customer_words or "")))

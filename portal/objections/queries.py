@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import case, func, select
 
 from portal.extensions import db
@@ -100,16 +102,29 @@ def open_objections(scope) -> list[OpenObjection]:
     return [OpenObjection(t, raised) for t, raised in rows]
 
 
-def objection_records(scope) -> list[ObjectionRecord]:
+def objection_records(scope, raised_since: date | None = None) -> list[ObjectionRecord]:
+    """The objections in `scope` with their stored match tokens, oldest first; with
+    `raised_since`, only the open ones raised on or after that day (read through
+    ix_objection_status_raised)."""
     from portal.deals.models import Opportunity
 
-    rows = db.session.execute(
-        select(Objection.opportunity_id, Objection.objection_type, Objection.customer_words)
+    stmt = (
+        select(
+            Objection.opportunity_id,
+            Objection.objection_type,
+            Objection.customer_words,
+            Objection.match_tokens,
+        )
         .join(Opportunity, Opportunity.id == Objection.opportunity_id)
         .where(scope)
         .order_by(Objection.id)
     )
-    return [ObjectionRecord(opp, t, words) for opp, t, words in rows]
+    if raised_since is not None:
+        stmt = stmt.where(Objection.status == "open", Objection.raised_on >= raised_since)
+    return [
+        ObjectionRecord(opp, t, words, frozenset(tokens.split()))
+        for opp, t, words, tokens in db.session.execute(stmt)
+    ]
 
 
 def ensure_playbook(commit: bool = True) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -507,11 +509,23 @@ def _response_conflict(form, response):
 # --- leaders: the pipeline ------------------------------------------------------------
 
 
+# The recurring objections worth answering are the open ones of the last months; "all"
+# widens to every objection ever logged (closed ones included).
+RECENT_DAYS = 180
+
+
 def _pipeline_page(status=200, answer_forms=None):
     scope = opportunity_scope(current_user)
     counts = objection_age_buckets(queries.open_objections(scope), today())
-    groups = recurring_objections(queries.objection_records(scope))
-    opportunity_names = dict(db.session.execute(select(Opportunity.id, Opportunity.name)).all())
+    widened = request.args.get("recurring") == "all"
+    since = None if widened else today() - timedelta(days=RECENT_DAYS)
+    groups = recurring_objections(queries.objection_records(scope, raised_since=since))
+    shown_ids = {opp for group in groups for opp in group.opportunity_ids}
+    opportunity_names = dict(
+        db.session.execute(
+            select(Opportunity.id, Opportunity.name).where(Opportunity.id.in_(shown_ids))
+        ).all()
+    )
     answer_forms = answer_forms or {}
     forms = []
     for index, group in enumerate(groups):
@@ -534,6 +548,8 @@ def _pipeline_page(status=200, answer_forms=None):
         groups=list(zip(groups, forms, strict=True)),
         olabels=olabels,
         opportunity_names=opportunity_names,
+        widened=widened,
+        recent_days=RECENT_DAYS,
     ), status
 
 
