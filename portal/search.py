@@ -138,12 +138,17 @@ def rank_columns(q: str) -> tuple[ColumnElement, ColumnElement]:
             func.similarity(Opportunity.name, q), func.similarity(Account.name, q)
         )
     else:
-        # The share of the name the query covers: a short name containing q is closer.
+        # The share of a name containing q that q covers: a short such name is closer.
         length = literal(float(len(q)))
-        closeness = func.max(
-            length / func.max(func.length(Opportunity.name), 1),
-            length / func.max(func.length(Account.name), 1),
-        )
+        pattern = like_pattern(q)
+
+        def coverage(name):
+            return case(
+                (name.ilike(pattern, escape="\\"), length / func.max(func.length(name), 1)),
+                else_=0.0,
+            )
+
+        closeness = func.max(coverage(Opportunity.name), coverage(Account.name))
     return match_class, closeness
 
 

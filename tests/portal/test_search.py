@@ -1,0 +1,104 @@
+"""Name search over opportunities, accounts and stakeholders (portal/search.py), on the
+database the suite runs on (SQLite FTS5 trigram, or PostgreSQL pg_trgm)."""
+
+from __future__ import annotations
+
+import re
+
+from portal.extensions import db
+
+HX = {"HX-Request": "true"}
+
+
+def _names(html: str) -> list[str]:
+    from html import unescape
+
+    return [unescape(n) for n in re.findall(r'<td><a href="[^"]+">([^<]+)</a></td>', html)]
+
+
+def _add_stakeholder(app, opportunity_id, name):
+    from portal.deals.models import Stakeholder
+
+    with app.app_context():
+        db.session.add(Stakeholder(opportunity_id=opportunity_id, name=name))
+        db.session.commit()
+
+
+def test_chinese_substrings_of_names_accounts_and_stakeholders(app, as_user, make_opportunity):
+    by_name = make_opportunity(name="北京市交通局信号系统改造")
+    by_account = make_opportunity(name="Signal upgrade", account_name="上海申通地铁集团")
+    by_stakeholder = make_opportunity(name="Depot works")
+    make_opportunity(name="Unrelated 无关项目")
+    _add_stakeholder(app, by_stakeholder, "欧阳交通")
+    client = as_user("rep")
+    three = _names(client.get("/opportunities?q=交通局", headers=HX).get_data(as_text=True))
+    assert three == ["北京市交通局信号系统改造"]
+    account = _names(client.get("/opportunities?q=申通地铁", headers=HX).get_data(as_text=True))
+    assert account == ["Signal upgrade"]
+    # Two characters (no trigram): still found, by name or by stakeholder.
+    two = _names(client.get("/opportunities?q=交通", headers=HX).get_data(as_text=True))
+    assert sorted(two) == sorted(["北京市交通局信号系统改造", "Depot works"])
+    assert by_name and by_account
+
+
+def test_latin_search_ignores_case_and_follows_renames(app, as_user, make_opportunity):
+    from portal.deals.models import Opportunity
+
+    deal = make_opportunity(name="Core Banking DR")
+    client = as_user("rep")
+    assert _names(client.get("/opportunities?q=bAnKiNg", headers=HX).get_data(as_text=True)) == [
+        "Core Banking DR"
+    ]
+    with app.app_context():
+        db.session.get(Opportunity, deal).name = "Payments hub"
+        db.session.commit()
+    assert _names(client.get("/opportunities?q=banking", headers=HX).get_data(as_text=True)) == []
+    assert _names(client.get("/opportunities?q=ments h", headers=HX).get_data(as_text=True)) == [
+        "Payments hub"
+    ]
+    with app.app_context():
+        db.session.delete(db.session.get(Opportunity, deal))
+        db.session.commit()
+    assert _names(client.get("/opportunities?q=payments", headers=HX).get_data(as_text=True)) == []
+
+
+def test_results_rank_equal_then_prefix_then_closest(as_user, make_opportunity):
+    make_opportunity(name="Old grid substation monitoring platform")
+    make_opportunity(name="Grid")
+    make_opportunity(name="Grid monitoring")
+    make_opportunity(name="Smart grid pilot")
+    names = _names(as_user("rep").get("/opportunities?q=grid", headers=HX).get_data(as_text=True))
+    assert names[:2] == ["Grid", "Grid monitoring"]
+    assert names[2:] == ["Smart grid pilot", "Old grid substation monitoring platform"]
+
+
+def test_search_stays_inside_the_scope(app, as_user, make_opportunity):
+    make_opportunity(owner="rep2", presales=None, name="别人的交通局项目")
+    client = as_user("rep")
+    for q in ("交通局", "交通"):
+        assert _names(client.get(f"/opportunities?q={q}", headers=HX).get_data(as_text=True)) == []
+
+
+def test_a_search_can_still_be_sorted_by_deadline(as_user, make_opportunity):
+    from datetime import date, timedelta
+
+    make_opportunity(name="Grid later", bid_deadline=date.today() + timedelta(days=9))
+    make_opportunity(name="Grid", bid_deadline=date.today() + timedelta(days=5))
+    make_opportunity(name="Grid soon", bid_deadline=date.today() + timedelta(days=1))
+    client = as_user("rep")
+    ranked = _names(client.get("/opportunities?q=grid", headers=HX).get_data(as_text=True))
+    assert ranked[0] == "Grid"
+    by_date = client.get("/opportunities?q=grid&sort=deadline", headers=HX).get_data(as_text=True)
+    assert _names(by_date) == ["Grid soon", "Grid", "Grid later"]
+
+
+def test_fts_quotes_and_operators_are_text(as_user, make_opportunity):
+    make_opportunity(name='The "AND" OR NOT deal')
+    make_opportunity(name="Other")
+    client = as_user("rep")
+    for q in ['"AND" OR', "OR NOT", 'NOT d', "*", "NEAR("]:
+        response = client.get("/opportunities", query_string={"q": q}, headers=HX)
+        assert response.status_code == 200
+    page = client.get("/opportunities", query_string={"q": '"AND" OR'}, headers=HX)
+    names = _names(page.get_data(as_text=True))
+    assert names == ['The "AND" OR NOT deal']
