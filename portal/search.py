@@ -82,17 +82,13 @@ def matching_opportunity_ids(q: str) -> Select:
                     select(Account.id).where(Account.name.ilike(pattern, escape="\\"))
                 )
             ),
-            select(Stakeholder.opportunity_id).where(
-                Stakeholder.name.ilike(pattern, escape="\\")
-            ),
+            select(Stakeholder.opportunity_id).where(Stakeholder.name.ilike(pattern, escape="\\")),
         )
     by_account = aliased(Opportunity)
     return union(
         _fts_ids(q, KIND_OPPORTUNITY),
         select(by_account.id).where(by_account.account_id.in_(_fts_ids(q, KIND_ACCOUNT))),
-        select(Stakeholder.opportunity_id).where(
-            Stakeholder.id.in_(_fts_ids(q, KIND_STAKEHOLDER))
-        ),
+        select(Stakeholder.opportunity_id).where(Stakeholder.id.in_(_fts_ids(q, KIND_STAKEHOLDER))),
     )
 
 

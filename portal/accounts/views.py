@@ -15,6 +15,7 @@ from portal.accounts.models import Account
 from portal.conflicts import differing_fields, rebase
 from portal.deals.models import Opportunity
 from portal.extensions import db
+from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, opportunity_scope
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
@@ -36,6 +37,21 @@ def index():
         .order_by(Account.grade, Account.name)
     ).all()
     return render_template("accounts/list.html", rows=rows)
+
+
+@bp.get("/suggest")
+@allowed(*ALL_ROLES)
+def suggest():
+    """Options for an account filter's autocomplete (a <datalist>): up to 10 account names
+    containing what was typed, best first. A read: no state changes, so a plain GET."""
+    from portal.search import account_suggestions
+
+    typed = (request.args.get("account_name") or request.args.get("q") or "")[:200]
+    suggestions = account_suggestions(typed)
+    if wants_fragment():
+        return render_template("accounts/_suggestions.html", suggestions=suggestions)
+    # Opened directly (no script): the same matches as links.
+    return render_template("accounts/suggest.html", suggestions=suggestions, typed=typed)
 
 
 @bp.get("/<int:account_id>")

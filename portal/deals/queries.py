@@ -15,8 +15,8 @@ from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.deals.models import STATUS_CODES, Opportunity, Stage
 from portal.extensions import db
-from portal.search import rank_columns, search_condition
 from portal.generation import ALL_OPPORTUNITIES, NAMES, user_scope
+from portal.search import rank_columns, search_condition
 from portal.security import SEE_ALL_ROLES, opportunity_scope
 
 # Each sort is a keyset: its columns end in the id, so (values of the last row shown) is a

@@ -96,9 +96,64 @@ def test_fts_quotes_and_operators_are_text(as_user, make_opportunity):
     make_opportunity(name='The "AND" OR NOT deal')
     make_opportunity(name="Other")
     client = as_user("rep")
-    for q in ['"AND" OR', "OR NOT", 'NOT d', "*", "NEAR("]:
+    for q in ['"AND" OR', "OR NOT", "NOT d", "*", "NEAR("]:
         response = client.get("/opportunities", query_string={"q": q}, headers=HX)
         assert response.status_code == 200
     page = client.get("/opportunities", query_string={"q": '"AND" OR'}, headers=HX)
     names = _names(page.get_data(as_text=True))
     assert names == ['The "AND" OR NOT deal']
+
+
+# --- the account filter's autocomplete -------------------------------------------------------
+
+
+def test_account_autocomplete_offers_a_few_ranked_matches(app, as_user, make_opportunity):
+    from portal.accounts.models import Account
+
+    with app.app_context():
+        for i in range(30):
+            db.session.add(Account(name=f"华东电网 分公司 {i:02d}"))
+        db.session.add(Account(name="华东电网"))
+        db.session.add(Account(name="<b>华东</b> Grid"))
+        db.session.commit()
+    client = as_user("presales")
+    for typed in ("华东电网", "电网"):  # trigram and the two-character fallback
+        response = client.get(f"/accounts/suggest?account_name={typed}", headers=HX)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200 and "<html" not in html
+        options = re.findall(r'<option value="([^"]+)"', html)
+        assert len(options) == 10
+        assert options[0] == "华东电网"
+    escaped = client.get("/accounts/suggest?account_name=Grid", headers=HX).get_data(as_text=True)
+    assert "&lt;b&gt;华东&lt;/b&gt; Grid" in escaped and "<b>" not in escaped
+    assert (
+        client.get("/accounts/suggest?account_name=", headers=HX).get_data(as_text=True).strip()
+        == ""
+    )
+
+
+def test_list_filters_by_the_chosen_account_without_listing_every_account(
+    app, as_user, make_opportunity
+):
+    make_opportunity(name="On the grid", account_name="华东电网")
+    make_opportunity(name="At the bank", account_name="江南银行")
+    client = as_user("rep")
+    page = client.get("/opportunities").get_data(as_text=True)
+    assert 'list="f-account-options"' in page and "江南银行</option>" not in page
+    filtered = client.get("/opportunities?account_name=华东电网", headers=HX).get_data(as_text=True)
+    assert _names(filtered) == ["On the grid"]
+    # Typing the account's name in the form keeps it in the field on a direct load.
+    direct = client.get("/opportunities?account_name=华东电网").get_data(as_text=True)
+    assert 'value="华东电网"' in direct and "At the bank" not in direct
+
+
+def test_board_account_filter_is_the_autocomplete_too(app, as_user, make_opportunity):
+    make_opportunity(name="Grid board deal", account_name="华东电网")
+    make_opportunity(name="Bank board deal", account_name="江南银行")
+    client = as_user("leader")
+    page = client.get("/board").get_data(as_text=True)
+    assert 'list="f-account-options"' in page and "江南银行</option>" not in page
+    board = client.get("/board?account_name=华东电网", headers=HX).get_data(as_text=True)
+    assert "Grid board deal" in board and "Bank board deal" not in board
+    unknown = client.get("/board?account_name=nobody", headers=HX).get_data(as_text=True)
+    assert "Grid board deal" not in unknown and "Bank board deal" not in unknown

@@ -343,7 +343,19 @@ def _pairwise_groups(records, threshold=Decimal("0.5")):
     )
 
 
-_WORDS = ["price", "high", "budget", "cut", "delivery", "late", "价格", "太高", "预算", "交付", "延期"]
+_WORDS = [
+    "price",
+    "high",
+    "budget",
+    "cut",
+    "delivery",
+    "late",
+    "价格",
+    "太高",
+    "预算",
+    "交付",
+    "延期",
+]
 
 
 @settings(max_examples=60, deadline=None)
@@ -379,7 +391,9 @@ def test_grouping_does_not_compare_every_pair(monkeypatch) -> None:
     monkeypatch.setattr(module, "_jaccard", counting)
     # 2,000 objections: 400 recurring themes of 5 texts each, with distinct detail words.
     records = [
-        ObjectionRecord(i, ObjectionType.PRICE, f"theme{i % 400} cost{i % 400} budget{i % 400} site{i}")
+        ObjectionRecord(
+            i, ObjectionType.PRICE, f"theme{i % 400} cost{i % 400} budget{i % 400} site{i}"
+        )
         for i in range(2000)
     ]
     groups = recurring_objections(records)
