@@ -24,7 +24,6 @@ from sqlalchemy import (
     ColumnElement,
     Select,
     case,
-    exists,
     func,
     literal,
     literal_column,
@@ -92,20 +91,22 @@ def matching_opportunity_ids(q: str) -> Select:
     )
 
 
-def search_condition(q: str) -> ColumnElement[bool]:
+def search_condition(q: str, visible=None) -> ColumnElement[bool]:
     """Condition on a query over Opportunity joined to its Account: `q` appears in the
-    opportunity's name, its account's name or one of its stakeholders' names."""
+    opportunity's name, its account's name or one of its stakeholders' names. `visible`
+    (security.visible_opportunity_ids, None for all) bounds the stakeholders a short
+    query reads."""
     if len(q) >= TRIGRAM:
         return Opportunity.id.in_(matching_opportunity_ids(q).scalar_subquery())
     # Too short for a trigram: LIKE over the candidate rows (see the module docstring).
     pattern = like_pattern(q)
+    named = select(Stakeholder.opportunity_id).where(Stakeholder.name.ilike(pattern, escape="\\"))
+    if visible is not None:
+        named = named.where(Stakeholder.opportunity_id.in_(visible.scalar_subquery()))
     return or_(
         Opportunity.name.ilike(pattern, escape="\\"),
         Account.name.ilike(pattern, escape="\\"),
-        exists().where(
-            Stakeholder.opportunity_id == Opportunity.id,
-            Stakeholder.name.ilike(pattern, escape="\\"),
-        ),
+        Opportunity.id.in_(named.scalar_subquery()),
     )
 
 

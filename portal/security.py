@@ -81,17 +81,28 @@ def scope_for_role(role: str, user_id) -> ColumnElement[bool]:
     team's (user_id, opportunity_id)) and hashes a few hundred ids, where the OR was
     misestimated fifty-fold at 100,000 rows (and tipped PostgreSQL into JIT compiling).
     """
+    from portal.deals.models import Opportunity
+
+    visible = visible_opportunity_ids(role, user_id)
+    if visible is None:
+        return true()
+    return Opportunity.id.in_(visible.scalar_subquery())
+
+
+def visible_opportunity_ids(role: str, user_id):
+    """A SELECT of the ids of the opportunities `role`/`user_id` may see, or None when the
+    role sees them all. For a subquery that should only look at those rows (such as the
+    stakeholders searched by a short query)."""
     from portal.deals.models import Opportunity, TeamMember
 
     if role in SEE_ALL_ROLES:
-        return true()
+        return None
     held = aliased(Opportunity)  # not correlated with the opportunity being filtered
     holder = held.owner_id if role == "rep" else held.presales_id
-    visible = union(
+    return union(
         select(held.id).where(holder == user_id),
         select(TeamMember.opportunity_id).where(TeamMember.user_id == user_id),
     )
-    return Opportunity.id.in_(visible.scalar_subquery())
 
 
 def get_opportunity_or_404(opportunity_id: int, *options):

@@ -23,7 +23,6 @@ OPPORTUNITY_INDEXES = (
     ('ix_opportunity_amount_id', ['amount', 'id']),
     ('ix_opportunity_name_id', ['name', 'id']),
     ('ix_opportunity_updated_id', ['updated_at', 'id']),
-    ('ix_opportunity_status_deadline', ['status', 'bid_deadline', 'id']),
     ('ix_opportunity_owner_deadline', ['owner_id', 'bid_deadline', 'id']),
     ('ix_opportunity_presales_deadline', ['presales_id', 'bid_deadline', 'id']),
 )

@@ -74,7 +74,6 @@ class Opportunity(db.Model):
         Index("ix_opportunity_amount_id", "amount", "id"),
         Index("ix_opportunity_name_id", "name", "id"),
         Index("ix_opportunity_updated_id", "updated_at", "id"),
-        Index("ix_opportunity_status_deadline", "status", "bid_deadline", "id"),
         Index("ix_opportunity_owner_deadline", "owner_id", "bid_deadline", "id"),
         Index("ix_opportunity_presales_deadline", "presales_id", "bid_deadline", "id"),
         trigram_index("ix_opportunity_name_trgm", "name"),

@@ -16,8 +16,8 @@ from portal.auth.models import User
 from portal.deals.models import STATUS_CODES, Opportunity, Stage
 from portal.extensions import db
 from portal.generation import ALL_OPPORTUNITIES, NAMES, user_scope
-from portal.search import rank_columns, search_condition
-from portal.security import SEE_ALL_ROLES, opportunity_scope
+from portal.search import TRIGRAM, rank_columns, search_condition
+from portal.security import SEE_ALL_ROLES, opportunity_scope, visible_opportunity_ids
 
 # Each sort is a keyset: its columns end in the id, so (values of the last row shown) is a
 # unique position to continue from, read from an index (models: ix_opportunity_*_id).
@@ -192,7 +192,7 @@ class ListPage:
 def _filtered(stmt, user, criteria: ListCriteria):
     stmt = stmt.where(opportunity_scope(user))
     if criteria.q:
-        stmt = stmt.where(search_condition(criteria.q))
+        stmt = stmt.where(search_condition(criteria.q, visible_opportunity_ids(user.role, user.id)))
     if criteria.stage:
         stmt = stmt.where(Opportunity.stage_id == criteria.stage)
     if criteria.status:
@@ -343,13 +343,15 @@ def _nulls_last_segments(stmt, keys, cursor, backwards: bool, limit: int):
 def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
     """(count, exact) of the rows the list matches: counted up to COUNT_EXACT_MAX + 1,
     above that PostgreSQL's estimate for the filtered query (None on SQLite)."""
-    ids = _filtered(
-        select(Opportunity.id).join(Account, Opportunity.account_id == Account.id),
-        user,
-        criteria,
-    )
+    ids = select(Opportunity.id)
+    if criteria.account_name or (criteria.q and len(criteria.q) < TRIGRAM):
+        ids = ids.join(Account, Opportunity.account_id == Account.id)
+    ids = _filtered(ids, user, criteria)
+    # In id order: the count then walks an index and stops at the cap.
     capped = db.session.execute(
-        select(func.count()).select_from(ids.limit(COUNT_EXACT_MAX + 1).subquery())
+        select(func.count()).select_from(
+            ids.order_by(Opportunity.id).limit(COUNT_EXACT_MAX + 1).subquery()
+        )
     ).scalar_one()
     if capped <= COUNT_EXACT_MAX:
         return capped, True
