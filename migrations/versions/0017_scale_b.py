@@ -64,6 +64,8 @@ def upgrade():
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         for name, columns in OPPORTUNITY_INDEXES:
             batch_op.create_index(name, columns, unique=False)
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.create_index('ix_account_grade_name', ['grade', 'name', 'id'], unique=False)
     with op.batch_alter_table('opportunity_team', schema=None) as batch_op:
         batch_op.create_index(
             'ix_opportunity_team_user_opportunity', ['user_id', 'opportunity_id'], unique=False
@@ -118,6 +120,8 @@ def downgrade():
         batch_op.drop_column('match_tokens')
     with op.batch_alter_table('opportunity_team', schema=None) as batch_op:
         batch_op.drop_index('ix_opportunity_team_user_opportunity')
+    with op.batch_alter_table('account', schema=None) as batch_op:
+        batch_op.drop_index('ix_account_grade_name')
     with op.batch_alter_table('opportunity', schema=None) as batch_op:
         for name, _columns in OPPORTUNITY_INDEXES:
             batch_op.drop_index(name)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, trigram_index
@@ -28,6 +28,8 @@ class Account(db.Model):
             for dim in VALUE_DIMENSIONS
         ),
         trigram_index("ix_account_name_trgm", "name"),
+        # The account list's order, read a page at a time (keyset).
+        Index("ix_account_grade_name", "grade", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -77,8 +77,8 @@ class ListCriteria:
         page = whole("page", high=PAGE_MAX) or 1
         after = before = None
         if sort != RELEVANCE:
-            after = decode_cursor(args.get("after"), sort)
-            before = None if after else decode_cursor(args.get("before"), sort)
+            after = decode_cursor(args.get("after"), _PARSERS[sort])
+            before = None if after else decode_cursor(args.get("before"), _PARSERS[sort])
             if after is None and before is None:
                 page = 1  # a page number without a position: the first page
         return cls(
@@ -118,14 +118,14 @@ _PARSERS = {
 }
 
 
-def decode_cursor(token: str | None, sort: str) -> tuple | None:
-    """The sort values of a cursor token, or None when it is missing or not one of ours."""
+def decode_cursor(token: str | None, parsers: tuple) -> tuple | None:
+    """The sort values of a cursor token (each read by its parser: str, int, Decimal,
+    date.fromisoformat …), or None when it is missing or not one of ours."""
     if not token or len(token) > CURSOR_MAX:
         return None
     try:
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         values = json.loads(raw.decode())
-        parsers = _PARSERS[sort]
         if not isinstance(values, list) or len(values) != len(parsers):
             return None
         parsed = []

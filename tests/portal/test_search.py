@@ -157,3 +157,32 @@ def test_board_account_filter_is_the_autocomplete_too(app, as_user, make_opportu
     assert "Grid board deal" in board and "Bank board deal" not in board
     unknown = client.get("/board?account_name=nobody", headers=HX).get_data(as_text=True)
     assert "Grid board deal" not in unknown and "Bank board deal" not in unknown
+
+
+# --- the account list, a page at a time ------------------------------------------------------
+
+
+def test_account_list_pages_by_grade_and_name_with_scoped_counts(app, as_user, make_opportunity):
+    from html import unescape
+
+    from portal.accounts.models import Account
+    from portal.accounts.views import ACCOUNTS_PER_PAGE
+
+    make_opportunity(owner="rep", account_name="A0 mine")
+    make_opportunity(owner="rep2", presales=None, account_name="A0 mine")
+    with app.app_context():
+        for i in range(ACCOUNTS_PER_PAGE + 5):
+            db.session.add(Account(name=f"Z{i:03d}", grade="C"))
+        db.session.commit()
+    client = as_user("rep")
+    first = client.get("/accounts").get_data(as_text=True)
+    rows = re.findall(
+        r'<a href="/accounts/\d+">([^<]+)</a></td>(?:.|\n)*?<td class="num">(\d+)', first
+    )
+    assert rows[0] == ("A0 mine", "1")  # grade A first; only the rep's own deal counted
+    assert len(rows) == ACCOUNTS_PER_PAGE
+    next_url = unescape(re.search(r'<a href="([^"]+)" rel="next"', first).group(1))
+    second = client.get(next_url).get_data(as_text=True)
+    names = re.findall(r'<a href="/accounts/\d+">([^<]+)</a>', second)
+    assert names == [f"Z{i:03d}" for i in range(ACCOUNTS_PER_PAGE - 1, ACCOUNTS_PER_PAGE + 5)]
+    assert 'rel="next"' not in second and 'rel="first"' in second
