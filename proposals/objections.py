@@ -685,18 +685,29 @@ class RecurringGroup:
 def _similar_pairs(
     objections: Sequence[ObjectionRecord], tokens: list[frozenset[str]], threshold: Decimal
 ):
-    """(i, j) with i < j, same type and Jaccard(tokens) ≥ threshold (0 < threshold ≤ 1)."""
-    frequency: dict[str, int] = {}
-    for token_set in tokens:
-        for token in token_set:
-            frequency[token] = frequency.get(token, 0) + 1
-    index: dict[tuple[str, str], list[int]] = {}
+    """Pairs (i, j), i < j, of the same type with Jaccard(tokens) ≥ threshold (0 < t ≤ 1),
+    enough of them to connect the same components as every such pair would.
+
+    Records with the same type and tokens are one component straight away (their
+    similarity is 1); the distinct token sets are then joined through the prefix index.
+    """
+    first_of: dict[tuple[str, frozenset[str]], int] = {}
     for j, token_set in enumerate(tokens):
         if not token_set:
             continue  # says nothing: similar to nothing (see _jaccard)
+        key = (str(objections[j].objection_type), token_set)
+        if key in first_of:
+            yield first_of[key], j
+        else:
+            first_of[key] = j
+    frequency: dict[str, int] = {}
+    for _kind, token_set in first_of:
+        for token in token_set:
+            frequency[token] = frequency.get(token, 0) + 1
+    index: dict[tuple[str, str], list[int]] = {}
+    for (kind, token_set), j in first_of.items():
         ordered = sorted(token_set, key=lambda t: (frequency[t], t))
         prefix = ordered[: len(ordered) - ceil(threshold * len(ordered)) + 1]
-        kind = str(objections[j].objection_type)
         candidates: set[int] = set()
         for token in prefix:
             candidates.update(index.setdefault((kind, token), []))
