@@ -64,7 +64,9 @@ def build(url: str, opportunities: int) -> None:
     from portal.extensions import db
 
     started = time.perf_counter()
-    app = create_app(SQLALCHEMY_DATABASE_URI=_sqlalchemy_url(url), SECRET_KEY=secrets.token_urlsafe(48))
+    app = create_app(
+        SQLALCHEMY_DATABASE_URI=_sqlalchemy_url(url), SECRET_KEY=secrets.token_urlsafe(48)
+    )
     with app.app_context():
         upgrade()
         db.engine.dispose()
