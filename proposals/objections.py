@@ -551,6 +551,8 @@ class OpenObjection:
 
     objection_type: ObjectionType
     created: date
+    # How many open objections of this type were raised that day (1: this one).
+    count: int = 1
 
 
 def age_bucket(age_days: int) -> AgeBucket:
@@ -579,7 +581,8 @@ def objection_age_buckets(
             if isinstance(objection.created, datetime)
             else objection.created
         )
-        counts[ObjectionType(objection.objection_type)][age_bucket((today - created).days)] += 1
+        bucket = age_bucket((today - created).days)
+        counts[ObjectionType(objection.objection_type)][bucket] += objection.count
     return counts
 
 

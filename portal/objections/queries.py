@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from sqlalchemy import case, func, select
+from sqlalchemy.sql.elements import True_
 
 from portal.extensions import db
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse
@@ -91,38 +92,51 @@ def ranked_playbook(objection_type: str, active_only: bool = True):
     return [(responses[r.key], r) for r in ranked]
 
 
-def open_objections(scope) -> list[OpenObjection]:
+def _in_scope(stmt, scope):
     from portal.deals.models import Opportunity
 
+    if isinstance(scope, True_):  # a leader's: every objection, no join needed
+        return stmt
+    return stmt.join(Opportunity, Opportunity.id == Objection.opportunity_id).where(scope)
+
+
+def open_objections(scope) -> list[OpenObjection]:
+    """Open objections counted per type and day raised (one row per day, not per
+    objection: the age grid needs no more)."""
     rows = db.session.execute(
-        select(Objection.objection_type, Objection.raised_on)
-        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
-        .where(Objection.status == "open", scope)
+        _in_scope(
+            select(Objection.objection_type, Objection.raised_on, func.count(Objection.id))
+            .where(Objection.status == "open")
+            .group_by(Objection.objection_type, Objection.raised_on),
+            scope,
+        )
     )
-    return [OpenObjection(t, raised) for t, raised in rows]
+    return [OpenObjection(t, raised, n) for t, raised, n in rows]
 
 
 def objection_records(scope, raised_since: date | None = None) -> list[ObjectionRecord]:
     """The objections in `scope` with their stored match tokens, oldest first; with
     `raised_since`, only the open ones raised on or after that day (read through
     ix_objection_status_raised)."""
-    from portal.deals.models import Opportunity
-
-    stmt = (
+    stmt = _in_scope(
         select(
             Objection.opportunity_id,
             Objection.objection_type,
             Objection.customer_words,
             Objection.match_tokens,
-        )
-        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
-        .where(scope)
-        .order_by(Objection.id)
+        ).order_by(Objection.id),
+        scope,
     )
     if raised_since is not None:
         stmt = stmt.where(Objection.status == "open", Objection.raised_on >= raised_since)
+    token_sets: dict[str, frozenset[str]] = {}  # recurring wordings share one set
     return [
-        ObjectionRecord(opp, t, words, frozenset(tokens.split()))
+        ObjectionRecord(
+            opp,
+            t,
+            words,
+            token_sets.get(tokens) or token_sets.setdefault(tokens, frozenset(tokens.split())),
+        )
         for opp, t, words, tokens in db.session.execute(stmt)
     ]
 
