@@ -9,9 +9,12 @@ One interface over both databases:
   match.
 
 Queries shorter than three characters (a two-character Chinese name such as 张伟 or 电网 is
-common) have no trigram to look up. They fall back to `LIKE '%q%'` evaluated on the
-candidate set the rest of the query already selected (the user's scope and filters): for a
-rep a few hundred rows, for a leader the whole table (measured in bench/bench_list.py).
+common) have no trigram to look up. On PostgreSQL a two-character query is looked up as a
+character pair: GIN indexes on name_bigrams(name), the lower-cased pairs of each name
+(migration 0017_scale_b). One character, and on SQLite one or two, fall back to
+`LIKE '%q%'` evaluated on the candidate set the rest of the query already selected (the
+user's scope and filters): for a rep a few hundred rows, for a leader the whole table
+(measured in bench/bench_lists_scale.py).
 
 Ranking (`rank_columns`): a name equal to the query first, then a name starting with it,
 then the closest: PostgreSQL's trigram similarity, on SQLite the share of the name the
@@ -23,7 +26,9 @@ from __future__ import annotations
 from sqlalchemy import (
     ColumnElement,
     Select,
+    Text,
     case,
+    cast,
     func,
     literal,
     literal_column,
@@ -32,11 +37,13 @@ from sqlalchemy import (
     text,
     union,
 )
+from sqlalchemy.dialects.postgresql import ARRAY, array
 from sqlalchemy.orm import aliased
 
 from portal.accounts.models import Account
 from portal.deals.models import Opportunity, Stakeholder
 from portal.extensions import db
+from portal.security import InIds
 
 TRIGRAM = 3
 KIND_OPPORTUNITY, KIND_ACCOUNT, KIND_STAKEHOLDER = 1, 2, 3
@@ -70,20 +77,28 @@ def _fts_ids(q: str, kind: int) -> Select:
 
 def matching_opportunity_ids(q: str) -> Select:
     """A SELECT of the ids of opportunities whose name, account name or a stakeholder's name
-    contains `q` (3+ characters; case-insensitive), answered from the trigram indexes."""
-    if _dialect() == "postgresql":
-        pattern = like_pattern(q)
-        by_account = aliased(Opportunity)
-        return union(
-            select(Opportunity.id).where(Opportunity.name.ilike(pattern, escape="\\")),
-            select(by_account.id).where(
-                by_account.account_id.in_(
-                    select(Account.id).where(Account.name.ilike(pattern, escape="\\"))
-                )
-            ),
-            select(Stakeholder.opportunity_id).where(Stakeholder.name.ilike(pattern, escape="\\")),
-        )
+    contains `q` (3+ characters, or 2 on PostgreSQL; case-insensitive), answered from the
+    trigram (bigram) indexes."""
     by_account = aliased(Opportunity)
+    if _dialect() == "postgresql":
+        if len(q) < TRIGRAM:
+            pair = cast(array([q.lower()]), ARRAY(Text))
+
+            def contains(column):
+                return func.name_bigrams(column).op("@>")(pair)
+        else:
+            pattern = like_pattern(q)
+
+            def contains(column):
+                return column.ilike(pattern, escape="\\")
+
+        return union(
+            select(Opportunity.id).where(contains(Opportunity.name)),
+            select(by_account.id).where(
+                InIds(by_account.account_id, select(Account.id).where(contains(Account.name)))
+            ),
+            select(Stakeholder.opportunity_id).where(contains(Stakeholder.name)),
+        )
     return union(
         _fts_ids(q, KIND_OPPORTUNITY),
         select(by_account.id).where(by_account.account_id.in_(_fts_ids(q, KIND_ACCOUNT))),
@@ -91,14 +106,24 @@ def matching_opportunity_ids(q: str) -> Select:
     )
 
 
+def _indexed(q: str) -> bool:
+    """Whether `q` is looked up in an index (else LIKE over the candidate rows)."""
+    return len(q) >= TRIGRAM or (len(q) == 2 and _dialect() == "postgresql")
+
+
+def reads_account_names(q: str) -> bool:
+    """Whether search_condition(q) refers to Account (the query must join it)."""
+    return not _indexed(q)
+
+
 def search_condition(q: str, visible=None) -> ColumnElement[bool]:
     """Condition on a query over Opportunity joined to its Account: `q` appears in the
     opportunity's name, its account's name or one of its stakeholders' names. `visible`
     (security.visible_opportunity_ids, None for all) bounds the stakeholders a short
     query reads."""
-    if len(q) >= TRIGRAM:
-        return Opportunity.id.in_(matching_opportunity_ids(q).scalar_subquery())
-    # Too short for a trigram: LIKE over the candidate rows (see the module docstring).
+    if _indexed(q):
+        return InIds(Opportunity.id, matching_opportunity_ids(q))
+    # No index for it: LIKE over the candidate rows (see the module docstring).
     pattern = like_pattern(q)
     named = select(Stakeholder.opportunity_id).where(Stakeholder.name.ilike(pattern, escape="\\"))
     if visible is not None:

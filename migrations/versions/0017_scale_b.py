@@ -31,6 +31,17 @@ TRIGRAM_INDEXES = (
     ('ix_account_name_trgm', 'account'),
     ('ix_stakeholder_name_trgm', 'stakeholder'),
 )
+BIGRAM_INDEXES = (
+    ('ix_opportunity_name_bigrams', 'opportunity'),
+    ('ix_account_name_bigrams', 'account'),
+    ('ix_stakeholder_name_bigrams', 'stakeholder'),
+)
+NAME_BIGRAMS = (
+    "CREATE OR REPLACE FUNCTION name_bigrams(text) RETURNS text[] "
+    "LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT AS "
+    "$$ SELECT coalesce(array_agg(DISTINCT lower(substr($1, i, 2))), '{}') "
+    "FROM generate_series(1, char_length($1) - 1) AS i $$"
+)
 # SQLite: one FTS5 table over the three kinds of names; the rowid says which row a name
 # belongs to (id * 4 + kind), so a trigger finds its entry by rowid (portal/search.py).
 FTS_KINDS = (('opportunity', 1), ('account', 2), ('stakeholder', 3))
@@ -88,6 +99,12 @@ def upgrade():
                 name, table, ['name'], unique=False,
                 postgresql_using='gin', postgresql_ops={'name': 'gin_trgm_ops'},
             )
+        # Two-character queries have no trigram: their pair is looked up in these.
+        op.execute(NAME_BIGRAMS)
+        for name, table in BIGRAM_INDEXES:
+            op.create_index(
+                name, table, [sa.text('name_bigrams(name)')], unique=False, postgresql_using='gin'
+            )
     else:
         for statement in _fts_statements():
             op.execute(statement)
@@ -107,8 +124,9 @@ def upgrade():
 def downgrade():
     bind = op.get_bind()
     if bind.dialect.name == 'postgresql':
-        for name, table in TRIGRAM_INDEXES:
+        for name, table in TRIGRAM_INDEXES + BIGRAM_INDEXES:
             op.drop_index(name, table_name=table)
+        op.execute('DROP FUNCTION IF EXISTS name_bigrams(text)')
     else:
         for table, _kind in FTS_KINDS:
             for event in ('insert', 'update', 'delete'):

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, sql_in, trigram_index
+from portal.extensions import bigram_index, db, sql_in, trigram_index
 from portal.timeutil import utcnow
 
 PROCUREMENT_FORM_CODES = ("public_tender", "competitive_negotiation", "single_source", "inquiry")
@@ -77,6 +77,7 @@ class Opportunity(db.Model):
         Index("ix_opportunity_owner_deadline", "owner_id", "bid_deadline", "id"),
         Index("ix_opportunity_presales_deadline", "presales_id", "bid_deadline", "id"),
         trigram_index("ix_opportunity_name_trgm", "name"),
+        bigram_index("ix_opportunity_name_bigrams", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -154,6 +155,7 @@ class Stakeholder(db.Model):
             name="decision_type",
         ),
         trigram_index("ix_stakeholder_name_trgm", "name"),
+        bigram_index("ix_stakeholder_name_bigrams", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -16,7 +16,7 @@ from portal.auth.models import User
 from portal.deals.models import STATUS_CODES, Opportunity, Stage
 from portal.extensions import db
 from portal.generation import ALL_OPPORTUNITIES, NAMES, user_scope
-from portal.search import TRIGRAM, rank_columns, search_condition
+from portal.search import rank_columns, reads_account_names, search_condition
 from portal.security import SEE_ALL_ROLES, opportunity_scope, visible_opportunity_ids
 
 # Each sort is a keyset: its columns end in the id, so (values of the last row shown) is a
@@ -344,7 +344,7 @@ def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
     """(count, exact) of the rows the list matches: counted up to COUNT_EXACT_MAX + 1,
     above that PostgreSQL's estimate for the filtered query (None on SQLite)."""
     ids = select(Opportunity.id)
-    if criteria.account_name or (criteria.q and len(criteria.q) < TRIGRAM):
+    if criteria.account_name or (criteria.q and reads_account_names(criteria.q)):
         ids = ids.join(Account, Opportunity.account_id == Account.id)
     ids = _filtered(ids, user, criteria)
     # In id order: the count then walks an index and stops at the cap.
