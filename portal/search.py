@@ -14,7 +14,8 @@ character pair: GIN indexes on name_bigrams(name), the lower-cased pairs of each
 (migration 0017_scale_b). One character, and on SQLite one or two, fall back to
 `LIKE '%q%'` evaluated on the candidate set the rest of the query already selected (the
 user's scope and filters): for a rep a few hundred rows, for a leader the whole table
-(measured in bench/bench_lists_scale.py).
+(measured in bench/bench_lists_scale.py). A rep's or presales' search always takes that
+path: LIKE over their few hundred rows costs less than every match in the whole table.
 
 Ranking (`rank_columns`): a name equal to the query first, then a name starting with it,
 then the closest: PostgreSQL's trigram similarity, on SQLite the share of the name the
@@ -111,9 +112,9 @@ def _indexed(q: str) -> bool:
     return len(q) >= TRIGRAM or (len(q) == 2 and _dialect() == "postgresql")
 
 
-def reads_account_names(q: str) -> bool:
-    """Whether search_condition(q) refers to Account (the query must join it)."""
-    return not _indexed(q)
+def reads_account_names(q: str, visible=None) -> bool:
+    """Whether search_condition(q, visible) refers to Account (the query must join it)."""
+    return not _indexed(q) or visible is not None
 
 
 def search_condition(q: str, visible=None) -> ColumnElement[bool]:
@@ -121,13 +122,14 @@ def search_condition(q: str, visible=None) -> ColumnElement[bool]:
     opportunity's name, its account's name or one of its stakeholders' names. `visible`
     (security.visible_opportunity_ids, None for all) bounds the stakeholders a short
     query reads."""
-    if _indexed(q):
+    if _indexed(q) and visible is None:
         return InIds(Opportunity.id, matching_opportunity_ids(q))
-    # No index for it: LIKE over the candidate rows (see the module docstring).
+    # No index for it, or a few hundred rows in scope (a rep's, presales'): LIKE over the
+    # candidate rows costs less than every match of the whole table (see the docstring).
     pattern = like_pattern(q)
     named = select(Stakeholder.opportunity_id).where(Stakeholder.name.ilike(pattern, escape="\\"))
     if visible is not None:
-        named = named.where(Stakeholder.opportunity_id.in_(visible.scalar_subquery()))
+        named = named.where(InIds(Stakeholder.opportunity_id, visible))
     return or_(
         Opportunity.name.ilike(pattern, escape="\\"),
         Account.name.ilike(pattern, escape="\\"),

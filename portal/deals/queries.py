@@ -344,7 +344,8 @@ def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
     """(count, exact) of the rows the list matches: counted up to COUNT_EXACT_MAX + 1,
     above that PostgreSQL's estimate for the filtered query (None on SQLite)."""
     ids = select(Opportunity.id)
-    if criteria.account_name or (criteria.q and reads_account_names(criteria.q)):
+    visible = visible_opportunity_ids(user.role, user.id)
+    if criteria.account_name or (criteria.q and reads_account_names(criteria.q, visible)):
         ids = ids.join(Account, Opportunity.account_id == Account.id)
     ids = _filtered(ids, user, criteria)
     # In id order: the count then walks an index and stops at the cap.
