@@ -686,7 +686,10 @@ class RecurringGroup:
 
 
 def _similar_pairs(
-    objections: Sequence[ObjectionRecord], tokens: list[frozenset[str]], threshold: Decimal
+    objections: Sequence[ObjectionRecord],
+    tokens: list[frozenset[str]],
+    threshold: Decimal,
+    connected=lambda i, j: False,
 ):
     """Pairs (i, j), i < j, of the same type with Jaccard(tokens) ≥ threshold (0 < t ≤ 1),
     enough of them to connect the same components as every such pair would.
@@ -716,7 +719,8 @@ def _similar_pairs(
             candidates.update(index.setdefault((kind, token), []))
             index[(kind, token)].append(j)
         for i in sorted(candidates):
-            if _jaccard(tokens[i], token_set) >= threshold:
+            # Already one group (through other pairs): measuring adds nothing.
+            if not connected(i, j) and _jaccard(tokens[i], token_set) >= threshold:
                 yield i, j
 
 
@@ -743,7 +747,10 @@ def recurring_objections(
             i = parent[i]
         return i
 
-    for i, j in _similar_pairs(objections, tokens, threshold):
+    def connected(i: int, j: int) -> bool:
+        return root(i) == root(j)
+
+    for i, j in _similar_pairs(objections, tokens, threshold, connected):
         parent[root(j)] = root(i)
 
     members: dict[int, list[int]] = {}
