@@ -9,7 +9,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from htmx_flask import Htmx
-from sqlalchemy import DateTime, MetaData, Numeric
+from sqlalchemy import DateTime, Index, MetaData, Numeric, func, literal_column
 from sqlalchemy.orm import DeclarativeBase, registry
 
 # Named constraints so Alembic migrations are identical on SQLite and PostgreSQL.
@@ -25,6 +25,24 @@ NAMING = {
 def sql_in(column: str, codes) -> str:
     """SQL text for a CHECK constraint: `column` holds one of `codes` (strings or StrEnums)."""
     return f"{column} IN ({', '.join(repr(str(c)) for c in codes)})"
+
+
+def trigram_index(name: str, column: str) -> Index:
+    """A PostgreSQL GIN trigram index on `column` (pg_trgm: substring search in any script,
+    Chinese included, without a word segmenter). Only PostgreSQL builds it; SQLite searches
+    through its FTS5 trigram table instead (portal/search.py)."""
+    index = Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+    index.ddl_if(dialect="postgresql")
+    return index
+
+
+def bigram_index(name: str, column: str) -> Index:
+    """A PostgreSQL GIN index on the name's lower-cased character pairs (the SQL function
+    name_bigrams, migration 0017_scale_b): two-character searches (张伟, 电网), which have
+    no trigram, look their pair up here. PostgreSQL only, like `trigram_index`."""
+    index = Index(name, func.name_bigrams(literal_column(column)), postgresql_using="gin")
+    index.ddl_if(dialect="postgresql")
+    return index
 
 
 class Base(DeclarativeBase):

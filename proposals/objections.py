@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from math import ceil
 
 from proposals.pricing import HUNDRED, FieldError
 
@@ -550,6 +551,8 @@ class OpenObjection:
 
     objection_type: ObjectionType
     created: date
+    # How many open objections of this type were raised that day (1: this one).
+    count: int = 1
 
 
 def age_bucket(age_days: int) -> AgeBucket:
@@ -578,7 +581,8 @@ def objection_age_buckets(
             if isinstance(objection.created, datetime)
             else objection.created
         )
-        counts[ObjectionType(objection.objection_type)][age_bucket((today - created).days)] += 1
+        bucket = age_bucket((today - created).days)
+        counts[ObjectionType(objection.objection_type)][bucket] += objection.count
     return counts
 
 
@@ -666,6 +670,8 @@ class ObjectionRecord:
     opportunity_id: int | str
     objection_type: ObjectionType
     text: str
+    # objection_tokens(text) when already known (stored at save time); None: computed here.
+    tokens: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -679,6 +685,45 @@ class RecurringGroup:
     common_tokens: frozenset[str]
 
 
+def _similar_pairs(
+    objections: Sequence[ObjectionRecord],
+    tokens: list[frozenset[str]],
+    threshold: Decimal,
+    connected=lambda i, j: False,
+):
+    """Pairs (i, j), i < j, of the same type with Jaccard(tokens) ≥ threshold (0 < t ≤ 1),
+    enough of them to connect the same components as every such pair would.
+
+    Records with the same type and tokens are one component straight away (their
+    similarity is 1); the distinct token sets are then joined through the prefix index.
+    """
+    first_of: dict[tuple[str, frozenset[str]], int] = {}
+    for j, token_set in enumerate(tokens):
+        if not token_set:
+            continue  # says nothing: similar to nothing (see _jaccard)
+        key = (str(objections[j].objection_type), token_set)
+        if key in first_of:
+            yield first_of[key], j
+        else:
+            first_of[key] = j
+    frequency: dict[str, int] = {}
+    for _kind, token_set in first_of:
+        for token in token_set:
+            frequency[token] = frequency.get(token, 0) + 1
+    index: dict[tuple[str, str], list[int]] = {}
+    for (kind, token_set), j in first_of.items():
+        ordered = sorted(token_set, key=lambda t: (frequency[t], t))
+        prefix = ordered[: len(ordered) - ceil(threshold * len(ordered)) + 1]
+        candidates: set[int] = set()
+        for token in prefix:
+            candidates.update(index.setdefault((kind, token), []))
+            index[(kind, token)].append(j)
+        for i in sorted(candidates):
+            # Already one group (through other pairs): measuring adds nothing.
+            if not connected(i, j) and _jaccard(tokens[i], token_set) >= threshold:
+                yield i, j
+
+
 def recurring_objections(
     objections: Sequence[ObjectionRecord], threshold: Decimal = SIMILARITY_THRESHOLD
 ) -> list[RecurringGroup]:
@@ -688,10 +733,12 @@ def recurring_objections(
     similarity of their :func:`objection_tokens` is at least ``threshold`` (default 0.5).
     Groups are the connected components of that relation (single link), kept when they
     span ≥ 2 distinct opportunities. Sorted by number of opportunities, most first.
-    Pairwise comparison is O(n²) within a type: meant for hundreds of objections, not
-    millions.
+    Pairs are never all compared: candidates come from an inverted index over each
+    text's prefix tokens (prefix filtering: ordering tokens rarest first, two sets with
+    Jaccard ≥ t share a token among the first |x| − ⌈t·|x|⌉ + 1 of each), and only
+    candidates are measured, so the groups are exactly those of the pairwise rule.
     """
-    tokens = [objection_tokens(o.text) for o in objections]
+    tokens = [o.tokens if o.tokens is not None else objection_tokens(o.text) for o in objections]
     parent = list(range(len(objections)))
 
     def root(i: int) -> int:
@@ -700,12 +747,11 @@ def recurring_objections(
             i = parent[i]
         return i
 
-    for i in range(len(objections)):
-        for j in range(i + 1, len(objections)):
-            if objections[i].objection_type != objections[j].objection_type:
-                continue
-            if _jaccard(tokens[i], tokens[j]) >= threshold:
-                parent[root(j)] = root(i)
+    def connected(i: int, j: int) -> bool:
+        return root(i) == root(j)
+
+    for i, j in _similar_pairs(objections, tokens, threshold, connected):
+        parent[root(j)] = root(i)
 
     members: dict[int, list[int]] = {}
     for i in range(len(objections)):

@@ -2,10 +2,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, String, Text
+from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db
+from portal.extensions import bigram_index, db, trigram_index
 from portal.timeutil import utcnow
 
 GRADE_CODES = ("A", "B", "C", "D")
@@ -27,6 +27,10 @@ class Account(db.Model):
             CheckConstraint(f"{dim} BETWEEN 0 AND 10", name=f"{dim}_range")
             for dim in VALUE_DIMENSIONS
         ),
+        trigram_index("ix_account_name_trgm", "name"),
+        bigram_index("ix_account_name_bigrams", "name"),
+        # The account list's order, read a page at a time (keyset).
+        Index("ix_account_grade_name", "grade", "name", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import func, select
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.exc import StaleDataError
@@ -14,28 +14,63 @@ from portal.accounts.forms import AccountForm
 from portal.accounts.models import Account
 from portal.conflicts import differing_fields, rebase
 from portal.deals.models import Opportunity
+from portal.deals.queries import decode_cursor, encode_cursor
 from portal.extensions import db
+from portal.pages import wants_fragment
 from portal.security import ALL_ROLES, allowed, opportunity_scope
 
 bp = Blueprint("accounts", __name__, url_prefix="/accounts")
 EDIT_ROLES = ("rep", "leader", "admin")
 
 
+ACCOUNTS_PER_PAGE = 50
+
+
 @bp.get("")
 @allowed(*ALL_ROLES)
 def index():
-    visible = (
-        select(Opportunity.account_id, func.count(Opportunity.id).label("n"))
-        .where(opportunity_scope(current_user))
-        .group_by(Opportunity.account_id)
-        .subquery()
+    """Accounts by grade and name, a page at a time (keyset on (grade, name, id), read from
+    ix_account_grade_name); each with the number of its opportunities the user sees,
+    counted for the page's accounts only."""
+    after = decode_cursor(request.args.get("after"), (str, str, int))
+    stmt = select(Account).order_by(Account.grade, Account.name, Account.id)
+    if after:
+        stmt = stmt.where(tuple_(Account.grade, Account.name, Account.id) > tuple_(*after))
+    accounts = db.session.scalars(stmt.limit(ACCOUNTS_PER_PAGE + 1)).all()
+    more = len(accounts) > ACCOUNTS_PER_PAGE
+    accounts = accounts[:ACCOUNTS_PER_PAGE]
+    counts = dict(
+        db.session.execute(
+            select(Opportunity.account_id, func.count(Opportunity.id))
+            .where(
+                Opportunity.account_id.in_([a.id for a in accounts]),
+                opportunity_scope(current_user),
+            )
+            .group_by(Opportunity.account_id)
+        ).all()
     )
-    rows = db.session.execute(
-        select(Account, func.coalesce(visible.c.n, 0))
-        .outerjoin(visible, visible.c.account_id == Account.id)
-        .order_by(Account.grade, Account.name)
-    ).all()
-    return render_template("accounts/list.html", rows=rows)
+    last = accounts[-1] if accounts else None
+    return render_template(
+        "accounts/list.html",
+        rows=[(account, counts.get(account.id, 0)) for account in accounts],
+        next_cursor=encode_cursor((last.grade, last.name, last.id)) if more else None,
+        paged=bool(after),
+    )
+
+
+@bp.get("/suggest")
+@allowed(*ALL_ROLES)
+def suggest():
+    """Options for an account filter's autocomplete (a <datalist>): up to 10 account names
+    containing what was typed, best first. A read: no state changes, so a plain GET."""
+    from portal.search import account_suggestions
+
+    typed = (request.args.get("account_name") or request.args.get("q") or "")[:200]
+    suggestions = account_suggestions(typed)
+    if wants_fragment():
+        return render_template("accounts/_suggestions.html", suggestions=suggestions)
+    # Opened directly (no script): the same matches as links.
+    return render_template("accounts/suggest.html", suggestions=suggestions, typed=typed)
 
 
 @bp.get("/<int:account_id>")

@@ -8,7 +8,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import db, sql_in
+from portal.extensions import bigram_index, db, sql_in, trigram_index
 from portal.timeutil import utcnow
 
 PROCUREMENT_FORM_CODES = ("public_tender", "competitive_negotiation", "single_source", "inquiry")
@@ -76,6 +76,16 @@ class Opportunity(db.Model):
         Index("ix_opportunity_status_stage_deadline", "status", "stage_id", "bid_deadline", "id"),
         # The board's per-column counts and sums: an index-only scan.
         Index("ix_opportunity_status_stage_totals", "status", "stage_id", "currency", "amount"),
+        # The list's sorts, each ending in id so the keyset cursor is a unique position
+        # (portal/deals/queries.py SORTS), and the filters that come with the access rule.
+        Index("ix_opportunity_deadline_id", "bid_deadline", "id"),
+        Index("ix_opportunity_amount_id", "amount", "id"),
+        Index("ix_opportunity_name_id", "name", "id"),
+        Index("ix_opportunity_updated_id", "updated_at", "id"),
+        Index("ix_opportunity_owner_deadline", "owner_id", "bid_deadline", "id"),
+        Index("ix_opportunity_presales_deadline", "presales_id", "bid_deadline", "id"),
+        trigram_index("ix_opportunity_name_trgm", "name"),
+        bigram_index("ix_opportunity_name_bigrams", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -125,6 +135,8 @@ class TeamMember(db.Model):
     __table_args__ = (
         UniqueConstraint("opportunity_id", "user_id", name="member"),
         CheckConstraint(sql_in("team_role", TEAM_ROLE_CODES), name="team_role"),
+        # The team branch of the access rule reads (user_id → opportunity_id) from the index.
+        Index("ix_opportunity_team_user_opportunity", "user_id", "opportunity_id"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     opportunity_id: Mapped[int] = mapped_column(ForeignKey("opportunity.id"), index=True)
@@ -150,6 +162,8 @@ class Stakeholder(db.Model):
             f"decision_type IS NULL OR {sql_in('decision_type', DECISION_TYPE_CODES)}",
             name="decision_type",
         ),
+        trigram_index("ix_stakeholder_name_trgm", "name"),
+        bigram_index("ix_stakeholder_name_bigrams", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -2,41 +2,63 @@
 
 from __future__ import annotations
 
+import base64
+import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from math import ceil
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import and_, func, or_, select
 
 from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.deals.models import STATUS_CODES, Opportunity, Stage
 from portal.extensions import db
-from portal.security import opportunity_scope
+from portal.generation import ALL_OPPORTUNITIES, NAMES, user_scope
+from portal.search import rank_columns, reads_account_names, search_condition
+from portal.security import SEE_ALL_ROLES, opportunity_scope, visible_opportunity_ids
 
+# Each sort is a keyset: its columns end in the id, so (values of the last row shown) is a
+# unique position to continue from, read from an index (models: ix_opportunity_*_id).
+# (column, descending); a first column that may be NULL sorts its NULLs last.
 SORTS = {
-    "deadline": (Opportunity.bid_deadline.is_(None), Opportunity.bid_deadline, Opportunity.id),
-    "-amount": (Opportunity.amount.desc(), Opportunity.id),
-    "name": (Opportunity.name, Opportunity.id),
-    "stage": (Stage.position, Opportunity.name, Opportunity.id),
-    "-updated": (Opportunity.updated_at.desc(), Opportunity.id.desc()),
+    "deadline": ((Opportunity.bid_deadline, False), (Opportunity.id, False)),
+    "-amount": ((Opportunity.amount, True), (Opportunity.id, True)),
+    "name": ((Opportunity.name, False), (Opportunity.id, False)),
+    "stage": ((Stage.position, False), (Opportunity.name, False), (Opportunity.id, False)),
+    "-updated": ((Opportunity.updated_at, True), (Opportunity.id, True)),
 }
+NULLABLE_FIRST = {"deadline"}
+RELEVANCE = "relevance"
 SEARCH_MAX = 100
 PAGE_MAX = 100_000
+# Search results ordered by relevance are capped (offset paging within the best ones):
+# ranking every match of a common word would cost the whole table.
+RELEVANCE_MAX = 200
+# Up to this many matching rows the list says exactly how many; above, "about N".
+COUNT_EXACT_MAX = 1000
+CURSOR_MAX = 600
+CURSOR_ARGS = ("after", "before", "page")
 
 
 @dataclass(frozen=True)
 class ListCriteria:
     """The list's query-string filters, cleaned. Invalid values are dropped, not fatal,
-    so a stale bookmark still opens the list."""
+    so a stale bookmark still opens the list.
+
+    `after` / `before` are keyset cursors (the sort values of the row to continue after or
+    before, see `encode_cursor`); `page` is only the number shown, carried along."""
 
     q: str | None = None
     stage: int | None = None
     status: str | None = None
     owner: int | None = None
+    account_name: str | None = None
     sort: str = "deadline"
     page: int = 1
+    after: tuple | None = None
+    before: tuple | None = None
 
     @classmethod
     def from_args(cls, args) -> ListCriteria:
@@ -49,15 +71,74 @@ class ListCriteria:
 
         q = (args.get("q") or "").strip()[:SEARCH_MAX] or None
         status = args.get("status") if args.get("status") in STATUS_CODES else None
-        sort = args.get("sort") if args.get("sort") in SORTS else "deadline"
+        sorts = (*SORTS, RELEVANCE) if q else tuple(SORTS)
+        sort = args.get("sort") if args.get("sort") in sorts else (RELEVANCE if q else "deadline")
+        account_name = (args.get("account_name") or "").strip()[:200] or None
+        page = whole("page", high=PAGE_MAX) or 1
+        after = before = None
+        if sort != RELEVANCE:
+            after = decode_cursor(args.get("after"), _PARSERS[sort])
+            before = None if after else decode_cursor(args.get("before"), _PARSERS[sort])
+            if after is None and before is None:
+                page = 1  # a page number without a position: the first page
         return cls(
             q=q,
             stage=whole("stage"),
             status=status,
             owner=whole("owner"),
+            account_name=account_name,
             sort=sort,
-            page=whole("page", high=PAGE_MAX) or 1,
+            page=page,
+            after=after,
+            before=before,
         )
+
+
+def _cursor_value(value):
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, date | Decimal):
+        return str(value)
+    return value
+
+
+def encode_cursor(values) -> str:
+    """A URL-safe token of a row's sort values."""
+    raw = json.dumps([_cursor_value(v) for v in values], ensure_ascii=False, separators=(",", ":"))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+_PARSE_DATE = date.fromisoformat  # the one parser whose value may be None (no deadline)
+_PARSERS = {
+    "deadline": (_PARSE_DATE, int),
+    "-amount": (Decimal, int),
+    "name": (str, int),
+    "stage": (int, str, int),
+    "-updated": (datetime.fromisoformat, int),
+}
+
+
+def decode_cursor(token: str | None, parsers: tuple) -> tuple | None:
+    """The sort values of a cursor token (each read by its parser: str, int, Decimal,
+    date.fromisoformat …), or None when it is missing or not one of ours."""
+    if not token or len(token) > CURSOR_MAX:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        values = json.loads(raw.decode())
+        if not isinstance(values, list) or len(values) != len(parsers):
+            return None
+        parsed = []
+        for parser, value in zip(parsers, values, strict=True):
+            if value is None and parser is _PARSE_DATE:
+                parsed.append(None)
+            elif isinstance(value, str | int) and not isinstance(value, bool):
+                parsed.append(parser(value))
+            else:
+                return None
+        return tuple(parsed)
+    except (ValueError, TypeError, ArithmeticError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -81,89 +162,220 @@ class ListRow:
 
 @dataclass(frozen=True)
 class ListPage:
+    """One page of the list. `total` is exact when `total_exact`, else an estimate
+    ("about"), or None when the database gives no estimate (more than COUNT_EXACT_MAX).
+    `prev_args` / `next_args` are the query-string values that open the neighbour pages."""
+
     items: list[ListRow]
-    total: int
+    total: int | None
+    total_exact: bool
     page: int
     per_page: int
+    prev_args: dict | None = None
+    next_args: dict | None = None
 
     @property
-    def pages(self) -> int:
+    def pages(self) -> int | None:
+        if not self.total_exact:
+            return None
         return max(1, ceil(self.total / self.per_page))
 
     @property
     def has_prev(self) -> bool:
-        return self.page > 1
+        return self.prev_args is not None
 
     @property
     def has_next(self) -> bool:
-        return self.page < self.pages
-
-    @property
-    def prev_num(self) -> int:
-        return self.page - 1
-
-    @property
-    def next_num(self) -> int:
-        return self.page + 1
+        return self.next_args is not None
 
 
-def _like_pattern(text: str) -> str:
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
-
-
-def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPage:
-    """One page of the opportunities `user` may see, filtered and sorted.
-
-    One query, whatever the page size: plain columns (no ORM objects to build) with
-    the total count as a window over the filtered rows. A page past the end is empty
-    and still reports the total.
-    """
-    stmt = (
-        select(
-            Opportunity.id,
-            Opportunity.name,
-            Account.name,
-            Stage.position,
-            Stage.name_en,
-            Stage.name_zh,
-            Opportunity.procurement_form,
-            Opportunity.amount,
-            Opportunity.currency,
-            Opportunity.bid_deadline,
-            User.display_name,
-            Opportunity.status,
-            func.count().over().label("total"),
-        )
-        .join(Account, Opportunity.account_id == Account.id)
-        .join(Stage, Opportunity.stage_id == Stage.id)
-        .join(User, Opportunity.owner_id == User.id)
-        .where(opportunity_scope(user))
-    )
+def _filtered(stmt, user, criteria: ListCriteria):
+    stmt = stmt.where(opportunity_scope(user))
     if criteria.q:
-        pattern = _like_pattern(criteria.q)
-        stmt = stmt.where(
-            or_(
-                Opportunity.name.ilike(pattern, escape="\\"),
-                Account.name.ilike(pattern, escape="\\"),
-            )
-        )
+        stmt = stmt.where(search_condition(criteria.q, visible_opportunity_ids(user.role, user.id)))
     if criteria.stage:
         stmt = stmt.where(Opportunity.stage_id == criteria.stage)
     if criteria.status:
         stmt = stmt.where(Opportunity.status == criteria.status)
     if criteria.owner:
         stmt = stmt.where(Opportunity.owner_id == criteria.owner)
-    stmt = (
-        stmt.order_by(*SORTS[criteria.sort]).limit(per_page).offset((criteria.page - 1) * per_page)
+    if criteria.account_name:
+        stmt = stmt.where(Account.name == criteria.account_name)
+    return stmt
+
+
+def _after(keys, values, backwards: bool):
+    """Rows strictly after `values` in the order of `keys` (before it when `backwards`)."""
+    terms = []
+    for i, (column, descending) in enumerate(keys):
+        later = column < values[i] if descending != backwards else column > values[i]
+        terms.append(and_(*(keys[j][0] == values[j] for j in range(i)), later))
+    return or_(*terms)
+
+
+def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPage:
+    """One page of the opportunities `user` may see, filtered and sorted.
+
+    Keyset pagination: a page continues from the sort values of the row before it (the
+    cursor in the URL), so page 50 costs what page 1 costs; no window count over every
+    row. The count is exact up to COUNT_EXACT_MAX matching rows (a count stopped there),
+    above it PostgreSQL's planner estimate ("about"). Searches ordered by relevance are
+    capped at RELEVANCE_MAX rows.
+    """
+    columns = (
+        Opportunity.id,
+        Opportunity.name,
+        Account.name,
+        Stage.position,
+        Stage.name_en,
+        Stage.name_zh,
+        Opportunity.procurement_form,
+        Opportunity.amount,
+        Opportunity.currency,
+        Opportunity.bid_deadline,
+        User.display_name,
+        Opportunity.status,
     )
-    rows = db.session.execute(stmt).all()
-    if rows:
-        total = rows[0].total
-    elif criteria.page > 1:  # past the end: count without the offset
-        total = db.session.execute(
-            select(func.count()).select_from(stmt.limit(None).offset(None).subquery())
-        ).scalar_one()
+    base = _filtered(
+        select(*columns)
+        .join(Account, Opportunity.account_id == Account.id)
+        .join(Stage, Opportunity.stage_id == Stage.id)
+        .join(User, Opportunity.owner_id == User.id),
+        user,
+        criteria,
+    )
+    if criteria.sort == RELEVANCE:
+        rows, prev_args, next_args = _relevance_page(base, criteria, per_page)
     else:
-        total = 0
-    return ListPage([ListRow(*row[:-1]) for row in rows], total, criteria.page, per_page)
+        rows, prev_args, next_args = _keyset_page(base, criteria, per_page)
+    total, exact = _count(user, criteria)
+    return ListPage(
+        [ListRow(*row[: len(columns)]) for row in rows],
+        total,
+        exact,
+        criteria.page,
+        per_page,
+        prev_args,
+        next_args,
+    )
+
+
+def _relevance_page(base, criteria: ListCriteria, per_page: int):
+    match_class, closeness = rank_columns(criteria.q)
+    last_page = ceil(RELEVANCE_MAX / per_page)
+    page = min(criteria.page, last_page)
+    rows = db.session.execute(
+        base.order_by(match_class, closeness.desc(), Opportunity.id)
+        .limit(per_page + 1)
+        .offset((page - 1) * per_page)
+    ).all()
+    more = len(rows) > per_page and page < last_page
+    prev_args = {"page": page - 1} if page > 1 else None
+    next_args = {"page": page + 1} if more else None
+    return rows[:per_page], prev_args, next_args
+
+
+def _keyset_page(base, criteria: ListCriteria, per_page: int):
+    keys = SORTS[criteria.sort]
+    stmt = base.add_columns(*(column for column, _ in keys))
+    backwards = criteria.before is not None
+    cursor = criteria.before if backwards else criteria.after
+    if criteria.sort in NULLABLE_FIRST:
+        rows = _nulls_last_segments(stmt, keys, cursor, backwards, per_page + 1)
+    else:
+        if cursor is not None:
+            stmt = stmt.where(_after(keys, cursor, backwards))
+        order = [
+            column.desc() if descending != backwards else column.asc()
+            for column, descending in keys
+        ]
+        rows = db.session.execute(stmt.order_by(*order).limit(per_page + 1)).all()
+    more = len(rows) > per_page
+    rows = rows[:per_page]
+    if backwards:
+        rows.reverse()
+    if not rows:
+        return rows, None, None
+    n = len(keys)
+    first, last = rows[0][-n:], rows[-1][-n:]
+    has_prev = more if backwards else cursor is not None
+    has_next = True if backwards else more
+    prev_args = (
+        {"before": encode_cursor(first), "page": max(1, criteria.page - 1)} if has_prev else None
+    )
+    next_args = {"after": encode_cursor(last), "page": criteria.page + 1} if has_next else None
+    return rows, prev_args, next_args
+
+
+def _nulls_last_segments(stmt, keys, cursor, backwards: bool, limit: int):
+    """Keyset over (nullable column, id) with NULLs last, as two index range scans: the
+    rows with a value in (value, id) order, then the NULL rows in id order. (One ORDER BY
+    ... NULLS LAST is not read from the index on SQLite, which sorts NULLs first.)"""
+    (column, _), (ident, _) = keys
+    valued = stmt.where(column.is_not(None))
+    nulls = stmt.where(column.is_(None))
+    forward_valued = (column.asc(), ident.asc())
+    if not backwards:
+        if cursor is not None and cursor[0] is None:
+            segments = [nulls.where(ident > cursor[1]).order_by(ident.asc())]
+        else:
+            if cursor is not None:
+                valued = valued.where(_after(keys, cursor, False))
+            segments = [valued.order_by(*forward_valued), nulls.order_by(ident.asc())]
+    else:
+        if cursor[0] is None:
+            segments = [
+                nulls.where(ident < cursor[1]).order_by(ident.desc()),
+                valued.order_by(column.desc(), ident.desc()),
+            ]
+        else:
+            segments = [
+                valued.where(_after(keys, cursor, True)).order_by(column.desc(), ident.desc())
+            ]
+    rows = []
+    for segment in segments:
+        rows += db.session.execute(segment.limit(limit - len(rows))).all()
+        if len(rows) >= limit:
+            break
+    return rows
+
+
+def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
+    """(count, exact) of the rows the list matches: counted up to COUNT_EXACT_MAX + 1,
+    above that PostgreSQL's estimate for the filtered query (None on SQLite)."""
+    ids = select(Opportunity.id)
+    visible = visible_opportunity_ids(user.role, user.id)
+    if criteria.account_name or (criteria.q and reads_account_names(criteria.q, visible)):
+        ids = ids.join(Account, Opportunity.account_id == Account.id)
+    ids = _filtered(ids, user, criteria)
+    # In id order: the count then walks an index and stops at the cap.
+    capped = db.session.execute(
+        select(func.count()).select_from(
+            ids.order_by(Opportunity.id).limit(COUNT_EXACT_MAX + 1).subquery()
+        )
+    ).scalar_one()
+    if capped <= COUNT_EXACT_MAX:
+        return capped, True
+    if db.session.get_bind().dialect.name != "postgresql":
+        return None, False
+    compiled = ids.compile(
+        dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
+    )
+    plan = (
+        db.session.connection()
+        .exec_driver_sql(f"EXPLAIN (FORMAT JSON) {compiled}", compiled.params)
+        .scalar_one()
+    )
+    estimate = int(plan[0]["Plan"]["Plan Rows"])
+    return max(estimate, COUNT_EXACT_MAX + 1), False
+
+
+def list_scopes(user, criteria: ListCriteria) -> tuple[str, ...]:
+    """The data generations (portal/generation.py) a list page depends on: the names it
+    prints, and the opportunities of the user's scope (a leader's list filtered on one
+    owner: that owner's; unfiltered: every opportunity)."""
+    if user.role not in SEE_ALL_ROLES:
+        return (NAMES, user_scope(user.id))
+    if criteria.owner:
+        return (NAMES, user_scope(criteria.owner))
+    return (NAMES, ALL_OPPORTUNITIES)

@@ -16,7 +16,13 @@ from portal.auth.models import User
 from portal.conflicts import differing_fields, rebase
 from portal.deals.forms import ListFilterForm, OpportunityForm, StakeholderForm
 from portal.deals.models import Opportunity, Stage, StageModel, Stakeholder, TeamMember
-from portal.deals.queries import ListCriteria, opportunity_page
+from portal.deals.queries import (
+    COUNT_EXACT_MAX,
+    CURSOR_ARGS,
+    ListCriteria,
+    list_scopes,
+    opportunity_page,
+)
 from portal.extensions import db
 from portal.forms import EmptyForm
 from portal.fragment_cache import fragment_cache
@@ -48,7 +54,16 @@ def index():
 
     def results() -> str:
         page = opportunity_page(current_user, criteria, per_page=current_app.config["PAGE_SIZE"])
-        return render_template("deals/_results.html", page=page, **_list_labels())
+        list_args = {
+            key: value for key, value in request.args.items() if key not in CURSOR_ARGS
+        }
+        return render_template(
+            "deals/_results.html",
+            page=page,
+            list_args=list_args,
+            count_exact_max=COUNT_EXACT_MAX,
+            **_list_labels(),
+        )
 
     if wants_fragment():
         # Search-as-you-type sends the same few queries again and again.
@@ -59,7 +74,7 @@ def index():
             locale,
             tuple(sorted(request.args.items(multi=True))),
         )
-        return fragment_cache().get_or_render(key, results)
+        return fragment_cache().get_or_render(key, results, list_scopes(current_user, criteria))
     filters = ListFilterForm(request.args)
     _fill_filter_choices(filters)
     # The results come from our own autoescaped template, so they are already safe HTML.

@@ -4,12 +4,27 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+    event,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
-from proposals.objections import STEP_ORDER, CloseOutcome, LscpaStep, ObjectionType
+from proposals.objections import (
+    STEP_ORDER,
+    CloseOutcome,
+    LscpaStep,
+    ObjectionType,
+    objection_tokens,
+)
 
 TYPE_CODES = tuple(t.value for t in ObjectionType)
 STEP_CODES = tuple(s.value for s in STEP_ORDER)
@@ -65,6 +80,8 @@ class Objection(db.Model):
         CheckConstraint(sql_in("severity", SEVERITY_CODES), name="severity"),
         CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
         Index("ix_objection_status_type", "status", "objection_type"),
+        # The pipeline reads open, recent objections by default.
+        Index("ix_objection_status_raised", "status", "raised_on"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -85,6 +102,10 @@ class Objection(db.Model):
     )
     objection_type: Mapped[str] = mapped_column(String(16))
     customer_words: Mapped[str] = mapped_column(Text)
+    # proposals.objections.objection_tokens(customer_words), space-separated and sorted,
+    # written on every save (see the mapper events below): the pipeline groups recurring
+    # objections from these without re-tokenising or comparing every pair.
+    match_tokens: Mapped[str] = mapped_column(Text, default="")
     severity: Mapped[str] = mapped_column(String(8), default="medium")
     status: Mapped[str] = mapped_column(String(16), default="open")
     raised_on: Mapped[date]
@@ -200,3 +221,10 @@ class ReusableAnswer(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+
+
+@event.listens_for(Objection, "before_insert")
+@event.listens_for(Objection, "before_update")
+def _store_match_tokens(_mapper, _connection, objection: Objection) -> None:
+    # Tokenised once when the words are saved, so the pipeline groups from stored tokens.
+    objection.match_tokens = " ".join(sorted(objection_tokens(objection.customer_words or "")))

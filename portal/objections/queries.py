@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from sqlalchemy import case, func, select
+from sqlalchemy.sql.elements import True_
 
 from portal.extensions import db
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse
@@ -89,27 +92,53 @@ def ranked_playbook(objection_type: str, active_only: bool = True):
     return [(responses[r.key], r) for r in ranked]
 
 
+def _in_scope(stmt, scope):
+    from portal.deals.models import Opportunity
+
+    if isinstance(scope, True_):  # a leader's: every objection, no join needed
+        return stmt
+    return stmt.join(Opportunity, Opportunity.id == Objection.opportunity_id).where(scope)
+
+
 def open_objections(scope) -> list[OpenObjection]:
-    from portal.deals.models import Opportunity
-
+    """Open objections counted per type and day raised (one row per day, not per
+    objection: the age grid needs no more)."""
     rows = db.session.execute(
-        select(Objection.objection_type, Objection.raised_on)
-        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
-        .where(Objection.status == "open", scope)
+        _in_scope(
+            select(Objection.objection_type, Objection.raised_on, func.count(Objection.id))
+            .where(Objection.status == "open")
+            .group_by(Objection.objection_type, Objection.raised_on),
+            scope,
+        )
     )
-    return [OpenObjection(t, raised) for t, raised in rows]
+    return [OpenObjection(t, raised, n) for t, raised, n in rows]
 
 
-def objection_records(scope) -> list[ObjectionRecord]:
-    from portal.deals.models import Opportunity
-
-    rows = db.session.execute(
-        select(Objection.opportunity_id, Objection.objection_type, Objection.customer_words)
-        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
-        .where(scope)
-        .order_by(Objection.id)
+def objection_records(scope, raised_since: date | None = None) -> list[ObjectionRecord]:
+    """The objections in `scope` with their stored match tokens, oldest first; with
+    `raised_since`, only the open ones raised on or after that day (read through
+    ix_objection_status_raised)."""
+    stmt = _in_scope(
+        select(
+            Objection.opportunity_id,
+            Objection.objection_type,
+            Objection.customer_words,
+            Objection.match_tokens,
+        ).order_by(Objection.id),
+        scope,
     )
-    return [ObjectionRecord(opp, t, words) for opp, t, words in rows]
+    if raised_since is not None:
+        stmt = stmt.where(Objection.status == "open", Objection.raised_on >= raised_since)
+    token_sets: dict[str, frozenset[str]] = {}  # recurring wordings share one set
+    return [
+        ObjectionRecord(
+            opp,
+            t,
+            words,
+            token_sets.get(tokens) or token_sets.setdefault(tokens, frozenset(tokens.split())),
+        )
+        for opp, t, words, tokens in db.session.execute(stmt)
+    ]
 
 
 def ensure_playbook(commit: bool = True) -> None:

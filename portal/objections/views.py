@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -507,11 +509,37 @@ def _response_conflict(form, response):
 # --- leaders: the pipeline ------------------------------------------------------------
 
 
+# The recurring objections worth answering are the open ones of the last months; "all"
+# widens to every objection ever logged (closed ones included).
+RECENT_DAYS = 180
+QUOTES_SHOWN = 8
+GROUPS_SHOWN = 20
+
+
+def _first_per_wording(objections) -> list:
+    first: dict[str, object] = {}
+    for objection in objections:
+        first.setdefault(objection.text, objection)
+    return list(first.values())
+
+
 def _pipeline_page(status=200, answer_forms=None):
     scope = opportunity_scope(current_user)
     counts = objection_age_buckets(queries.open_objections(scope), today())
-    groups = recurring_objections(queries.objection_records(scope))
-    opportunity_names = dict(db.session.execute(select(Opportunity.id, Opportunity.name)).all())
+    widened = request.args.get("recurring") == "all"
+    since = None if widened else today() - timedelta(days=RECENT_DAYS)
+    # The most recurring first; each shown group carries a form, so the page stops at a few.
+    groups = recurring_objections(queries.objection_records(scope, raised_since=since))
+    groups = groups[:GROUPS_SHOWN]
+    # A group may hold thousands of objections in the same few wordings: each wording
+    # is quoted once, the first QUOTES_SHOWN of them.
+    quotes = [_first_per_wording(group.objections)[:QUOTES_SHOWN] for group in groups]
+    shown_ids = {o.opportunity_id for group_quotes in quotes for o in group_quotes}
+    opportunity_names = dict(
+        db.session.execute(
+            select(Opportunity.id, Opportunity.name).where(Opportunity.id.in_(shown_ids))
+        ).all()
+    )
     answer_forms = answer_forms or {}
     forms = []
     for index, group in enumerate(groups):
@@ -521,7 +549,7 @@ def _pipeline_page(status=200, answer_forms=None):
             form.objection_type.data = group.objection_type.value
             form.title.data = group.objections[0].text[:120]
             form.language.data = _locale()
-            form.source_words.data = "\n".join(dict.fromkeys(o.text for o in group.objections))
+            form.source_words.data = "\n".join(o.text for o in quotes[index])
             form.opportunity_count.data = len(group.opportunity_ids)
         forms.append(form)
     totals = {t: sum(row.values()) for t, row in counts.items()}
@@ -531,9 +559,11 @@ def _pipeline_page(status=200, answer_forms=None):
         totals=totals,
         types=list(ObjectionType),
         buckets=list(AgeBucket),
-        groups=list(zip(groups, forms, strict=True)),
+        groups=list(zip(groups, forms, quotes, strict=True)),
         olabels=olabels,
         opportunity_names=opportunity_names,
+        widened=widened,
+        recent_days=RECENT_DAYS,
     ), status
 
 

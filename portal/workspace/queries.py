@@ -280,15 +280,15 @@ def board(
 
 
 def board_choices(user):
-    """Owners, accounts and stage models to filter the board by (3 queries)."""
+    """Owners and stage models to filter the board by (2 queries). Accounts are not
+    listed (there are thousands): the filter is an autocomplete (accounts.suggest)."""
     owners = db.session.execute(
         select(User.id, User.display_name)
         .where(User.role.in_(("rep", "leader", "admin")))
         .order_by(User.display_name)
     ).all()
-    accounts = db.session.execute(select(Account.id, Account.name).order_by(Account.name)).all()
     models = db.session.scalars(select(StageModel).order_by(StageModel.id)).all()
-    return owners, accounts, models
+    return owners, models
 
 
 # --- decision chain ----------------------------------------------------------------------

@@ -120,14 +120,28 @@ def _board_filters(source) -> dict:
         "expand": int_or_none("expand"),
         "model": int_or_none("model"),
         "owner": int_or_none("owner"),
-        "account": int_or_none("account"),
+        "account": _account_filter(source) or int_or_none("account"),
         "procurement_form": form if form in PROCUREMENT_FORM_CODES else None,
         "status": status if status in STATUS_CODES else (None if status == "" else "open"),
     }
 
 
+def _account_filter(source) -> int | None:
+    """The account chosen in the autocomplete, by its (unique) name; a name that is no
+    account's matches nothing (-1, never an id)."""
+    name = (source.get("account_name") or "").strip()[:200]
+    if not name:
+        return None
+    return db.session.scalar(select(Account.id).where(Account.name == name)) or -1
+
+
 def _board_context(filters: dict, **extra) -> dict:
-    owners, accounts, models = queries.board_choices(current_user)
+    owners, models = queries.board_choices(current_user)
+    account_name = (
+        db.session.scalar(select(Account.name).where(Account.id == filters["account"]))
+        if filters["account"]
+        else None
+    ) or (request.args.get("account_name") or "").strip()
     model = next((m for m in models if m.id == filters["model"]), None) or next(
         (m for m in models if m.key == "default"), models[0] if models else None
     )
@@ -157,7 +171,7 @@ def _board_context(filters: dict, **extra) -> dict:
         "board": board,
         "filters": filters,
         "owners": owners,
-        "accounts": accounts,
+        "account_name": account_name,
         "models": models,
         "action_form": EmptyForm(),
         "form_labels": form_labels,

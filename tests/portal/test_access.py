@@ -34,6 +34,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "history.opportunity_history": (ALL, True),
     "accounts.index": (ALL, False),
     "accounts.detail": (ALL, False),
+    "accounts.suggest": (ALL, False),
     "accounts.create": (EDITORS_OF_ACCOUNTS, False),
     "accounts.edit": (EDITORS_OF_ACCOUNTS, False),
     "admin.users": ({"admin"}, False),

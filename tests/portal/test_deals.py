@@ -120,8 +120,77 @@ def test_sorted_by_amount_and_paginated(as_user, make_opportunity):
     assert "Deal 24" in first and "Deal 05" in first and "Deal 04" not in first
     assert first.index("Deal 24") < first.index("Deal 23")
     assert "Page 1 of 2" in first
-    second = client.get("/opportunities?sort=-amount&page=2", headers=HX).get_data(as_text=True)
+    second = client.get(_link(first, "next"), headers=HX).get_data(as_text=True)
     assert "Deal 04" in second and "Deal 24" not in second
+    assert "Page 2 of 2" in second
+
+
+def _link(html: str, rel: str) -> str:
+    """The URL of the pager's `rel` (prev/next) link, as the browser would follow it."""
+    import html as html_lib
+    import re
+
+    found = re.search(rf'<a href="([^"]+)"[^>]*rel="{rel}"', html)
+    assert found, f"no {rel} link"
+    return html_lib.unescape(found.group(1))
+
+
+def _names(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<td><a href="[^"]+">([^<]+)</a></td>', html)
+
+
+def test_keyset_pages_walk_forward_and_back_in_one_stable_order(as_user, make_opportunity):
+    from datetime import date, timedelta
+
+    # Ties on the deadline and deals without one: the id breaks ties, NULLs come last.
+    for i in range(45):
+        deadline = None if i % 9 == 0 else date.today() + timedelta(days=i % 4)
+        make_opportunity(name=f"K{i:02d}", bid_deadline=deadline)
+    client = as_user("rep")
+    pages = [client.get("/opportunities", headers=HX).get_data(as_text=True)]
+    while 'rel="next"' in pages[-1]:
+        next_url = _link(pages[-1], "next")
+        assert "after=" in next_url and "page=" in next_url  # the position is in the URL
+        pages.append(client.get(next_url, headers=HX).get_data(as_text=True))
+    assert len(pages) == 3 and "Page 3 of 3" in pages[-1]
+    walked = [name for page in pages for name in _names(page)]
+    assert sorted(walked) == sorted(f"K{i:02d}" for i in range(45))  # none twice, none lost
+    assert walked[-5:] == ["K00", "K09", "K18", "K27", "K36"]  # no deadline: last, by id
+    # Back from the last page gives the same rows as the way forward.
+    back = client.get(_link(pages[2], "prev"), headers=HX).get_data(as_text=True)
+    assert _names(back) == _names(pages[1]) and "Page 2 of 3" in back
+    first = client.get(_link(back, "prev"), headers=HX).get_data(as_text=True)
+    assert _names(first) == _names(pages[0]) and 'rel="prev"' not in first
+    # A direct load of a cursor URL (reload, back button) shows that same page.
+    direct = client.get(_link(pages[0], "next")).get_data(as_text=True)
+    assert _names(direct) == _names(pages[1])
+
+
+def test_a_tampered_cursor_opens_the_first_page(as_user, make_opportunity):
+    make_opportunity(name="First deal")
+    for token in ("garbage", "W10", "WyJ4IiwxXQ", "x" * 700):
+        response = as_user("rep").get(f"/opportunities?after={token}&page=7", headers=HX)
+        assert response.status_code == 200
+        assert "First deal" in response.get_data(as_text=True)
+
+
+def test_counts_are_exact_up_to_the_threshold_and_about_above(
+    app, as_user, make_opportunity, monkeypatch
+):
+    from portal.deals import queries
+
+    for i in range(6):
+        make_opportunity(name=f"C{i}")
+    client = as_user("leader")
+    assert "6 opportunities" in client.get("/opportunities", headers=HX).get_data(as_text=True)
+    monkeypatch.setattr(queries, "COUNT_EXACT_MAX", 4)
+    page = client.get("/opportunities?status=open", headers=HX).get_data(as_text=True)
+    with app.app_context():
+        postgresql = db.engine.dialect.name == "postgresql"
+    assert ("about" in page) if postgresql else ("more than" in page)
+    assert "6 opportunities" not in page
 
 
 def test_list_answers_a_fragment_to_htmx_and_a_page_otherwise(as_user, make_opportunity):

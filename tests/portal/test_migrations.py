@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -15,11 +16,25 @@ def _not_search_index(name, type_, _parents) -> bool:
     return not (name or "").startswith(("search_fts", "ix_search_entry_terms_tsv", "terms_tsv"))
 
 
+@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
 def test_migrations_match_the_models(app):
     # The session fixture built this database with `flask db upgrade`, not create_all().
     with app.app_context(), db.engine.connect() as connection:
+        sqlite = connection.dialect.name == "sqlite"
+
+        def postgresql_only(obj, name, type_, reflected, compare_to) -> bool:
+            # Trigram and bigram indexes are PostgreSQL-only (portal.extensions, built with
+            # ddl_if, which autogenerate does not read): SQLite has none to compare.
+            postgresql = (name or "").endswith(("_trgm", "_bigrams"))
+            return not (sqlite and type_ == "index" and postgresql)
+
         context = MigrationContext.configure(
-            connection, opts={"compare_type": True, "include_name": _not_search_index}
+            connection,
+            opts={
+                "compare_type": True,
+                "include_name": _not_search_index,
+                "include_object": postgresql_only,
+            },
         )
         diff = compare_metadata(context, db.metadata)
     assert diff == []

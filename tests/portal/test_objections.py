@@ -313,3 +313,71 @@ def test_pipeline_counts_open_objections_and_turns_a_recurring_one_into_an_answe
     assert missing.status_code == 422
     switch(client, "rep")
     assert client.get("/objections/pipeline").status_code == 403
+
+
+def _objection(opportunity_id, words, days=3, status="open", kind="price"):
+    from portal.objections.models import Objection
+
+    return Objection(
+        opportunity_id=opportunity_id,
+        objection_type=kind,
+        severity="high",
+        customer_words=words,
+        status=status,
+        raised_on=date.today() - timedelta(days=days),
+    )
+
+
+def test_match_tokens_are_stored_when_the_words_are_saved(app, opportunity):
+    from portal.objections.models import Objection
+
+    with app.app_context():
+        objection = _objection(opportunity, "The PRICE is 太高了")
+        db.session.add(objection)
+        db.session.commit()
+        assert objection.match_tokens == "price 太高 高了"
+        objection.customer_words = "Delivery too late"
+        db.session.commit()
+        stored = db.session.get(Objection, objection.id)
+        assert stored.match_tokens.split() == ["delivery", "late"]
+
+
+def test_pipeline_groups_open_recent_objections_and_widens_on_request(
+    app, client, users, make_opportunity
+):
+    first, second, third = (make_opportunity(name=n) for n in ("A", "B", "C"))
+    with app.app_context():
+        # Recurring only when the closed and the year-old objection count.
+        db.session.add(_objection(first, "Budget was cut for this year", days=5))
+        db.session.add(_objection(second, "Budget was cut this year", status="resolved"))
+        db.session.add(_objection(third, "budget cut for the year", days=400))
+        db.session.commit()
+    login(client, "leader")
+    default = client.get("/objections/pipeline").get_data(as_text=True)
+    assert "Raised in" not in default
+    assert "Include closed and older objections" in default
+    widened = client.get("/objections/pipeline?recurring=all").get_data(as_text=True)
+    assert "Raised in 3 opportunities" in widened
+
+
+def test_demo_objections_group_as_the_pairwise_rule_grouped_them(app):
+    from sqlalchemy import true
+
+    from portal.demo import load_demo_data
+    from portal.objections import queries
+    from proposals.objections import recurring_objections
+    from tests.proposals.test_objections import _pairwise_groups
+
+    with app.test_request_context():
+        load_demo_data()
+        records = queries.objection_records(true())
+        assert len(records) >= 10
+        # The stored tokens are the ones the text gives.
+        from proposals.objections import objection_tokens
+
+        assert all(r.tokens == objection_tokens(r.text) for r in records)
+        position = {id(r): i for i, r in enumerate(records)}
+        groups = recurring_objections(records)
+        assert groups
+        found = sorted(sorted(position[id(o)] for o in g.objections) for g in groups)
+        assert found == _pairwise_groups(records)

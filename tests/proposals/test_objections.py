@@ -314,3 +314,88 @@ def test_playbook_ranked_for_the_raisers_decision_type_and_role_with_enough_hist
     assert not by_segment and [r.key for r in ranked] == ["tco", "roi"]
     ranked, by_segment = rank_for_raiser(["tco", "new"], {}, overall)
     assert [r.key for r in ranked] == ["tco", "new"] and ranked[1].used == 0
+
+
+def _pairwise_groups(records, threshold=Decimal("0.5")):
+    """The rule as first written: every pair of the same type compared (the reference)."""
+    from proposals.objections import _jaccard
+
+    tokens = [objection_tokens(r.text) for r in records]
+    parent = list(range(len(records)))
+
+    def root(i):
+        while parent[i] != i:
+            i = parent[i]
+        return i
+
+    for i in range(len(records)):
+        for j in range(i + 1, len(records)):
+            same_type = records[i].objection_type == records[j].objection_type
+            if same_type and _jaccard(tokens[i], tokens[j]) >= threshold:
+                parent[root(j)] = root(i)
+    members = {}
+    for i in range(len(records)):
+        members.setdefault(root(i), []).append(i)
+    return sorted(
+        sorted(i for i in group)
+        for group in members.values()
+        if len({records[i].opportunity_id for i in group}) >= 2
+    )
+
+
+_WORDS = [
+    "price",
+    "high",
+    "budget",
+    "cut",
+    "delivery",
+    "late",
+    "价格",
+    "太高",
+    "预算",
+    "交付",
+    "延期",
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(1, 6),
+            st.sampled_from([ObjectionType.PRICE, ObjectionType.TIME]),
+            st.lists(st.sampled_from(_WORDS), min_size=0, max_size=5),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from([Decimal("0.5"), Decimal("0.34"), Decimal("0.8"), Decimal("1")]),
+)
+def test_indexed_grouping_finds_exactly_the_pairwise_groups(rows, threshold) -> None:
+    records = [ObjectionRecord(opp, kind, " ".join(words)) for opp, kind, words in rows]
+    position = {id(record): i for i, record in enumerate(records)}
+    groups = recurring_objections(records, threshold)
+    found = sorted(sorted(position[id(o)] for o in group.objections) for group in groups)
+    assert found == _pairwise_groups(records, threshold)
+
+
+def test_grouping_does_not_compare_every_pair(monkeypatch) -> None:
+    import proposals.objections as module
+
+    calls = {"n": 0}
+    real = module._jaccard
+
+    def counting(a, b):
+        calls["n"] += 1
+        return real(a, b)
+
+    monkeypatch.setattr(module, "_jaccard", counting)
+    # 2,000 objections: 400 recurring themes of 5 texts each, with distinct detail words.
+    records = [
+        ObjectionRecord(
+            i, ObjectionType.PRICE, f"theme{i % 400} cost{i % 400} budget{i % 400} site{i}"
+        )
+        for i in range(2000)
+    ]
+    groups = recurring_objections(records)
+    assert len(groups) == 400
+    assert calls["n"] < 20_000  # pairwise would be 1,999,000
