@@ -71,26 +71,7 @@ def build(url: str, opportunities: int) -> None:
         upgrade()
         db.engine.dispose()
     _loader().build(url, opportunities=opportunities)
-    with app.app_context():
-        _store_match_tokens(db)
-        db.engine.dispose()
     print(f"built {opportunities:,} opportunities in {time.perf_counter() - started:.0f} s")
-
-
-def _store_match_tokens(db) -> None:
-    """What the objection's save hook does, for rows bulk-loaded around it."""
-    from sqlalchemy import text
-
-    from proposals.objections import objection_tokens
-
-    rows = db.session.execute(
-        text("SELECT id, customer_words FROM objection WHERE match_tokens = ''")
-    ).all()
-    db.session.execute(
-        text("UPDATE objection SET match_tokens = :t WHERE id = :id"),
-        [{"t": " ".join(sorted(objection_tokens(w))), "id": i} for i, w in rows],
-    )
-    db.session.commit()
 
 
 def _sqlalchemy_url(url: str) -> str:
