@@ -68,28 +68,10 @@ def register_cli(app: Flask) -> None:
         """Store the bid summaries (desk P(win), ranks, margin) of every open bid with an
         official scenario that has none or a stale one, e.g. after an upgrade: otherwise
         each is computed when a page first shows it."""
-        from portal.bid.summary import compute, summaries
-        from portal.deals.models import Opportunity
-        from portal.pricescore.models import PriceScenario
+        from portal.bid.summary import recompute_open_bids
 
-        ids = list(
-            db.session.scalars(
-                select(Opportunity.id)
-                .join(PriceScenario, PriceScenario.opportunity_id == Opportunity.id)
-                .where(Opportunity.status == "open", PriceScenario.official.is_(True))
-                .order_by(Opportunity.id)
-            )
-        )
-        done = 0
-        for start in range(0, len(ids), 200):
-            batch = ids[start : start + 200]
-            if not everything:
-                stored = summaries(batch, request_missing=False)
-                batch = [i for i in batch if not stored[i].fresh]
-            done += compute(batch)
-        click.echo(
-            f"{done} bid summaries computed ({len(ids)} open bids with an official scenario)"
-        )
+        done, total = recompute_open_bids(everything)
+        click.echo(f"{done} bid summaries computed ({total} open bids with an official scenario)")
 
     @app.cli.command("load-demo")
     @click.option("--reset", is_flag=True, help="Delete the existing demo data set first")

@@ -473,6 +473,9 @@ def load_demo_data(reset: bool = False) -> list[tuple[str, str, str]]:
     if reset or db.session.scalars(select(User).where(User.username == "chen")).first() is None:
         _create()
     db.session.commit()
+    from portal.bid.summary import recompute_open_bids
+
+    recompute_open_bids()  # the desk's first look shows each bid's position, not "recomputing"
     roles = {u: r for u, _n, r, _l in USERS}
     return [(u, DEMO_PASSWORD, roles[u]) for u in DEMO_LOGINS]
 

@@ -448,6 +448,32 @@ def schedule(opportunity_ids: Iterable[int]) -> None:
     _local_worker().submit(ids)
 
 
+def recompute_open_bids(everything: bool = False) -> tuple[int, int]:
+    """Store the summaries of every open bid with an official scenario that has none or a
+    stale one (all of them with ``everything``), 200 at a time: after an upgrade or a demo
+    load, so the desk's first look shows figures, not "recomputing…". Returns (computed,
+    open bids with an official scenario)."""
+    from portal.deals.models import Opportunity
+    from portal.pricescore.models import PriceScenario
+
+    ids = list(
+        db.session.scalars(
+            select(Opportunity.id)
+            .join(PriceScenario, PriceScenario.opportunity_id == Opportunity.id)
+            .where(Opportunity.status == "open", PriceScenario.official.is_(True))
+            .order_by(Opportunity.id)
+        )
+    )
+    done = 0
+    for start in range(0, len(ids), 200):
+        batch = ids[start : start + 200]
+        if not everything:
+            stored = summaries(batch, request_missing=False)
+            batch = [i for i in batch if not stored[i].fresh]
+        done += compute(batch)
+    return done, len(ids)
+
+
 def run_after_request(response):
     """after_request hook (inline mode): compute what this request changed or asked for."""
     ids = g.pop("bid_summaries_after_request", None) if has_request_context() else None

@@ -187,3 +187,26 @@ def test_the_bid_pack_states_the_stored_p_win(app, make_opportunity):
         assert report.p_win_chosen == pytest.approx(stored.p_win, abs=1e-12)
         assert report.expected_rank_chosen == pytest.approx(stored.expected_rank, abs=1e-12)
         assert report.sheet.by_name("__us__").rank == stored.rank
+
+
+def test_the_demo_desk_shows_each_bids_position_on_first_look(app):
+    """`load-demo` stores the summaries, so a new user's first desk shows P(win) and
+    ranks, not "recomputing…" on every bid."""
+    from sqlalchemy import select
+
+    from portal.bid.summary import summaries
+    from portal.deals.models import Opportunity
+    from portal.demo import load_demo_data
+    from portal.pricescore.models import PriceScenario
+
+    with app.test_request_context():
+        load_demo_data()
+        ids = list(
+            db.session.scalars(
+                select(Opportunity.id)
+                .join(PriceScenario, PriceScenario.opportunity_id == Opportunity.id)
+                .where(Opportunity.status == "open", PriceScenario.official.is_(True))
+            )
+        )
+        stored = summaries(ids, request_missing=False)
+        assert len(ids) >= 5 and all(stored[i].fresh for i in ids)
