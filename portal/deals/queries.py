@@ -42,6 +42,9 @@ CURSOR_MAX = 600
 CURSOR_ARGS = ("after", "before", "page")
 
 
+DEFAULT_STATUS = "open"
+
+
 @dataclass(frozen=True)
 class ListCriteria:
     """The list's query-string filters, cleaned. Invalid values are dropped, not fatal,
@@ -70,7 +73,10 @@ class ListCriteria:
             return value if low <= value <= high else None
 
         q = (args.get("q") or "").strip()[:SEARCH_MAX] or None
-        status = args.get("status") if args.get("status") in STATUS_CODES else None
+        # No status in the URL: the open ones (closed bids pile up over the years);
+        # "status=" (the filter's "All statuses") shows every one.
+        raw_status = args.get("status", DEFAULT_STATUS)
+        status = raw_status if raw_status in STATUS_CODES else None
         sorts = (*SORTS, RELEVANCE) if q else tuple(SORTS)
         sort = args.get("sort") if args.get("sort") in sorts else (RELEVANCE if q else "deadline")
         account_name = (args.get("account_name") or "").strip()[:200] or None

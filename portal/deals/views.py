@@ -77,6 +77,7 @@ def index():
         return fragment_cache().get_or_render(key, results, list_scopes(current_user, criteria))
     filters = ListFilterForm(request.args)
     _fill_filter_choices(filters)
+    filters.status.data = criteria.status or ""  # the open ones unless the URL says otherwise
     # The results come from our own autoescaped template, so they are already safe HTML.
     return render_template("deals/list.html", filters=filters, results=Markup(results()))  # noqa: S704
 

@@ -347,3 +347,18 @@ def test_second_editor_gets_a_conflict_not_an_overwrite(app, as_user, opportunit
     again = client.post(f"/opportunities/{opportunity}/edit", data={**stale, "version": version})
     assert again.status_code == 302
     assert _opportunity(app, opportunity).name == "Second editor's name"
+
+
+def test_the_list_opens_on_open_opportunities_and_all_statuses_is_one_choice_away(
+    as_user, make_opportunity
+):
+    make_opportunity(name="Open dispatch bid")
+    make_opportunity(name="Won storage bid 2024", status="won")
+    client = as_user("leader")
+    first = client.get("/opportunities").get_data(as_text=True)
+    assert "Open dispatch bid" in first and "Won storage bid 2024" not in first
+    assert '<option selected value="open">' in first or 'value="open" selected' in first
+    every = client.get("/opportunities?status=").get_data(as_text=True)
+    assert "Open dispatch bid" in every and "Won storage bid 2024" in every
+    won = client.get("/opportunities?status=won").get_data(as_text=True)
+    assert "Open dispatch bid" not in won and "Won storage bid 2024" in won
