@@ -251,6 +251,10 @@ def _register_hooks(app: Flask) -> None:
             headers.setdefault("Cache-Control", "no-store")
         return response
 
+    from portal.demo import demo_data_loaded
+
+    app.add_template_global(demo_data_loaded)
+
     @app.context_processor
     def template_globals():
         return {

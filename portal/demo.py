@@ -472,12 +472,44 @@ def load_demo_data(reset: bool = False) -> list[tuple[str, str, str]]:
         _delete_demo()
     if reset or db.session.scalars(select(User).where(User.username == "chen")).first() is None:
         _create()
+    _mark_demo_loaded()
     db.session.commit()
     from portal.bid.summary import recompute_open_bids
 
     recompute_open_bids()  # the desk's first look shows each bid's position, not "recomputing"
     roles = {u: r for u, _n, r, _l in USERS}
     return [(u, DEMO_PASSWORD, roles[u]) for u in DEMO_LOGINS]
+
+
+DEMO_SETTING = "demo_data_set"  # a portal_setting row the demo loader writes
+_demo_seen: dict[int, bool] = {}  # data generation → whether the demo set is loaded
+
+
+def demo_data_loaded() -> bool:
+    """Whether this database holds the demo data set, so every page can say its figures are
+    made up. Read once per data generation per process (the generation is read once a
+    request anyway), not once a page."""
+    from portal.bid.models import PortalSetting
+    from portal.generation import data_generation
+
+    generation = data_generation()
+    if generation not in _demo_seen:
+        _demo_seen.clear()
+        _demo_seen[generation] = (
+            db.session.scalars(
+                select(PortalSetting.id).where(PortalSetting.key == DEMO_SETTING)
+            ).first()
+            is not None
+        )
+    return _demo_seen[generation]
+
+
+def _mark_demo_loaded() -> None:
+    from portal.bid.models import PortalSetting
+
+    if db.session.scalars(select(PortalSetting).where(PortalSetting.key == DEMO_SETTING)).first():
+        return
+    db.session.add(PortalSetting(key=DEMO_SETTING, value="loaded"))
 
 
 def _delete_demo() -> None:

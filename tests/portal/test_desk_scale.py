@@ -210,3 +210,17 @@ def test_the_demo_desk_shows_each_bids_position_on_first_look(app):
         )
         stored = summaries(ids, request_missing=False)
         assert len(ids) >= 5 and all(stored[i].fresh for i in ids)
+
+
+def test_every_page_says_the_demo_data_set_is_made_up(app, as_user):
+    """Issue 15: any demo figure shown anywhere is labelled as demo data; without the demo
+    set the banner is not there."""
+    from portal.demo import load_demo_data
+
+    before = as_user("leader").get("/opportunities").get_data(as_text=True)
+    assert "demo-banner" not in before
+    with app.test_request_context():
+        load_demo_data()
+    for path in ("/opportunities", "/desk", "/board"):
+        page = as_user("leader").get(path).get_data(as_text=True)
+        assert 'class="demo-banner"' in page and "made up" in page, path
