@@ -31,6 +31,7 @@ from statistics import median
 from urllib.parse import quote
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.bench_lists_scale import _page as list_page_url  # noqa: E402
 from bench.serving import PY, ROOT, USER_AGENT, gunicorn, login  # noqa: E402
 
 RUNS, WARMUP = 20, 2
@@ -45,8 +46,9 @@ PAGES = [
     ("opportunity list, rep", "rep", "/opportunities", False),
     ("list search Chinese (电网), leader", "leader", "/opportunities?q=" + quote("电网"), False),
     ("list search Latin (Logistics), leader", "leader", "/opportunities?q=Logistics", False),
-    ("list page 50, leader", "leader", "/opportunities?page=50", False),
-    ("list page 50, rep", "rep", "/opportunities?page=50", False),
+    # page 50 (or the last one): its keyset URL, reached by following "Next" as a user does
+    ("list page 50, leader", "leader", "{page50}", False),
+    ("list page 50, rep", "rep", "{page50}", False),
     ("bid desk, rep", "rep", "/desk", False),
     ("proposal page, leader", "leader", "{proposal}", False),
     ("quote fragment, leader", "leader", "{proposal}/quote", True),
@@ -180,6 +182,8 @@ def measure(url: str, kind: str, settle: float) -> dict[str, tuple[int, float | 
             headers = {"Cookie": cookies[who], "User-Agent": USER_AGENT}
             if htmx:
                 headers["HX-Request"] = "true"
+            if path == "{page50}":
+                path = list_page_url(port, {"Cookie": cookies[who]}, 50)
             path = path.format(proposal=proposal)
             times, status = [], 200
             for i in range(WARMUP + RUNS):

@@ -84,6 +84,9 @@ class Opportunity(db.Model):
         Index("ix_opportunity_updated_id", "updated_at", "id"),
         Index("ix_opportunity_owner_deadline", "owner_id", "bid_deadline", "id"),
         Index("ix_opportunity_presales_deadline", "presales_id", "bid_deadline", "id"),
+        # The list opens on the open ones: its deadline and recently-updated sorts.
+        Index("ix_opportunity_status_deadline_id", "status", "bid_deadline", "id"),
+        Index("ix_opportunity_status_updated_id", "status", "updated_at", "id"),
         trigram_index("ix_opportunity_name_trgm", "name"),
         bigram_index("ix_opportunity_name_bigrams", "name"),
     )
