@@ -1,7 +1,7 @@
 """Every page at demo size and at company size: the table of issue 17.
 
-Builds two scratch databases, the demo data set (24 opportunities) and the bulk-loaded
-company-sized one (bench/scale_data.py: 100,000 opportunities by default), serves each with
+Builds two scratch databases, the demo data set (`load-demo`: 23 open, 77 closed) and the
+bulk-loaded company-sized one (bench/scale_data.py: 100,000 opportunities by default), serves each with
 gunicorn (2 sync workers, no Redis: stored bid summaries are computed
 by each worker's local thread), logs in as a leader and a rep, and asks each page 20 times
 in a row after two warm-up requests. Prints the median per page and the ratio.
@@ -247,7 +247,7 @@ def main() -> None:
     print()
     print(
         f"{database}, gunicorn 2 sync workers, median of {RUNS} requests after {WARMUP} "
-        f"warm-up, demo (24 opportunities) vs {args.opportunities:,} opportunities"
+        f"warm-up, demo data set vs {args.opportunities:,} opportunities"
     )
     print(f"| page | demo | {size} | ratio |")
     print("| --- | --- | --- | --- |")
