@@ -1,8 +1,8 @@
 """Every page at demo size and at company size: the table of issue 17.
 
 Builds two scratch databases, the demo data set (`load-demo`: 23 open, 77 closed) and the
-bulk-loaded company-sized one (bench/scale_data.py: 100,000 opportunities by default), serves each with
-gunicorn (2 sync workers, no Redis: stored bid summaries are computed
+bulk-loaded company-sized one (bench/scale_data.py: 100,000 opportunities by default),
+serves each with gunicorn (2 sync workers, no Redis: stored bid summaries are computed
 by each worker's local thread), logs in as a leader and a rep, and asks each page 20 times
 in a row after two warm-up requests. Prints the median per page and the ratio.
 
