@@ -184,24 +184,30 @@ def load_options(proposal: Proposal) -> list[ProposalOption]:
 
 
 @cache
+
+def _quote_columns() -> tuple:
+    """The columns of a quote read: each option with its lines, the four numbers as the
+    driver gives them (see _decimal)."""
+    raw = NullType()
+    return (
+        ProposalOption.id,
+        ProposalOption.name,
+        ProposalOption.recommended,
+        ProposalOption.maintenance_years,
+        ProposalLine.part,
+        ProposalLine.description,
+        type_coerce(ProposalLine.quantity, raw),
+        type_coerce(ProposalLine.unit_price, raw),
+        type_coerce(ProposalLine.unit_cost, raw),
+        type_coerce(ProposalLine.discount_pct, raw),
+    )
+
 def _quote_statement():
     # Built once per process: constructing the statement costs more than running it. The
     # four numbers come back as the driver gives them (see _decimal): SQLAlchemy's Numeric
     # conversion costs more than the rest of the query on SQLite.
-    raw = NullType()
     return (
-        select(
-            ProposalOption.id,
-            ProposalOption.name,
-            ProposalOption.recommended,
-            ProposalOption.maintenance_years,
-            ProposalLine.part,
-            ProposalLine.description,
-            type_coerce(ProposalLine.quantity, raw),
-            type_coerce(ProposalLine.unit_price, raw),
-            type_coerce(ProposalLine.unit_cost, raw),
-            type_coerce(ProposalLine.discount_pct, raw),
-        )
+        select(*_quote_columns())
         .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
         .where(ProposalOption.proposal_id == bindparam("proposal_id"))
         .order_by(
@@ -277,21 +283,8 @@ def load_quotes(proposal_ids) -> dict[int, list[QuoteOptionRow]]:
     out: dict[int, list[QuoteOptionRow]] = {i: [] for i in ids}
     if not ids:
         return out
-    raw = NullType()
     rows = db.session.execute(
-        select(
-            ProposalOption.proposal_id,
-            ProposalOption.id,
-            ProposalOption.name,
-            ProposalOption.recommended,
-            ProposalOption.maintenance_years,
-            ProposalLine.part,
-            ProposalLine.description,
-            type_coerce(ProposalLine.quantity, raw),
-            type_coerce(ProposalLine.unit_price, raw),
-            type_coerce(ProposalLine.unit_cost, raw),
-            type_coerce(ProposalLine.discount_pct, raw),
-        )
+        select(ProposalOption.proposal_id, *_quote_columns())
         .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
         .where(ProposalOption.proposal_id.in_(ids))
         .order_by(
