@@ -36,6 +36,7 @@ from decimal import Decimal
 
 from sqlalchemy import create_engine, inspect
 
+from portal.demo import EN_FIRST, EN_LAST  # the demo's English names, reused
 from proposals.objections import objection_tokens
 
 PASSWORD = "biddesk-scale"  # noqa: S105 (the bench data set's shared login)
@@ -136,32 +137,6 @@ EN_PROJECTS = [
 ]
 ZH_SURNAMES = "张王李赵刘陈杨黄周吴徐孙胡朱高林何郭马罗"
 ZH_GIVEN = "伟芳娜敏静强磊军洋勇艳杰涛明超霞"
-EN_FIRST = [
-    "Anna",
-    "Erik",
-    "Lars",
-    "Maja",
-    "Oliver",
-    "Priya",
-    "Daniel",
-    "Mei",
-    "Lukas",
-    "Sofia",
-    "Jonas",
-    "Hannah",
-]
-EN_LAST = [
-    "Berg",
-    "Lindqvist",
-    "Tan",
-    "Schmidt",
-    "Koh",
-    "Weber",
-    "Nilsson",
-    "Lee",
-    "Fischer",
-    "Ong",
-]
 CHAIN = [
     # title zh, title en, department zh, department en, MAP role, buying role, decision, influence
     (
