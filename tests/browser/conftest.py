@@ -76,6 +76,12 @@ def page(browser, live_server):
 @pytest.fixture
 def log_in(page, users):
     def log_in_as(username: str):
+        if page.url != "about:blank":
+            # Switching user: let the last page's htmx requests (the inbox count
+            # loads on every page) answer first, or a late response could put the
+            # previous user's session cookie back after it was cleared.
+            page.wait_for_load_state("networkidle")
+            page.context.clear_cookies()
         page.goto("/login")
         page.fill("#username", username)
         page.fill("#password", PASSWORD)

@@ -92,7 +92,6 @@ def test_a_coverage_warning_becomes_a_task_in_the_list_and_on_the_desk(
     page.locator("form.lang button, nav.lang a").filter(has_text="中文").first.click()
     expect(page.locator("#warning-gatekeeper_opponent")).to_contain_text("技术评估人反对我方")
     _shot(page.locator("#chain-map"), "coverage-zh.png")
-    page.context.clear_cookies()
 
     log_in("presales")
     page.goto("/tasks")

@@ -118,7 +118,6 @@ def test_main_journeys_cause_no_csp_violation(page, log_in, app, opportunity):
     page.locator("#name").focus()  # a competitor row recalculates once it is left
     expect(page.locator(".ps-saved")).to_be_visible()
 
-    page.context.clear_cookies()
     log_in("presales")
     page.goto(f"/opportunities/{opportunity}/proposals/{proposal_id}")
     page.select_option("#new-section-kind", "custom")
@@ -130,7 +129,6 @@ def test_main_journeys_cause_no_csp_violation(page, log_in, app, opportunity):
     editor.fill("## 交付范围 Delivery scope\n\nTwo sites.")
     expect(page.locator(".save-state").first).to_contain_text("Saved")
 
-    page.context.clear_cookies()
     log_in("leader")
     page.goto("/approvals")
     expect(page.locator("main")).to_be_visible()
