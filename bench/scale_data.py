@@ -17,8 +17,8 @@ opportunities (every count scales with `opportunities`):
   recommended option, its chosen price the option's contract value, the opportunity amount
   that price, its rivals the opportunity's rivals (the one-bid rules: no disagreement);
   the rest are what-if scenarios on the same bids; 3 rivals each from 300 competitors;
-- 50,000 objections (recurring wordings, most closed), 10,000 negotiation sheets with a
-  price goal around the bid price.
+- 50,000 objections (recurring wordings, most closed) in their recurring-objection groups,
+  10,000 negotiation sheets with a price goal around the bid price.
 
 PostgreSQL rows go in with COPY (psycopg), SQLite rows with executemany in batches; the
 ids are given here, and PostgreSQL sequences are moved past them. Deterministic for a seed.
@@ -37,7 +37,7 @@ from decimal import Decimal
 from sqlalchemy import create_engine, inspect
 
 from portal.demo import EN_FIRST, EN_LAST  # the demo's English names, reused
-from proposals.objections import objection_tokens
+from proposals.objections import GroupAssigner, objection_tokens
 
 PASSWORD = "biddesk-scale"  # noqa: S105 (the bench data set's shared login)
 REPS, TEAM_SIZE, PRESALES = 150, 10, 20
@@ -877,10 +877,12 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
         )
     flush_batch()
 
-    # Objections: recurring wordings, most closed, on bids (with their chain and rivals).
+    # Objections: recurring wordings, most closed, on bids (with their chain and rivals),
+    # placed in their groups in id order as the save hook would (the pure assigner).
     n_objections = round(OBJECTIONS_PER_100K * scale)
     types = tuple(OBJECTION_WORDS)
-    token_cache: dict[str, str] = {}
+    token_cache: dict[str, tuple[str, frozenset[str]]] = {}
+    groups = GroupAssigner()
     rows = []
     for j in range(1, n_objections + 1):
         opp_id = with_proposal[j % len(with_proposal)] if j % 3 else rng.randint(1, opportunities)
@@ -890,9 +892,11 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
         competitor = rival_ids[j % len(rival_ids)] if rival_ids and kind == "price" else None
         rival_name = f"Rival {competitor:03d}" if competitor else "对手"
         words = rng.choice(OBJECTION_WORDS[kind]).format(r=rival_name)
-        tokens = token_cache.get(words)
-        if tokens is None:  # what the objection's save hook stores, for rows loaded around it
-            tokens = token_cache[words] = " ".join(sorted(objection_tokens(words)))
+        cached = token_cache.get(words)
+        if cached is None:  # what the objection's save hook stores, for rows loaded around it
+            token_set = objection_tokens(words)
+            cached = token_cache[words] = (" ".join(sorted(token_set)), token_set)
+        tokens, token_set = cached
         raised = today - timedelta(days=rng.randint(0, 700))
         status = "open" if rng.random() < 0.25 else rng.choice(("resolved", "escalated", "lost"))
         closed = (
@@ -918,11 +922,14 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
                 opp[3],
                 1,
                 tokens,
+                groups.assign(kind, token_set),
             )
         )
         if len(rows) >= 10_000:
+            _put_groups(w, groups)
             w.put("objection", _COLUMNS_OBJECTION, rows)
             rows = []
+    _put_groups(w, groups)
     w.put("objection", _COLUMNS_OBJECTION, rows)
     w.finish()
     engine.dispose()
@@ -930,6 +937,25 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
         f"scale data: {opportunities:,} opportunities, "
         + ", ".join(f"{t} {n:,}" for t, n in sorted(w.written.items()))
         + f" in {time.perf_counter() - started:.0f} s"
+    )
+
+
+def _put_groups(w: _Writer, groups: GroupAssigner) -> None:
+    """The groups founded since the last call, with their inverted index (parents of the
+    objections written next)."""
+    founded, groups.founded = groups.founded, []
+    w.put(
+        "objection_group",
+        ("id", "objection_type", "tokens", "token_count"),
+        [
+            (g.group_id, g.objection_type, " ".join(sorted(g.tokens)), len(g.tokens))
+            for g in founded
+        ],
+    )
+    w.put(
+        "objection_group_token",
+        ("group_id", "token", "objection_type"),
+        [(g.group_id, token, g.objection_type) for g in founded for token in sorted(g.tokens)],
     )
 
 
@@ -1082,6 +1108,7 @@ _COLUMNS_OBJECTION = (
     "created_by_id",
     "version",
     "match_tokens",
+    "group_id",
 )
 # Written in this order (parents before children).
 _COLUMNS = {

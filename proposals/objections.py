@@ -12,11 +12,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from fractions import Fraction
 from math import ceil
 
 from proposals.pricing import HUNDRED, FieldError
@@ -587,8 +588,17 @@ def objection_age_buckets(
 
 
 # --- recurring objections -------------------------------------------------------------
+#
+# The same objection comes back in other opportunities in other words. Objections are
+# placed in groups (families) when they are saved, never by comparing pairs on a read:
+# an objection joins the group of the same type whose founding wording's tokens are the
+# most similar to its own (Jaccard ≥ SIMILARITY_THRESHOLD; ties: the older group), and
+# founds a new group when none is. A group recurs once its objections span two or more
+# opportunities. Objections without tokens belong to no group.
 
 SIMILARITY_THRESHOLD = Decimal("0.5")
+# Longer "words" (a pasted hash, a URL) are cut: tokens stay short enough to index.
+MAX_TOKEN_LENGTH = 64
 
 _ENGLISH_STOPWORDS = frozenset(
     [
@@ -641,9 +651,12 @@ def objection_tokens(text: str) -> frozenset[str]:
     NFKC + case folding (full-width letters become ASCII); Latin words and numbers are
     tokens minus a short English stop-word list; Chinese has no spaces, so each run of
     Han characters contributes its character bigrams (a single character on its own).
+    A token longer than ``MAX_TOKEN_LENGTH`` characters is cut to that length.
     """
     normalised = unicodedata.normalize("NFKC", text).casefold()
-    tokens = {w for w in _WORD_RE.findall(normalised) if w not in _ENGLISH_STOPWORDS}
+    tokens = {
+        w[:MAX_TOKEN_LENGTH] for w in _WORD_RE.findall(normalised) if w not in _ENGLISH_STOPWORDS
+    }
     for run in _CJK_RUN_RE.findall(normalised):
         if len(run) == 1:
             tokens.add(run)
@@ -651,127 +664,103 @@ def objection_tokens(text: str) -> frozenset[str]:
     return frozenset(tokens)
 
 
-def objection_similarity(a: str, b: str) -> Decimal:
-    """Jaccard similarity (0–1) of the two texts' tokens; 0 when either has none."""
-    return _jaccard(objection_tokens(a), objection_tokens(b))
-
-
-def _jaccard(a: frozenset[str], b: frozenset[str]) -> Decimal:
-    # Two empty texts say nothing alike; treat them as unrelated, not identical.
-    if not a or not b:
-        return Decimal(0)
-    return Decimal(len(a & b)) / Decimal(len(a | b))
-
-
 @dataclass(frozen=True)
-class ObjectionRecord:
-    """One objection as raised in one opportunity (text as typed by the rep)."""
+class GroupCandidate:
+    """A recurring-objection group (family) of the same type that shares ``shared`` of its
+    founding wording's ``token_count`` tokens with the objection being placed."""
 
-    opportunity_id: int | str
-    objection_type: ObjectionType
-    text: str
-    # objection_tokens(text) when already known (stored at save time); None: computed here.
-    tokens: frozenset[str] | None = None
-
-
-@dataclass(frozen=True)
-class RecurringGroup:
-    """Similar objections of one type raised in ``len(opportunity_ids)`` ≥ 2 opportunities;
-    ``common_tokens`` are tokens shared by every text in the group (may be empty in a chain)."""
-
-    objection_type: ObjectionType
-    opportunity_ids: tuple[int | str, ...]
-    objections: tuple[ObjectionRecord, ...]
-    common_tokens: frozenset[str]
+    group_id: int
+    token_count: int
+    shared: int
 
 
-def _similar_pairs(
-    objections: Sequence[ObjectionRecord],
-    tokens: list[frozenset[str]],
-    threshold: Decimal,
-    connected=lambda i, j: False,
-):
-    """Pairs (i, j), i < j, of the same type with Jaccard(tokens) ≥ threshold (0 < t ≤ 1),
-    enough of them to connect the same components as every such pair would.
-
-    Records with the same type and tokens are one component straight away (their
-    similarity is 1); the distinct token sets are then joined through the prefix index.
-    """
-    first_of: dict[tuple[str, frozenset[str]], int] = {}
-    for j, token_set in enumerate(tokens):
-        if not token_set:
-            continue  # says nothing: similar to nothing (see _jaccard)
-        key = (str(objections[j].objection_type), token_set)
-        if key in first_of:
-            yield first_of[key], j
-        else:
-            first_of[key] = j
-    frequency: dict[str, int] = {}
-    for _kind, token_set in first_of:
-        for token in token_set:
-            frequency[token] = frequency.get(token, 0) + 1
-    index: dict[tuple[str, str], list[int]] = {}
-    for (kind, token_set), j in first_of.items():
-        ordered = sorted(token_set, key=lambda t: (frequency[t], t))
-        prefix = ordered[: len(ordered) - ceil(threshold * len(ordered)) + 1]
-        candidates: set[int] = set()
-        for token in prefix:
-            candidates.update(index.setdefault((kind, token), []))
-            index[(kind, token)].append(j)
-        for i in sorted(candidates):
-            # Already one group (through other pairs): measuring adds nothing.
-            if not connected(i, j) and _jaccard(tokens[i], token_set) >= threshold:
-                yield i, j
+def group_similarity(token_count: int, candidate: GroupCandidate) -> Fraction:
+    """Jaccard similarity (0–1, exact) of an objection's ``token_count`` tokens and a
+    group's founding tokens: shared / (|a| + |b| − shared); 0 when either set is empty."""
+    union = token_count + candidate.token_count - candidate.shared
+    if token_count <= 0 or candidate.token_count <= 0 or union <= 0:
+        return Fraction(0)
+    return Fraction(candidate.shared, union)
 
 
-def recurring_objections(
-    objections: Sequence[ObjectionRecord], threshold: Decimal = SIMILARITY_THRESHOLD
-) -> list[RecurringGroup]:
-    """Groups of similar objections that recur across at least two opportunities.
+def candidate_sizes(token_count: int, threshold: Decimal = SIMILARITY_THRESHOLD) -> tuple[int, int]:
+    """The founding token counts (inclusive) a group can have and still reach ``threshold``
+    with an objection of ``token_count`` tokens: Jaccard ≤ min/max of the two sizes, so
+    only ⌈t·n⌉ … ⌊n/t⌋ can qualify (0 < t ≤ 1). Lets the index lookup skip the rest."""
+    t = Fraction(threshold)
+    return ceil(t * token_count), int(Fraction(token_count) / t)
 
-    Rule: two objections are similar when they have the same type and the Jaccard
-    similarity of their :func:`objection_tokens` is at least ``threshold`` (default 0.5).
-    Groups are the connected components of that relation (single link), kept when they
-    span ≥ 2 distinct opportunities. Sorted by number of opportunities, most first.
-    Pairs are never all compared: candidates come from an inverted index over each
-    text's prefix tokens (prefix filtering: ordering tokens rarest first, two sets with
-    Jaccard ≥ t share a token among the first |x| − ⌈t·|x|⌉ + 1 of each), and only
-    candidates are measured, so the groups are exactly those of the pairwise rule.
-    """
-    tokens = [o.tokens if o.tokens is not None else objection_tokens(o.text) for o in objections]
-    parent = list(range(len(objections)))
 
-    def root(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    def connected(i: int, j: int) -> bool:
-        return root(i) == root(j)
-
-    for i, j in _similar_pairs(objections, tokens, threshold, connected):
-        parent[root(j)] = root(i)
-
-    members: dict[int, list[int]] = {}
-    for i in range(len(objections)):
-        members.setdefault(root(i), []).append(i)
-
-    groups: list[RecurringGroup] = []
-    for indexes in members.values():
-        opportunity_ids = tuple(dict.fromkeys(objections[i].opportunity_id for i in indexes))
-        if len(opportunity_ids) < 2:
+def choose_group(
+    token_count: int,
+    candidates: Iterable[GroupCandidate],
+    threshold: Decimal = SIMILARITY_THRESHOLD,
+) -> int | None:
+    """The group an objection with ``token_count`` tokens joins: the candidate of the same
+    type whose founding tokens are most similar (:func:`group_similarity`), provided that
+    is at least ``threshold`` (default 0.5); on equal similarity the lowest group id (the
+    older family). ``None``: found a new group (or, with no tokens, none at all)."""
+    if token_count <= 0:
+        return None
+    t = Fraction(threshold)
+    best: tuple[Fraction, int] | None = None
+    for candidate in candidates:
+        similarity = group_similarity(token_count, candidate)
+        if similarity < t or similarity == 0:
             continue
-        common = frozenset.intersection(*(tokens[i] for i in indexes))
-        groups.append(
-            RecurringGroup(
-                objection_type=ObjectionType(objections[indexes[0]].objection_type),
-                opportunity_ids=opportunity_ids,
-                objections=tuple(objections[i] for i in indexes),
-                common_tokens=common,
-            )
+        key = (-similarity, candidate.group_id)
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[1]
+
+
+@dataclass(frozen=True)
+class FoundedGroup:
+    """A group founded by :class:`GroupAssigner`: its id, type and founding tokens."""
+
+    group_id: int
+    objection_type: str
+    tokens: frozenset[str]
+
+
+class GroupAssigner:
+    """Places objections into recurring-objection groups one at a time, in memory, by the
+    rule the portal applies at save time (:func:`choose_group` over the groups founded so
+    far): for bulk loads and backfills, which see the objections in id order.
+
+    ``assign(type, tokens)`` returns the group id (a new one, numbered from ``first_id``,
+    when no group is similar enough) or ``None`` for an empty token set. An inverted index
+    of (type, token) → group ids finds the candidates; no pair of objections is compared.
+    ``founded`` lists the groups in the order they were founded.
+    """
+
+    def __init__(self, threshold: Decimal = SIMILARITY_THRESHOLD, first_id: int = 1) -> None:
+        self.threshold = threshold
+        self.next_id = first_id
+        self.founded: list[FoundedGroup] = []
+        self._sizes: dict[int, int] = {}
+        self._index: dict[tuple[str, str], list[int]] = {}
+
+    def assign(self, objection_type: str, tokens: Iterable[str]) -> int | None:
+        tokens = frozenset(tokens)
+        if not tokens:
+            return None
+        kind = str(objection_type)
+        shared: dict[int, int] = {}
+        for token in tokens:
+            for group_id in self._index.get((kind, token), ()):
+                shared[group_id] = shared.get(group_id, 0) + 1
+        chosen = choose_group(
+            len(tokens),
+            (GroupCandidate(g, self._sizes[g], n) for g, n in shared.items()),
+            self.threshold,
         )
-    groups.sort(
-        key=lambda g: (-len(g.opportunity_ids), g.objection_type.value, str(g.opportunity_ids[0]))
-    )
-    return groups
+        if chosen is not None:
+            return chosen
+        group_id = self.next_id
+        self.next_id += 1
+        self._sizes[group_id] = len(tokens)
+        for token in tokens:
+            self._index.setdefault((kind, token), []).append(group_id)
+        self.founded.append(FoundedGroup(group_id, kind, tokens))
+        return group_id

@@ -13,16 +13,24 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     event,
+    func,
+    insert,
+    inspect,
+    select,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db, sql_in
 from portal.timeutil import utcnow
 from proposals.objections import (
+    MAX_TOKEN_LENGTH,
     STEP_ORDER,
     CloseOutcome,
+    GroupCandidate,
     LscpaStep,
     ObjectionType,
+    candidate_sizes,
+    choose_group,
     objection_tokens,
 )
 
@@ -80,8 +88,13 @@ class Objection(db.Model):
         CheckConstraint(sql_in("severity", SEVERITY_CODES), name="severity"),
         CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
         Index("ix_objection_status_type", "status", "objection_type"),
-        # The pipeline reads open, recent objections by default.
-        Index("ix_objection_status_raised", "status", "raised_on"),
+        # The pipeline counts the opportunities of each group over the open, recent
+        # objections by default (a range of this index, read without the table) and over
+        # every objection when widened (the next one, in group order).
+        Index(
+            "ix_objection_status_raised_group", "status", "raised_on", "group_id", "opportunity_id"
+        ),
+        Index("ix_objection_group_opportunity", "group_id", "opportunity_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -106,6 +119,11 @@ class Objection(db.Model):
     # written on every save (see the mapper events below): the pipeline groups recurring
     # objections from these without re-tokenising or comparing every pair.
     match_tokens: Mapped[str] = mapped_column(Text, default="")
+    # The recurring-objection group it belongs to, assigned on every save that changes the
+    # words or the type (see _assign_groups below); None when the words have no tokens.
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("objection_group.id", ondelete="SET NULL")
+    )
     severity: Mapped[str] = mapped_column(String(8), default="medium")
     status: Mapped[str] = mapped_column(String(16), default="open")
     raised_on: Mapped[date]
@@ -142,6 +160,38 @@ class Objection(db.Model):
     @property
     def is_open(self) -> bool:
         return self.status == "open"
+
+
+class ObjectionGroup(db.Model):
+    """A family of objections of one type that say the same thing in other words
+    (proposals.objections: the rule). Its founding objection's tokens stay its tokens, so a
+    group does not drift as members join; objections join or leave it when they are saved.
+    """
+
+    __tablename__ = "objection_group"
+    __table_args__ = (CheckConstraint(sql_in("objection_type", TYPE_CODES), name="objection_type"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    objection_type: Mapped[str] = mapped_column(String(16))
+    # The founding wording's tokens, space-separated and sorted (as Objection.match_tokens).
+    tokens: Mapped[str] = mapped_column(Text)
+    token_count: Mapped[int]
+
+
+class ObjectionGroupToken(db.Model):
+    """The inverted index of the groups' founding tokens: (type, token) → groups, so an
+    objection being saved finds the groups it shares tokens with in one indexed query."""
+
+    __tablename__ = "objection_group_token"
+    __table_args__ = (
+        Index("ix_objection_group_token_lookup", "objection_type", "token", "group_id"),
+    )
+
+    group_id: Mapped[int] = mapped_column(
+        ForeignKey("objection_group.id", ondelete="CASCADE"), primary_key=True
+    )
+    token: Mapped[str] = mapped_column(String(MAX_TOKEN_LENGTH), primary_key=True)
+    objection_type: Mapped[str] = mapped_column(String(16))
 
 
 class ObjectionStep(db.Model):
@@ -221,6 +271,78 @@ class ReusableAnswer(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
     )
+
+
+def group_for(session: Session, objection_type: str, tokens: frozenset[str]) -> int | None:
+    """The group id of an objection of this type and these tokens: the most similar
+    existing group (one query over the inverted index: each candidate's founding token count
+    and how many tokens it shares), else a group founded here; None without tokens."""
+    if not tokens or not objection_type:
+        return None
+    low, high = candidate_sizes(len(tokens))
+    rows = session.execute(
+        select(ObjectionGroup.id, ObjectionGroup.token_count, func.count())
+        .join(ObjectionGroupToken, ObjectionGroupToken.group_id == ObjectionGroup.id)
+        .where(
+            ObjectionGroupToken.objection_type == objection_type,
+            ObjectionGroupToken.token.in_(sorted(tokens)),
+            ObjectionGroup.token_count.between(low, high),
+        )
+        .group_by(ObjectionGroup.id, ObjectionGroup.token_count)
+    )
+    chosen = choose_group(len(tokens), (GroupCandidate(*row) for row in rows))
+    if chosen is not None:
+        return chosen
+    # Written at once (not added to the session): the next objection of the same flush
+    # must find this group, and the flush that runs next cannot add rows of its own.
+    connection = session.connection()
+    group_id = connection.execute(
+        insert(ObjectionGroup.__table__).values(
+            objection_type=objection_type,
+            tokens=" ".join(sorted(tokens)),
+            token_count=len(tokens),
+        )
+    ).inserted_primary_key[0]
+    connection.execute(
+        insert(ObjectionGroupToken.__table__),
+        [
+            {"group_id": group_id, "token": token, "objection_type": objection_type}
+            for token in sorted(tokens)
+        ],
+    )
+    return group_id
+
+
+def _regroup_due(session: Session) -> list[Objection]:
+    new = sorted(
+        (o for o in session.new if isinstance(o, Objection)),
+        key=lambda o: inspect(o).insert_order,
+    )
+    changed = []
+    for obj in session.dirty:
+        if isinstance(obj, Objection):
+            attrs = inspect(obj).attrs
+            if attrs.customer_words.history.has_changes() or (
+                attrs.objection_type.history.has_changes()
+            ):
+                changed.append(obj)
+    return new + sorted(changed, key=lambda o: o.id)
+
+
+@event.listens_for(Session, "before_flush")
+def _assign_groups(session: Session, _ctx, _instances) -> None:
+    # Objections are placed in the order they were added, each seeing the groups the ones
+    # before it founded; an edit of the words or the type places the objection again.
+    due = _regroup_due(session)
+    if not due:
+        return
+    with session.no_autoflush:
+        for objection in due:
+            objection.group_id = group_for(
+                session,
+                objection.objection_type,
+                objection_tokens(objection.customer_words or ""),
+            )
 
 
 @event.listens_for(Objection, "before_insert")

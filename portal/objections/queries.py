@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.sql.elements import True_
 
 from portal.extensions import db
-from portal.objections.models import Objection, ObjectionStep, PlaybookResponse
+from portal.objections.models import Objection, ObjectionGroup, ObjectionStep, PlaybookResponse
 from proposals.objections import (
-    ObjectionRecord,
+    ObjectionType,
     OpenObjection,
     ResponseStats,
     rank_for_raiser,
@@ -114,30 +115,131 @@ def open_objections(scope) -> list[OpenObjection]:
     return [OpenObjection(t, raised, n) for t, raised, n in rows]
 
 
-def objection_records(scope, raised_since: date | None = None) -> list[ObjectionRecord]:
-    """The objections in `scope` with their stored match tokens, oldest first; with
-    `raised_since`, only the open ones raised on or after that day (read through
-    ix_objection_status_raised)."""
-    stmt = _in_scope(
-        select(
-            Objection.opportunity_id,
-            Objection.objection_type,
-            Objection.customer_words,
-            Objection.match_tokens,
-        ).order_by(Objection.id),
-        scope,
-    )
+@dataclass(frozen=True)
+class Quote:
+    """One wording of a recurring objection, as first raised, and where."""
+
+    text: str
+    opportunity_id: int
+    opportunity_name: str
+
+
+@dataclass(frozen=True)
+class RecurringGroup:
+    """A group of similar objections (placed at save time, see models.ObjectionGroup) as
+    one reader sees it: the opportunities in their scope that raised it, and its first
+    distinct wordings."""
+
+    group_id: int
+    objection_type: ObjectionType
+    opportunity_count: int
+    quotes: tuple[Quote, ...]
+
+
+def _group_filter(stmt, scope, raised_since: date | None):
+    # Recent: the open objections raised on or after that day (the pipeline's default);
+    # None: every objection ever logged.
     if raised_since is not None:
         stmt = stmt.where(Objection.status == "open", Objection.raised_on >= raised_since)
-    token_sets: dict[str, frozenset[str]] = {}  # recurring wordings share one set
-    return [
-        ObjectionRecord(
-            opp,
-            t,
-            words,
-            token_sets.get(tokens) or token_sets.setdefault(tokens, frozenset(tokens.split())),
+    return _in_scope(stmt, scope)
+
+
+def _reach():
+    return func.count(distinct(Objection.opportunity_id))
+
+
+def recurring_groups(
+    scope, raised_since: date | None, limit: int, quotes: int
+) -> list[RecurringGroup]:
+    """The groups whose objections in `scope` span two or more opportunities, the most
+    opportunities first (then the older group), at most `limit`, each with its first
+    `quotes` distinct wordings. Two queries whatever the number of objections: the count
+    per group (an index range of ix_objection_status_raised_group when recent, a walk of
+    ix_objection_group_opportunity when not) and the quotes of the groups shown."""
+    reach = _reach().label("reach")
+    counted = (
+        _group_filter(
+            select(Objection.group_id, reach).where(Objection.group_id.is_not(None)),
+            scope,
+            raised_since,
         )
-        for opp, t, words, tokens in db.session.execute(stmt)
+        .group_by(Objection.group_id)
+        .having(_reach() >= 2)
+        .order_by(reach.desc(), Objection.group_id)
+        .limit(limit)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(ObjectionGroup.id, ObjectionGroup.objection_type, counted.c.reach)
+        .join(counted, counted.c.group_id == ObjectionGroup.id)
+        .order_by(counted.c.reach.desc(), ObjectionGroup.id)
+    ).all()
+    return _with_quotes(rows, scope, raised_since, quotes)
+
+
+def group_seen_by(
+    group_id: int, scope, raised_since: date | None, quotes: int
+) -> RecurringGroup | None:
+    """One group as `scope` sees it (recent objections when `raised_since` is given and
+    there are any, else all of them), however many opportunities it spans; None when no
+    objection of the group is in scope."""
+    for since in dict.fromkeys((raised_since, None)):
+        reach = _reach().label("reach")
+        row = db.session.execute(
+            _group_filter(
+                select(ObjectionGroup.id, ObjectionGroup.objection_type, reach)
+                .join(Objection, Objection.group_id == ObjectionGroup.id)
+                .where(ObjectionGroup.id == group_id)
+                .group_by(ObjectionGroup.id, ObjectionGroup.objection_type),
+                scope,
+                since,
+            )
+        ).first()
+        if row is not None:
+            return _with_quotes([row], scope, since, quotes)[0]
+    return None
+
+
+def _with_quotes(rows, scope, raised_since: date | None, per_group: int) -> list[RecurringGroup]:
+    """The groups of `rows` (id, type, opportunities) with their first `per_group` distinct
+    wordings in id order, each with the opportunity that raised it first (one query)."""
+    from portal.deals.models import Opportunity
+
+    if not rows:
+        return []
+    firsts = (
+        _group_filter(
+            select(Objection.group_id, func.min(Objection.id).label("first_id")).where(
+                Objection.group_id.in_([row[0] for row in rows])
+            ),
+            scope,
+            raised_since,
+        )
+        .group_by(Objection.group_id, Objection.customer_words)
+        .subquery()
+    )
+    ranked = select(
+        firsts.c.group_id,
+        firsts.c.first_id,
+        func.row_number()
+        .over(partition_by=firsts.c.group_id, order_by=firsts.c.first_id)
+        .label("position"),
+    ).subquery()
+    quoted = db.session.execute(
+        select(
+            ranked.c.group_id, Objection.customer_words, Objection.opportunity_id, Opportunity.name
+        )
+        .join(Objection, Objection.id == ranked.c.first_id)
+        .join(Opportunity, Opportunity.id == Objection.opportunity_id)
+        .where(ranked.c.position <= per_group)
+        .order_by(ranked.c.group_id, ranked.c.position)
+    )
+    quotes: dict[int, list[Quote]] = {}
+    for group_id, words, opportunity_id, name in quoted:
+        quotes.setdefault(group_id, []).append(Quote(words, opportunity_id, name))
+    return [
+        RecurringGroup(group_id, ObjectionType(kind), reach, tuple(quotes.get(group_id, ())))
+        for group_id, kind, reach in rows
     ]
 
 

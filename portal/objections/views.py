@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -28,7 +37,7 @@ from portal.objections.forms import (
     StepForm,
 )
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse, ReusableAnswer
-from portal.pages import render_page_or_fragment
+from portal.pages import render_page_or_fragment, wants_fragment
 from portal.security import (
     ALL_ROLES,
     SEE_ALL_ROLES,
@@ -47,7 +56,6 @@ from proposals.objections import (
     OpenObjection,
     can_complete,
     objection_age_buckets,
-    recurring_objections,
     validate_close,
     validate_step,
 )
@@ -516,42 +524,20 @@ QUOTES_SHOWN = 8
 GROUPS_SHOWN = 20
 
 
-def _first_per_wording(objections) -> list:
-    first: dict[str, object] = {}
-    for objection in objections:
-        first.setdefault(objection.text, objection)
-    return list(first.values())
+def _recent_since():
+    """The first day counted as recent, or None when the reader widened to every objection."""
+    if request.args.get("recurring") == "all":
+        return None
+    return today() - timedelta(days=RECENT_DAYS)
 
 
-def _pipeline_page(status=200, answer_forms=None):
+def _pipeline_page():
     scope = opportunity_scope(current_user)
     counts = objection_age_buckets(queries.open_objections(scope), today())
-    widened = request.args.get("recurring") == "all"
-    since = None if widened else today() - timedelta(days=RECENT_DAYS)
-    # The most recurring first; each shown group carries a form, so the page stops at a few.
-    groups = recurring_objections(queries.objection_records(scope, raised_since=since))
-    groups = groups[:GROUPS_SHOWN]
-    # A group may hold thousands of objections in the same few wordings: each wording
-    # is quoted once, the first QUOTES_SHOWN of them.
-    quotes = [_first_per_wording(group.objections)[:QUOTES_SHOWN] for group in groups]
-    shown_ids = {o.opportunity_id for group_quotes in quotes for o in group_quotes}
-    opportunity_names = dict(
-        db.session.execute(
-            select(Opportunity.id, Opportunity.name).where(Opportunity.id.in_(shown_ids))
-        ).all()
-    )
-    answer_forms = answer_forms or {}
-    forms = []
-    for index, group in enumerate(groups):
-        form = answer_forms.get(index)
-        if form is None:
-            form = ReusableAnswerForm(prefix=f"g{index}")
-            form.objection_type.data = group.objection_type.value
-            form.title.data = group.objections[0].text[:120]
-            form.language.data = _locale()
-            form.source_words.data = "\n".join(o.text for o in quotes[index])
-            form.opportunity_count.data = len(group.opportunity_ids)
-        forms.append(form)
+    since = _recent_since()
+    # The groups were formed when the objections were saved: the page counts the most
+    # recurring ones and quotes them; each answer form is fetched when its group is opened.
+    groups = queries.recurring_groups(scope, since, GROUPS_SHOWN, QUOTES_SHOWN)
     totals = {t: sum(row.values()) for t, row in counts.items()}
     return render_template(
         "objections/pipeline.html",
@@ -559,12 +545,11 @@ def _pipeline_page(status=200, answer_forms=None):
         totals=totals,
         types=list(ObjectionType),
         buckets=list(AgeBucket),
-        groups=list(zip(groups, forms, quotes, strict=True)),
+        groups=groups,
         olabels=olabels,
-        opportunity_names=opportunity_names,
-        widened=widened,
+        widened=since is None,
         recent_days=RECENT_DAYS,
-    ), status
+    )
 
 
 @bp.get("/objections/pipeline")
@@ -573,17 +558,58 @@ def pipeline():
     return _pipeline_page()
 
 
-@bp.post("/objections/reusable-answers")
+def _group_or_404(group_id: int) -> queries.RecurringGroup:
+    """The group as the pipeline shows it to this reader; 404 unless some objection of it
+    is in their scope (never reveal a group they cannot see)."""
+    group = queries.group_seen_by(
+        group_id, opportunity_scope(current_user), _recent_since(), QUOTES_SHOWN
+    )
+    if group is None:
+        abort(404)
+    return group
+
+
+def _answer_form(group: queries.RecurringGroup, formdata=None) -> ReusableAnswerForm:
+    form = ReusableAnswerForm(formdata=formdata, prefix=f"g{group.group_id}")
+    if formdata is None:
+        form.objection_type.data = group.objection_type.value
+        form.title.data = group.quotes[0].text[:120] if group.quotes else ""
+        form.language.data = _locale()
+        form.source_words.data = "\n".join(q.text for q in group.quotes)
+        form.opportunity_count.data = group.opportunity_count
+    return form
+
+
+def _render_answer_form(group: queries.RecurringGroup, form: ReusableAnswerForm, status=200):
+    return render_page_or_fragment(
+        "objections/answer_form.html",
+        "objections/_answer_form.html",
+        group=group,
+        form=form,
+        olabels=olabels,
+        widened=request.args.get("recurring") == "all",
+    ), status
+
+
+@bp.get("/objections/groups/<int:group_id>/answer-form")
 @allowed(*SEE_ALL_ROLES)
-def make_reusable():
+def answer_form(group_id: int):
+    """The "turn into a reusable answer" form of one group, prefilled from what the
+    pipeline shows: htmx loads it into the group when opened; without JavaScript it is a
+    page of its own."""
+    group = _group_or_404(group_id)
+    return _render_answer_form(group, _answer_form(group))
+
+
+@bp.post("/objections/groups/<int:group_id>/reusable-answer")
+@allowed(*SEE_ALL_ROLES)
+def make_reusable(group_id: int):
     """Turn a recurring objection into a content-library block with one action (the
     reusable-answer row keeps where it came from and links to the block)."""
-    prefix = request.form.get("prefix", "")
-    if not prefix.startswith("g") or not prefix[1:].isdigit():
-        abort(400)
-    form = ReusableAnswerForm(request.form, prefix=prefix)
+    group = _group_or_404(group_id)
+    form = _answer_form(group, request.form)
     if not form.validate():
-        return _pipeline_page(422, {int(prefix[1:]): form})
+        return _render_answer_form(group, form, 422)
     title, body = form.title.data.strip(), form.body.data.strip()
     # The content-library block the next proposal inserts (reviewed today, owned by the
     # leader who wrote it, tagged with the objection type so a search finds it).
@@ -614,4 +640,10 @@ def make_reusable():
         ),
         "success",
     )
-    return redirect(url_for("library.edit", block_id=block.id))
+    target = url_for("library.edit", block_id=block.id)
+    if wants_fragment():
+        # A redirect would be followed by htmx and swapped into the group: navigate instead.
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target)

@@ -70,6 +70,7 @@ ACCESS: dict[str, tuple[set[str] | None, bool]] = {
     "objections.add_response": (LEADERS, False),
     "objections.edit_response": (LEADERS, False),
     "objections.pipeline": (LEADERS, False),
+    "objections.answer_form": (LEADERS, False),
     "objections.make_reusable": (LEADERS, False),
     # Negotiation sheet: reps (owner/team) and admins edit; presales and leaders read.
     "negotiation.sheet": (ALL, True),
@@ -346,6 +347,7 @@ def _objection_and_sheet_ids(opportunity_id: int, stakeholder_id: int) -> dict:
     db.session.commit()
     return {
         "objection_id": objection.id,
+        "group_id": objection.group_id,
         "response_id": response.id,
         **{name: row.id for name, row in rows.items()},
     }

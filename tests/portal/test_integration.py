@@ -240,17 +240,17 @@ def test_reusable_answer_creates_a_library_block_and_links_to_it(app, as_user, m
                 )
             )
         db.session.commit()
+        group = db.session.scalars(select(Objection.group_id)).first()
     client = as_user("leader")
     response = client.post(
-        "/objections/reusable-answers",
+        f"/objections/groups/{group}/reusable-answer",
         data={
-            "prefix": "g0",
-            "g0-objection_type": "price",
-            "g0-title": "Price vs competitor",
-            "g0-body": "Show the five-year TCO first.",
-            "g0-language": "en",
-            "g0-source_words": "Your price",
-            "g0-opportunity_count": "2",
+            f"g{group}-objection_type": "price",
+            f"g{group}-title": "Price vs competitor",
+            f"g{group}-body": "Show the five-year TCO first.",
+            f"g{group}-language": "en",
+            f"g{group}-source_words": "Your price",
+            f"g{group}-opportunity_count": "2",
         },
     )
     assert response.status_code == 302

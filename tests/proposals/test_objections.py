@@ -5,27 +5,31 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from proposals.objections import (
+    MAX_TOKEN_LENGTH,
     PLAYBOOK_SEED,
     STEP_ORDER,
     AgeBucket,
     CloseOutcome,
+    GroupAssigner,
+    GroupCandidate,
     LscpaStep,
-    ObjectionRecord,
     ObjectionType,
     OpenObjection,
     ResponseStats,
     can_complete,
+    candidate_sizes,
+    choose_group,
+    group_similarity,
     objection_age_buckets,
-    objection_similarity,
     objection_tokens,
     rank_responses,
-    recurring_objections,
     success_rate,
     validate_close,
     validate_step,
@@ -249,55 +253,150 @@ def test_tokens_normalise_case_width_stopwords_and_chinese() -> None:
     assert objection_tokens("ＰＲＩＣＥ") == {"price"}  # full-width letters
     assert objection_tokens("价格太高") == {"价格", "格太", "太高"}
     assert objection_tokens("贵") == {"贵"}
-    assert objection_similarity("", "") == 0
+    assert objection_tokens("") == frozenset()
+    assert objection_tokens("see " + "x" * 200) == {"see", "x" * MAX_TOKEN_LENGTH}
 
 
-def test_recurring_objections_groups_across_opportunities() -> None:
-    records = [
-        ObjectionRecord(
-            1, ObjectionType.PRICE, "Your price is too high compared to the competitor"
+def test_group_similarity_is_the_jaccard_of_the_two_token_sets() -> None:
+    # {a, b, c, d} and a group founded on {a, b, c, e}: 3 shared of 5 distinct.
+    assert group_similarity(4, GroupCandidate(1, 4, 3)) == Fraction(3, 5)
+    assert group_similarity(2, GroupCandidate(1, 4, 2)) == Fraction(1, 2)
+    assert group_similarity(0, GroupCandidate(1, 4, 0)) == 0
+
+
+def test_choose_group_takes_the_most_similar_at_or_above_the_threshold() -> None:
+    candidates = [
+        GroupCandidate(5, 4, 2),  # 2/6: below 0.5
+        GroupCandidate(3, 4, 3),  # 3/5
+        GroupCandidate(2, 3, 3),  # 3/4: the most similar
+    ]
+    assert choose_group(4, candidates) == 2
+    assert choose_group(4, candidates[:2]) == 3
+    assert choose_group(4, candidates[:1]) is None
+    assert choose_group(2, [GroupCandidate(9, 4, 2)]) == 9  # exactly 0.5 joins
+    assert choose_group(4, []) is None
+    assert choose_group(0, [GroupCandidate(1, 1, 0)]) is None  # no tokens: no group
+
+
+def test_choose_group_breaks_ties_towards_the_older_group() -> None:
+    tied = [GroupCandidate(7, 4, 4), GroupCandidate(6, 4, 4), GroupCandidate(8, 5, 4)]
+    assert choose_group(4, tied) == 6
+    assert choose_group(4, list(reversed(tied))) == 6
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(1, 30),
+    st.integers(1, 30),
+    st.integers(0, 30),
+    st.sampled_from([D("0.5"), D("0.34"), D("0.8"), D("1")]),
+)
+def test_candidate_sizes_keep_every_group_that_can_reach_the_threshold(
+    size, group_size, shared, threshold
+) -> None:
+    shared = min(shared, size, group_size)
+    low, high = candidate_sizes(size, threshold)
+    similar = group_similarity(size, GroupCandidate(1, group_size, shared)) >= threshold
+    if similar:
+        assert low <= group_size <= high
+
+
+def test_candidate_sizes_at_the_default_threshold() -> None:
+    assert candidate_sizes(4) == (2, 8)
+    assert candidate_sizes(3) == (2, 6)
+    assert candidate_sizes(5, D("0.8")) == (4, 6)
+
+
+def test_assigner_founds_joins_and_keeps_the_founding_wording() -> None:
+    assigner = GroupAssigner()
+    price = assigner.assign("price", objection_tokens("price too high compared to competitor"))
+    same = assigner.assign("price", objection_tokens("Price too high compared to the competitor"))
+    close = assigner.assign("price", objection_tokens("price high compared to competitor quote"))
+    other_type = assigner.assign("risk", objection_tokens("price too high compared to competitor"))
+    # 3 of the founder's 4 tokens, 5 in all: 3/5.
+    reworded = assigner.assign("price", objection_tokens("price high competitor cheaper"))
+    empty = assigner.assign("price", objection_tokens("the, and ... is"))
+    assert price == same == close == 1
+    assert other_type == 2
+    assert reworded == 1
+    assert empty is None
+    assert [(g.group_id, g.objection_type) for g in assigner.founded] == [(1, "price"), (2, "risk")]
+    assert assigner.founded[0].tokens == {"price", "high", "compared", "competitor"}
+
+
+def test_assigner_measures_each_group_by_its_founder_only() -> None:
+    assigner = GroupAssigner(first_id=10)
+    assert assigner.assign("time", {"a", "b", "c", "d"}) == 10
+    assert assigner.assign("time", {"a", "b", "c", "e"}) == 10  # 3/5 of the founder
+    # 2/6 of the founder, although 3/5 of the objection that joined: a group of its own.
+    assert assigner.assign("time", {"a", "b", "e", "f"}) == 11
+    # Shares 2 of 5 with group 10's founder and 3 of 4 with group 11's: the closer one.
+    assert assigner.assign("time", {"a", "e", "f"}) == 11
+
+
+def _reference_assign(rows, threshold):
+    """The rule by brute force: every founder of the same type measured, ties to the older."""
+    founders: list[tuple[str, frozenset[str]]] = []
+    out = []
+    for kind, tokens in rows:
+        if not tokens:
+            out.append(None)
+            continue
+        best = None
+        for index, (group_kind, founder) in enumerate(founders, start=1):
+            if group_kind != kind:
+                continue
+            similarity = Fraction(len(tokens & founder), len(tokens | founder))
+            if similarity >= threshold and (best is None or similarity > best[0]):
+                best = (similarity, index)
+        if best is None:
+            founders.append((kind, tokens))
+            out.append(len(founders))
+        else:
+            out.append(best[1])
+    return out
+
+
+_WORDS = ["price", "high", "budget", "cut", "delivery", "late", "价格", "太高", "预算", "交付"]
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["price", "time"]),
+            st.frozensets(st.sampled_from(_WORDS), max_size=5),
         ),
-        ObjectionRecord(2, ObjectionType.PRICE, "price too high compared to competitor quote"),
-        ObjectionRecord(3, ObjectionType.PRICE, "价格太高了"),
-        ObjectionRecord(4, ObjectionType.PRICE, "价格太高"),
-        ObjectionRecord(
-            5, ObjectionType.RISK, "price too high compared to competitor"
-        ),  # other type
-        ObjectionRecord(6, ObjectionType.TIME, "go-live date before year end is impossible"),
-        ObjectionRecord(
-            6, ObjectionType.TIME, "go live date before year end impossible"
-        ),  # same opportunity only
+        max_size=40,
+    ),
+    st.sampled_from([D("0.5"), D("0.34"), D("0.8"), D("1")]),
+)
+def test_assigner_places_every_objection_as_the_brute_force_rule_does(rows, threshold) -> None:
+    assigner = GroupAssigner(threshold)
+    assert [assigner.assign(kind, tokens) for kind, tokens in rows] == _reference_assign(
+        rows, threshold
+    )
+
+
+def test_assigner_measures_only_groups_that_share_a_token(monkeypatch) -> None:
+    import proposals.objections as module
+
+    calls = {"n": 0}
+    real = module.group_similarity
+
+    def counting(size, candidate):
+        calls["n"] += 1
+        return real(size, candidate)
+
+    monkeypatch.setattr(module, "group_similarity", counting)
+    # 2,000 objections: 400 recurring themes of 5 texts each, with distinct detail words.
+    assigner = GroupAssigner()
+    placed = [
+        assigner.assign("price", objection_tokens(f"theme{i % 400} cost{i % 400} site{i}"))
+        for i in range(2000)
     ]
-    groups = recurring_objections(records)
-    assert len(groups) == 2
-    english = next(g for g in groups if 1 in g.opportunity_ids)
-    assert english.opportunity_ids == (1, 2)
-    assert english.objection_type is ObjectionType.PRICE
-    assert english.common_tokens == {"price", "high", "compared", "competitor"}
-    chinese = next(g for g in groups if 3 in g.opportunity_ids)
-    assert chinese.opportunity_ids == (3, 4)
-
-
-def test_dissimilar_objections_do_not_recur() -> None:
-    records = [
-        ObjectionRecord("a", ObjectionType.RISK, "worried about data migration"),
-        ObjectionRecord("b", ObjectionType.RISK, "the vendor might go bankrupt"),
-        ObjectionRecord("c", ObjectionType.RISK, ""),
-        ObjectionRecord("d", ObjectionType.RISK, ""),
-    ]
-    assert recurring_objections(records) == []
-
-
-def test_groups_chain_and_sort_by_reach() -> None:
-    records = [
-        ObjectionRecord(1, ObjectionType.DECISION, "board must approve budget"),
-        ObjectionRecord(2, ObjectionType.DECISION, "board must approve budget first"),
-        ObjectionRecord(3, ObjectionType.DECISION, "board must approve budget first quarter"),
-        ObjectionRecord(4, ObjectionType.TIME, "no time this quarter"),
-        ObjectionRecord(5, ObjectionType.TIME, "no time this quarter at all"),
-    ]
-    groups = recurring_objections(records)
-    assert [g.opportunity_ids for g in groups] == [(1, 2, 3), (4, 5)]
+    assert len(set(placed)) == 400
+    assert calls["n"] < 5_000  # every objection against every group: 400,000 and more
 
 
 def test_playbook_ranked_for_the_raisers_decision_type_and_role_with_enough_history():
@@ -314,88 +413,3 @@ def test_playbook_ranked_for_the_raisers_decision_type_and_role_with_enough_hist
     assert not by_segment and [r.key for r in ranked] == ["tco", "roi"]
     ranked, by_segment = rank_for_raiser(["tco", "new"], {}, overall)
     assert [r.key for r in ranked] == ["tco", "new"] and ranked[1].used == 0
-
-
-def _pairwise_groups(records, threshold=Decimal("0.5")):
-    """The rule as first written: every pair of the same type compared (the reference)."""
-    from proposals.objections import _jaccard
-
-    tokens = [objection_tokens(r.text) for r in records]
-    parent = list(range(len(records)))
-
-    def root(i):
-        while parent[i] != i:
-            i = parent[i]
-        return i
-
-    for i in range(len(records)):
-        for j in range(i + 1, len(records)):
-            same_type = records[i].objection_type == records[j].objection_type
-            if same_type and _jaccard(tokens[i], tokens[j]) >= threshold:
-                parent[root(j)] = root(i)
-    members = {}
-    for i in range(len(records)):
-        members.setdefault(root(i), []).append(i)
-    return sorted(
-        sorted(i for i in group)
-        for group in members.values()
-        if len({records[i].opportunity_id for i in group}) >= 2
-    )
-
-
-_WORDS = [
-    "price",
-    "high",
-    "budget",
-    "cut",
-    "delivery",
-    "late",
-    "价格",
-    "太高",
-    "预算",
-    "交付",
-    "延期",
-]
-
-
-@settings(max_examples=60, deadline=None)
-@given(
-    st.lists(
-        st.tuples(
-            st.integers(1, 6),
-            st.sampled_from([ObjectionType.PRICE, ObjectionType.TIME]),
-            st.lists(st.sampled_from(_WORDS), min_size=0, max_size=5),
-        ),
-        max_size=40,
-    ),
-    st.sampled_from([Decimal("0.5"), Decimal("0.34"), Decimal("0.8"), Decimal("1")]),
-)
-def test_indexed_grouping_finds_exactly_the_pairwise_groups(rows, threshold) -> None:
-    records = [ObjectionRecord(opp, kind, " ".join(words)) for opp, kind, words in rows]
-    position = {id(record): i for i, record in enumerate(records)}
-    groups = recurring_objections(records, threshold)
-    found = sorted(sorted(position[id(o)] for o in group.objections) for group in groups)
-    assert found == _pairwise_groups(records, threshold)
-
-
-def test_grouping_does_not_compare_every_pair(monkeypatch) -> None:
-    import proposals.objections as module
-
-    calls = {"n": 0}
-    real = module._jaccard
-
-    def counting(a, b):
-        calls["n"] += 1
-        return real(a, b)
-
-    monkeypatch.setattr(module, "_jaccard", counting)
-    # 2,000 objections: 400 recurring themes of 5 texts each, with distinct detail words.
-    records = [
-        ObjectionRecord(
-            i, ObjectionType.PRICE, f"theme{i % 400} cost{i % 400} budget{i % 400} site{i}"
-        )
-        for i in range(2000)
-    ]
-    groups = recurring_objections(records)
-    assert len(groups) == 400
-    assert calls["n"] < 20_000  # pairwise would be 1,999,000
