@@ -314,6 +314,8 @@ class _Writer:
         cursor = self.conn.cursor()
         if self.postgres:
             for table in self.written:
+                if "id" not in self.columns[table]:
+                    continue  # keyed by its parent (the groups' token index)
                 cursor.execute(
                     f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
                     f"(SELECT max(id) FROM {table}))"

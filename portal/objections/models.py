@@ -87,14 +87,17 @@ class Objection(db.Model):
         CheckConstraint(sql_in("objection_type", TYPE_CODES), name="objection_type"),
         CheckConstraint(sql_in("severity", SEVERITY_CODES), name="severity"),
         CheckConstraint(sql_in("status", STATUS_CODES), name="status"),
-        Index("ix_objection_status_type", "status", "objection_type"),
-        # The pipeline counts the opportunities of each group over the open, recent
-        # objections by default (a range of this index, read without the table) and over
-        # every objection when widened (the next one, in group order).
+        # The pipeline counts from these alone (index-only scans): open objections per
+        # type and day for the age grid; each group's opportunities over the open, recent
+        # objections (a range of the second) or over all of them (the third, in group
+        # order), which also finds the objections of the groups shown for their quotes.
+        Index("ix_objection_status_type_raised", "status", "objection_type", "raised_on"),
         Index(
             "ix_objection_status_raised_group", "status", "raised_on", "group_id", "opportunity_id"
         ),
-        Index("ix_objection_group_opportunity", "group_id", "opportunity_id"),
+        Index(
+            "ix_objection_group_status_raised", "group_id", "status", "raised_on", "opportunity_id"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -103,10 +103,10 @@ def _in_scope(stmt, scope):
 
 def open_objections(scope) -> list[OpenObjection]:
     """Open objections counted per type and day raised (one row per day, not per
-    objection: the age grid needs no more)."""
+    objection: the age grid needs no more), from ix_objection_status_type_raised alone."""
     rows = db.session.execute(
         _in_scope(
-            select(Objection.objection_type, Objection.raised_on, func.count(Objection.id))
+            select(Objection.objection_type, Objection.raised_on, func.count())
             .where(Objection.status == "open")
             .group_by(Objection.objection_type, Objection.raised_on),
             scope,
@@ -154,8 +154,8 @@ def recurring_groups(
     """The groups whose objections in `scope` span two or more opportunities, the most
     opportunities first (then the older group), at most `limit`, each with its first
     `quotes` distinct wordings. Two queries whatever the number of objections: the count
-    per group (an index range of ix_objection_status_raised_group when recent, a walk of
-    ix_objection_group_opportunity when not) and the quotes of the groups shown."""
+    per group (an index-only range of ix_objection_status_raised_group when recent, a walk
+    of ix_objection_group_status_raised when not) and the quotes of the groups shown."""
     reach = _reach().label("reach")
     counted = (
         _group_filter(
@@ -225,14 +225,21 @@ def _with_quotes(rows, scope, raised_since: date | None, per_group: int) -> list
         .over(partition_by=firsts.c.group_id, order_by=firsts.c.first_id)
         .label("position"),
     ).subquery()
+    # The LIMIT never cuts (no more rows qualify), but tells the planner how few rows come
+    # out, so each is looked up by key instead of joining the whole table.
+    picked = (
+        select(ranked.c.group_id, ranked.c.first_id, ranked.c.position)
+        .where(ranked.c.position <= per_group)
+        .limit(len(rows) * per_group)
+        .subquery()
+    )
     quoted = db.session.execute(
         select(
-            ranked.c.group_id, Objection.customer_words, Objection.opportunity_id, Opportunity.name
+            picked.c.group_id, Objection.customer_words, Objection.opportunity_id, Opportunity.name
         )
-        .join(Objection, Objection.id == ranked.c.first_id)
+        .join(Objection, Objection.id == picked.c.first_id)
         .join(Opportunity, Opportunity.id == Objection.opportunity_id)
-        .where(ranked.c.position <= per_group)
-        .order_by(ranked.c.group_id, ranked.c.position)
+        .order_by(picked.c.group_id, picked.c.position)
     )
     quotes: dict[int, list[Quote]] = {}
     for group_id, words, opportunity_id, name in quoted:
