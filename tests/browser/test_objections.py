@@ -89,3 +89,42 @@ def test_walk_an_objection_through_lscpa_with_a_playbook_response(
     page.goto("/objections/playbook#type-price")
     item = page.locator(".playbook-item", has_text="Spread payments to fit the budget")
     expect(item.locator(".rate-big")).to_have_text("100%")
+
+
+def test_leader_opens_a_recurring_group_and_saves_its_answer(app, page, log_in, make_opportunity):
+    """The pipeline carries no form: opening a group fetches its form, a missing answer
+    comes back next to the field with the typed title kept, and saving opens the block."""
+    from portal.extensions import db
+    from portal.objections.models import Objection
+
+    with app.app_context():
+        for name in ("Deal A", "Deal B"):
+            db.session.add(
+                Objection(
+                    opportunity_id=make_opportunity(name=name),
+                    objection_type="price",
+                    severity="high",
+                    customer_words="Your price is 20% higher than the competitor",
+                    raised_on=date.today() - timedelta(days=3),
+                )
+            )
+        db.session.commit()
+    settled = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    log_in("leader")
+    page.goto("/objections/pipeline")
+    group = page.locator("article.recurring").first
+    expect(group).to_contain_text("Raised in 2 opportunities")
+    expect(group.locator("[name$='-title']")).to_have_count(0)
+    group.locator("summary").click()
+    title = group.locator("[name$='-title']")
+    expect(title).to_have_value("Your price is 20% higher than the competitor")
+    expect(settled).to_have_count(0)
+    title.fill("Price versus the competitor")
+    group.locator("button:has-text('Save reusable answer')").click()
+    expect(group.locator(".field.has-error")).to_contain_text("Write the answer")
+    expect(settled).to_have_count(0)
+    expect(group.locator("[name$='-title']")).to_have_value("Price versus the competitor")
+    group.locator("[name$='-body']").fill("Lay out the five-year total cost first.")
+    group.locator("button:has-text('Save reusable answer')").click()
+    page.wait_for_url("**/library/*")
+    expect(page.locator("[name=title]")).to_have_value("Price versus the competitor")

@@ -1,6 +1,7 @@
 """On PostgreSQL, with enough rows for the planner to care (bench/scale_data.py, 50,000
-opportunities), the desk's page, the board's totals and cards and the approval queue read
-the big tables through indexes: no sequential scan of opportunities, approvals or quotes."""
+opportunities), the desk's page, the board's totals and cards, the approval queue and the
+objections pipeline read the big tables through indexes: no sequential scan of
+opportunities, approvals, quotes or objections."""
 
 from __future__ import annotations
 
@@ -12,13 +13,13 @@ from sqlalchemy import event
 
 from tests.portal.test_migrations import _scratch_url
 
-BIG_TABLES = ("opportunity", "proposal_approval", "proposal_option", "proposal_line")
+BIG_TABLES = ("opportunity", "proposal_approval", "proposal_option", "proposal_line", "objection")
 
 
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL plans"
 )
-def test_desk_board_and_queue_queries_use_indexes(tmp_path):
+def test_desk_board_queue_and_pipeline_queries_use_indexes(tmp_path):
     from flask_migrate import upgrade
 
     from bench.scale_data import build
@@ -63,6 +64,18 @@ def test_desk_board_and_queue_queries_use_indexes(tmp_path):
                     .order_by(Approval.requested_at, Approval.id)
                     .limit(21)
                 ).all()
+                # The objections pipeline: the age grid, the recurring groups (recent and
+                # widened) with their quotes, and one group's answer form.
+                from sqlalchemy import true
+
+                from portal.objections import queries as objections
+
+                objections.open_objections(true())
+                since = date.today().replace(day=1)
+                shown = objections.recurring_groups(true(), since, 20, 8)
+                assert shown and shown[0].opportunity_count >= 2
+                objections.recurring_groups(true(), None, 20, 8)
+                objections.group_seen_by(shown[0].group_id, true(), since, 8)
             finally:
                 event.remove(db.engine, "before_cursor_execute", record)
             connection = db.session.connection()
