@@ -119,8 +119,8 @@ class Objection(db.Model):
     objection_type: Mapped[str] = mapped_column(String(16))
     customer_words: Mapped[str] = mapped_column(Text)
     # proposals.objections.objection_tokens(customer_words), space-separated and sorted,
-    # written on every save (see the mapper events below): the pipeline groups recurring
-    # objections from these without re-tokenising or comparing every pair.
+    # written on every save (see the mapper events below): objections are placed in groups
+    # in bulk from these (migration 0021 did) without tokenising the words again.
     match_tokens: Mapped[str] = mapped_column(Text, default="")
     # The recurring-objection group it belongs to, assigned on every save that changes the
     # words or the type (see _assign_groups below); None when the words have no tokens.
@@ -351,5 +351,5 @@ def _assign_groups(session: Session, _ctx, _instances) -> None:
 @event.listens_for(Objection, "before_insert")
 @event.listens_for(Objection, "before_update")
 def _store_match_tokens(_mapper, _connection, objection: Objection) -> None:
-    # Tokenised once when the words are saved, so the pipeline groups from stored tokens.
+    # Tokenised when the words are saved, so a bulk re-grouping reads stored tokens.
     objection.match_tokens = " ".join(sorted(objection_tokens(objection.customer_words or "")))
