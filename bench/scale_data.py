@@ -37,7 +37,7 @@ from decimal import Decimal
 from sqlalchemy import create_engine, inspect
 
 from portal.demo import EN_FIRST, EN_LAST  # the demo's English names, reused
-from proposals.objections import GroupAssigner, objection_tokens
+from proposals.objections import GroupAssigner, objection_tokens, wording_key
 
 PASSWORD = "biddesk-scale"  # noqa: S105 (the bench data set's shared login)
 REPS, TEAM_SIZE, PRESALES = 150, 10, 20
@@ -883,7 +883,7 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
     # placed in their groups in id order as the save hook would (the pure assigner).
     n_objections = round(OBJECTIONS_PER_100K * scale)
     types = tuple(OBJECTION_WORDS)
-    token_cache: dict[str, tuple[str, frozenset[str]]] = {}
+    token_cache: dict[str, tuple[str, frozenset[str], int]] = {}
     groups = GroupAssigner()
     rows = []
     for j in range(1, n_objections + 1):
@@ -897,8 +897,12 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
         cached = token_cache.get(words)
         if cached is None:  # what the objection's save hook stores, for rows loaded around it
             token_set = objection_tokens(words)
-            cached = token_cache[words] = (" ".join(sorted(token_set)), token_set)
-        tokens, token_set = cached
+            cached = token_cache[words] = (
+                " ".join(sorted(token_set)),
+                token_set,
+                wording_key(words),
+            )
+        tokens, token_set, key = cached
         raised = today - timedelta(days=rng.randint(0, 700))
         status = "open" if rng.random() < 0.25 else rng.choice(("resolved", "escalated", "lost"))
         closed = (
@@ -925,6 +929,7 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
                 1,
                 tokens,
                 groups.assign(kind, token_set),
+                key,
             )
         )
         if len(rows) >= 10_000:
@@ -1111,6 +1116,7 @@ _COLUMNS_OBJECTION = (
     "version",
     "match_tokens",
     "group_id",
+    "wording_key",
 )
 # Written in this order (parents before children).
 _COLUMNS = {

@@ -10,11 +10,12 @@ objection can be closed as resolved only when all five are.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
 from fractions import Fraction
@@ -546,25 +547,41 @@ class AgeBucket(StrEnum):
     OVER_90 = ">90"
 
 
+# The oldest age (whole days, inclusive) each bucket holds, youngest bucket first; the
+# last holds every older objection.
+AGE_BUCKET_LIMITS: tuple[tuple[AgeBucket, int | None], ...] = (
+    (AgeBucket.DAYS_0_7, 7),
+    (AgeBucket.DAYS_8_30, 30),
+    (AgeBucket.DAYS_31_90, 90),
+    (AgeBucket.OVER_90, None),
+)
+
+
 @dataclass(frozen=True)
 class OpenObjection:
     """An objection not yet closed, with the date it was raised."""
 
     objection_type: ObjectionType
     created: date
-    # How many open objections of this type were raised that day (1: this one).
-    count: int = 1
 
 
 def age_bucket(age_days: int) -> AgeBucket:
     """Bucket for an age in whole days (0–7, 8–30, 31–90, over 90; negative counts as 0)."""
-    if age_days <= 7:
-        return AgeBucket.DAYS_0_7
-    if age_days <= 30:
-        return AgeBucket.DAYS_8_30
-    if age_days <= 90:
-        return AgeBucket.DAYS_31_90
-    return AgeBucket.OVER_90
+    for bucket, limit in AGE_BUCKET_LIMITS:
+        if limit is None or age_days <= limit:
+            return bucket
+    raise AssertionError("the last bucket has no limit")
+
+
+def age_bucket_starts(today: date) -> tuple[tuple[AgeBucket, date | None], ...]:
+    """The same buckets as dates, for a database to count them: for each bucket, youngest
+    first, the earliest day raised it holds (``today`` minus its oldest age; ``None`` for
+    the last, which holds everything older). A day raised belongs to the first bucket it is
+    on or after, which is :func:`age_bucket` of its age (a future day included)."""
+    return tuple(
+        (bucket, None if limit is None else today - timedelta(days=limit))
+        for bucket, limit in AGE_BUCKET_LIMITS
+    )
 
 
 def objection_age_buckets(
@@ -583,7 +600,7 @@ def objection_age_buckets(
             else objection.created
         )
         bucket = age_bucket((today - created).days)
-        counts[ObjectionType(objection.objection_type)][bucket] += objection.count
+        counts[ObjectionType(objection.objection_type)][bucket] += 1
     return counts
 
 
@@ -662,6 +679,15 @@ def objection_tokens(text: str) -> frozenset[str]:
             tokens.add(run)
         tokens.update(run[i : i + 2] for i in range(len(run) - 1))
     return frozenset(tokens)
+
+
+def wording_key(text: str) -> int:
+    """A signed 64-bit key of the exact wording (BLAKE2b of its UTF-8 text), stored with
+    each objection so that a database can tell a group's wordings apart from an index
+    alone. Equal texts have equal keys; two different texts share one with a chance of
+    about 2⁻⁶⁴, which would quote only one of the two."""
+    digest = hashlib.blake2b(text.encode("utf-8"), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
 
 
 @dataclass(frozen=True)

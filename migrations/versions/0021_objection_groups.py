@@ -52,6 +52,9 @@ def upgrade():
     )
     with op.batch_alter_table("objection", schema=None) as batch_op:
         batch_op.add_column(sa.Column("group_id", sa.Integer(), nullable=True))
+        batch_op.add_column(
+            sa.Column("wording_key", sa.BigInteger(), nullable=False, server_default="0")
+        )
         batch_op.create_foreign_key(
             batch_op.f("fk_objection_group_id_objection_group"),
             "objection_group",
@@ -61,7 +64,8 @@ def upgrade():
         )
         # The pipeline's counts come from indexes alone: (status, type) grows the day for
         # the age grid, (status, raised_on) the group and opportunity for the recent count;
-        # the group's own index serves the widened count and finds the quoted objections.
+        # the group's own index serves the widened count and, with each wording's key, the
+        # first objection of each wording for the quotes.
         batch_op.drop_index("ix_objection_status_type")
         batch_op.create_index(
             "ix_objection_status_type_raised",
@@ -76,7 +80,7 @@ def upgrade():
         )
         batch_op.create_index(
             "ix_objection_group_status_raised",
-            ["group_id", "status", "raised_on", "opportunity_id"],
+            ["group_id", "status", "raised_on", "opportunity_id", "wording_key", "id"],
             unique=False,
         )
 
@@ -85,21 +89,37 @@ def upgrade():
 
 def _place_logged_objections(bind):
     """Every objection logged so far, in id order, by the rule the save hook applies (the
-    stored match tokens are the words' tokens, 0017_scale_b)."""
-    from proposals.objections import MAX_TOKEN_LENGTH, GroupAssigner
+    stored match tokens are the words' tokens, 0017_scale_b), with its wording's key."""
+    from proposals.objections import MAX_TOKEN_LENGTH, GroupAssigner, wording_key
 
     assigner = GroupAssigner()
     placed = []
     rows = bind.execute(
-        sa.text("SELECT id, objection_type, match_tokens FROM objection ORDER BY id")
+        sa.text(
+            "SELECT id, objection_type, match_tokens, customer_words FROM objection ORDER BY id"
+        )
     )
-    for objection_id, objection_type, tokens in rows:
-        words = {token[:MAX_TOKEN_LENGTH] for token in (tokens or "").split()}
-        group_id = assigner.assign(objection_type, words)
-        if group_id is not None:
-            placed.append({"g": group_id, "id": objection_id})
-    if not assigner.founded:
-        return
+    for objection_id, objection_type, tokens, words in rows:
+        placed.append(
+            {
+                "g": assigner.assign(
+                    objection_type, {t[:MAX_TOKEN_LENGTH] for t in (tokens or "").split()}
+                ),
+                "k": wording_key(words or ""),
+                "id": objection_id,
+            }
+        )
+    if assigner.founded:
+        _insert_groups(bind, assigner.founded)
+    if placed:
+        # After the groups: the foreign key checks each row.
+        bind.execute(
+            sa.text("UPDATE objection SET group_id = :g, wording_key = :k WHERE id = :id"),
+            placed,
+        )
+
+
+def _insert_groups(bind, founded):
     bind.execute(
         sa.text(
             "INSERT INTO objection_group (id, objection_type, tokens, token_count) "
@@ -112,7 +132,7 @@ def _place_logged_objections(bind):
                 "tokens": " ".join(sorted(g.tokens)),
                 "n": len(g.tokens),
             }
-            for g in assigner.founded
+            for g in founded
         ],
     )
     bind.execute(
@@ -122,11 +142,10 @@ def _place_logged_objections(bind):
         ),
         [
             {"g": g.group_id, "token": token, "t": g.objection_type}
-            for g in assigner.founded
+            for g in founded
             for token in sorted(g.tokens)
         ],
     )
-    bind.execute(sa.text("UPDATE objection SET group_id = :g WHERE id = :id"), placed)
     if bind.dialect.name == "postgresql":
         bind.execute(
             sa.text(
@@ -148,6 +167,7 @@ def downgrade():
         batch_op.drop_constraint(
             batch_op.f("fk_objection_group_id_objection_group"), type_="foreignkey"
         )
+        batch_op.drop_column("wording_key")
         batch_op.drop_column("group_id")
     op.drop_index("ix_objection_group_token_lookup", table_name="objection_group_token")
     op.drop_table("objection_group_token")

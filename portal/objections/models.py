@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     CheckConstraint,
     ForeignKey,
@@ -32,6 +33,7 @@ from proposals.objections import (
     candidate_sizes,
     choose_group,
     objection_tokens,
+    wording_key,
 )
 
 TYPE_CODES = tuple(t.value for t in ObjectionType)
@@ -90,13 +92,19 @@ class Objection(db.Model):
         # The pipeline counts from these alone (index-only scans): open objections per
         # type and day for the age grid; each group's opportunities over the open, recent
         # objections (a range of the second) or over all of them (the third, in group
-        # order), which also finds the objections of the groups shown for their quotes.
+        # order), which also finds the first objection of each wording of the groups shown.
         Index("ix_objection_status_type_raised", "status", "objection_type", "raised_on"),
         Index(
             "ix_objection_status_raised_group", "status", "raised_on", "group_id", "opportunity_id"
         ),
         Index(
-            "ix_objection_group_status_raised", "group_id", "status", "raised_on", "opportunity_id"
+            "ix_objection_group_status_raised",
+            "group_id",
+            "status",
+            "raised_on",
+            "opportunity_id",
+            "wording_key",
+            "id",
         ),
     )
 
@@ -122,6 +130,9 @@ class Objection(db.Model):
     # written on every save (see the mapper events below): objections are placed in groups
     # in bulk from these (migration 0021 did) without tokenising the words again.
     match_tokens: Mapped[str] = mapped_column(Text, default="")
+    # proposals.objections.wording_key(customer_words), written with the tokens: the
+    # pipeline tells a group's wordings apart from ix_objection_group_status_raised alone.
+    wording_key: Mapped[int] = mapped_column(BigInteger, default=0)
     # The recurring-objection group it belongs to, assigned on every save that changes the
     # words or the type (see _assign_groups below); None when the words have no tokens.
     group_id: Mapped[int | None] = mapped_column(
@@ -352,4 +363,6 @@ def _assign_groups(session: Session, _ctx, _instances) -> None:
 @event.listens_for(Objection, "before_update")
 def _store_match_tokens(_mapper, _connection, objection: Objection) -> None:
     # Tokenised when the words are saved, so a bulk re-grouping reads stored tokens.
-    objection.match_tokens = " ".join(sorted(objection_tokens(objection.customer_words or "")))
+    words = objection.customer_words or ""
+    objection.match_tokens = " ".join(sorted(objection_tokens(words)))
+    objection.wording_key = wording_key(words)

@@ -11,9 +11,10 @@ from sqlalchemy.sql.elements import True_
 from portal.extensions import db
 from portal.objections.models import Objection, ObjectionGroup, ObjectionStep, PlaybookResponse
 from proposals.objections import (
+    AgeBucket,
     ObjectionType,
-    OpenObjection,
     ResponseStats,
+    age_bucket_starts,
     rank_for_raiser,
     rank_responses,
 )
@@ -101,18 +102,32 @@ def _in_scope(stmt, scope):
     return stmt.join(Opportunity, Opportunity.id == Objection.opportunity_id).where(scope)
 
 
-def open_objections(scope) -> list[OpenObjection]:
-    """Open objections counted per type and day raised (one row per day, not per
-    objection: the age grid needs no more), from ix_objection_status_type_raised alone."""
+def open_objection_counts(scope, today: date) -> dict[ObjectionType, dict[AgeBucket, int]]:
+    """Open objections in `scope` counted per type and age bucket, every cell present (the
+    buckets of proposals.objections, counted by the database from
+    ix_objection_status_type_raised alone: one row per type comes back)."""
+    starts = age_bucket_starts(today)
+    # Per type, how many were raised on or after each bucket's first day (the last bucket:
+    # all of them); a bucket holds the difference from the one before.
+    reached = [
+        func.count().filter(Objection.raised_on >= day) if day is not None else func.count()
+        for _bucket, day in starts
+    ]
     rows = db.session.execute(
         _in_scope(
-            select(Objection.objection_type, Objection.raised_on, func.count())
+            select(Objection.objection_type, *reached)
             .where(Objection.status == "open")
-            .group_by(Objection.objection_type, Objection.raised_on),
+            .group_by(Objection.objection_type),
             scope,
         )
     )
-    return [OpenObjection(t, raised, n) for t, raised, n in rows]
+    counts = {t: {b: 0 for b in AgeBucket} for t in ObjectionType}
+    for kind, *cumulative in rows:
+        before = 0
+        for (bucket, _day), up_to in zip(starts, cumulative, strict=True):
+            counts[ObjectionType(kind)][bucket] = up_to - before
+            before = up_to
+    return counts
 
 
 @dataclass(frozen=True)
@@ -215,7 +230,8 @@ def _with_quotes(rows, scope, raised_since: date | None, per_group: int) -> list
             scope,
             raised_since,
         )
-        .group_by(Objection.group_id, Objection.customer_words)
+        # The wording's key, not its text: read from ix_objection_group_status_raised alone.
+        .group_by(Objection.group_id, Objection.wording_key)
         .subquery()
     )
     ranked = select(

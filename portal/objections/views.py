@@ -533,7 +533,7 @@ def _recent_since():
 
 def _pipeline_page():
     scope = opportunity_scope(current_user)
-    counts = objection_age_buckets(queries.open_objections(scope), today())
+    counts = queries.open_objection_counts(scope, today())
     since = _recent_since()
     # The groups were formed when the objections were saved: the page counts the most
     # recurring ones and quotes them; each answer form is fetched when its group is opened.

@@ -277,16 +277,19 @@ def _objection(opportunity_id, words, days=3, status="open", kind="price"):
 
 def test_match_tokens_are_stored_when_the_words_are_saved(app, opportunity):
     from portal.objections.models import Objection
+    from proposals.objections import wording_key
 
     with app.app_context():
         objection = _objection(opportunity, "The PRICE is 太高了")
         db.session.add(objection)
         db.session.commit()
         assert objection.match_tokens == "price 太高 高了"
+        assert objection.wording_key == wording_key("The PRICE is 太高了")
         objection.customer_words = "Delivery too late"
         db.session.commit()
         stored = db.session.get(Objection, objection.id)
         assert stored.match_tokens.split() == ["delivery", "late"]
+        assert stored.wording_key == wording_key("Delivery too late")
 
 
 def test_pipeline_groups_open_recent_objections_and_widens_on_request(
@@ -426,7 +429,7 @@ def test_migration_places_the_objections_already_logged(tmp_path):
 
     from portal import create_app
     from portal.config import TestingConfig
-    from proposals.objections import GroupAssigner, objection_tokens
+    from proposals.objections import GroupAssigner, objection_tokens, wording_key
     from tests.portal.test_migrations import _scratch_url
 
     url, drop = _scratch_url(tmp_path)
@@ -480,6 +483,8 @@ def test_migration_places_the_objections_already_logged(tmp_path):
                 .scalars()
                 .all()
             )
+            keys = db.session.execute(text("SELECT wording_key FROM objection ORDER BY id"))
+            assert keys.scalars().all() == [wording_key(t) for _kind, t in words]
             assigner = GroupAssigner()
             expected = [assigner.assign(kind, objection_tokens(t)) for kind, t in words]
             assert stored == expected == [1, 1, 2, None, 3, 4, 4]
@@ -554,6 +559,44 @@ def recurring(app, make_opportunity):
         )
         db.session.commit()
     return {"A": a, "B": b, "C": c, "D": d}
+
+
+def test_age_grid_counts_open_objections_by_type_and_age_in_the_database(
+    app, client, users, make_opportunity
+):
+    from sqlalchemy import true
+
+    from portal.objections import queries
+    from portal.security import scope_for_role
+    from proposals.objections import AgeBucket, ObjectionType, OpenObjection, objection_age_buckets
+
+    mine, other = make_opportunity(name="Mine"), make_opportunity(name="Other", owner="rep2")
+    ages = [-2, 0, 7, 8, 30, 31, 90, 91, 400]
+    with app.app_context():
+        rows = [_objection(mine, "Too dear", days=a) for a in ages]
+        rows += [_objection(mine, "Too late", days=a, kind="time") for a in (3, 100)]
+        rows.append(_objection(mine, "Too dear", days=3, status="resolved"))  # closed
+        rows.append(_objection(other, "Too dear", days=3))
+        db.session.add_all(rows)
+        db.session.commit()
+        today = date.today()
+        counted = queries.open_objection_counts(true(), today)
+        expected = objection_age_buckets(
+            [OpenObjection(r.objection_type, r.raised_on) for r in rows if r.status == "open"],
+            today,
+        )
+        assert counted == expected
+        assert counted[ObjectionType.PRICE] == {
+            AgeBucket.DAYS_0_7: 4,
+            AgeBucket.DAYS_8_30: 2,
+            AgeBucket.DAYS_31_90: 2,
+            AgeBucket.OVER_90: 2,
+        }
+        rep = queries.open_objection_counts(scope_for_role("rep", users["rep2"]), today)
+        assert sum(sum(row.values()) for row in rep.values()) == 1
+    login(client, "leader")
+    page = client.get("/objections/pipeline").get_data(as_text=True)
+    assert "<strong>10</strong>" in page  # the price row's total
 
 
 def test_pipeline_lists_groups_by_distinct_opportunities_with_each_wording_once(

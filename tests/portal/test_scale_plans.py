@@ -70,7 +70,7 @@ def test_desk_board_queue_and_pipeline_queries_use_indexes(tmp_path):
 
                 from portal.objections import queries as objections
 
-                objections.open_objections(true())
+                objections.open_objection_counts(true(), date.today())
                 since = date.today().replace(day=1)
                 shown = objections.recurring_groups(true(), since, 20, 8)
                 assert shown and shown[0].opportunity_count >= 2

@@ -23,6 +23,8 @@ from proposals.objections import (
     ObjectionType,
     OpenObjection,
     ResponseStats,
+    age_bucket,
+    age_bucket_starts,
     can_complete,
     candidate_sizes,
     choose_group,
@@ -34,6 +36,7 @@ from proposals.objections import (
     validate_close,
     validate_step,
     wilson_lower_bound,
+    wording_key,
 )
 
 D = Decimal
@@ -240,6 +243,24 @@ def test_age_buckets_boundaries() -> None:
     assert sum(sum(row.values()) for row in buckets.values()) == len(objections)
 
 
+@settings(max_examples=200, deadline=None)
+@given(st.integers(-30, 400))
+def test_age_bucket_starts_say_what_age_bucket_says(age) -> None:
+    today = date(2024, 3, 31)
+    raised = today - timedelta(days=age)
+    first = next(b for b, day in age_bucket_starts(today) if day is None or raised >= day)
+    assert first is age_bucket(age)
+
+
+def test_age_bucket_starts_are_the_oldest_day_of_each_bucket() -> None:
+    assert age_bucket_starts(date(2024, 3, 31)) == (
+        (AgeBucket.DAYS_0_7, date(2024, 3, 24)),
+        (AgeBucket.DAYS_8_30, date(2024, 3, 1)),
+        (AgeBucket.DAYS_31_90, date(2024, 1, 1)),
+        (AgeBucket.OVER_90, None),
+    )
+
+
 def test_age_buckets_empty() -> None:
     buckets = objection_age_buckets([], date(2024, 1, 1))
     assert all(count == 0 for row in buckets.values() for count in row.values())
@@ -255,6 +276,17 @@ def test_tokens_normalise_case_width_stopwords_and_chinese() -> None:
     assert objection_tokens("贵") == {"贵"}
     assert objection_tokens("") == frozenset()
     assert objection_tokens("see " + "x" * 200) == {"see", "x" * MAX_TOKEN_LENGTH}
+
+
+def test_wording_key_tells_exact_wordings_apart_in_64_bits() -> None:
+    key = wording_key("Your price is too high")
+    assert key == wording_key("Your price is too high")
+    assert key != wording_key("Your price is too high.")
+    assert key != wording_key("your price is too high")
+    keys = {wording_key(f"wording {i}") for i in range(10_000)}
+    assert len(keys) == 10_000
+    assert all(-(2**63) <= k < 2**63 for k in keys)
+    assert min(keys) < 0 < max(keys)  # signed, as a BIGINT column holds it
 
 
 def test_group_similarity_is_the_jaccard_of_the_two_token_sets() -> None:
