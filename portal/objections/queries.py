@@ -168,7 +168,7 @@ def recurring_groups(
 ) -> list[RecurringGroup]:
     """The groups whose objections in `scope` span two or more opportunities, the most
     opportunities first (then the older group), at most `limit`, each with its first
-    `quotes` distinct wordings. Two queries whatever the number of objections: the count
+    `quotes` distinct wordings. Two queries however many groups there are: the count
     per group (an index-only range of ix_objection_status_raised_group when recent, a walk
     of ix_objection_group_status_raised when not) and the quotes of the groups shown."""
     reach = _reach().label("reach")
@@ -217,7 +217,8 @@ def group_seen_by(
 
 def _with_quotes(rows, scope, raised_since: date | None, per_group: int) -> list[RecurringGroup]:
     """The groups of `rows` (id, type, opportunities) with their first `per_group` distinct
-    wordings in id order, each with the opportunity that raised it first (one query)."""
+    wordings (told apart by their stored key) in id order, each with the opportunity that
+    raised it first (one query)."""
     from portal.deals.models import Opportunity
 
     if not rows:
