@@ -123,7 +123,9 @@ def _loaded(url: str) -> bool:
         return False
 
 
-def prepare(url: str, kind: str, opportunities: int) -> None:
+def prepare(url: str, kind: str, opportunities: int, migrate_only: bool = False) -> None:
+    """Load the data set into the (empty) database; with `migrate_only`, a loaded one is
+    only brought to the current schema (migrations backfill what they add)."""
     started = time.perf_counter()
     if kind == "demo":
         _run(
@@ -138,7 +140,8 @@ def prepare(url: str, kind: str, opportunities: int) -> None:
             "app = create_app()\nwith app.app_context():\n    upgrade()",
             url,
         )
-        print(_run(f"from bench.scale_data import build\nbuild({url!r}, {opportunities})", url))
+        if not migrate_only:
+            print(_run(f"from bench.scale_data import build\nbuild({url!r}, {opportunities})", url))
     print(f"{kind}: database ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -225,7 +228,7 @@ def main() -> None:
     parser.add_argument("--full", type=int, default=10_000, help="the full-pages data set")
     parser.add_argument("--sqlite", action="store_true", help="SQLite files, not DATABASE_URL")
     parser.add_argument("--dir", default=None, help="where the SQLite files go")
-    parser.add_argument("--reuse", action="store_true", help="keep a loaded scale database")
+    parser.add_argument("--reuse", action="store_true", help="keep loaded full/scale databases")
     parser.add_argument("--settle", type=float, default=120.0)
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
@@ -233,10 +236,9 @@ def main() -> None:
         if base.startswith("postgres") and not args.sqlite:
             demo_url, full_url, scale_url, create = _postgres_urls(base)
             create(demo_url.rsplit("/", 1)[1], drop=True)
-            reuse = args.reuse and _loaded(scale_url) and _loaded(full_url)
-            if not reuse:
-                create(full_url.rsplit("/", 1)[1], drop=True)
-                create(scale_url.rsplit("/", 1)[1], drop=True)
+            reused = {url for url in (full_url, scale_url) if args.reuse and _loaded(url)}
+            for url in {full_url, scale_url} - reused:
+                create(url.rsplit("/", 1)[1], drop=True)
             database = "PostgreSQL"
         else:
             folder = Path(args.dir or tmp)
@@ -245,15 +247,16 @@ def main() -> None:
             full_url = f"sqlite:///{folder / 'bench_full.sqlite3'}"
             scale_url = f"sqlite:///{folder / 'bench_scale.sqlite3'}"
             (folder / "bench_demo.sqlite3").unlink(missing_ok=True)
-            reuse = args.reuse and _loaded(scale_url) and _loaded(full_url)
-            if not reuse:
-                (folder / "bench_full.sqlite3").unlink(missing_ok=True)
-                (folder / "bench_scale.sqlite3").unlink(missing_ok=True)
+            reused = {url for url in (full_url, scale_url) if args.reuse and _loaded(url)}
+            for url in {full_url, scale_url} - reused:
+                Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
             database = "SQLite (WAL)"
         prepare(demo_url, "demo", 0)
-        if not reuse:
-            prepare(full_url, "full", args.full)
-            prepare(scale_url, "scale", args.opportunities)
+        for url, kind, opportunities in (
+            (full_url, "full", args.full),
+            (scale_url, "scale", args.opportunities),
+        ):
+            prepare(url, kind, opportunities, migrate_only=url in reused)
         demo = measure(demo_url, "demo", args.settle)
         full = measure(full_url, "full", args.settle)
         scale = measure(scale_url, "scale", args.settle)
