@@ -180,8 +180,8 @@ def _select_locale() -> Locale:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.analytics.views import bp as analytics_bp
     from portal.admin.views import bp as admin_bp
+    from portal.analytics.views import bp as analytics_bp
     from portal.auth.views import bp as auth_bp
     from portal.bid.views import bp as bid_bp
     from portal.deals.views import bp as deals_bp

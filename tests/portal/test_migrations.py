@@ -107,7 +107,8 @@ def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
                 "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
                 " value_potential, value_relationship, value_strategic, notes, created_at,"
                 " version)"
-                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '', CURRENT_TIMESTAMP, 1)",
+                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
+                " CURRENT_TIMESTAMP, 1)",
                 "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
                 " currency, owner_id, status, status_reason, description, created_at, updated_at,"
                 " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
