@@ -184,7 +184,6 @@ def load_options(proposal: Proposal) -> list[ProposalOption]:
 
 
 @cache
-
 def _quote_columns() -> tuple:
     """The columns of a quote read: each option with its lines, the four numbers as the
     driver gives them (see _decimal)."""
@@ -202,6 +201,8 @@ def _quote_columns() -> tuple:
         type_coerce(ProposalLine.discount_pct, raw),
     )
 
+
+@cache
 def _quote_statement():
     # Built once per process: constructing the statement costs more than running it. The
     # four numbers come back as the driver gives them (see _decimal): SQLAlchemy's Numeric
