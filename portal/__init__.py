@@ -118,6 +118,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.bid import models as _bid  # noqa: F401
     from portal.deals import models as _deals  # noqa: F401
     from portal.drafts import models as _drafts  # noqa: F401
+    from portal.drafts import stored_quote as _stored_quote  # noqa: F401  (quote summaries)
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.notifications import mail as _mail  # noqa: F401  (sends e-mails after commit)
     from portal.objections import models as _objections  # noqa: F401
