@@ -61,8 +61,8 @@ def prepare_database(url: str) -> list[int]:
         db.session.commit()
         line_ids = [line.id for option in proposal.options for line in option.lines]
         print(opportunity.id, proposal.id, *line_ids[:{CONNECTIONS}])
-    """,
-    )  # noqa: S608 (Python source for the set-up process, not SQL)
+    """,  # noqa: S608 (Python source for the set-up process, not SQL)
+    )
     return [int(x) for x in out.strip().splitlines()[-1].split()]
 
 
@@ -157,12 +157,11 @@ def main() -> None:
         url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp}/bench.sqlite3"
         opportunity_id, proposal_id, *line_ids = prepare_database(url)
         env = {"DATABASE_URL": url, "BIDDESK_ENV": "production", "SECRET_KEY": "bench-only"}
-        with gunicorn("bench.bare_app:app", env) as bare_port:
-            with Pool(CONNECTIONS) as pool:
-                bare = (
-                    sum(pool.map(_bare_client, [(bare_port, args.seconds)] * CONNECTIONS))
-                    / args.seconds
-                )
+        with gunicorn("bench.bare_app:app", env) as bare_port, Pool(CONNECTIONS) as pool:
+            bare = (
+                sum(pool.map(_bare_client, [(bare_port, args.seconds)] * CONNECTIONS))
+                / args.seconds
+            )
         saves = _save_rate("wsgi:app", env, opportunity_id, proposal_id, line_ids, args.seconds)
         floor = _save_rate(
             "bench.portal_floor_app:app",

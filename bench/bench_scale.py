@@ -1,17 +1,23 @@
 """Every page at demo size and at company size: the table of issue 17.
 
-Builds two scratch databases, the demo data set (`load-demo`: 23 open, 77 closed) and the
-bulk-loaded company-sized one (bench/scale_data.py: 100,000 opportunities by default),
+Builds three scratch databases: the demo data set (`load-demo`: 23 open, 77 closed), a
+"full pages" one (bench/scale_data.py at 10,000 opportunities: every page shows as many
+rows as it holds, the board's columns and the desk's, list's and queue's pages full, for
+the rep too) and the company-sized one (bench/scale_data.py: 100,000 by default),
 serves each with gunicorn (2 sync workers, no Redis: stored bid summaries are computed
 by each worker's local thread), logs in as a leader and a rep, and asks each page 20 times
-in a row after two warm-up requests. Prints the median per page and the ratio.
+in a row after two warm-up requests. Prints the median per page and the size of the
+answer, and two ratios: 100 k against the demo (whose pages are not full: 23 open bids,
+a few pending approvals, a few cards per column) and 100 k against 10 k (the same page
+size, ten times the data: what growth alone costs).
 
     DATABASE_URL=postgresql://postgres@127.0.0.1:5432/biddesk_scale_a \\
-        .venv/bin/python bench/bench_scale.py [--opportunities 100000] [--reuse]
+        .venv/bin/python bench/bench_scale.py [--opportunities 100000] [--full 10000] [--reuse]
     .venv/bin/python bench/bench_scale.py --sqlite [--dir /tmp/scale]
 
-PostgreSQL: the databases are <name>_bench_demo and <name>_bench_scale next to the one
-DATABASE_URL names (created, dropped first unless --reuse finds the scale one loaded).
+PostgreSQL: the databases are <name>_bench_demo, <name>_bench_full and <name>_bench_scale
+next to the one DATABASE_URL names (created, dropped first unless --reuse finds them
+loaded).
 SQLite: files in --dir. Before measuring the company-sized server, the desk and the queue
 are asked until their bids' summaries are stored (what a running portal has), at most
 --settle seconds.
@@ -57,6 +63,7 @@ PAGES = [
 LOGINS = {
     "demo": {"leader": ("liu", "biddesk-demo"), "rep": ("chen", "biddesk-demo")},
     "scale": {"leader": ("leader01", "biddesk-scale"), "rep": ("rep001", "biddesk-scale")},
+    "full": {"leader": ("leader01", "biddesk-scale"), "rep": ("rep001", "biddesk-scale")},
 }
 PROPOSAL_PATH = """
 from sqlalchemy import text
@@ -79,12 +86,12 @@ def _run(code: str, url: str) -> str:
     ).stdout.strip()
 
 
-def _postgres_urls(base: str) -> tuple[str, str, object]:
+def _postgres_urls(base: str) -> tuple[str, str, str, object]:
     from sqlalchemy.engine import make_url
 
     url = make_url(base.replace("postgresql+psycopg://", "postgresql://"))
     admin = url.set(drivername="postgresql", database="postgres").render_as_string(False)
-    names = (f"{url.database}_bench_demo", f"{url.database}_bench_scale")
+    names = tuple(f"{url.database}_bench_{kind}" for kind in ("demo", "full", "scale"))
 
     def create(name: str, drop: bool) -> None:
         import psycopg
@@ -98,11 +105,7 @@ def _postgres_urls(base: str) -> tuple[str, str, object]:
             if not exists:
                 conn.execute(f'CREATE DATABASE "{name}"')
 
-    return (
-        url.set(database=names[0]).render_as_string(False),
-        url.set(database=names[1]).render_as_string(False),
-        create,
-    )
+    return (*(url.set(database=name).render_as_string(False) for name in names), create)
 
 
 def _loaded(url: str) -> bool:
@@ -120,7 +123,9 @@ def _loaded(url: str) -> bool:
         return False
 
 
-def prepare(url: str, kind: str, opportunities: int) -> None:
+def prepare(url: str, kind: str, opportunities: int, migrate_only: bool = False) -> None:
+    """Load the data set into the (empty) database; with `migrate_only`, a loaded one is
+    only brought to the current schema (migrations backfill what they add)."""
     started = time.perf_counter()
     if kind == "demo":
         _run(
@@ -135,7 +140,8 @@ def prepare(url: str, kind: str, opportunities: int) -> None:
             "app = create_app()\nwith app.app_context():\n    upgrade()",
             url,
         )
-        print(_run(f"from bench.scale_data import build\nbuild({url!r}, {opportunities})", url))
+        if not migrate_only:
+            print(_run(f"from bench.scale_data import build\nbuild({url!r}, {opportunities})", url))
     print(f"{kind}: database ready in {time.perf_counter() - started:.0f} s", flush=True)
 
 
@@ -164,7 +170,7 @@ def _settle(port: int, cookies: dict, seconds: float) -> None:
     time.sleep(3)  # the queue's bids are requested by its first answers
 
 
-def measure(url: str, kind: str, settle: float) -> dict[str, tuple[int, float | None]]:
+def measure(url: str, kind: str, settle: float) -> dict[str, tuple[int, float | None, int]]:
     proposal = _run(PROPOSAL_PATH, url)
     # Development settings: production's except cookies without the Secure flag (plain
     # HTTP here) and no refusal of in-memory login limits with gunicorn.conf.py's workers.
@@ -185,10 +191,11 @@ def measure(url: str, kind: str, settle: float) -> dict[str, tuple[int, float | 
             if path == "{page50}":
                 path = list_page_url(port, {"Cookie": cookies[who]}, 50)
             path = path.format(proposal=proposal)
-            times, status = [], 200
+            times, status, size = [], 200, 0
             for i in range(WARMUP + RUNS):
                 try:
-                    status, elapsed, _body = _get(port, path, headers)
+                    status, elapsed, body = _get(port, path, headers)
+                    size = len(body.encode())
                 except (TimeoutError, OSError):
                     status, elapsed = 0, None
                 if status != 200:
@@ -198,63 +205,75 @@ def measure(url: str, kind: str, settle: float) -> dict[str, tuple[int, float | 
                     break
                 if i >= WARMUP:
                     times.append(elapsed)
-            results[label] = (status, median(times) * 1000 if status == 200 else None)
+            results[label] = (status, median(times) * 1000 if status == 200 else None, size)
             shown = f"{results[label][1]:.1f} ms" if status == 200 else f"HTTP {status}"
             print(f"  {kind:5} {label:40} {shown}", flush=True)
     return results
 
 
-def _cell(result: tuple[int, float | None]) -> str:
-    status, ms = result
+def _cell(result: tuple[int, float | None, int]) -> str:
+    status, ms, size = result
     if ms is None:
         return f"HTTP {status}" if status else "timeout"
-    return f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms"
+    return (f"{ms:.0f} ms" if ms >= 10 else f"{ms:.1f} ms") + f" · {size / 1000:.0f} KB"
+
+
+def _ratio(a: tuple, b: tuple) -> str:
+    return f"{a[1] / b[1]:.1f}×" if a[1] and b[1] else "—"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--opportunities", type=int, default=100_000)
+    parser.add_argument("--full", type=int, default=10_000, help="the full-pages data set")
     parser.add_argument("--sqlite", action="store_true", help="SQLite files, not DATABASE_URL")
     parser.add_argument("--dir", default=None, help="where the SQLite files go")
-    parser.add_argument("--reuse", action="store_true", help="keep a loaded scale database")
+    parser.add_argument("--reuse", action="store_true", help="keep loaded full/scale databases")
     parser.add_argument("--settle", type=float, default=120.0)
     args = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     with tempfile.TemporaryDirectory() as tmp:
         if base.startswith("postgres") and not args.sqlite:
-            demo_url, scale_url, create = _postgres_urls(base)
+            demo_url, full_url, scale_url, create = _postgres_urls(base)
             create(demo_url.rsplit("/", 1)[1], drop=True)
-            reuse = args.reuse and _loaded(scale_url)
-            if not reuse:
-                create(scale_url.rsplit("/", 1)[1], drop=True)
+            reused = {url for url in (full_url, scale_url) if args.reuse and _loaded(url)}
+            for url in {full_url, scale_url} - reused:
+                create(url.rsplit("/", 1)[1], drop=True)
             database = "PostgreSQL"
         else:
             folder = Path(args.dir or tmp)
             folder.mkdir(parents=True, exist_ok=True)
             demo_url = f"sqlite:///{folder / 'bench_demo.sqlite3'}"
+            full_url = f"sqlite:///{folder / 'bench_full.sqlite3'}"
             scale_url = f"sqlite:///{folder / 'bench_scale.sqlite3'}"
             (folder / "bench_demo.sqlite3").unlink(missing_ok=True)
-            reuse = args.reuse and _loaded(scale_url)
-            if not reuse:
-                (folder / "bench_scale.sqlite3").unlink(missing_ok=True)
+            reused = {url for url in (full_url, scale_url) if args.reuse and _loaded(url)}
+            for url in {full_url, scale_url} - reused:
+                Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
             database = "SQLite (WAL)"
         prepare(demo_url, "demo", 0)
-        if not reuse:
-            prepare(scale_url, "scale", args.opportunities)
+        for url, kind, opportunities in (
+            (full_url, "full", args.full),
+            (scale_url, "scale", args.opportunities),
+        ):
+            prepare(url, kind, opportunities, migrate_only=url in reused)
         demo = measure(demo_url, "demo", args.settle)
+        full = measure(full_url, "full", args.settle)
         scale = measure(scale_url, "scale", args.settle)
-    size = f"{args.opportunities / 1000:g} k"
+    size, full_size = f"{args.opportunities / 1000:g} k", f"{args.full / 1000:g} k"
     print()
     print(
         f"{database}, gunicorn 2 sync workers, median of {RUNS} requests after {WARMUP} "
-        f"warm-up, demo data set vs {args.opportunities:,} opportunities"
+        f"warm-up; the demo data set, {args.full:,} and {args.opportunities:,} opportunities; "
+        "time · size of the answer"
     )
-    print(f"| page | demo | {size} | ratio |")
-    print("| --- | --- | --- | --- |")
+    print(f"| page | demo | {full_size} | {size} | {size} / demo | {size} / {full_size} |")
+    print("| --- | --- | --- | --- | --- | --- |")
     for label, *_rest in PAGES:
-        d, s = demo[label], scale[label]
-        ratio = f"{s[1] / d[1]:.1f}×" if d[1] and s[1] else "—"
-        print(f"| {label} | {_cell(d)} | {_cell(s)} | {ratio} |")
+        d, f, s = demo[label], full[label], scale[label]
+        print(
+            f"| {label} | {_cell(d)} | {_cell(f)} | {_cell(s)} | {_ratio(s, d)} | {_ratio(s, f)} |"
+        )
 
 
 if __name__ == "__main__":

@@ -9,9 +9,9 @@ opportunities (every count scales with `opportunities`):
   every user's password is PASSWORD (hashed once, the hash shared: loading stays fast);
 - 20,000 accounts, 300,000 stakeholders (three per opportunity), a team member on every
   fourth opportunity (a rep of the owner's team);
-- 20,000 proposals with 5 sections and 2 options of 20 quote lines each; approvals for the
-  proposals in review (pending) and approved (approved), with the fingerprint and reasons
-  of the quote as it is;
+- 20,000 proposals with 5 sections and 2 options of 20 quote lines each, each with its
+  stored quote summary (proposals.quote_summary); approvals for the proposals in review
+  (pending) and approved (approved), with the fingerprint and reasons of the quote as it is;
 - 20,000 price-score scenarios: where the procurement form is scored (public tender,
   competitive negotiation), the opportunity's official scenario, linked to the
   recommended option, its chosen price the option's contract value, the opportunity amount
@@ -381,10 +381,10 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
         QuoteOption,
         QuotePart,
         option_totals,
-        quote_fingerprint,
         quote_totals,
         required_approver_for_quote,
     )
+    from proposals.quote_summary import summarise
 
     started = time.perf_counter()
     stage_ids, password_hash = _reference_data(database_url)
@@ -689,6 +689,8 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
                     name=name, recommended=recommended, maintenance_years=years, lines=tuple(lines)
                 )
             )
+        # The stored quote summary, by the function the app's save hook calls.
+        summary = summarise(options, option_ids)
         add(
             "proposal",
             (
@@ -700,6 +702,7 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
                 pstatus,
                 None,
                 w.ts(quote_changed),
+                json.dumps(summary.as_json(), ensure_ascii=False),
                 w.ts(created + timedelta(days=1)),
                 owner,
                 w.ts(quote_changed),
@@ -740,7 +743,7 @@ def build(database_url: str, opportunities: int = 100_000, seed: int = 1) -> Non
                         pid,
                         opp_id,
                         decision.required_role,
-                        quote_fingerprint(options),
+                        summary.fingerprint,
                         json.dumps(reasons_as_json(decision)),
                         "approved" if decided else "pending",
                         owner,
@@ -1129,6 +1132,7 @@ _COLUMNS = {
         "status",
         "based_on_revision_id",
         "quote_changed_at",
+        "quote_summary",
         "created_at",
         "created_by_id",
         "updated_at",

@@ -118,6 +118,7 @@ def _init_extensions(app: Flask) -> None:
     from portal.bid import models as _bid  # noqa: F401
     from portal.deals import models as _deals  # noqa: F401
     from portal.drafts import models as _drafts  # noqa: F401
+    from portal.drafts import stored_quote as _stored_quote  # noqa: F401  (quote summaries)
     from portal.negotiation import models as _negotiation  # noqa: F401
     from portal.notifications import mail as _mail  # noqa: F401  (sends e-mails after commit)
     from portal.objections import models as _objections  # noqa: F401
@@ -180,8 +181,8 @@ def _select_locale() -> Locale:
 
 def _register_blueprints(app: Flask) -> None:
     from portal.accounts.views import bp as accounts_bp
-    from portal.analytics.views import bp as analytics_bp
     from portal.admin.views import bp as admin_bp
+    from portal.analytics.views import bp as analytics_bp
     from portal.auth.views import bp as auth_bp
     from portal.bid.views import bp as bid_bp
     from portal.deals.views import bp as deals_bp

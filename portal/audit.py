@@ -22,7 +22,16 @@ from portal.extensions import db
 from portal.generation import mark_changed
 from portal.timeutil import utcnow
 
-IGNORED_FIELDS = {"version", "updated_at", "updated_by_id", "password_hash", "created_at"}
+IGNORED_FIELDS = {
+    "version",
+    "updated_at",
+    "updated_by_id",
+    "password_hash",
+    "created_at",
+    # Derived from other rows (portal.drafts.stored_quote): a change of the quote is logged
+    # as the option or line edits that made it, never as an edit of the proposal.
+    "quote_summary",
+}
 
 
 class AuditEvent(db.Model):

@@ -150,7 +150,7 @@ def reliability_chart(
 ) -> str:
     """Predicted (x) against observed (y), both 0–100 %, with the diagonal of perfect
     calibration. Dots above the diagonal: the portal was too pessimistic; below: too hopeful."""
-    pad = 40
+    pad = 54  # room for the tick labels and, left of them, the rotated y label
     inner = size - pad - 12
     top = 12
 
@@ -182,8 +182,8 @@ def reliability_chart(
         )
     if y_label:
         parts.append(
-            f'<text x="10" y="{top + inner / 2:.1f}" text-anchor="middle" fill="#222" '
-            f'transform="rotate(-90 10 {top + inner / 2:.1f})">{escape(y_label)}</text>'
+            f'<text x="15" y="{top + inner / 2:.1f}" text-anchor="middle" fill="#222" '
+            f'transform="rotate(-90 15 {top + inner / 2:.1f})">{escape(y_label)}</text>'
         )
     biggest = max((p.count for p in points), default=1) or 1
     for p in points:

@@ -78,13 +78,8 @@ def _drop_worker_database(url: str) -> None:
         c.execute(f'DROP DATABASE IF EXISTS "{worker_db.database}" WITH (FORCE)')
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rows(request):
-    """Empty every table and load the reference data before each test that uses the app."""
-    if "app" not in request.fixturenames:
-        yield  # domain tests need no database
-        return
-    app = request.getfixturevalue("app")
+def reset_rows(app) -> None:
+    """Empty every table and load the reference data (what each test starts from)."""
     # Row ids and audit generations restart with the emptied tables: drop cached fragments.
     app.extensions["fragment_cache"].clear()
     app.extensions.pop("session_users", None)
@@ -97,6 +92,15 @@ def _fresh_rows(request):
 
         load_reference_data()
         db.session.commit()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rows(request):
+    """Empty every table and load the reference data before each test that uses the app."""
+    if "app" not in request.fixturenames:
+        yield  # domain tests need no database
+        return
+    reset_rows(request.getfixturevalue("app"))
     yield
 
 
@@ -139,8 +143,8 @@ def _password_hash() -> str:
     return _HASH_CACHE["h"]
 
 
-@pytest.fixture
-def users(app):
+def create_users(app) -> dict[str, int]:
+    """Two reps, two presales, a leader and an admin: username -> id."""
     from portal.auth.models import User
 
     specs = {
@@ -168,37 +172,67 @@ def users(app):
 
 
 @pytest.fixture
-def make_opportunity(app, users):
-    """Factory: an opportunity owned by `owner` (a username), committed, returns its id."""
+def users(app):
+    return create_users(app)
+
+
+def create_opportunity(
+    app,
+    users,
+    owner="rep",
+    presales="presales",
+    name="Opportunity",
+    account_name="Acme 测试客户",
+    **fields,
+) -> int:
+    """An opportunity owned by `owner` (a username), committed; returns its id."""
     from portal.accounts.models import Account
     from portal.deals.models import Opportunity
     from portal.seed import default_stages
 
+    with app.app_context():
+        account = db.session.query(Account).filter_by(name=account_name).first()
+        if account is None:
+            account = Account(name=account_name, industry="Energy", grade="A")
+            db.session.add(account)
+        stage = default_stages()[fields.pop("stage_position", 1)]
+        opportunity = Opportunity(
+            account=account,
+            name=name,
+            stage=stage,
+            procurement_form=fields.pop("procurement_form", "public_tender"),
+            amount=fields.pop("amount", Decimal("1000000.00")),
+            currency=fields.pop("currency", "CNY"),
+            bid_deadline=fields.pop("bid_deadline", date.today() + timedelta(days=30)),
+            owner_id=users[owner],
+            presales_id=users[presales] if presales else None,
+            **fields,
+        )
+        db.session.add(opportunity)
+        db.session.commit()
+        return opportunity.id
+
+
+#: The fixture opportunity's name.
+OPPORTUNITY_NAME = "调度数据中心 DC refresh"
+
+
+@pytest.fixture
+def make_opportunity(app, users):
+    """Factory: an opportunity owned by `owner` (a username), committed, returns its id."""
     counter = {"n": 0}
 
     def make(owner="rep", presales="presales", name=None, account_name="Acme 测试客户", **fields):
         counter["n"] += 1
-        with app.app_context():
-            account = db.session.query(Account).filter_by(name=account_name).first()
-            if account is None:
-                account = Account(name=account_name, industry="Energy", grade="A")
-                db.session.add(account)
-            stage = default_stages()[fields.pop("stage_position", 1)]
-            opportunity = Opportunity(
-                account=account,
-                name=name or f"Opportunity {counter['n']}",
-                stage=stage,
-                procurement_form=fields.pop("procurement_form", "public_tender"),
-                amount=fields.pop("amount", Decimal("1000000.00")),
-                currency=fields.pop("currency", "CNY"),
-                bid_deadline=fields.pop("bid_deadline", date.today() + timedelta(days=30)),
-                owner_id=users[owner],
-                presales_id=users[presales] if presales else None,
-                **fields,
-            )
-            db.session.add(opportunity)
-            db.session.commit()
-            return opportunity.id
+        return create_opportunity(
+            app,
+            users,
+            owner,
+            presales,
+            name or f"Opportunity {counter['n']}",
+            account_name,
+            **fields,
+        )
 
     return make
 
@@ -206,7 +240,7 @@ def make_opportunity(app, users):
 @pytest.fixture
 def opportunity(make_opportunity):
     """Owned by `rep`, presales `presales`; invisible to `rep2` and `presales2`."""
-    return make_opportunity(name="调度数据中心 DC refresh")
+    return make_opportunity(name=OPPORTUNITY_NAME)
 
 
 def login(client: CsrfClient, username: str, password: str = PASSWORD):

@@ -4,7 +4,7 @@ one aggregate instead of grouping every recent objection per request; the object
 already logged are placed in id order by the same rule
 
 Revision ID: 0021_objection_groups
-Revises: 0020_list_status
+Revises: 0022_quote_summary
 Create Date: 2026-12-01 10:00:00
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "0021_objection_groups"
-down_revision = "0020_list_status"
+down_revision = "0022_quote_summary"
 branch_labels = None
 depends_on = None
 

@@ -279,46 +279,57 @@ def position_for(opportunity_id: int, scenario) -> PricePosition | None:
     return position_of(scenario)
 
 
-def linked_effects(proposals: Sequence, options: dict[int, list]) -> dict[int, list]:
-    """For each proposal (with its options as loaded: `options[proposal.id]`), what the
-    discount of its option linked to the official scenario buys (portal.pricescore.links
-    LinkedEffect, [] when none of its options is linked): read from the stored summaries,
-    computed now by the same function only for a bid whose summary is being recomputed.
-    Two queries for the whole page."""
+def linked_effects(proposals: Sequence, quotes: dict) -> dict[int, list]:
+    """For each proposal (with its stored quote summary: `quotes[proposal.id]`, see
+    portal.drafts.stored_quote), what the discount of its option linked to the official
+    scenario buys (portal.pricescore.links LinkedEffect, [] when none of its options is
+    linked): read from the stored summaries, computed now by the same function only for a
+    bid whose summary is being recomputed. Two queries for the whole page.
+
+    An effect read from the stored summary carries the option's stored figures
+    (proposals.quote_summary.OptionFigures: its id, name, contract list and value) as its
+    option and totals; one computed now carries the option row and its priced totals."""
+    from portal.drafts.models import ProposalOption
     from portal.pricescore.links import LinkedEffect, effect_for
     from portal.pricescore.models import PriceScenario
-    from proposals.pricing import option_totals
 
     out: dict[int, list] = {p.id: [] for p in proposals}
-    option_ids = {o.id: p for p in proposals for o in options.get(p.id, [])}
-    if not option_ids:
+    figures = {
+        o.id: (p, o)
+        for p in proposals
+        for o in (quotes[p.id].options if p.id in quotes else ())
+        if o.id is not None
+    }
+    if not figures:
         return out
     scenarios = db.session.scalars(
         select(PriceScenario).where(
-            PriceScenario.linked_option_id.in_(list(option_ids)),
+            PriceScenario.linked_option_id.in_(list(figures)),
             PriceScenario.official.is_(True),
         )
     ).all()
     stored = summaries([s.opportunity_id for s in scenarios])
-    by_id = {o.id: o for opts in options.values() for o in opts}
     for scenario in scenarios:
-        proposal = option_ids[scenario.linked_option_id]
+        proposal, option = figures[scenario.linked_option_id]
         if scenario.opportunity_id != proposal.opportunity_id:
             continue
-        option = by_id[scenario.linked_option_id]
         kept = stored.get(scenario.opportunity_id)
         data = kept.row.discount_effect if kept is not None and kept.fresh else None
         if data is not None and data.get("option_id") == option.id:
             effect = LinkedEffect(
                 scenario,
                 option,
-                option_totals(option.as_domain()),
+                option,
                 _effect_from_json(data["effect"]),
                 _effect_from_json(data["per_point"]),
                 data["approver_at_bid"],
             )
         else:
-            effect = effect_for(scenario, option)
+            # Being recomputed: priced now from the option's lines, as the bid's page does.
+            row = db.session.get(ProposalOption, option.id)
+            if row is None:
+                continue
+            effect = effect_for(scenario, row)
         out[proposal.id].append(effect)
     return out
 

@@ -2,8 +2,8 @@
 
 The bid price of an opportunity is its official scenario's chosen price; the bid's quote is
 the option linked to that scenario. `bid_states(ids)` reads everything for many bids in a
-fixed number of queries (the quotes of the bids whose latest approval is pending or
-approved are read in one go, to compare fingerprints); `bid_state(id)` is the same for one
+fixed number of queries (an approval is compared with the fingerprint stored with its
+proposal's quote summary, not with the quote's lines); `bid_state(id)` is the same for one
 bid.
 No rule is decided here: rows → proposals.onebid.BidFacts → disagreements.
 """
@@ -26,7 +26,7 @@ from portal.pricescore import inputs
 from portal.pricescore.models import PriceScenario
 from portal.workspace.models import MatrixCompetitor
 from proposals import onebid
-from proposals.pricing import OptionTotals, option_totals, quote_fingerprint
+from proposals.pricing import OptionTotals, option_totals
 
 TOLERANCE_KEY = "bid_price_tolerance_pct"
 
@@ -160,7 +160,9 @@ def bid_states(opportunities: Sequence) -> dict[int, BidState]:
             .order_by(BidOverride.id)
         ):
             overrides[o.proposal_id] = o
-    stale = _stale_approvals(approvals.values())
+    stale = _stale_approvals(
+        approvals.values(), {o.proposal_id: o.proposal for o in options.values()}
+    )
     out = {}
     for opp in opportunities:
         scenario = scenarios.get(opp.id)
@@ -182,20 +184,17 @@ def bid_state(opportunity) -> BidState:
     return bid_states([opportunity])[opportunity.id]
 
 
-def _stale_approvals(approvals) -> set[int]:
+def _stale_approvals(approvals, proposals: dict[int, Proposal]) -> set[int]:
     """Proposal ids whose latest approval (pending or approved) was given for another quote
-    than the current one: every quote read in one query, whatever their number."""
+    than the current one, by the fingerprint stored with each proposal's quote summary
+    (portal.drafts.stored_quote; `proposals` by id, already loaded): no line is read."""
+    from portal.drafts.stored_quote import stored_quotes
+
     checked = {a.proposal_id: a for a in approvals if a.state in ("pending", "approved")}
     if not checked:
         return set()
-    from portal.drafts.workflow import load_quotes
-
-    quotes = load_quotes(checked)
-    return {
-        i
-        for i, a in checked.items()
-        if a.fingerprint != quote_fingerprint([o.as_domain() for o in quotes[i]])
-    }
+    quotes = stored_quotes([proposals[i] for i in checked])
+    return {i for i, a in checked.items() if a.fingerprint != quotes[i].fingerprint}
 
 
 def _state(opp, scenario, option, rivals, sheet, approval_stale, override, tolerance) -> BidState:

@@ -155,6 +155,8 @@ class ListFilterForm(FlaskForm):
     sort = SelectField(
         _l("Sort by"),
         choices=[
+            # The form always sends its sort: "" lets a search rank its results.
+            ("", _l("Best match, or bid deadline without a search")),
             ("deadline", _l("Bid deadline")),
             ("-amount", _l("Amount, largest first")),
             ("name", _l("Opportunity name")),

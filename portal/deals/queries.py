@@ -179,12 +179,20 @@ class ListPage:
     per_page: int
     prev_args: dict | None = None
     next_args: dict | None = None
+    # A search ordered by relevance lists its closest RELEVANCE_MAX matches only.
+    listed_max: int | None = None
 
     @property
     def pages(self) -> int | None:
         if not self.total_exact:
             return None
-        return max(1, ceil(self.total / self.per_page))
+        listed = self.total if self.listed_max is None else min(self.total, self.listed_max)
+        return max(1, ceil(listed / self.per_page))
+
+    @property
+    def listed_fewer(self) -> bool:
+        """Whether more rows match than the search lists (the closest listed_max)."""
+        return self.listed_max is not None and bool(self.total) and self.total > self.listed_max
 
     @property
     def has_prev(self) -> bool:
@@ -225,8 +233,9 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
     Keyset pagination: a page continues from the sort values of the row before it (the
     cursor in the URL), so page 50 costs what page 1 costs; no window count over every
     row. The count is exact up to COUNT_EXACT_MAX matching rows (a count stopped there),
-    above it PostgreSQL's planner estimate ("about"). Searches ordered by relevance are
-    capped at RELEVANCE_MAX rows.
+    above it PostgreSQL's planner estimate ("about"). A search ordered by relevance ranks
+    every match (the sort reads them all), so it counts them in the same query, exactly;
+    it lists the closest RELEVANCE_MAX.
     """
     columns = (
         Opportunity.id,
@@ -250,11 +259,16 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
         user,
         criteria,
     )
+    listed_max = None
     if criteria.sort == RELEVANCE:
         rows, prev_args, next_args = _relevance_page(base, criteria, per_page)
+        listed_max = RELEVANCE_MAX
     else:
         rows, prev_args, next_args = _keyset_page(base, criteria, per_page)
-    total, exact = _count(user, criteria)
+    if criteria.sort == RELEVANCE and rows:
+        total, exact = rows[0].matches, True
+    else:
+        total, exact = _count(user, criteria)
     return ListPage(
         [ListRow(*row[: len(columns)]) for row in rows],
         total,
@@ -263,6 +277,7 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
         per_page,
         prev_args,
         next_args,
+        listed_max,
     )
 
 
@@ -270,8 +285,11 @@ def _relevance_page(base, criteria: ListCriteria, per_page: int):
     match_class, closeness = rank_columns(criteria.q)
     last_page = ceil(RELEVANCE_MAX / per_page)
     page = min(criteria.page, last_page)
+    # The ranking sorts every match: counting them in the same pass costs little, a second
+    # query would look every match up again.
     rows = db.session.execute(
-        base.order_by(match_class, closeness.desc(), Opportunity.id)
+        base.add_columns(func.count().over().label("matches"))
+        .order_by(match_class, closeness.desc(), Opportunity.id)
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()

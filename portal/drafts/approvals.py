@@ -21,7 +21,8 @@ from portal.drafts.models import (
     Proposal,
 )
 from portal.drafts.queries import get_proposal_or_404
-from portal.drafts.workflow import authority_rules, load_quotes, quote_state
+from portal.drafts.stored_quote import stored_quotes
+from portal.drafts.workflow import authority_rules, quote_state
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int
 from portal.notifications import events
@@ -32,8 +33,6 @@ from proposals.pricing import (
     DEFAULT_ROLE_ORDER,
     can_approve_alone,
     parse_decimal,
-    quote_fingerprint,
-    quote_totals,
 )
 
 bp = Blueprint("approvals", __name__)
@@ -62,26 +61,13 @@ QUEUE_PAGE = 20
 QUEUE_COUNT_CAP = 1000
 
 
-class _PageQuote:
-    """The figures a queue card shows of a quote, from lines read for the whole page."""
-
-    def __init__(self, domain: list):
-        self.totals = quote_totals(domain)
-        self.fingerprint = quote_fingerprint(domain)
-
-
-def _page_quotes(proposal_ids: list[int]) -> tuple[dict[int, _PageQuote], dict[int, list]]:
-    """Every quote of the page in one query: its figures and its options."""
-    options = load_quotes(proposal_ids)
-    quotes = {i: _PageQuote([o.as_domain() for o in opts]) for i, opts in options.items()}
-    return quotes, options
-
-
 def _queue_page(bulk_form=None, ticked=None):
     """The pending requests on opportunities the user may see, oldest first, one page at a
     time (keyset on requested_at, id: the cursor `after` is an approval id in the URL).
-    A fixed number of queries per page; what a discount buys comes from the stored bid
-    summaries (portal.bid.summary), not a simulation per card."""
+    A fixed number of queries per page: each card's figures and the "quote changed" check
+    read the proposal's stored quote summary (portal.drafts.stored_quote), not its lines,
+    and what a discount buys comes from the stored bid summaries (portal.bid.summary), not
+    a simulation per card."""
     from portal.bid.summary import linked_effects
 
     raw = request.args.get("after", "")
@@ -124,8 +110,8 @@ def _queue_page(bulk_form=None, ticked=None):
         .limit(15)
     ).all()
     proposals = list({a.proposal_id: a.proposal for a in pending}.values())
-    quotes, options = _page_quotes([p.id for p in proposals])
-    effects = linked_effects(proposals, options)
+    quotes = stored_quotes(proposals)
+    effects = linked_effects(proposals, quotes)
     rows = [(a, quotes[a.proposal_id], may_decide(a.required_role)) for a in pending]
     return render_template(
         "drafts/approvals.html",
@@ -318,7 +304,7 @@ def rules():
     if stale:
         flash(
             _(
-                "Someone else changed the matrix meanwhile; your values are kept below. Save again to overwrite."
+                "Someone else changed the matrix meanwhile; your values are kept below. Save again to overwrite."  # noqa: E501 (one message id)
             ),
             "error",
         )

@@ -61,6 +61,10 @@ class Proposal(db.Model):
     # When a line or option of the quote last changed (set by a plain UPDATE that leaves
     # the version alone, so an autosave never conflicts with an edit of the proposal).
     quote_changed_at: Mapped[datetime | None]
+    # What lists print of the quote (proposals.quote_summary): derived from the options and
+    # lines, written by portal.drafts.stored_quote in the transaction of every change to them
+    # (a plain UPDATE: neither the version nor the audit log sees it). None: not stored yet.
+    quote_summary: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(
         ForeignKey("user_account.id", ondelete="SET NULL")
@@ -277,7 +281,8 @@ class ProposalLine(db.Model):
 
 
 class AuthorityRule(db.Model):
-    """One row of the admin-configured approval authority matrix (proposals.pricing.ApprovalRule)."""
+    """One row of the admin-configured approval authority matrix
+    (proposals.pricing.ApprovalRule)."""
 
     __audited__ = True
     __tablename__ = "authority_rule"

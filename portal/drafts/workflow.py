@@ -184,7 +184,6 @@ def load_options(proposal: Proposal) -> list[ProposalOption]:
 
 
 @cache
-
 def _quote_columns() -> tuple:
     """The columns of a quote read: each option with its lines, the four numbers as the
     driver gives them (see _decimal)."""
@@ -202,6 +201,8 @@ def _quote_columns() -> tuple:
         type_coerce(ProposalLine.discount_pct, raw),
     )
 
+
+@cache
 def _quote_statement():
     # Built once per process: constructing the statement costs more than running it. The
     # four numbers come back as the driver gives them (see _decimal): SQLAlchemy's Numeric
@@ -277,13 +278,15 @@ class QuoteOptionRow:
         return self.domain
 
 
-def load_quotes(proposal_ids) -> dict[int, list[QuoteOptionRow]]:
-    """The quotes of many proposals in one joined query (no ORM rows), options in order."""
+def load_quotes(proposal_ids, connection=None) -> dict[int, list[QuoteOptionRow]]:
+    """The quotes of many proposals in one joined query (no ORM rows), options in order;
+    on `connection` when given (a session hook), else through the session (which flushes
+    pending changes first)."""
     ids = list(proposal_ids)
     out: dict[int, list[QuoteOptionRow]] = {i: [] for i in ids}
     if not ids:
         return out
-    rows = db.session.execute(
+    rows = (connection if connection is not None else db.session).execute(
         select(ProposalOption.proposal_id, *_quote_columns())
         .outerjoin(ProposalLine, ProposalLine.option_id == ProposalOption.id)
         .where(ProposalOption.proposal_id.in_(ids))

@@ -35,7 +35,9 @@ SHEETS = [
         "prefix": "调度数据中心",
         "currency": "CNY",
         "situation": "win_win",
-        "outcome": "以投标价1140万元签约，不低于1100万元；三年维保，首付款30%；客户同意作为行业样板。",
+        "outcome": (
+            "以投标价1140万元签约，不低于1100万元；三年维保，首付款30%；客户同意作为行业样板。"
+        ),
         "our_batna": "转投省内另一地市的同类项目，预计毛利相当但要晚半年。",
         "our_batna_value": "9800000",
         "buyer_batna": "选择第二名供应商，报价约1120万元，但需要额外的割接服务。",
@@ -134,7 +136,10 @@ SHEETS = [
             "new_force": "Our regional director meets their CFO with a three-year "
             "service-credit option the team has not been offered so far."
         },
-        "outcome": "Renew for three years at the EUR 585k offer, no less than EUR 555k, keeping the support tier.",
+        "outcome": (
+            "Renew for three years at the EUR 585k offer, no less than EUR 555k, "
+            "keeping the support tier."
+        ),
         "our_batna": "Let the contract lapse and move the team to the robotics control tower bid.",
         "our_batna_value": "480000",
         "buyer_batna": "Switch to TrackLine at about EUR 525k, with migration effort.",

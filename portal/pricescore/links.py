@@ -25,6 +25,7 @@ from portal.pricescore.models import PriceScenario
 from proposals.bidvalue import DiscountEffect, what_discount_buys
 from proposals.negotiation import approval_at_price
 from proposals.pricing import OptionTotals, option_totals
+from proposals.quote_summary import OptionFigures
 from proposals.scoring import validate_scenario
 
 TRIALS = 2000
@@ -61,8 +62,11 @@ def option_of_opportunity(opportunity_id: int, option_id: int) -> ProposalOption
 @dataclass(frozen=True)
 class LinkedEffect:
     scenario: PriceScenario
-    option: ProposalOption
-    totals: OptionTotals
+    # The option row and its priced totals; in the approval queue, read from the stored
+    # quote summary, both are the option's stored figures (OptionFigures: id, name,
+    # contract_list, contract_value), see portal.bid.summary.linked_effects.
+    option: ProposalOption | OptionFigures
+    totals: OptionTotals | OptionFigures
     effect: DiscountEffect | None  # None: no discount on the option, or the scenario is invalid
     # One more percent off the bid price under the same scenario (None: no bid price yet).
     per_point: DiscountEffect | None = None

@@ -51,7 +51,7 @@ def test_section_option_line_and_block_use_events_carry_the_opportunity(
 def test_the_history_view_lists_the_deals_changes_to_those_who_see_it(app, as_user, opportunity):
     client = as_user("rep")
     page = client.get(f"/opportunities/{opportunity}/history").get_data(as_text=True)
-    assert "Opportunity #%d created" % opportunity in page
+    assert f"Opportunity #{opportunity} created" in page
     assert client.get(f"/opportunities/{opportunity}/history").status_code == 200
     client.post("/logout")
     other = as_user("rep2")

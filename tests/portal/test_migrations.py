@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from decimal import Decimal
+
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
@@ -107,7 +110,8 @@ def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
                 "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
                 " value_potential, value_relationship, value_strategic, notes, created_at,"
                 " version)"
-                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '', CURRENT_TIMESTAMP, 1)",
+                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
+                " CURRENT_TIMESTAMP, 1)",
                 "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
                 " currency, owner_id, status, status_reason, description, created_at, updated_at,"
                 " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
@@ -249,6 +253,139 @@ def test_starting_estimates_are_emptied_and_rule_task_titles_become_rules(tmp_pa
         params = [json.loads(p) if isinstance(p, str) else p for _t, p in tasks]
         assert [t for t, _p in tasks] == [None, None, "Ask Li for an intro"]
         assert params == [{}, {"name": "王总"}, None]
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        drop()
+
+
+def test_quote_summaries_are_stored_for_the_proposals_already_there(tmp_path):
+    """0022_quote_summary: every proposal gets the summary of its quote as stored (the one
+    the save hook would write: proposals.quote_summary.summarise), an option without lines
+    and a proposal without options included; downgrading drops the column again."""
+    from flask_migrate import downgrade, upgrade
+    from sqlalchemy import inspect, text
+
+    from portal import create_app
+    from portal.config import TestingConfig
+    from proposals.pricing import QuoteLine, QuoteOption, QuotePart
+    from proposals.quote_summary import QuoteSummary, summarise
+
+    url, drop = _scratch_url(tmp_path)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    D = Decimal
+    lines = {  # option name → (part, description, quantity, price, cost, discount)
+        "Standard": [
+            ("solution", "Licence", "7", "1234.5678", "400", "12.5"),
+            ("services", "Setup", "3", "800", "500", "0"),
+            ("maintenance", "Support", "1", "2000", "600", "5"),
+        ],
+        "Premium": [("solution", "Licence+", "1", "99999.99", "77777", "33.33")],
+        "Empty": [],
+    }
+    try:
+        with app.app_context():
+            upgrade(revision="0020_list_status")
+            rows = [
+                "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
+                " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
+                "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
+                "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
+                " milestone_zh)"
+                " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
+                "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
+                " value_potential, value_relationship, value_strategic, notes, created_at,"
+                " version)"
+                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
+                " CURRENT_TIMESTAMP, 1)",
+                "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
+                " currency, owner_id, status, status_reason, description, created_at, updated_at,"
+                " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
+                " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
+                " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
+                " CURRENT_TIMESTAMP, 1)",
+            ]
+            proposal = (
+                "INSERT INTO proposal (opportunity_id, title, language, currency, status,"
+                " created_at, updated_at, version) VALUES ((SELECT max(id) FROM opportunity),"
+                " :title, 'en', 'CNY', 'draft', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+            option = (
+                "INSERT INTO proposal_option (proposal_id, position, name, recommended,"
+                " maintenance_years, version) VALUES ((SELECT max(id) FROM proposal), :position,"
+                " :name, :recommended, :years, 1)"
+            )
+            line = (
+                "INSERT INTO proposal_line (option_id, position, part, description, quantity,"
+                " unit_price, unit_cost, discount_pct, version) VALUES"
+                " ((SELECT max(id) FROM proposal_option), :position, :part, :description,"
+                " :quantity, :price, :cost, :discount, 1)"
+            )
+            with db.engine.begin() as c:
+                for row in rows:
+                    c.execute(text(row))
+                c.execute(text(proposal), {"title": "Quoted"})
+                # Stored in another order than inserted: the summary follows position.
+                for position, name in ((1, "Standard"), (0, "Premium"), (2, "Empty")):
+                    c.execute(
+                        text(option),
+                        {
+                            "position": position,
+                            "name": name,
+                            "recommended": name == "Premium",
+                            "years": 3 if name == "Standard" else 1,
+                        },
+                    )
+                    for n, (part, description, qty, price, cost, discount) in enumerate(
+                        lines[name]
+                    ):
+                        c.execute(
+                            text(line),
+                            {
+                                "position": n,
+                                "part": part,
+                                "description": description,
+                                "quantity": qty,
+                                "price": price,
+                                "cost": cost,
+                                "discount": discount,
+                            },
+                        )
+                c.execute(text(proposal), {"title": "Nothing priced yet"})
+            upgrade(revision="head")
+            with db.engine.connect() as c:
+                options = c.execute(
+                    text("SELECT id, name FROM proposal_option ORDER BY position")
+                ).all()
+                stored = dict(c.execute(text("SELECT title, quote_summary FROM proposal")).all())
+            stored = {
+                title: json.loads(value) if isinstance(value, str) else value
+                for title, value in stored.items()
+            }
+            years = {"Standard": 3, "Premium": 1, "Empty": 1}
+            domain = [
+                QuoteOption(
+                    name,
+                    name == "Premium",
+                    years[name],
+                    tuple(
+                        QuoteLine(QuotePart(p), d, D(q), D(pr), D(co), D(di))
+                        for p, d, q, pr, co, di in lines[name]
+                    ),
+                )
+                for _id, name in options
+            ]
+            expected = summarise(domain, [option_id for option_id, _name in options])
+            assert stored["Quoted"] == expected.as_json()
+            assert QuoteSummary.from_json(stored["Quoted"]) == expected
+            assert [o.option_name for o in expected.options] == ["Premium", "Standard", "Empty"]
+            assert stored["Nothing priced yet"] == summarise([]).as_json()
+
+            downgrade(revision="0020_list_status")
+            with db.engine.connect() as c:
+                columns = {col["name"] for col in inspect(c).get_columns("proposal")}
+            assert "quote_summary" not in columns and "title" in columns
+            upgrade(revision="head")
     finally:
         with app.app_context():
             db.engine.dispose()

@@ -445,7 +445,7 @@ def test_migration_places_the_objections_already_logged(tmp_path):
     ]
     try:
         with app.app_context():
-            upgrade(revision="0020_list_status")
+            upgrade(revision="0022_quote_summary")
             for statement in (
                 "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
                 " active, created_at, session_generation) VALUES ('r', 'R', 'x', 'rep', 'en',"
@@ -509,7 +509,7 @@ def test_migration_places_the_objections_already_logged(tmp_path):
             )
             assert db.session.execute(text("SELECT max(id) FROM objection_group")).scalar() == 5
             db.session.commit()
-            downgrade(revision="0020_list_status")
+            downgrade(revision="0022_quote_summary")
             tables = inspect(db.engine).get_table_names()
             assert "objection_group" not in tables
             assert "group_id" not in {

@@ -72,6 +72,43 @@ def test_results_rank_equal_then_prefix_then_closest(as_user, make_opportunity):
     assert names[2:] == ["Smart grid pilot", "Old grid substation monitoring platform"]
 
 
+def test_a_broad_search_counts_every_match_and_says_it_lists_the_closest(
+    app, as_user, make_opportunity, monkeypatch
+):
+    from portal.deals import queries
+
+    monkeypatch.setattr(queries, "RELEVANCE_MAX", 4)
+    app.config["PAGE_SIZE"] = 2
+    try:
+        for i in range(7):
+            make_opportunity(name=f"Grid works {i}")
+        client = as_user("rep")
+        first = client.get("/opportunities?q=grid", headers=HX).get_data(as_text=True)
+        assert "7 opportunities" in first
+        assert "the closest 4 are listed" in first
+        assert "Page 1 of 2" in first
+        last = client.get("/opportunities?q=grid&page=2", headers=HX).get_data(as_text=True)
+        assert len(_names(last)) == 2 and 'rel="next"' not in last
+        narrow = client.get("/opportunities?q=works 3", headers=HX).get_data(as_text=True)
+        assert "1 opportunity" in narrow and "the closest" not in narrow
+    finally:
+        app.config["PAGE_SIZE"] = 20
+
+
+def test_a_search_from_the_filter_bar_is_ranked(as_user, make_opportunity):
+    # The filter bar sends every field: its sort select's first choice ("") ranks a search.
+    from datetime import date, timedelta
+
+    soon, later = date.today() + timedelta(days=1), date.today() + timedelta(days=9)
+    make_opportunity(name="Smart grid pilot", bid_deadline=soon)
+    make_opportunity(name="Grid", bid_deadline=later)  # by deadline it would come second
+    client = as_user("rep")
+    page = client.get("/opportunities?q=grid&stage=&status=open&owner=&sort=", headers=HX)
+    assert _names(page.get_data(as_text=True)) == ["Grid", "Smart grid pilot"]
+    full = client.get("/opportunities?q=grid&sort=").get_data(as_text=True)
+    assert '<option selected value="">Best match, or bid deadline without a search' in full
+
+
 def test_search_stays_inside_the_scope(app, as_user, make_opportunity):
     make_opportunity(owner="rep2", presales=None, name="别人的交通局项目")
     client = as_user("rep")

@@ -35,6 +35,17 @@ def test_every_source_string_is_in_the_chinese_catalog():
     assert not missing, f"run pybabel extract/update and translate: {missing[:10]}"
 
 
+def test_the_catalog_holds_no_string_the_source_no_longer_asks_for():
+    # A leftover entry is dead weight a translator keeps maintaining for nothing.
+    used = _source_ids()
+    leftovers = sorted(
+        m.id[0] if isinstance(m.id, tuple) else m.id
+        for m in _catalog()
+        if m.id and (m.id[0] if isinstance(m.id, tuple) else m.id) not in used
+    )
+    assert not leftovers, f"remove from messages.po: {leftovers[:10]}"
+
+
 def test_every_catalog_entry_is_translated_with_the_same_placeholders():
     for message in _catalog():
         if not message.id:

@@ -55,7 +55,9 @@ def test_reliability_chart_places_points_and_diagonal():
     assert len(circles) == 2
     # the bigger sample draws the bigger dot; 0.25 predicted lands a quarter across the box
     assert float(circles[0].get("r")) > float(circles[1].get("r"))
-    assert float(circles[0].get("cx")) == 40 + 268 * 0.25
+    box = root.find(f".//{NS}rect")
+    left, width = float(box.get("x")), float(box.get("width"))
+    assert float(circles[0].get("cx")) == left + width * 0.25
     assert root.find(f".//{NS}line[@class='chart-diagonal']") is not None
     assert "x&lt;y" in markup and "观察到的胜率" in markup
 
