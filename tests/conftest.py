@@ -24,6 +24,11 @@ PASSWORD = "correct horse battery"
 _HASH_CACHE: dict[str, str] = {}
 
 
+def pytest_collection_modifyitems(items):
+    # Long tests first: started last, one of them keeps a worker busy after the other is done.
+    items.sort(key=lambda item: item.get_closest_marker("long") is None)
+
+
 def _database_url(tmp_path_factory) -> str:
     url = os.environ.get("DATABASE_URL")
     if url:

@@ -58,6 +58,7 @@ def test_the_history_view_lists_the_deals_changes_to_those_who_see_it(app, as_us
     assert other.get(f"/opportunities/{opportunity}/history").status_code == 404
 
 
+@pytest.mark.long
 def test_a_demo_reset_keeps_the_audit_log(app):
     from portal.audit import AuditEvent
     from portal.demo import load_demo_data

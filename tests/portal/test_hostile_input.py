@@ -198,6 +198,7 @@ EVERYWHERE = [
 ]
 
 
+@pytest.mark.long
 def test_every_form_answers_hostile_values_without_a_500(app, client, hostile_setup):
     routes, fields = hostile_setup
     assert len(routes) > 40
@@ -216,6 +217,7 @@ _value = st.one_of(
 )
 
 
+@pytest.mark.long
 def test_hypothesis_mixed_hostile_posts(app, client, hostile_setup):
     routes, fields = hostile_setup
 

@@ -83,6 +83,29 @@ def _scratch_url(tmp_path) -> tuple[str, object]:
     return base.set(database=name).render_as_string(hide_password=False), drop
 
 
+# A user, a stage, an account and an open opportunity in plain SQL with the columns every
+# migration since 0006 has (the models and the session's hooks describe the newest schema).
+_ONE_DEAL = [
+    "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
+    " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
+    "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
+    "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
+    " milestone_zh)"
+    " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
+    "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
+    " value_potential, value_relationship, value_strategic, notes, created_at,"
+    " version)"
+    " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
+    " CURRENT_TIMESTAMP, 1)",
+    "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
+    " currency, owner_id, status, status_reason, description, created_at, updated_at,"
+    " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
+    " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
+    " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
+    " CURRENT_TIMESTAMP, 1)",
+]
+
+
 def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
     """0007_one_bid: each scenario competitor's typed name becomes a shared competitor
     record (matched case-insensitively to an existing one) on its opportunity's rival list;
@@ -101,23 +124,7 @@ def test_free_text_rivals_of_scenarios_become_rival_records(tmp_path):
             # Plain SQL with the columns of 0006: the models (and the session's commit
             # hooks) describe the newest schema.
             rows = [
-                "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
-                " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
-                "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
-                "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
-                " milestone_zh)"
-                " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
-                "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
-                " value_potential, value_relationship, value_strategic, notes, created_at,"
-                " version)"
-                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
-                " CURRENT_TIMESTAMP, 1)",
-                "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
-                " currency, owner_id, status, status_reason, description, created_at, updated_at,"
-                " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
-                " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
-                " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
-                " CURRENT_TIMESTAMP, 1)",
+                *_ONE_DEAL,
                 "INSERT INTO competitor (name, notes, version) VALUES ('华信科技 Huaxin', '', 1)",
                 "INSERT INTO price_scenario (opportunity_id, name, rules, our_cost, ceiling,"
                 " our_tech_low, our_tech_likely, our_tech_high, grid_min, grid_max, grid_steps,"
@@ -180,23 +187,7 @@ def test_starting_estimates_are_emptied_and_rule_task_titles_become_rules(tmp_pa
         with app.app_context():
             upgrade(revision="0012_method")
             rows = [
-                "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
-                " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
-                "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
-                "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
-                " milestone_zh)"
-                " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
-                "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
-                " value_potential, value_relationship, value_strategic, notes, created_at,"
-                " version)"
-                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
-                " CURRENT_TIMESTAMP, 1)",
-                "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
-                " currency, owner_id, status, status_reason, description, created_at, updated_at,"
-                " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
-                " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
-                " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
-                " CURRENT_TIMESTAMP, 1)",
+                *_ONE_DEAL,
                 "INSERT INTO competitor (name, notes, version) VALUES ('华信科技 Huaxin', '', 1)",
             ]
             scenario = (
@@ -287,23 +278,7 @@ def test_quote_summaries_are_stored_for_the_proposals_already_there(tmp_path):
         with app.app_context():
             upgrade(revision="0020_list_status")
             rows = [
-                "INSERT INTO user_account (username, display_name, password_hash, role, locale,"
-                " active, created_at) VALUES ('r', 'R', 'x', 'rep', 'en', true, CURRENT_TIMESTAMP)",
-                "INSERT INTO stage_model (key, name_en, name_zh) VALUES ('m', 'M', 'M')",
-                "INSERT INTO stage (model_id, position, code, name_en, name_zh, milestone_en,"
-                " milestone_zh)"
-                " VALUES ((SELECT max(id) FROM stage_model), 0, 's', 'S', 'S', '', '')",
-                "INSERT INTO account (name, industry, region, grade, decision_mode, value_current,"
-                " value_potential, value_relationship, value_strategic, notes, created_at,"
-                " version)"
-                " VALUES ('Acme', '', '', 'A', 'centralized', 5, 5, 5, 5, '',"
-                " CURRENT_TIMESTAMP, 1)",
-                "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
-                " currency, owner_id, status, status_reason, description, created_at, updated_at,"
-                " version) VALUES ((SELECT max(id) FROM account), 'Deal',"
-                " (SELECT max(id) FROM stage), 'public_tender', 100, 'CNY',"
-                " (SELECT max(id) FROM user_account), 'open', '', '', CURRENT_TIMESTAMP,"
-                " CURRENT_TIMESTAMP, 1)",
+                *_ONE_DEAL,
             ]
             proposal = (
                 "INSERT INTO proposal (opportunity_id, title, language, currency, status,"

@@ -16,6 +16,7 @@ from tests.portal.test_migrations import _scratch_url
 BIG_TABLES = ("opportunity", "proposal_approval", "proposal_option", "proposal_line", "objection")
 
 
+@pytest.mark.long
 @pytest.mark.skipif(
     not os.environ.get("DATABASE_URL", "").startswith("postgres"), reason="PostgreSQL plans"
 )

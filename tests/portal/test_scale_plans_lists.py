@@ -124,6 +124,7 @@ CASES = [
 ]
 
 
+@pytest.mark.long
 def test_list_and_search_read_indexes(big, as_user, users):
     import re
     from html import unescape

@@ -222,38 +222,20 @@ def test_every_demo_proposal_stores_the_summary_of_its_quote(app):
 def _pending(app, opportunity_id, title="Quote for review"):
     """An in-review proposal, one option of one line, and a pending request for exactly
     that quote; returns (proposal id, line id, approval id)."""
-    from portal.drafts.models import Approval, Proposal, ProposalLine, ProposalOption
+    from sqlalchemy import select
 
+    from portal.drafts.models import Approval, ProposalLine, ProposalOption
+    from tests.portal.test_scale_pages import _request
+
+    approval_id = _request(app, opportunity_id, title, datetime(2026, 1, 1, 9, 0))
     with app.app_context():
-        proposal = Proposal(
-            opportunity_id=opportunity_id, title=title, language="en", currency="CNY"
+        proposal_id = db.session.get(Approval, approval_id).proposal_id
+        line_id = db.session.scalar(
+            select(ProposalLine.id)
+            .join(ProposalOption, ProposalOption.id == ProposalLine.option_id)
+            .where(ProposalOption.proposal_id == proposal_id)
         )
-        proposal.status = "in_review"
-        option = ProposalOption(position=0, name="Base", recommended=True, maintenance_years=1)
-        line = ProposalLine(
-            position=0,
-            part="solution",
-            description="Licence",
-            quantity=Decimal(10),
-            unit_price=Decimal(10000),
-            unit_cost=Decimal(6000),
-            discount_pct=Decimal(20),
-        )
-        option.lines.append(line)
-        proposal.options.append(option)
-        db.session.add(proposal)
-        db.session.flush()
-        approval = Approval(
-            proposal_id=proposal.id,
-            opportunity_id=opportunity_id,
-            required_role="leader",
-            fingerprint=_stored(proposal.id)["fingerprint"],
-            reasons=[],
-            requested_at=datetime(2026, 1, 1, 9, 0),
-        )
-        db.session.add(approval)
-        db.session.commit()
-        return proposal.id, line.id, approval.id
+        return proposal_id, line_id, approval_id
 
 
 def _card(page: str, approval_id: int) -> str:
