@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import render_template, request
+from flask import make_response, redirect, render_template, request
 
 
 def wants_fragment() -> bool:
@@ -17,3 +17,13 @@ def wants_fragment() -> bool:
 def render_page_or_fragment(page_template: str, fragment_template: str, **context):
     # The app adds "Vary: HX-Request" to every response, so caches keep the two apart.
     return render_template(fragment_template if wants_fragment() else page_template, **context)
+
+
+def navigate(url: str):
+    """A full navigation to `url` after a form post: HX-Redirect for htmx (a plain redirect
+    would be followed by htmx and swapped into the target), a redirect otherwise."""
+    if wants_fragment():
+        response = make_response("", 200)
+        response.headers["HX-Redirect"] = url
+        return response
+    return redirect(url)

@@ -55,7 +55,7 @@ from portal.extensions import db
 from portal.forms import EmptyForm, db_int, db_int_or_none
 from portal.idempotency import create_once, new_token
 from portal.notifications import events as notify
-from portal.pages import wants_fragment
+from portal.pages import navigate, wants_fragment
 from portal.security import ALL_ROLES, allowed, get_opportunity_or_404
 from portal.timeutil import today, utcnow
 from proposals.content import plain_text, render_markdown
@@ -883,14 +883,10 @@ def _role_name(role):
 
 
 def _redirect(url: str, status: int = 200):
-    """A full navigation after a workflow button: HX-Redirect for htmx, a redirect otherwise.
+    """A full navigation after a workflow button (portal.pages.navigate).
 
     Failures still redirect (the flash says why) so the page shows the current state."""
-    if wants_fragment():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
-        return response
-    return redirect(url)
+    return navigate(url)
 
 
 @bp.post("/<int:proposal_id>/revisions")

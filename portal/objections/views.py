@@ -8,7 +8,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -37,7 +36,7 @@ from portal.objections.forms import (
     StepForm,
 )
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse, ReusableAnswer
-from portal.pages import render_page_or_fragment, wants_fragment
+from portal.pages import navigate, render_page_or_fragment
 from portal.security import (
     ALL_ROLES,
     SEE_ALL_ROLES,
@@ -587,7 +586,7 @@ def _render_answer_form(group: queries.RecurringGroup, form: ReusableAnswerForm,
         group=group,
         form=form,
         olabels=olabels,
-        widened=request.args.get("recurring") == "all",
+        widened=_recent_since() is None,
     ), status
 
 
@@ -640,10 +639,4 @@ def make_reusable(group_id: int):
         ),
         "success",
     )
-    target = url_for("library.edit", block_id=block.id)
-    if wants_fragment():
-        # A redirect would be followed by htmx and swapped into the group: navigate instead.
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
+    return navigate(url_for("library.edit", block_id=block.id))

@@ -12,7 +12,6 @@ import json
 from flask import (
     Blueprint,
     abort,
-    make_response,
     redirect,
     render_template,
     request,
@@ -29,7 +28,7 @@ from portal.drafts.models import LibraryBlock
 from portal.drafts.queries import get_proposal_or_404
 from portal.extensions import db
 from portal.forms import EmptyForm
-from portal.pages import wants_fragment
+from portal.pages import navigate, wants_fragment
 from portal.security import ALL_ROLES, allowed
 from portal.tender import labels as tl
 from portal.tender import service, suggest
@@ -580,14 +579,12 @@ def apply_import(opportunity_id: int, proposal_id: int):
         u=len(diff.unchanged),
     )
     if wants_fragment():
-        response = make_response("", 200)
-        response.headers["HX-Redirect"] = url_for(
-            "tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id
-        )
         from flask import flash
 
         flash(message, "success")
-        return response
+        return navigate(
+            url_for("tender.index", opportunity_id=opportunity.id, proposal_id=proposal.id)
+        )
     from flask import flash
 
     flash(message, "success")
