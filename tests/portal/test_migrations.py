@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from decimal import Decimal
 
 import pytest
@@ -53,6 +54,32 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert connection.exec_driver_sql("PRAGMA synchronous").scalar() == 1
         # Migrations switch foreign keys off while they copy tables: they are back on.
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+@contextmanager
+def scale_database(tmp_path, opportunities: int):
+    """An app on a scratch database at the newest schema, loaded by bench/scale_data.py
+    with `opportunities` opportunities; dropped afterwards."""
+    from flask_migrate import upgrade
+
+    from bench.scale_data import build
+    from portal import create_app
+    from portal.config import TestingConfig
+
+    url, drop = _scratch_url(tmp_path)
+    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
+    try:
+        with app.app_context():
+            upgrade()
+            db.session.remove()
+            db.engine.dispose()
+        build(url, opportunities=opportunities)
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+        drop()
 
 
 def _scratch_url(tmp_path) -> tuple[str, object]:

@@ -374,34 +374,16 @@ def test_the_desk_compares_approvals_with_the_stored_fingerprint(app, opportunit
 def test_the_scale_loader_stores_each_proposals_summary(tmp_path):
     """bench/scale_data.py writes rows with COPY (no session hook): it stores each
     proposal's summary with the same function, equal to its quote priced from the rows."""
-    from flask_migrate import upgrade
+    from tests.portal.test_migrations import scale_database
 
-    from bench.scale_data import build
-    from portal import create_app
-    from portal.config import TestingConfig
-    from tests.portal.test_migrations import _scratch_url
-
-    url, drop = _scratch_url(tmp_path)
-    app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI=url)
-    try:
-        with app.app_context():
-            upgrade()
-            db.session.remove()
-            db.engine.dispose()
-        build(url, opportunities=600)
-        with app.app_context():
-            ids = db.session.scalars(text("SELECT id FROM proposal ORDER BY id")).all()
-            assert len(ids) >= 100
-            for proposal_id in ids:
-                assert _stored(proposal_id) == _live(proposal_id), proposal_id
-            # The approvals it writes are for the quote as stored: none is stale.
-            rows = db.session.execute(
-                text("SELECT proposal_id, fingerprint FROM proposal_approval")
-            ).all()
-            assert rows
-            assert all(_stored(p)["fingerprint"] == f for p, f in rows)
-    finally:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-        drop()
+    with scale_database(tmp_path, 600) as app, app.app_context():
+        ids = db.session.scalars(text("SELECT id FROM proposal ORDER BY id")).all()
+        assert len(ids) >= 100
+        for proposal_id in ids:
+            assert _stored(proposal_id) == _live(proposal_id), proposal_id
+        # The approvals it writes are for the quote as stored: none is stale.
+        rows = db.session.execute(
+            text("SELECT proposal_id, fingerprint FROM proposal_approval")
+        ).all()
+        assert rows
+        assert all(_stored(p)["fingerprint"] == f for p, f in rows)
