@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import bigram_index, db, sql_in, trigram_index
@@ -128,6 +136,25 @@ class Opportunity(db.Model):
 
     def __repr__(self) -> str:
         return f"<Opportunity {self.id} {self.name!r}>"
+
+
+class StageTotal(db.Model):
+    """How many opportunities, and the sum of their amounts in whole cents, per status,
+    stage and currency: the board's column totals for a user who sees every opportunity.
+
+    Written only by the database: triggers on `opportunity` (migration 0023_stage_totals)
+    apply each write's delta in the same transaction, whatever made it (the ORM, a bulk
+    SQL statement, a COPY). The portal never writes these rows. A row whose cards fall to
+    0 stays, counting nothing. A later migration that rebuilds `opportunity` on SQLite
+    (batch mode copies the table) must create these triggers again, as the FTS5 ones.
+    """
+
+    __tablename__ = "stage_total"
+    status: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stage_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    currency: Mapped[str] = mapped_column(String(3), primary_key=True)
+    cards: Mapped[int] = mapped_column(BigInteger)
+    cents: Mapped[int] = mapped_column(BigInteger)
 
 
 class TeamMember(db.Model):
