@@ -116,21 +116,28 @@ def test_the_all_seeing_board_reads_stored_totals_and_a_narrower_one_sums(app, a
 
     # Every column's count and sums agree between the stored and the summed totals.
     from portal.auth.models import User
-    from portal.deals.models import StageModel
+    from portal.deals.models import Opportunity, StageModel
     from portal.workspace import queries
 
     with app.app_context():
+        won = db.session.scalars(select(Opportunity).order_by(Opportunity.id).limit(7)).all()
+        for deal in won:
+            deal.status = "won"
+        db.session.commit()
         model = db.session.scalars(select(StageModel).where(StageModel.key == "default")).one()
-        admin = db.session.get(User, users["leader"])
-        everyone = queries.board(admin, model, per_column=5)
-        by_owner = [
-            queries.board(admin, model, per_column=5, owner=users[name]) for name in ("rep", "rep2")
-        ]
-        for stage_id, total in everyone.totals.items():
-            parts = [board.totals[stage_id] for board in by_owner]
-            assert total.count == sum(part.count for part in parts)
-            for currency, amount in total.sums.items():
-                assert amount == sum(part.sums.get(currency, 0) for part in parts)
+        leader = db.session.get(User, users["leader"])
+        for status, count in (("open", 53), ("won", 7), ("", 60)):  # "": every status
+            everyone = queries.board(leader, model, per_column=5, status=status)
+            by_owner = [
+                queries.board(leader, model, per_column=5, owner=users[name], status=status)
+                for name in ("rep", "rep2")
+            ]
+            assert everyone.count == count
+            for stage_id, total in everyone.totals.items():
+                parts = [board.totals[stage_id] for board in by_owner]
+                assert total.count == sum(part.count for part in parts)
+                for currency, amount in total.sums.items():
+                    assert amount == sum(part.sums.get(currency, 0) for part in parts)
 
 
 def test_the_migration_counts_the_opportunities_already_there(tmp_path):
