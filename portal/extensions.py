@@ -45,6 +45,16 @@ def bigram_index(name: str, column: str) -> Index:
     return index
 
 
+def prefix_index(name: str, column: str) -> Index:
+    """A PostgreSQL btree index on the lower-cased `column` in byte order (COLLATE "C"),
+    migration 0024_search_rank: a search looks the names equal to its query or starting
+    with it up as one range (portal/search.py), however many names merely contain it.
+    PostgreSQL only, like `trigram_index`."""
+    index = Index(name, func.lower(literal_column(column)).collate("C"))
+    index.ddl_if(dialect="postgresql")
+    return index
+
+
 class Base(DeclarativeBase):
     # Money is NUMERIC(16, 2) everywhere; timestamps are stored with their time zone (UTC).
     registry = registry(

@@ -20,15 +20,21 @@ the whole table.
 
 Ranking (`rank_columns`): a name equal to the query first, then a name starting with it,
 then the closest: PostgreSQL's trigram similarity, on SQLite the share of the name the
-query covers.
+query covers. A query with more matches than the list ranks (portal/deals/queries.py
+RANK_MAX) reads them per name up to that limit (`match_conditions`), its equal and prefix
+names as index ranges (`prefix_lookups`), and the others by testing rows in list order
+(`row_condition`): no step reads every matching row (the account lookup does list the
+ids of every matching account, a fifth as many at the benchmark).
 """
 
 from __future__ import annotations
 
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     Select,
     Text,
+    bindparam,
     case,
     cast,
     func,
@@ -83,17 +89,7 @@ def matching_opportunity_ids(q: str) -> Select:
     trigram (bigram) indexes."""
     by_account = aliased(Opportunity)
     if _dialect() == "postgresql":
-        if len(q) < TRIGRAM:
-            pair = cast(array([q.lower()]), ARRAY(Text))
-
-            def contains(column):
-                return func.name_bigrams(column).op("@>")(pair)
-        else:
-            pattern = like_pattern(q)
-
-            def contains(column):
-                return column.ilike(pattern, escape="\\")
-
+        contains = _pg_contains(q)
         return union(
             select(Opportunity.id).where(contains(Opportunity.name)),
             select(by_account.id).where(
@@ -144,6 +140,83 @@ def search_condition(q: str, visible=None) -> ColumnElement[bool]:
         Account.name.ilike(pattern, escape="\\"),
         Opportunity.id.in_(named.scalar_subquery()),
     )
+
+
+def match_conditions(q: str, visible=None) -> list[ColumnElement[bool]]:
+    """The conditions whose OR is search_condition(q, visible), one per name looked up (the
+    opportunity's, its account's, a stakeholder's), each answered from its own index, so a
+    query for the first N matches of each stops there however many rows match. On a query
+    over Opportunity (the account's needs no join)."""
+    if not _looked_up(q, visible):
+        return [search_condition(q, visible)]
+    if _dialect() == "postgresql":
+        contains = _pg_contains(q)
+        return [
+            contains(Opportunity.name),
+            InIds(Opportunity.account_id, select(Account.id).where(contains(Account.name))),
+            # Correlated: a name most stakeholders share is tested row by row up to the
+            # limit, where an id list would read every stakeholder that has it.
+            select(literal(1))
+            .where(Stakeholder.opportunity_id == Opportunity.id, contains(Stakeholder.name))
+            .exists(),
+        ]
+    return [
+        Opportunity.id.in_(_fts_ids(q, KIND_OPPORTUNITY)),
+        Opportunity.account_id.in_(_fts_ids(q, KIND_ACCOUNT)),
+        Opportunity.id.in_(
+            select(Stakeholder.opportunity_id).where(
+                Stakeholder.id.in_(_fts_ids(q, KIND_STAKEHOLDER))
+            )
+        ),
+    ]
+
+
+def row_condition(q: str) -> ColumnElement[bool]:
+    """search_condition evaluated on each row of Opportunity joined to its Account (its
+    names, and its stakeholders' through their opportunity_id index): for walking an
+    index in list order, where the rows read are bounded by the page, not by the matches."""
+    pattern = like_pattern(q)
+    named = (
+        select(literal(1))
+        .where(Stakeholder.opportunity_id == Opportunity.id)
+        .where(Stakeholder.name.ilike(pattern, escape="\\"))
+    )
+    return or_(
+        Opportunity.name.ilike(pattern, escape="\\"),
+        Account.name.ilike(pattern, escape="\\"),
+        named.exists(),
+    )
+
+
+def prefix_lookups(q: str) -> list[tuple[ColumnElement[bool], ColumnElement]]:
+    """(condition, order) on Opportunity joined to its Account, one per name: the
+    opportunity's name, or its account's, equals `q` or starts with it (match class 0 or 1
+    of rank_columns), ignoring case; ordered by that name lower-cased, the equal one first.
+    PostgreSQL reads each as one range of a btree on the lower-cased name in byte order
+    (migration 0024_search_rank); SQLite narrows to the FTS5 matches first."""
+    low = q.lower()
+    high = low + "\U0010ffff"  # above every name that starts with `low`, in byte order
+    prefix = like_pattern(q)[1:]
+    lookups = []
+    for column, kind in ((Opportunity.name, KIND_OPPORTUNITY), (Account.name, KIND_ACCOUNT)):
+        if _dialect() == "postgresql":
+            key = func.lower(column).collate("C")
+            lookups.append(((key >= low) & (key < high), key))
+            continue
+        condition = column.ilike(prefix, escape="\\")
+        if len(q) >= TRIGRAM:
+            row = Opportunity.id if kind == KIND_OPPORTUNITY else Account.id
+            condition = row.in_(_fts_ids(q, kind)) & condition
+        lookups.append((condition, func.lower(column)))
+    return lookups
+
+
+def _pg_contains(q: str):
+    if len(q) < TRIGRAM:
+        pair = cast(array([q.lower()]), ARRAY(Text))
+        return lambda column: func.name_bigrams(column).op("@>")(pair)
+    pattern = like_pattern(q)
+    return lambda column: column.ilike(pattern, escape="\\")
 
 
 def rank_columns(q: str) -> tuple[ColumnElement, ColumnElement]:
@@ -208,3 +281,14 @@ def account_suggestions(q: str, limit: int = 10) -> list[tuple[int, str]]:
         Account.id,
     ).limit(limit)
     return [(row.id, row.name) for row in db.session.execute(stmt)]
+
+
+def id_in(ids: list[int]) -> ColumnElement[bool]:
+    """Opportunity.id is one of `ids` (a few hundred, from the search's lookups). On
+    PostgreSQL an InitPlan over one array parameter, looked up through the primary key,
+    as InIds does: with the ids inline the planner prices a hash join over the whole
+    account table below a few hundred key lookups."""
+    if _dialect() == "postgresql":
+        ids_param = bindparam("search_ids", ids, type_=ARRAY(Integer))
+        return InIds(Opportunity.id, select(func.unnest(ids_param)))
+    return Opportunity.id.in_(ids)

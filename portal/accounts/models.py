@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import CheckConstraint, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import bigram_index, db, trigram_index
+from portal.extensions import bigram_index, db, prefix_index, trigram_index
 from portal.timeutil import utcnow
 
 GRADE_CODES = ("A", "B", "C", "D")
@@ -29,6 +29,7 @@ class Account(db.Model):
         ),
         trigram_index("ix_account_name_trgm", "name"),
         bigram_index("ix_account_name_bigrams", "name"),
+        prefix_index("ix_account_name_prefix", "name"),
         # The account list's order, read a page at a time (keyset).
         Index("ix_account_grade_name", "grade", "name", "id"),
     )

@@ -16,7 +16,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from portal.extensions import bigram_index, db, sql_in, trigram_index
+from portal.extensions import bigram_index, db, prefix_index, sql_in, trigram_index
 from portal.timeutil import utcnow
 
 PROCUREMENT_FORM_CODES = ("public_tender", "competitive_negotiation", "single_source", "inquiry")
@@ -97,6 +97,7 @@ class Opportunity(db.Model):
         Index("ix_opportunity_status_updated_id", "status", "updated_at", "id"),
         trigram_index("ix_opportunity_name_trgm", "name"),
         bigram_index("ix_opportunity_name_bigrams", "name"),
+        prefix_index("ix_opportunity_name_prefix", "name"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

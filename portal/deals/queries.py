@@ -16,7 +16,15 @@ from portal.auth.models import User
 from portal.deals.models import STATUS_CODES, Opportunity, Stage
 from portal.extensions import db
 from portal.generation import ALL_OPPORTUNITIES, NAMES, user_scope
-from portal.search import rank_columns, reads_account_names, search_condition
+from portal.search import (
+    id_in,
+    match_conditions,
+    prefix_lookups,
+    rank_columns,
+    reads_account_names,
+    row_condition,
+    search_condition,
+)
 from portal.security import SEE_ALL_ROLES, opportunity_scope, visible_opportunity_ids
 
 # Each sort is a keyset: its columns end in the id, so (values of the last row shown) is a
@@ -38,6 +46,10 @@ PAGE_MAX = 100_000
 RELEVANCE_MAX = 200
 # Up to this many matching rows the list says exactly how many; above, "about N".
 COUNT_EXACT_MAX = 1000
+# Up to this many matches a search ranks them all (equal name, prefix, closeness). Above, it
+# lists the names equal to the query or starting with it (an index range), then the other
+# matches in bid-deadline order (walking that index): ranking would read every match.
+RANK_MAX = COUNT_EXACT_MAX
 CURSOR_MAX = 600
 CURSOR_ARGS = ("after", "before", "page")
 
@@ -181,6 +193,11 @@ class ListPage:
     next_args: dict | None = None
     # A search ordered by relevance lists its closest RELEVANCE_MAX matches only.
     listed_max: int | None = None
+    # More than RANK_MAX matches: equal and prefix names first, the rest by bid deadline.
+    unranked: bool = False
+    query: str | None = None
+    # The count's limit when it is not exact (None: COUNT_EXACT_MAX).
+    count_max: int | None = None
 
     @property
     def pages(self) -> int | None:
@@ -203,9 +220,11 @@ class ListPage:
         return self.next_args is not None
 
 
-def _filtered(stmt, user, criteria: ListCriteria):
+def _filtered(stmt, user, criteria: ListCriteria, search: bool = True):
+    """`stmt` narrowed to the user's scope and the criteria's filters; without the search
+    condition unless `search`."""
     stmt = stmt.where(opportunity_scope(user))
-    if criteria.q:
+    if criteria.q and search:
         stmt = stmt.where(search_condition(criteria.q, visible_opportunity_ids(user.role, user.id)))
     if criteria.stage:
         stmt = stmt.where(Opportunity.stage_id == criteria.stage)
@@ -233,9 +252,9 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
     Keyset pagination: a page continues from the sort values of the row before it (the
     cursor in the URL), so page 50 costs what page 1 costs; no window count over every
     row. The count is exact up to COUNT_EXACT_MAX matching rows (a count stopped there),
-    above it PostgreSQL's planner estimate ("about"). A search ordered by relevance ranks
-    every match (the sort reads them all), so it counts them in the same query, exactly;
-    it lists the closest RELEVANCE_MAX.
+    above it PostgreSQL's planner estimate ("about"); a search's count stops at RANK_MAX
+    ("more than"). A search ordered by relevance with at most RANK_MAX matches ranks them
+    all and lists the closest RELEVANCE_MAX; with more, see _relevance_page.
     """
     columns = (
         Opportunity.id,
@@ -251,23 +270,30 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
         User.display_name,
         Opportunity.status,
     )
-    base = _filtered(
+    joined = (
         select(*columns)
         .join(Account, Opportunity.account_id == Account.id)
         .join(Stage, Opportunity.stage_id == Stage.id)
-        .join(User, Opportunity.owner_id == User.id),
-        user,
-        criteria,
+        .join(User, Opportunity.owner_id == User.id)
     )
     listed_max = None
+    unranked = False
     if criteria.sort == RELEVANCE:
-        rows, prev_args, next_args = _relevance_page(base, criteria, per_page)
+        unfiltered = _filtered(joined, user, criteria, search=False)
+        ids = _search_ids(user, criteria)
+        if ids is None:
+            rows, prev_args, next_args = _unranked_page(unfiltered, user, criteria, per_page)
+            total, exact, unranked = None, False, True
+        else:
+            rows, prev_args, next_args = _relevance_page(
+                unfiltered.where(id_in(ids)), criteria, per_page
+            )
+            total, exact = len(ids), True
         listed_max = RELEVANCE_MAX
     else:
-        rows, prev_args, next_args = _keyset_page(base, criteria, per_page)
-    if criteria.sort == RELEVANCE and rows:
-        total, exact = rows[0].matches, True
-    else:
+        rows, prev_args, next_args = _keyset_page(
+            _filtered(joined, user, criteria), criteria, per_page
+        )
         total, exact = _count(user, criteria)
     return ListPage(
         [ListRow(*row[: len(columns)]) for row in rows],
@@ -278,25 +304,93 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
         prev_args,
         next_args,
         listed_max,
+        unranked,
+        criteria.q,
+        RANK_MAX if criteria.q else None,
     )
 
 
+def _ids_query(user, criteria: ListCriteria, condition, join_account: bool):
+    stmt = select(Opportunity.id)
+    if join_account:
+        stmt = stmt.join(Account, Opportunity.account_id == Account.id)
+    return _filtered(stmt, user, criteria, search=False).where(condition)
+
+
+def _search_ids(user, criteria: ListCriteria) -> list[int] | None:
+    """The ids of the rows the search matches (with every filter), when there are at most
+    RANK_MAX; None when there are more. Each name looked up (portal.search.match_conditions:
+    the opportunity's, the account's, a stakeholder's) is read up to RANK_MAX + 1 rows, so
+    a common word costs what RANK_MAX rows cost, however many rows it matches."""
+    visible = visible_opportunity_ids(user.role, user.id)
+    join_account = bool(criteria.account_name) or reads_account_names(criteria.q, visible)
+    found: set[int] = set()
+    for condition in match_conditions(criteria.q, visible):
+        stmt = _ids_query(user, criteria, condition, join_account).limit(RANK_MAX + 1)
+        found.update(db.session.scalars(stmt))
+        if len(found) > RANK_MAX:
+            return None
+    return sorted(found)
+
+
 def _relevance_page(base, criteria: ListCriteria, per_page: int):
+    """A page of `base` (at most RANK_MAX rows: the matches, or the equal and prefix names
+    of a search with more) ranked: equal name, prefix, then closeness."""
     match_class, closeness = rank_columns(criteria.q)
     last_page = ceil(RELEVANCE_MAX / per_page)
     page = min(criteria.page, last_page)
-    # The ranking sorts every match: counting them in the same pass costs little, a second
-    # query would look every match up again.
     rows = db.session.execute(
-        base.add_columns(func.count().over().label("matches"))
-        .order_by(match_class, closeness.desc(), Opportunity.id)
+        base.order_by(match_class, closeness.desc(), Opportunity.id)
         .limit(per_page + 1)
         .offset((page - 1) * per_page)
     ).all()
     more = len(rows) > per_page and page < last_page
-    prev_args = {"page": page - 1} if page > 1 else None
-    next_args = {"page": page + 1} if more else None
-    return rows[:per_page], prev_args, next_args
+    return rows[:per_page], *_page_args(page, more)
+
+
+def _page_args(page: int, more: bool):
+    return ({"page": page - 1} if page > 1 else None), ({"page": page + 1} if more else None)
+
+
+def _unranked_page(base, user, criteria: ListCriteria, per_page: int):
+    """A page of a search with more than RANK_MAX matches, within the first RELEVANCE_MAX:
+    the names equal to the query or starting with it (each read as an index range, at most
+    RELEVANCE_MAX + 1 per name looked up), ranked; then the other matches by bid deadline,
+    walking the deadline index and testing each row (its names, its stakeholders): the
+    rows read are bounded by the page and the share of rows that match, not by how many."""
+    q = criteria.q
+    last_page = ceil(RELEVANCE_MAX / per_page)
+    page = min(criteria.page, last_page)
+    offset = (page - 1) * per_page
+    lookups = prefix_lookups(q)
+    head: set[int] = set()
+    for condition, order in lookups:
+        stmt = _ids_query(user, criteria, condition, join_account=True)
+        head.update(db.session.scalars(stmt.order_by(order).limit(RELEVANCE_MAX + 1)))
+    match_class, closeness = rank_columns(q)
+    rows = []
+    if head and offset < len(head):
+        rows = db.session.execute(
+            base.where(id_in(sorted(head)))
+            .order_by(match_class, closeness.desc(), Opportunity.id)
+            .limit(per_page + 1)
+            .offset(offset)
+        ).all()
+    if len(rows) <= per_page and len(head) <= RELEVANCE_MAX:
+        # Not one of the head's rows (whose names start with q): the head is complete here,
+        # no name looked up reached its limit.
+        rest = base.where(row_condition(q), *(~condition for condition, _ in lookups))
+        # Among one status, the bid desk's order (deadline, name, id): only the index that
+        # starts with the status gives it, where (deadline, id) was planned on the index
+        # without the status, reading every closed bid before the first open one.
+        by_name = (Opportunity.name,) if criteria.status else ()
+        rows += db.session.execute(
+            rest.order_by(Opportunity.bid_deadline.asc().nulls_last(), *by_name, Opportunity.id)
+            .limit(per_page + 1 - len(rows))
+            .offset(max(0, offset - len(head)))
+        ).all()
+    more = len(rows) > per_page and page < last_page
+    return rows[:per_page], *_page_args(page, more)
 
 
 def _keyset_page(base, criteria: ListCriteria, per_page: int):
@@ -366,7 +460,11 @@ def _nulls_last_segments(stmt, keys, cursor, backwards: bool, limit: int):
 
 def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
     """(count, exact) of the rows the list matches: counted up to COUNT_EXACT_MAX + 1,
-    above that PostgreSQL's estimate for the filtered query (None on SQLite)."""
+    above that PostgreSQL's estimate for the filtered query (None on SQLite). A search is
+    counted up to RANK_MAX, name by name (_search_ids); above, None ("more than")."""
+    if criteria.q:
+        ids = _search_ids(user, criteria)
+        return (None, False) if ids is None else (len(ids), True)
     ids = select(Opportunity.id)
     visible = visible_opportunity_ids(user.role, user.id)
     if criteria.account_name or (criteria.q and reads_account_names(criteria.q, visible)):

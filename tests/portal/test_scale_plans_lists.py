@@ -114,6 +114,12 @@ CASES = [
     ("leader", "/opportunities?q=交通局&sort=deadline"),
     ("rep", "/opportunities"),
     ("leader", "/opportunities?q=交通"),  # two characters: the name_bigrams indexes
+    # More matches than a search ranks (portal/deals/queries.py RANK_MAX): every name
+    # starts with 项目 (the name-prefix index), every stakeholder is a 联系人 (the others
+    # by bid deadline, walking that index).
+    ("leader", "/opportunities?q=项目"),
+    ("leader", "/opportunities?q=联系人"),
+    ("leader", "/opportunities?q=联系人&page=3"),
     # Not here: a rep's search, LIKE over the rep's own rows by design (portal/search.py):
     # for those few hundred rows the planner may fairly hash-join the account table
     # (seen in one of three CI runs); bench/bench_lists_scale.py times it at 100k.

@@ -95,6 +95,51 @@ def test_a_broad_search_counts_every_match_and_says_it_lists_the_closest(
         app.config["PAGE_SIZE"] = 20
 
 
+def test_a_search_with_more_matches_than_it_ranks_lists_equal_and_prefix_names_first(
+    app, as_user, make_opportunity, monkeypatch
+):
+    # Above RANK_MAX matches the search does not rank (that would read every match): the
+    # names equal to the query or starting with it first, then the others by bid deadline,
+    # counted as "more than", and the page says so.
+    from datetime import date, timedelta
+
+    from portal.deals import queries
+
+    monkeypatch.setattr(queries, "RANK_MAX", 4)
+    app.config["PAGE_SIZE"] = 3
+    try:
+        today = date.today()
+        for i in range(6):
+            make_opportunity(name=f"Smart grid {i}", bid_deadline=today + timedelta(days=10 - i))
+        # The latest deadlines and the highest ids: found first all the same.
+        make_opportunity(name="Grid monitoring", bid_deadline=today + timedelta(days=90))
+        make_opportunity(
+            name="Substation", account_name="Grid", bid_deadline=today + timedelta(days=80)
+        )
+        client = as_user("rep")
+        first = client.get("/opportunities?q=grid", headers=HX).get_data(as_text=True)
+        assert _names(first) == ["Substation", "Grid monitoring", "Smart grid 5"]
+        assert "more than 4 opportunities" in first
+        assert "too many to rank" in first and "“grid”" in first
+        assert "the closest" not in first
+        second = client.get("/opportunities?q=grid&page=2", headers=HX).get_data(as_text=True)
+        assert _names(second) == ["Smart grid 4", "Smart grid 3", "Smart grid 2"]
+        third = client.get("/opportunities?q=grid&page=3", headers=HX).get_data(as_text=True)
+        assert _names(third) == ["Smart grid 1", "Smart grid 0"]
+        assert 'rel="next"' not in third
+        # By deadline, the count stops at the same limit.
+        by_date = client.get("/opportunities?q=grid&sort=deadline", headers=HX)
+        assert "more than 4 opportunities" in by_date.get_data(as_text=True)
+        # Four matches or fewer: ranked by closeness and counted.
+        narrow = client.get("/opportunities?q=smart grid", headers=HX).get_data(as_text=True)
+        assert "more than" in narrow  # six match "smart grid": still too many
+        exact = client.get("/opportunities?q=grid 5", headers=HX).get_data(as_text=True)
+        assert _names(exact) == ["Smart grid 5"] and "1 opportunity" in exact
+        assert "too many" not in exact
+    finally:
+        app.config["PAGE_SIZE"] = 20
+
+
 def test_a_search_from_the_filter_bar_is_ranked(as_user, make_opportunity):
     # The filter bar sends every field: its sort select's first choice ("") ranks a search.
     from datetime import date, timedelta
