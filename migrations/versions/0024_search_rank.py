@@ -3,7 +3,7 @@
 looked up as a range, however many names merely contain it (portal/search.py)
 
 Revision ID: 0024_search_rank
-Revises: 0021_objection_groups
+Revises: 0023_stage_totals
 Create Date: 2026-12-01 23:00:00
 
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0024_search_rank'
-down_revision = '0021_objection_groups'
+down_revision = '0023_stage_totals'
 branch_labels = None
 depends_on = None
 
