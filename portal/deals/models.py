@@ -92,6 +92,13 @@ class Opportunity(db.Model):
         Index("ix_opportunity_updated_id", "updated_at", "id"),
         Index("ix_opportunity_owner_deadline", "owner_id", "bid_deadline", "id"),
         Index("ix_opportunity_presales_deadline", "presales_id", "bid_deadline", "id"),
+        # A rep's or presales' open ones in deadline order (list, board columns), walked
+        # per part of their scope (security.first_in_scope): closed bids, whose deadlines
+        # are mostly past, are not read first.
+        Index("ix_opportunity_owner_status_deadline", "owner_id", "status", "bid_deadline", "id"),
+        Index(
+            "ix_opportunity_presales_status_deadline", "presales_id", "status", "bid_deadline", "id"
+        ),
         # The list opens on the open ones: its deadline and recently-updated sorts.
         Index("ix_opportunity_status_deadline_id", "status", "bid_deadline", "id"),
         Index("ix_opportunity_status_updated_id", "status", "updated_at", "id"),

@@ -25,7 +25,12 @@ from portal.search import (
     row_condition,
     search_condition,
 )
-from portal.security import SEE_ALL_ROLES, opportunity_scope, visible_opportunity_ids
+from portal.security import (
+    SEE_ALL_ROLES,
+    first_in_scope,
+    opportunity_scope,
+    visible_opportunity_ids,
+)
 
 # Each sort is a keyset: its columns end in the id, so (values of the last row shown) is a
 # unique position to continue from, read from an index (models: ix_opportunity_*_id).
@@ -220,10 +225,12 @@ class ListPage:
         return self.next_args is not None
 
 
-def _filtered(stmt, user, criteria: ListCriteria, search: bool = True):
+def _filtered(stmt, user, criteria: ListCriteria, search: bool = True, scope: bool = True):
     """`stmt` narrowed to the user's scope and the criteria's filters; without the search
-    condition unless `search`."""
-    stmt = stmt.where(opportunity_scope(user))
+    condition unless `search`, without the scope unless `scope` (a page applies it through
+    security.first_in_scope)."""
+    if scope:
+        stmt = stmt.where(opportunity_scope(user))
     if criteria.q and search:
         stmt = stmt.where(search_condition(criteria.q, visible_opportunity_ids(user.role, user.id)))
     if criteria.stage:
@@ -292,7 +299,7 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
         listed_max = RELEVANCE_MAX
     else:
         rows, prev_args, next_args = _keyset_page(
-            _filtered(joined, user, criteria), criteria, per_page
+            _filtered(joined, user, criteria, scope=False), user, criteria, per_page
         )
         total, exact = _count(user, criteria)
     return ListPage(
@@ -393,21 +400,20 @@ def _unranked_page(base, user, criteria: ListCriteria, per_page: int):
     return rows[:per_page], *_page_args(page, more)
 
 
-def _keyset_page(base, criteria: ListCriteria, per_page: int):
+def _keyset_page(base, user, criteria: ListCriteria, per_page: int):
+    """A page of `base` (the filters without the user's scope, which each read applies
+    through first_in_scope) after or before the criteria's cursor."""
     keys = SORTS[criteria.sort]
     stmt = base.add_columns(*(column for column, _ in keys))
     backwards = criteria.before is not None
     cursor = criteria.before if backwards else criteria.after
     if criteria.sort in NULLABLE_FIRST:
-        rows = _nulls_last_segments(stmt, keys, cursor, backwards, per_page + 1)
+        rows = _nulls_last_segments(stmt, user, keys, cursor, backwards, per_page + 1)
     else:
         if cursor is not None:
             stmt = stmt.where(_after(keys, cursor, backwards))
-        order = [
-            column.desc() if descending != backwards else column.asc()
-            for column, descending in keys
-        ]
-        rows = db.session.execute(stmt.order_by(*order).limit(per_page + 1)).all()
+        sort = [(column, descending != backwards) for column, descending in keys]
+        rows = _first(stmt, user, sort, per_page + 1)
     more = len(rows) > per_page
     rows = rows[:per_page]
     if backwards:
@@ -425,34 +431,35 @@ def _keyset_page(base, criteria: ListCriteria, per_page: int):
     return rows, prev_args, next_args
 
 
-def _nulls_last_segments(stmt, keys, cursor, backwards: bool, limit: int):
+def _first(stmt, user, sort, limit: int) -> list:
+    """The first `limit` rows of `stmt` in `user`'s scope in `sort` order (see
+    security.first_in_scope: a rep's or presales' parts of scope each walk their index)."""
+    return db.session.execute(first_in_scope(stmt, user.role, user.id, sort, limit)).all()
+
+
+def _nulls_last_segments(stmt, user, keys, cursor, backwards: bool, limit: int):
     """Keyset over (nullable column, id) with NULLs last, as two index range scans: the
     rows with a value in (value, id) order, then the NULL rows in id order. (One ORDER BY
     ... NULLS LAST is not read from the index on SQLite, which sorts NULLs first.)"""
     (column, _), (ident, _) = keys
     valued = stmt.where(column.is_not(None))
     nulls = stmt.where(column.is_(None))
-    forward_valued = (column.asc(), ident.asc())
+    forward, backward = [(column, False), (ident, False)], [(column, True), (ident, True)]
     if not backwards:
         if cursor is not None and cursor[0] is None:
-            segments = [nulls.where(ident > cursor[1]).order_by(ident.asc())]
+            segments = [(nulls.where(ident > cursor[1]), forward)]
         else:
             if cursor is not None:
                 valued = valued.where(_after(keys, cursor, False))
-            segments = [valued.order_by(*forward_valued), nulls.order_by(ident.asc())]
+            segments = [(valued, forward), (nulls, forward)]
     else:
         if cursor[0] is None:
-            segments = [
-                nulls.where(ident < cursor[1]).order_by(ident.desc()),
-                valued.order_by(column.desc(), ident.desc()),
-            ]
+            segments = [(nulls.where(ident < cursor[1]), backward), (valued, backward)]
         else:
-            segments = [
-                valued.where(_after(keys, cursor, True)).order_by(column.desc(), ident.desc())
-            ]
+            segments = [(valued.where(_after(keys, cursor, True)), backward)]
     rows = []
-    for segment in segments:
-        rows += db.session.execute(segment.limit(limit - len(rows))).all()
+    for segment, sort in segments:
+        rows += _first(segment, user, sort, limit - len(rows))
         if len(rows) >= limit:
             break
     return rows
@@ -469,13 +476,14 @@ def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
     visible = visible_opportunity_ids(user.role, user.id)
     if criteria.account_name or (criteria.q and reads_account_names(criteria.q, visible)):
         ids = ids.join(Account, Opportunity.account_id == Account.id)
-    ids = _filtered(ids, user, criteria)
-    # In id order: the count then walks an index and stops at the cap.
-    capped = db.session.execute(
-        select(func.count()).select_from(
-            ids.order_by(Opportunity.id).limit(COUNT_EXACT_MAX + 1).subquery()
-        )
-    ).scalar_one()
+    unscoped = _filtered(ids, user, criteria, scope=False)
+    ids = unscoped.where(opportunity_scope(user))
+    # In id order: the count then walks an index (each part of a rep's scope its own) and
+    # stops at the cap.
+    first = first_in_scope(
+        unscoped, user.role, user.id, [(Opportunity.id, False)], COUNT_EXACT_MAX + 1
+    )
+    capped = db.session.execute(select(func.count()).select_from(first.subquery())).scalar_one()
     if capped <= COUNT_EXACT_MAX:
         return capped, True
     if db.session.get_bind().dialect.name != "postgresql":

@@ -16,7 +16,7 @@ from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.deals.models import Opportunity, Stage, StageModel, StageTotal, Stakeholder
 from portal.extensions import db
-from portal.security import opportunity_scope, visible_opportunity_ids
+from portal.security import first_in_scope, opportunity_scope, visible_opportunity_ids
 from portal.workspace.models import (
     ActivityTemplate,
     Competitor,
@@ -200,15 +200,16 @@ def board(
     ).all()
     # The model's stages by id (a handful): the totals then read one index, no join.
     stage_ids = [s.id for s in stages]
-    conditions = [Opportunity.stage_id.in_(stage_ids), opportunity_scope(user)]
+    filters = []
     if owner:
-        conditions.append(Opportunity.owner_id == owner)
+        filters.append(Opportunity.owner_id == owner)
     if account:
-        conditions.append(Opportunity.account_id == account)
+        filters.append(Opportunity.account_id == account)
     if procurement_form:
-        conditions.append(Opportunity.procurement_form == procurement_form)
+        filters.append(Opportunity.procurement_form == procurement_form)
     if status:
-        conditions.append(Opportunity.status == status)
+        filters.append(Opportunity.status == status)
+    conditions = [Opportunity.stage_id.in_(stage_ids), opportunity_scope(user), *filters]
 
     if visible_opportunity_ids(user.role, user.id) is None and not (
         owner or account or procurement_form
@@ -226,15 +227,21 @@ def board(
 
     # The first cards of each column, one small LIMIT query per column united into one
     # statement: each walks ix_opportunity_status_stage_deadline (bid deadline, undated
-    # last, then id) and stops, instead of ranking every card of the board.
+    # last, then id), or for a rep or presales each part of their scope its own index
+    # (security.first_in_scope), and stops, instead of ranking every card of the board.
     card_order = (Opportunity.bid_deadline.asc().nulls_last(), Opportunity.id.asc())
-    column_conditions = conditions[1:]
+    card_sort = [(Opportunity.bid_deadline, False, True), (Opportunity.id, False)]
     firsts = []
     for stage in stages:
-        first = select(Opportunity.id).where(Opportunity.stage_id == stage.id, *column_conditions)
-        if stage.id != expand:
-            first = first.order_by(*card_order).limit(per_column)
-        firsts.append(first.subquery().select())
+        column = select(Opportunity.bid_deadline, Opportunity.id).where(
+            Opportunity.stage_id == stage.id, *filters
+        )
+        if stage.id == expand:
+            first = column.where(opportunity_scope(user))
+        else:
+            first = first_in_scope(column, user.role, user.id, card_sort, per_column)
+        first = first.subquery()
+        firsts.append(select(list(first.c)[-1]))  # the id
     shown_ids = union_all(*firsts) if firsts else select(Opportunity.id).where(false())
     latest_move = (
         select(func.max(StageMove.id))
