@@ -191,3 +191,59 @@ def test_the_migration_counts_the_opportunities_already_there(tmp_path):
         with app.app_context():
             db.engine.dispose()
         drop()
+
+
+def test_concurrent_writes_to_one_column_lose_no_count(app, users):
+    """PostgreSQL: six transactions add and move opportunities of the same stage and
+    currency at once; each waits on the stored row until the one before commits, and the
+    totals end equal to the rows (no lost update, no deadlock)."""
+    import threading
+
+    import pytest
+
+    if not app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        pytest.skip("SQLite has one writer at a time")
+    from portal.seed import default_stages
+
+    _add_opportunities(app, users, 5, "race")
+    with app.app_context():
+        first, second = (stage.id for stage in default_stages()[:2])
+        engine = db.engine
+        barrier = threading.Barrier(6)
+        errors = []
+        insert = text(
+            "INSERT INTO opportunity (account_id, name, stage_id, procurement_form, amount,"
+            " currency, owner_id, status, status_reason, description, created_at, updated_at,"
+            " version) SELECT account_id, name || :suffix, :stage, procurement_form, 1.01,"
+            " 'CNY', owner_id, 'open', '', '', created_at, updated_at, 1 FROM opportunity"
+            " WHERE name = 'race 0'"
+        )
+        move = text(
+            "UPDATE opportunity SET stage_id = :to WHERE id IN"
+            " (SELECT id FROM opportunity WHERE stage_id = :from ORDER BY id LIMIT 1)"
+        )
+
+        def write(n):
+            try:
+                barrier.wait()
+                for i in range(10):
+                    with engine.begin() as c:
+                        c.execute(insert, {"suffix": f" {n}.{i}", "stage": first})
+                        c.execute(
+                            move,
+                            {"from": first, "to": second}
+                            if i % 2
+                            else {"from": second, "to": first},
+                        )
+            except BaseException as exc:  # noqa: BLE001 (reported below)
+                errors.append(exc)
+
+        threads = [threading.Thread(target=write, args=(n,)) for n in range(6)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+        assert not errors, errors
+        db.session.rollback()
+        assert _stored() == _counted()
+        assert sum(n for n, _ in _stored().values()) == 5 + 60
