@@ -103,6 +103,9 @@ def test_the_app_role_can_only_append_to_the_audit_log(app, opportunity):
                 )
             )
             connection.execute(text("UPDATE opportunity SET name = name"))
+            # The triggers that keep the board's stage totals write as the app role too.
+            connection.execute(text("UPDATE opportunity SET amount = amount + 1"))
+            assert connection.execute(text("SELECT sum(cards) FROM stage_total")).scalar() == 1
             for statement in ("UPDATE audit_event SET entity = 'x'", "DELETE FROM audit_event"):
                 savepoint = connection.begin_nested()
                 with pytest.raises(Exception, match="permission denied"):
