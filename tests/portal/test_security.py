@@ -82,3 +82,24 @@ def test_endpoint_without_an_access_rule_is_refused():
     app = create_app(TestingConfig, SQLALCHEMY_DATABASE_URI="sqlite://")
     app.add_url_rule("/undeclared-probe", "undeclared_probe", lambda: "open")
     assert app.test_client().get("/undeclared-probe").status_code == 403
+
+
+def test_the_base_layout_carries_the_session_csrf_token(app, as_user):
+    """The header htmx sends comes from base.html and signs the session's raw token: the
+    token the test client computes (conftest CsrfClient.fetch_csrf) is that one."""
+    from itsdangerous import URLSafeTimedSerializer
+
+    client = as_user("rep")
+    page = client.get("/opportunities").get_data(as_text=True)
+    shown = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    serializer = URLSafeTimedSerializer(app.secret_key, salt="wtf-csrf-token")
+    with client.session_transaction() as session:
+        raw = session["csrf_token"]
+    assert serializer.loads(shown) == raw == serializer.loads(client.fetch_csrf())
+    # And a write with the page's own token is accepted.
+    def post(token):
+        headers = {"X-CSRFToken": token, "HX-Request": "true"}
+        return client.post("/opportunities/new", data={}, headers=headers, csrf=False)
+
+    assert post(shown).status_code == 422  # past the CSRF check: the empty form is invalid
+    assert post(shown[:-2] + "xx").status_code == 400
