@@ -473,11 +473,9 @@ def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
         ids = _search_ids(user, criteria)
         return (None, False) if ids is None else (len(ids), True)
     ids = select(Opportunity.id)
-    visible = visible_opportunity_ids(user.role, user.id)
-    if criteria.account_name or (criteria.q and reads_account_names(criteria.q, visible)):
+    if criteria.account_name:
         ids = ids.join(Account, Opportunity.account_id == Account.id)
     unscoped = _filtered(ids, user, criteria, scope=False)
-    ids = unscoped.where(opportunity_scope(user))
     # In id order: the count then walks an index (each part of a rep's scope its own) and
     # stops at the cap.
     first = first_in_scope(
@@ -488,6 +486,7 @@ def _count(user, criteria: ListCriteria) -> tuple[int | None, bool]:
         return capped, True
     if db.session.get_bind().dialect.name != "postgresql":
         return None, False
+    ids = unscoped.where(opportunity_scope(user))
     compiled = ids.compile(
         dialect=db.session.get_bind().dialect, compile_kwargs={"render_postcompile": True}
     )
