@@ -201,8 +201,8 @@ class ListPage:
     # More than RANK_MAX matches: equal and prefix names first, the rest by bid deadline.
     unranked: bool = False
     query: str | None = None
-    # The count's limit when it is not exact (None: COUNT_EXACT_MAX).
-    count_max: int | None = None
+    # The count's limit when it is not exact ("more than count_max").
+    count_max: int = COUNT_EXACT_MAX
 
     @property
     def pages(self) -> int | None:
@@ -313,7 +313,7 @@ def opportunity_page(user, criteria: ListCriteria, per_page: int = 20) -> ListPa
         listed_max,
         unranked,
         criteria.q,
-        RANK_MAX if criteria.q else None,
+        RANK_MAX if criteria.q else COUNT_EXACT_MAX,
     )
 
 

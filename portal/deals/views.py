@@ -17,7 +17,6 @@ from portal.conflicts import differing_fields, rebase
 from portal.deals.forms import ListFilterForm, OpportunityForm, StakeholderForm
 from portal.deals.models import Opportunity, Stage, StageModel, Stakeholder, TeamMember
 from portal.deals.queries import (
-    COUNT_EXACT_MAX,
     CURSOR_ARGS,
     ListCriteria,
     list_scopes,
@@ -61,7 +60,6 @@ def index():
             "deals/_results.html",
             page=page,
             list_args=list_args,
-            count_exact_max=COUNT_EXACT_MAX,
             **_list_labels(),
         )
 
