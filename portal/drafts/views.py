@@ -817,6 +817,8 @@ def delete_line(opportunity_id: int, proposal_id: int, line_id: int):
 
 
 # --- workflow ---------------------------------------------------------------------------------------
+# A workflow button ends in a full navigation (portal.pages.navigate), failures included:
+# the flash says why, and the page shows the current state.
 
 
 @bp.post("/<int:proposal_id>/status")
@@ -827,25 +829,25 @@ def change(opportunity_id: int, proposal_id: int):
     back = url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
     if not form.validate():
         flash(_("Choose a status."), "error")
-        return _redirect(back, 422)
+        return navigate(back)
     if form.version.data != proposal.version:
         flash(_proposal_changed(proposal), "error")
-        return _redirect(back, 409)
+        return navigate(back)
     state = quote_state(proposal)
     error = change_status(proposal, form.target.data, state)
     if error == "requirements_open":  # the refusal lists the rows, each linked
         flash(_("Not submitted: these tender requirements are not ready."), "error")
         gate = url_for("tender.gate", opportunity_id=opportunity.id, proposal_id=proposal.id)
-        return _redirect(gate, 409)
+        return navigate(gate)
     if error:
         flash(str(labels.TRANSITION_ERRORS.get(error, error)), "error")
-        return _redirect(back, 409)
+        return navigate(back)
     try:
         db.session.commit()
     except StaleDataError:
         db.session.rollback()
         flash(_proposal_changed(db.session.get(Proposal, proposal_id)), "error")
-        return _redirect(back, 409)
+        return navigate(back)
     messages = {
         "in_review": _("Sent for review.")
         + (
@@ -865,7 +867,7 @@ def change(opportunity_id: int, proposal_id: int):
         ),
         "success",
     )
-    return _redirect(back)
+    return navigate(back)
 
 
 def _proposal_changed(proposal: Proposal) -> str:
@@ -882,13 +884,6 @@ def _role_name(role):
     return common.ROLES.get(role, role) if role else ""
 
 
-def _redirect(url: str, status: int = 200):
-    """A full navigation after a workflow button (portal.pages.navigate).
-
-    Failures still redirect (the flash says why) so the page shows the current state."""
-    return navigate(url)
-
-
 @bp.post("/<int:proposal_id>/revisions")
 @allowed(*EDIT_ROLES)
 def save_version(opportunity_id: int, proposal_id: int):
@@ -897,14 +892,14 @@ def save_version(opportunity_id: int, proposal_id: int):
     back = url_for("drafts.detail", opportunity_id=opportunity.id, proposal_id=proposal.id)
     if not form.validate():
         flash(" ".join(form.note.errors), "error")
-        return _redirect(back, 422)
+        return navigate(back)
     revision = freeze_revision(proposal, "version", (form.note.data or "").strip())
     db.session.commit()
     flash(
         _("Version %(n)d saved. It can be viewed and compared, never changed.", n=revision.number),
         "success",
     )
-    return _redirect(back)
+    return navigate(back)
 
 
 @bp.get("/<int:proposal_id>/revisions")
