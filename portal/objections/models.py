@@ -127,8 +127,8 @@ class Objection(db.Model):
     objection_type: Mapped[str] = mapped_column(String(16))
     customer_words: Mapped[str] = mapped_column(Text)
     # proposals.objections.objection_tokens(customer_words), space-separated and sorted,
-    # written on every save (see the mapper events below): objections are placed in groups
-    # in bulk from these (migration 0021 did) without tokenising the words again.
+    # written when the words or the type are saved (_assign_groups below): objections are
+    # placed in groups in bulk from these (migration 0021 did) without tokenising again.
     match_tokens: Mapped[str] = mapped_column(Text, default="")
     # proposals.objections.wording_key(customer_words), written with the tokens: the
     # pipeline tells a group's wordings apart from ix_objection_group_status_raised alone.
@@ -345,24 +345,18 @@ def _regroup_due(session: Session) -> list[Objection]:
 
 @event.listens_for(Session, "before_flush")
 def _assign_groups(session: Session, _ctx, _instances) -> None:
-    # Objections are placed in the order they were added, each seeing the groups the ones
-    # before it founded; an edit of the words or the type places the objection again.
+    # Tokenised once, when the words are saved (a new objection, an edit of the words or
+    # the type): the tokens and the wording's key are stored (a bulk re-grouping and the
+    # pipeline read them), and the objection is placed in a group. Objections are placed in
+    # the order they were added, each seeing the groups the ones before it founded.
     due = _regroup_due(session)
     if not due:
         return
     with session.no_autoflush:
         for objection in due:
-            objection.group_id = group_for(
-                session,
-                objection.objection_type,
-                objection_tokens(objection.customer_words or ""),
-            )
+            words = objection.customer_words or ""
+            tokens = objection_tokens(words)
+            objection.match_tokens = " ".join(sorted(tokens))
+            objection.wording_key = wording_key(words)
+            objection.group_id = group_for(session, objection.objection_type, tokens)
 
-
-@event.listens_for(Objection, "before_insert")
-@event.listens_for(Objection, "before_update")
-def _store_match_tokens(_mapper, _connection, objection: Objection) -> None:
-    # Tokenised when the words are saved, so a bulk re-grouping reads stored tokens.
-    words = objection.customer_words or ""
-    objection.match_tokens = " ".join(sorted(objection_tokens(words)))
-    objection.wording_key = wording_key(words)
