@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -592,7 +592,7 @@ def objection_age_buckets(
     Age = ``today`` − created date in days (a datetime uses its date). A created date in
     the future (clock skew, time zones) counts as age 0 rather than failing the report.
     """
-    counts = {t: {b: 0 for b in AgeBucket} for t in ObjectionType}
+    counts = _empty_age_grid()
     for objection in open_objections:
         created = (
             objection.created.date()
@@ -602,6 +602,26 @@ def objection_age_buckets(
         bucket = age_bucket((today - created).days)
         counts[ObjectionType(objection.objection_type)][bucket] += 1
     return counts
+
+
+def age_grid_from_reached(
+    rows: Iterable[tuple[str, Sequence[int]]],
+) -> dict[ObjectionType, dict[AgeBucket, int]]:
+    """The grid of :func:`objection_age_buckets` from what a database counts: per type, how
+    many open objections were raised on or after each bucket's first day, in the order of
+    :func:`age_bucket_starts` (the last: all of them). A bucket holds the difference from
+    the one before it."""
+    counts = _empty_age_grid()
+    for kind, reached in rows:
+        before = 0
+        for (bucket, _limit), up_to in zip(AGE_BUCKET_LIMITS, reached, strict=True):
+            counts[ObjectionType(kind)][bucket] = up_to - before
+            before = up_to
+    return counts
+
+
+def _empty_age_grid() -> dict[ObjectionType, dict[AgeBucket, int]]:
+    return {t: {b: 0 for b in AgeBucket} for t in ObjectionType}
 
 
 # --- recurring objections -------------------------------------------------------------

@@ -15,6 +15,7 @@ from proposals.objections import (
     ObjectionType,
     ResponseStats,
     age_bucket_starts,
+    age_grid_from_reached,
     rank_for_raiser,
     rank_responses,
 )
@@ -108,7 +109,7 @@ def open_objection_counts(scope, today: date) -> dict[ObjectionType, dict[AgeBuc
     ix_objection_status_type_raised alone: one row per type comes back)."""
     starts = age_bucket_starts(today)
     # Per type, how many were raised on or after each bucket's first day (the last bucket:
-    # all of them); a bucket holds the difference from the one before.
+    # all of them): proposals.objections.age_grid_from_reached makes the buckets of them.
     reached = [
         func.count().filter(Objection.raised_on >= day) if day is not None else func.count()
         for _bucket, day in starts
@@ -121,13 +122,7 @@ def open_objection_counts(scope, today: date) -> dict[ObjectionType, dict[AgeBuc
             scope,
         )
     )
-    counts = {t: {b: 0 for b in AgeBucket} for t in ObjectionType}
-    for kind, *cumulative in rows:
-        before = 0
-        for (bucket, _day), up_to in zip(starts, cumulative, strict=True):
-            counts[ObjectionType(kind)][bucket] = up_to - before
-            before = up_to
-    return counts
+    return age_grid_from_reached((kind, reached) for kind, *reached in rows)
 
 
 @dataclass(frozen=True)

@@ -25,6 +25,7 @@ from proposals.objections import (
     ResponseStats,
     age_bucket,
     age_bucket_starts,
+    age_grid_from_reached,
     can_complete,
     candidate_sizes,
     choose_group,
@@ -259,6 +260,31 @@ def test_age_bucket_starts_are_the_oldest_day_of_each_bucket() -> None:
         (AgeBucket.DAYS_31_90, date(2024, 1, 1)),
         (AgeBucket.OVER_90, None),
     )
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(list(ObjectionType)), st.integers(-5, 400))))
+def test_the_grid_from_cumulative_counts_is_the_grid_of_the_objections(raised) -> None:
+    """What a database counts (per type, raised on or after each bucket's first day, the
+    last: all) gives the grid objection_age_buckets makes of the objections themselves."""
+    today = date(2024, 3, 31)
+    objections = [OpenObjection(t, today - timedelta(days=age)) for t, age in raised]
+    starts = age_bucket_starts(today)
+    reached = [
+        (
+            t.value,
+            [
+                sum(
+                    1
+                    for o in objections
+                    if o.objection_type == t and (day is None or o.created >= day)
+                )
+                for _bucket, day in starts
+            ],
+        )
+        for t in {o.objection_type for o in objections}
+    ]
+    assert age_grid_from_reached(reached) == objection_age_buckets(objections, today)
 
 
 def test_age_buckets_empty() -> None:
