@@ -151,22 +151,27 @@ def first_in_scope(stmt: Select, role: str, user_id, sort, limit: int) -> Select
     user's book and sort it (a rep with 8,000 deals read them all for each board column).
     """
 
-    def ordered(columns):
-        clauses = []
-        for column, (_, descending, *nulls_last) in zip(columns, sort, strict=True):
-            clause = column.desc() if descending else column.asc()
-            clauses.append(clause.nulls_last() if nulls_last and nulls_last[0] else clause)
-        return clauses
-
     parts = scope_parts(role, user_id)
-    own = [column for column, *_ in sort]
     if parts is None:
-        return stmt.order_by(*ordered(own)).limit(limit)
+        return stmt.order_by(*sort_clauses(sort)).limit(limit)
     firsts = [
-        stmt.where(part).order_by(*ordered(own)).limit(limit).subquery().select() for part in parts
+        stmt.where(part).order_by(*sort_clauses(sort)).limit(limit).subquery().select()
+        for part in parts
     ]
     merged = union(*firsts).subquery()
-    return select(merged).order_by(*ordered(list(merged.c)[-len(sort) :])).limit(limit)
+    return select(merged).order_by(*sort_clauses(sort, list(merged.c)[-len(sort) :])).limit(limit)
+
+
+def sort_clauses(sort, columns=None) -> list:
+    """The ORDER BY clauses of `sort` ((column, descending[, nulls last]) each), applied to
+    `columns` instead of the sort's own when given (the same columns of a subquery)."""
+    if columns is None:
+        columns = [own for own, *_ in sort]
+    clauses = []
+    for (_own, descending, *nulls_last), column in zip(sort, columns, strict=True):
+        clause = column.desc() if descending else column.asc()
+        clauses.append(clause.nulls_last() if nulls_last and nulls_last[0] else clause)
+    return clauses
 
 
 def visible_opportunity_ids(role: str, user_id):

@@ -16,7 +16,12 @@ from portal.accounts.models import Account
 from portal.auth.models import User
 from portal.deals.models import Opportunity, Stage, StageModel, StageTotal, Stakeholder
 from portal.extensions import db
-from portal.security import first_in_scope, opportunity_scope, visible_opportunity_ids
+from portal.security import (
+    first_in_scope,
+    opportunity_scope,
+    sort_clauses,
+    visible_opportunity_ids,
+)
 from portal.workspace.models import (
     ActivityTemplate,
     Competitor,
@@ -229,7 +234,6 @@ def board(
     # statement: each walks ix_opportunity_status_stage_deadline (bid deadline, undated
     # last, then id), or for a rep or presales each part of their scope its own index
     # (security.first_in_scope), and stops, instead of ranking every card of the board.
-    card_order = (Opportunity.bid_deadline.asc().nulls_last(), Opportunity.id.asc())
     card_sort = [(Opportunity.bid_deadline, False, True), (Opportunity.id, False)]
     firsts = []
     for stage in stages:
@@ -272,7 +276,7 @@ def board(
         .outerjoin(StageMove, StageMove.id == latest_move)
         .outerjoin(mover, mover.id == StageMove.moved_by_id)
         .where(Opportunity.id.in_(shown_ids))
-        .order_by(Stage.position, *card_order)
+        .order_by(Stage.position, *sort_clauses(card_sort))
     ).all()
     columns: dict[int, list[Row]] = {stage.id: [] for stage in stages}
     for card in cards:
