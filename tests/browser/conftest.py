@@ -7,6 +7,7 @@ import shutil
 import threading
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
@@ -90,3 +91,12 @@ def log_in(page, users):
         return page
 
     return log_in_as
+
+
+def settled(page) -> None:
+    """Wait until htmx has no request in flight and has swapped and settled what came back:
+    its triggers on the new content are bound then, and typing before that goes into an
+    element about to be replaced (and is lost with it)."""
+    expect(
+        page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
+    ).to_have_count(0)

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -167,7 +168,9 @@ def test_quote_totals_approval_submit_revision_and_diff(page, log_in, app, oppor
     expect(grand).to_have_text("90,000.00")
     expect(totals).to_contain_text("no approval needed")
 
-    # Edit the quantity in place: the totals follow without a page load.
+    # Edit the quantity in place: the totals follow without a page load (once the line's
+    # fresh row has settled: typing into the one being replaced would be lost).
+    settled(page)
     row = page.locator("tr.line").first
     row.locator("[name=quantity]").fill("12")
     expect(grand).to_have_text("108,000.00")
@@ -306,8 +309,6 @@ def test_sections_reorder_by_drag_and_drop(page, log_in, app, opportunity):
 
 
 def _settled(page) -> None:
-    """Wait until htmx has finished swapping and settling (its triggers are bound then)."""
+    """Wait for the section editor, until htmx has settled it (its triggers are bound then)."""
     page.wait_for_selector("form.section-editor textarea[name=body]")
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-swapping, .htmx-settling, .htmx-request')"
-    )
+    settled(page)

@@ -7,6 +7,8 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled
+
 pytestmark = pytest.mark.browser
 
 
@@ -109,7 +111,6 @@ def test_leader_opens_a_recurring_group_and_saves_its_answer(app, page, log_in, 
                 )
             )
         db.session.commit()
-    settled = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
     log_in("leader")
     page.goto("/objections/pipeline")
     group = page.locator("article.recurring").first
@@ -118,11 +119,11 @@ def test_leader_opens_a_recurring_group_and_saves_its_answer(app, page, log_in, 
     group.locator("summary").click()
     title = group.locator("[name$='-title']")
     expect(title).to_have_value("Your price is 20% higher than the competitor")
-    expect(settled).to_have_count(0)
+    settled(page)
     title.fill("Price versus the competitor")
     group.locator("button:has-text('Save reusable answer')").click()
     expect(group.locator(".field.has-error")).to_contain_text("Write the answer")
-    expect(settled).to_have_count(0)
+    settled(page)
     expect(group.locator("[name$='-title']")).to_have_value("Price versus the competitor")
     group.locator("[name$='-body']").fill("Lay out the five-year total cost first.")
     group.locator("button:has-text('Save reusable answer')").click()

@@ -8,6 +8,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import settled
+
 pytestmark = pytest.mark.browser
 
 
@@ -35,8 +37,7 @@ def _saved_after(page, action):
     expect(page.locator(".ps-saved")).to_be_visible()
     # The next field is typed into only once htmx has swapped and settled the fresh editor
     # (typing into the one being replaced would be lost with it).
-    busy = page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")
-    expect(busy).to_have_count(0)
+    settled(page)
 
 
 def test_new_scenario_asks_for_the_missing_inputs_then_shows_p_win(

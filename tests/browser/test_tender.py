@@ -9,14 +9,9 @@ from datetime import date, timedelta
 import pytest
 
 from portal.extensions import db
+from tests.browser.conftest import settled
 
 pytestmark = pytest.mark.browser
-
-
-def _settled(page):
-    page.wait_for_function(
-        "() => !document.querySelector('.htmx-swapping, .htmx-settling, .htmx-request')"
-    )
 
 
 @pytest.fixture
@@ -112,7 +107,7 @@ def test_tender_journey(page, log_in, app, opportunity, tender, users):
         suggestion = page.locator(".suggestion", has_text=title)
         suggestion.get_by_role("button", name="Use this answer").click()
         page.wait_for_selector("text=Suggestion copied into the response.")
-        _settled(page)
+        settled(page)
         page.locator("tbody.req .req-editing").get_by_role("link", name="Cancel").click()
         page.wait_for_selector(".req-editing", state="detached")
     assert page.locator(".verdict-comply").count() == 3
@@ -127,7 +122,7 @@ def test_tender_journey(page, log_in, app, opportunity, tender, users):
         row.locator("input[name=due_date]").fill(due)
         row.get_by_role("button", name="Save assignment").click()
         page.wait_for_selector(f"text=due {due} >> nth=0")
-        _settled(page)
+        settled(page)
     assert page.locator(f"text=due {due}").count() == 2
 
     # The leader sees them in the inbox.
@@ -180,7 +175,7 @@ def test_mention_autocomplete_reaches_the_inbox(page, log_in, app, opportunity, 
     row.locator("summary", has_text="Comments").click()
     box = row.locator("textarea[name=body]")
     box.wait_for()
-    _settled(page)
+    settled(page)
     box.type("请 @lea")
     row.locator(".mention-pick", has_text="@leader").click()
     assert box.input_value() == "请 @leader "

@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from portal.extensions import db
+from tests.browser.conftest import settled
 
 pytestmark = pytest.mark.browser
 
@@ -42,7 +43,7 @@ def test_move_a_card_on_the_board(page, log_in, make_opportunity):
     expect(columns.nth(2).locator(".count")).to_have_text("1")
     # Back again with the keyboard: focus the button and press Enter, once htmx has settled
     # the new card (before that its button is a plain form button, as without script).
-    expect(page.locator(".htmx-added, .htmx-settling, .htmx-swapping")).to_have_count(0)
+    settled(page)
     back = card.get_by_role("button", name="Move back one stage")
     back.focus()
     page.keyboard.press("Enter")
