@@ -36,7 +36,7 @@ from portal.objections.forms import (
     StepForm,
 )
 from portal.objections.models import Objection, ObjectionStep, PlaybookResponse, ReusableAnswer
-from portal.pages import navigate, render_page_or_fragment
+from portal.pages import navigate, render_page_or_fragment, wants_fragment
 from portal.security import (
     ALL_ROLES,
     SEE_ALL_ROLES,
@@ -249,6 +249,17 @@ def _render_detail(
     ), status
 
 
+def _saved(opportunity, objection):
+    """After a save: htmx swaps the flow in place; a plain form post (no script, or a click
+    before htmx bound the form) is redirected to the detail page, so a reload does not post
+    the form again and the address stays the objection's."""
+    if wants_fragment():
+        return _render_detail(opportunity, objection)
+    return redirect(
+        url_for("objections.detail", opportunity_id=opportunity.id, objection_id=objection.id)
+    )
+
+
 @bp.get("/opportunities/<int:opportunity_id>/objections/<int:objection_id>")
 @allowed(*ALL_ROLES)
 def detail(opportunity_id: int, objection_id: int):
@@ -343,7 +354,7 @@ def complete_step(opportunity_id: int, objection_id: int):
         row.due_date = form.due_date.data
     db.session.commit()
     db.session.refresh(objection)
-    return _render_detail(opportunity, objection)
+    return _saved(opportunity, objection)
 
 
 @bp.post("/opportunities/<int:opportunity_id>/objections/<int:objection_id>/close")
@@ -362,7 +373,7 @@ def close(opportunity_id: int, objection_id: int):
     objection.close_note = (form.close_note.data or "").strip()
     objection.closed_at = utcnow()
     db.session.commit()
-    return _render_detail(opportunity, objection)
+    return _saved(opportunity, objection)
 
 
 @bp.post("/opportunities/<int:opportunity_id>/objections/<int:objection_id>/section")
@@ -410,7 +421,7 @@ def link_section(opportunity_id: int, objection_id: int):
             section_error=_("Someone else changed this objection meanwhile: choose again."),
         )
     db.session.refresh(objection)
-    return _render_detail(opportunity, objection)
+    return _saved(opportunity, objection)
 
 
 @bp.post("/opportunities/<int:opportunity_id>/objections/<int:objection_id>/reopen")
@@ -423,7 +434,7 @@ def reopen(opportunity_id: int, objection_id: int):
     objection.status = "open"
     objection.closed_at = None
     db.session.commit()
-    return _render_detail(opportunity, objection)
+    return _saved(opportunity, objection)
 
 
 # --- playbook ------------------------------------------------------------------------

@@ -205,6 +205,29 @@ def test_walk_all_five_steps_resolve_and_the_playbook_counts_it(
     assert _step(client, opportunity, objection, "listen", notes="again").status_code == 200
 
 
+def test_a_plain_form_post_is_redirected_to_the_objection(as_user, opportunity, stakeholder):
+    """Without htmx (no script, or a click before htmx bound the swapped-in form), a saved
+    step, close or reopen answers with a redirect to the objection's page: a reload then
+    shows the page instead of posting the form again. A refused step still answers 422 with
+    the typed text kept."""
+    client = as_user("rep")
+    objection = _log(client, opportunity, stakeholder)
+    base = f"/opportunities/{opportunity}/objections/{objection}"
+    refused = client.post(f"{base}/lscpa", data={"step-step": "sympathize", "step-notes": "Ahead"})
+    assert refused.status_code == 422
+    assert "Ahead" in refused.get_data(as_text=True)
+    saved = client.post(f"{base}/lscpa", data={"step-step": "listen", "step-notes": "Too dear"})
+    assert saved.status_code == 302
+    assert saved.headers["Location"].endswith(base)
+    page = client.get(base).get_data(as_text=True)
+    assert "Step 2: Sympathize" in page and "Too dear" in page
+    closed = client.post(f"{base}/close", data={"outcome": "escalated"})
+    assert (closed.status_code, closed.headers["Location"].endswith(base)) == (302, True)
+    assert "Closed as Escalated" in client.get(base).get_data(as_text=True)
+    reopened = client.post(f"{base}/reopen", data={})
+    assert (reopened.status_code, reopened.headers["Location"].endswith(base)) == (302, True)
+
+
 def test_escalated_can_close_at_any_step(as_user, opportunity, stakeholder):
     client = as_user("rep")
     objection = _log(client, opportunity, stakeholder)
