@@ -31,6 +31,9 @@ def stakeholder(app, opportunity):
 
 
 def _mark_done(page, step_name):
+    # The step's form was swapped in by htmx: a click before htmx has bound it would post
+    # it as a plain form (a full page load) instead of swapping the next step in place.
+    settled(page)
     page.locator("#step-form button[type=submit]").click()
     expect(page.locator(f".stepper li[data-step='{step_name}'] .step-num")).to_have_text("✓")
 
@@ -62,6 +65,7 @@ def test_walk_an_objection_through_lscpa_with_a_playbook_response(
 
     expect(page.locator("#step-form h2")).to_have_text("Step 3: Confirm")
     page.fill("[name='step-notes']", "真正的顾虑是今年的预算上限")
+    settled(page)
     page.locator("#step-form button[type=submit]").click()
     expect(page.locator("#step-form")).to_contain_text("The customer must confirm")
     expect(page.locator("[name='step-notes']")).to_have_value("真正的顾虑是今年的预算上限")
@@ -84,6 +88,7 @@ def test_walk_an_objection_through_lscpa_with_a_playbook_response(
     expect(page.locator(".all-done")).to_be_visible()
 
     page.select_option("[name='outcome']", "resolved")
+    settled(page)
     page.click("#close button[type=submit]")
     expect(page.locator("#close h2")).to_have_text("Closed as Resolved")
     assert page.url == detail_url  # every step was swapped in place
@@ -91,6 +96,34 @@ def test_walk_an_objection_through_lscpa_with_a_playbook_response(
     page.goto("/objections/playbook#type-price")
     item = page.locator(".playbook-item", has_text="Spread payments to fit the budget")
     expect(item.locator(".rate-big")).to_have_text("100%")
+
+
+def test_a_form_swapped_in_is_live_at_once(page, log_in, opportunity, stakeholder):
+    """The next step's form is bound by htmx in the task that shows it: a submit at that
+    very moment (here from the swap's own event) is still sent by htmx and answered in
+    place, not posted as a plain form that reloads the page."""
+    log_in("rep")
+    page.goto(f"/opportunities/{opportunity}/objections")
+    page.fill("[name='new-customer_words']", "Too expensive for this year's budget")
+    page.select_option("[name='new-objection_type']", "price")
+    page.click("button:has-text('Log objection')")
+    expect(page.locator("#step-form h2")).to_have_text("Step 1: Listen")
+    detail_url = page.url
+    settled(page)
+    page.evaluate(
+        """() => {
+            window.samePage = true;  // gone if the page is loaded again
+            document.body.addEventListener("htmx:afterSwap", () => queueMicrotask(
+                () => document.querySelector("#step-form button[type=submit]").click()
+            ), {once: true});
+        }"""
+    )
+    page.locator("#step-form button[type=submit]").click()  # Listen done
+    # Sympathize was submitted the moment it appeared, through htmx, on the same page.
+    expect(page.locator("#step-form h2")).to_have_text("Step 3: Confirm")
+    settled(page)
+    assert page.evaluate("() => window.samePage === true")
+    assert page.url == detail_url
 
 
 def test_leader_opens_a_recurring_group_and_saves_its_answer(app, page, log_in, make_opportunity):
