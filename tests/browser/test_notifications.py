@@ -6,6 +6,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 
@@ -55,9 +56,11 @@ def test_a_leader_sees_and_opens_an_approval_request(page, log_in, opportunity, 
     counter.wait_for()
     assert counter.inner_text() == "1"
     page.click("a.inbox-link")  # unread notifications: their tab opens first
+    # The click returns once the inbox's address is committed, maybe before its body is
+    # parsed: wait for the item rather than count what has arrived so far.
     item = page.locator(".notification.is-unread")
-    assert item.count() == 1
-    assert "Pia Presales asks for approval of the quote of 调度中心扩容方案." in item.inner_text()
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("Pia Presales asks for approval of the quote of 调度中心扩容方案.")
     item.locator("a.notification-link").click()
     page.wait_for_url("**/approvals#approval-*")
     page.wait_for_function("() => !document.querySelector('#inbox-counts .count')")

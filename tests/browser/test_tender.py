@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from playwright.sync_api import expect
 
 from portal.extensions import db
 from tests.browser.conftest import settled
@@ -130,9 +131,9 @@ def test_tender_journey(page, log_in, app, opportunity, tender, users):
     log_in("leader")
     page.wait_for_selector("#inbox-counts .count")
     assert page.locator("#inbox-counts .count").first.inner_text() == "2"
-    page.click("a.inbox-link")
-    assert page.locator(".inbox-requirement").count() == 2
-    assert page.locator("text=第4项功能要求").count() == 1
+    page.click("a.inbox-link")  # returns once the address commits: wait for the items
+    expect(page.locator(".inbox-requirement")).to_have_count(2)
+    expect(page.locator("text=第4项功能要求")).to_have_count(1)
 
     # Everything else answered, except the ★ row: submission is refused and lists it.
     page.click("text=Log out")
