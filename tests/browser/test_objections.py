@@ -113,7 +113,8 @@ def test_a_form_swapped_in_is_live_at_once(page, log_in, opportunity, stakeholde
     page.evaluate(
         """() => {
             window.samePage = true;  // gone if the page is loaded again
-            document.body.addEventListener("htmx:afterSwap", () => queueMicrotask(
+            const lscpa = document.getElementById("lscpa");  // not the inbox count's swaps
+            lscpa.addEventListener("htmx:afterSwap", () => queueMicrotask(
                 () => document.querySelector("#step-form button[type=submit]").click()
             ), {once: true});
         }"""
