@@ -161,6 +161,15 @@ ZH_TEXT = {
     "assure": "我方提供书面承诺并每周同步进展。",
     "evidence": "同类客户的对比数据和现场参观。",
 }
+# What the customer confirmed the real concern to be, by objection type, in the note's words.
+ZH_CONCERN = {"price": "价格", "time": "时间", "risk": "风险", "decision": "决策", "other": "其他"}
+EN_CONCERN = {
+    "price": "the price",
+    "time": "the timing",
+    "risk": "the risk",
+    "decision": "who decides and when",
+    "other": "something else",
+}
 EN_TEXT = {
     "sympathize": "That is a fair concern; you have to defend this choice internally.",
     "confirm": "Customer confirmed the real concern is {}.",
@@ -226,7 +235,7 @@ def create_demo() -> None:
             elif step == "sympathize":
                 row.notes = text["sympathize"]
             elif step == "confirm":
-                row.notes = text["confirm"].format(otype)
+                row.notes = text["confirm"].format((ZH_CONCERN if chinese else EN_CONCERN)[otype])
                 row.customer_confirmed = True
             elif step == "process":
                 response = playbook.get(key or "")

@@ -358,6 +358,29 @@ def test_demo_objections_are_grouped_as_the_pure_assigner_groups_them(app):
         assert len(set(stored)) < len(stored)
 
 
+def test_demo_confirmed_concerns_read_in_the_objections_language(app):
+    """The demo's Confirm notes name the concern in words, in the language the customer
+    spoke: no internal type key ("risk") inside a Chinese sentence."""
+    from sqlalchemy import select
+
+    from portal.demo import load_demo_data
+    from portal.objections.models import Objection, ObjectionStep
+
+    with app.test_request_context():
+        load_demo_data()
+        notes = db.session.execute(
+            select(Objection.customer_words, ObjectionStep.notes)
+            .join(ObjectionStep, ObjectionStep.objection_id == Objection.id)
+            .where(ObjectionStep.step == "confirm")
+        ).all()
+        assert len(notes) >= 3
+        for words, note in notes:
+            chinese = any("\u4e00" <= ch <= "\u9fff" for ch in words)
+            assert chinese == any("\u4e00" <= ch <= "\u9fff" for ch in note), note
+            if chinese:
+                assert not any(ch.isascii() and ch.isalpha() for ch in note), note
+
+
 def _partition(labels):
     """Group labels renamed by first appearance (ids differ between a database and the
     in-memory assigner; the grouping must not)."""
