@@ -297,8 +297,10 @@ def _stored_totals(stage_ids: list[int], status: str | None):
         select(
             StageTotal.stage_id,
             StageTotal.currency,
-            func.sum(StageTotal.cards),
-            func.sum(StageTotal.cents),
+            # PostgreSQL's sum of bigints is numeric: cast back, so the counts reach the
+            # page (and its plural forms) as integers on both databases.
+            cast(func.sum(StageTotal.cards), BigInteger),
+            cast(func.sum(StageTotal.cents), BigInteger),
         )
         .where(
             StageTotal.stage_id.in_(stage_ids), *([StageTotal.status == status] if status else [])
@@ -313,7 +315,7 @@ def _summed_totals(conditions):
     user's scope, a filter): what a board that is not every opportunity's costs."""
     # Summed in whole cents: SQLite stores amounts as floats, whose sum drifts by cents on
     # large totals (a plain SUM fails the totals test).
-    cents = func.sum(cast(func.round(Opportunity.amount * 100), BigInteger))
+    cents = cast(func.sum(cast(func.round(Opportunity.amount * 100), BigInteger)), BigInteger)
     return db.session.execute(
         # count(*), not count(id): the totals then come from an index-only scan of
         # ix_opportunity_status_stage_totals (status, stage_id, currency, amount).
