@@ -335,11 +335,14 @@ def test_pipeline_groups_open_recent_objections_and_widens_on_request(
 
 def test_demo_objections_are_grouped_as_the_pure_assigner_groups_them(app):
     """The save hook (one query over the inverted index per objection, groups founded
-    mid-flush) places the demo's objections exactly as the pure rule does in id order."""
+    mid-flush) places the demo's objections exactly as the pure rule does in id order.
+    Their Confirm notes name the concern in words, in the language the customer spoke: no
+    internal type key ("risk") inside a Chinese sentence. (One test: loading the demo is
+    most of its cost.)"""
     from sqlalchemy import select
 
     from portal.demo import load_demo_data
-    from portal.objections.models import Objection
+    from portal.objections.models import Objection, ObjectionStep
     from proposals.objections import GroupAssigner, objection_tokens
 
     with app.test_request_context():
@@ -357,17 +360,6 @@ def test_demo_objections_are_grouped_as_the_pure_assigner_groups_them(app):
         # Some demo objections recur: a group holds more than one of them.
         assert len(set(stored)) < len(stored)
 
-
-def test_demo_confirmed_concerns_read_in_the_objections_language(app):
-    """The demo's Confirm notes name the concern in words, in the language the customer
-    spoke: no internal type key ("risk") inside a Chinese sentence."""
-    from sqlalchemy import select
-
-    from portal.demo import load_demo_data
-    from portal.objections.models import Objection, ObjectionStep
-
-    with app.test_request_context():
-        load_demo_data()
         notes = db.session.execute(
             select(Objection.customer_words, ObjectionStep.notes)
             .join(ObjectionStep, ObjectionStep.objection_id == Objection.id)
