@@ -17,7 +17,6 @@ from flask import (
     Blueprint,
     abort,
     flash,
-    make_response,
     redirect,
     render_template,
     request,
@@ -33,7 +32,7 @@ from portal.bid import service as bid_service
 from portal.conflicts import FieldConflict, rebase
 from portal.extensions import db
 from portal.forms import EmptyForm, db_int_or_none
-from portal.pages import wants_fragment
+from portal.pages import navigate, wants_fragment
 from portal.pricescore import history_models, inputs, labels, links
 from portal.pricescore.chart import compact_price, sensitivity_bars, strategy_chart
 from portal.pricescore.forms import CompetitorForm, NewScenarioForm, ScenarioForm
@@ -472,7 +471,7 @@ def copy(opportunity_id: int, scenario_id: int):
     db.session.add(twin)
     db.session.commit()
     flash(_("Scenario copied: change what you want to compare."), "success")
-    return _redirect(
+    return navigate(
         url_for("pricescore.scenario", opportunity_id=opportunity.id, scenario_id=twin.id)
     )
 
@@ -487,18 +486,10 @@ def delete(opportunity_id: int, scenario_id: int):
     db.session.delete(scenario)
     db.session.commit()
     flash(_("Scenario deleted."), "success")
-    return _redirect(url_for("pricescore.index", opportunity_id=opportunity.id))
+    return navigate(url_for("pricescore.index", opportunity_id=opportunity.id))
 
 
 # --- helpers --------------------------------------------------------------------------------
-
-
-def _redirect(target: str):
-    if request.headers.get("HX-Request"):
-        response = make_response("", 204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target)
 
 
 def _after_change(opportunity, scenario):
