@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import date, datetime
 
 from sqlalchemy import (
@@ -18,6 +19,7 @@ from sqlalchemy import (
     insert,
     inspect,
     select,
+    text,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
@@ -293,6 +295,7 @@ def group_for(session: Session, objection_type: str, tokens: frozenset[str]) -> 
     and how many tokens it shares), else a group founded here; None without tokens."""
     if not tokens or not objection_type:
         return None
+    _serialize_group_founding(session, objection_type)
     low, high = candidate_sizes(len(tokens))
     rows = session.execute(
         select(ObjectionGroup.id, ObjectionGroup.token_count, func.count())
@@ -327,6 +330,27 @@ def group_for(session: Session, objection_type: str, tokens: frozenset[str]) -> 
     return group_id
 
 
+# The first key of the transaction-level advisory locks taken here (the second is the type's).
+GROUP_LOCK_SPACE = 0x0B1D
+
+
+def _serialize_group_founding(session: Session, objection_type: str) -> None:
+    """Look up and found the groups of one type one transaction at a time, until it ends.
+    Otherwise two saves of the same new wording at once (two reps, two opportunities) each
+    find no group, since neither sees the other's uncommitted one, and each founds its own.
+    PostgreSQL: an advisory lock per type, so saves of other types do not wait. SQLite: a
+    write that changes nothing takes the database's one write lock now, before the lookup,
+    instead of at the founding insert (by then the lookup has missed the other's group)."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:space, :key)"),
+            {"space": GROUP_LOCK_SPACE, "key": zlib.crc32(objection_type.encode()) & 0x7FFFFFFF},
+        )
+    else:
+        connection.execute(text("UPDATE objection_group SET id = id WHERE 0"))
+
+
 def _regroup_due(session: Session) -> list[Objection]:
     new = sorted(
         (o for o in session.new if isinstance(o, Objection)),
@@ -359,4 +383,3 @@ def _assign_groups(session: Session, _ctx, _instances) -> None:
             objection.match_tokens = " ".join(sorted(tokens))
             objection.wording_key = wording_key(words)
             objection.group_id = group_for(session, objection.objection_type, tokens)
-

@@ -389,6 +389,44 @@ def _group_of(objection_id):
     return db.session.get(Objection, objection_id).group_id
 
 
+def test_two_saves_of_one_new_wording_at_once_found_one_group(app, make_opportunity):
+    """Two reps log the same new objection on two opportunities at the same moment: the
+    second save waits for the first to commit, then joins the group it founded (before,
+    each found no group and founded its own, splitting the recurring count)."""
+    import threading
+    import time
+
+    from sqlalchemy.orm import Session
+
+    first, second = make_opportunity(name="A"), make_opportunity(name="B")
+    words = "Your maintenance fee is far above the market rate"
+    with app.app_context():
+        engine = db.engine
+        early, late = Session(engine), Session(engine)
+        try:
+            founder = _objection(first, words)
+            early.add(founder)
+            early.flush()  # founds the group; not committed yet
+            joined: list = []
+
+            def save_late():
+                objection = _objection(second, words)
+                late.add(objection)
+                late.commit()
+                joined.append(objection.group_id)
+
+            thread = threading.Thread(target=save_late)
+            thread.start()
+            time.sleep(0.5)
+            assert thread.is_alive(), "the second save did not wait for the first"
+            early.commit()
+            thread.join(30)
+            assert joined == [founder.group_id]
+        finally:
+            early.close()
+            late.close()
+
+
 def test_an_objection_joins_the_most_similar_group_of_its_type_when_saved(app, make_opportunity):
     from sqlalchemy import select
 
