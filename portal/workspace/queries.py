@@ -290,6 +290,12 @@ def board(
     )
 
 
+def _integer_sum(column):
+    """SUM of whole numbers, read back as an int on both databases: PostgreSQL's sum of
+    bigints is numeric (a Decimal), which the page's plural forms refuse."""
+    return cast(func.sum(column), BigInteger)
+
+
 def _stored_totals(stage_ids: list[int], status: str | None):
     """(stage, currency, count, cents) from stage_total, kept by the database's triggers:
     a few dozen rows however many opportunities there are (one user who sees them all)."""
@@ -297,10 +303,8 @@ def _stored_totals(stage_ids: list[int], status: str | None):
         select(
             StageTotal.stage_id,
             StageTotal.currency,
-            # PostgreSQL's sum of bigints is numeric: cast back, so the counts reach the
-            # page (and its plural forms) as integers on both databases.
-            cast(func.sum(StageTotal.cards), BigInteger),
-            cast(func.sum(StageTotal.cents), BigInteger),
+            _integer_sum(StageTotal.cards),
+            _integer_sum(StageTotal.cents),
         )
         .where(
             StageTotal.stage_id.in_(stage_ids), *([StageTotal.status == status] if status else [])
@@ -315,7 +319,7 @@ def _summed_totals(conditions):
     user's scope, a filter): what a board that is not every opportunity's costs."""
     # Summed in whole cents: SQLite stores amounts as floats, whose sum drifts by cents on
     # large totals (a plain SUM fails the totals test).
-    cents = cast(func.sum(cast(func.round(Opportunity.amount * 100), BigInteger)), BigInteger)
+    cents = _integer_sum(cast(func.round(Opportunity.amount * 100), BigInteger))
     return db.session.execute(
         # count(*), not count(id): the totals then come from an index-only scan of
         # ix_opportunity_status_stage_totals (status, stage_id, currency, amount).
