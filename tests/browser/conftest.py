@@ -23,6 +23,22 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
 ]
 
+# A user acts on a page once it has loaded; Playwright acts as soon as an element is
+# visible, which after a full navigation can be before the deferred scripts have run and
+# htmx has bound the page at DOMContentLoaded (a change typed then never autosaves, a
+# click then posts a plain form). So every page keeps its body hidden until the window's
+# load event, which comes after every DOMContentLoaded listener, htmx's included: fill,
+# click and select wait for the element to be visible, and so for the page to be ready.
+# The sheet is a constructed one (the CSP refuses inline styles, not constructed sheets).
+UNTIL_LOADED = """
+(() => {
+  const sheet = new CSSStyleSheet();
+  sheet.replaceSync("body { visibility: hidden !important; }");
+  document.adoptedStyleSheets = [sheet];
+  window.addEventListener("load", () => { document.adoptedStyleSheets = []; });
+})();
+"""
+
 
 def _chromium() -> str:
     path = (
@@ -58,6 +74,7 @@ def page(browser, live_server):
         base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-US"
     )
     context.set_default_timeout(10_000)
+    context.add_init_script(UNTIL_LOADED)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
