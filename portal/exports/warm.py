@@ -152,6 +152,7 @@ class LocalTimer:
         self.due: dict[int, float] = {}
         self.condition = threading.Condition()
         self.thread: threading.Thread | None = None
+        self.stopped = False
 
     def touch(self, opportunity_ids) -> None:
         delay = float(self.app.config.get("PDF_WARM_SECONDS") or 0)
@@ -159,6 +160,8 @@ class LocalTimer:
             at = time.monotonic() + delay
             for opportunity_id in opportunity_ids:
                 self.due[opportunity_id] = at
+            if self.stopped:
+                return
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="pdf-warm", daemon=True)
                 self.thread.start()
@@ -170,6 +173,8 @@ class LocalTimer:
         day = today()
         while True:
             with self.condition:
+                if self.stopped:
+                    return
                 if today() != day:
                     # The packs print the date and the days left: a new day changes every
                     # open bid's pack, so they are rendered again before anyone asks.
@@ -184,6 +189,15 @@ class LocalTimer:
                 for opportunity_id in ready:
                     del self.due[opportunity_id]
             self._warm(ready)
+
+    def stop(self) -> None:
+        """End the thread (a warm-up under way finishes first); later changes are ignored.
+        The web process never needs it: the thread is a daemon and ends with the process."""
+        with self.condition:
+            self.stopped = True
+            self.condition.notify()
+        if self.thread is not None:
+            self.thread.join()
 
     def _warm(self, opportunity_ids) -> None:
         from portal.extensions import db

@@ -262,8 +262,16 @@ def test_the_desk_zip_button_posts_with_csrf_and_shows_progress(
     assert without_token.status_code in (400, 403)
 
 
+def _stop_warm_timer(app) -> None:
+    """The app outlives the test: its warm-up thread must not (it would wake later and
+    render from a database the session has dropped by then)."""
+    timer = app.extensions.pop("pdf_warm", None)
+    if timer is not None:
+        timer.stop()
+
+
 def test_an_open_bids_pack_renders_in_the_background_once_its_edits_settle(
-    app, as_user, opportunity, queued, monkeypatch
+    app, as_user, opportunity, queued, monkeypatch, request
 ):
     from portal.deals.models import Opportunity
     from portal.exports import jobs, rendering
@@ -272,6 +280,7 @@ def test_an_open_bids_pack_renders_in_the_background_once_its_edits_settle(
     from proposals.documents import PdfCache
 
     monkeypatch.setitem(app.config, "PDF_WARM_SECONDS", 1.5)
+    request.addfinalizer(lambda: _stop_warm_timer(app))
     queued_kinds = []
     real = rendering.submit_job
 
@@ -337,8 +346,11 @@ def test_a_new_day_renders_every_open_bid_again(app, monkeypatch):
     days = iter([date(2026, 3, 1)] + [date(2026, 3, 2)] * 10_000)
     monkeypatch.setattr(portal.timeutil, "today", lambda: next(days))
     monkeypatch.setitem(app.config, "PDF_WARM_SECONDS", 60)
-    warm.LocalTimer(app).touch([])  # the timer runs, nothing edited
+    timer = warm.LocalTimer(app)
+    timer.touch([])  # the timer runs, nothing edited
     deadline = time.time() + 10
     while not warmed and time.time() < deadline:
         time.sleep(0.05)
+    timer.stop()
+    assert not timer.thread.is_alive()
     assert warmed == [{warm.ALL}]  # the packs print the date: all open bids, at once
