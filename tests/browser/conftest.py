@@ -68,13 +68,19 @@ def browser():
         chromium.close()
 
 
-@pytest.fixture
-def page(browser, live_server):
+def new_context(browser, live_server):
+    """A fresh browser (cookies, storage) on the live server, as every test's pages use."""
     context = browser.new_context(
         base_url=live_server, viewport={"width": 1280, "height": 900}, locale="en-US"
     )
     context.set_default_timeout(10_000)
     context.add_init_script(UNTIL_LOADED)
+    return context
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = new_context(browser, live_server)
     page = context.new_page()
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))

@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import settled
+from tests.browser.conftest import new_context, settled
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -232,8 +232,7 @@ def test_two_editors_on_one_section_get_a_conflict_not_an_overwrite(
     pages = []
     contexts = []
     for _ in range(2):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-US")
-        context.set_default_timeout(10_000)
+        context = new_context(browser, live_server)
         contexts.append(context)
         page = context.new_page()
         page.goto(f"{live_server}/login")

@@ -7,6 +7,8 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from tests.browser.conftest import new_context
+
 pytestmark = pytest.mark.browser
 
 
@@ -87,12 +89,12 @@ def test_conflicting_edits_from_two_browsers(browser, live_server, users, opport
 
     pages = []
     for _ in range(2):
-        context = browser.new_context(base_url=live_server)
-        p = context.new_page()
+        p = new_context(browser, live_server).new_page()
         p.goto("/login")
         p.fill("#username", "rep")
         p.fill("#password", PASSWORD)
         p.click("button[type=submit]")
+        p.wait_for_url("**/opportunities")  # logged in: the session cookie is set
         p.goto(f"/opportunities/{opportunity}/edit")
         pages.append(p)
     first, second = pages
