@@ -134,6 +134,7 @@ def bid_pack_through_the_web(repeat: int) -> None:
 
     from portal import create_app
     from portal.config import TestingConfig
+
     tmp = Path(tempfile.mkdtemp(prefix="bench-pack-"))
     app = create_app(
         TestingConfig,

@@ -18,7 +18,7 @@ from portal.extensions import db
 from portal.seed import default_stages, load_reference_data
 from portal.timeutil import today
 
-DEMO_PASSWORD = "biddesk-demo"
+DEMO_PASSWORD = "biddesk-demo"  # noqa: S105 (the demo logins, printed in the README)
 
 USERS = [
     # username, display name, role, locale

@@ -254,9 +254,7 @@ def clean_html(fragment: str) -> str:
     )
     # Headings written in a section (`## 交付范围`) print as headings below the section's
     # own title (h2): h1/h2 become h3, h6 becomes h5, so none competes with the title.
-    cleaned = _HEADING_TAG_RE.sub(
-        lambda m: f"<{m.group(1)}{_HEADING_LEVEL[m.group(2)]}>", cleaned
-    )
+    cleaned = _HEADING_TAG_RE.sub(lambda m: f"<{m.group(1)}{_HEADING_LEVEL[m.group(2)]}>", cleaned)
     # Runs are measured on the text as it reads, entities decoded: "a&amp;a&amp;…" is one
     # 48,000-character word to the layout engine, though no piece between entities is long.
     return "".join(

@@ -53,9 +53,7 @@ def index():
 
     def results() -> str:
         page = opportunity_page(current_user, criteria, per_page=current_app.config["PAGE_SIZE"])
-        list_args = {
-            key: value for key, value in request.args.items() if key not in CURSOR_ARGS
-        }
+        list_args = {key: value for key, value in request.args.items() if key not in CURSOR_ARGS}
         return render_template(
             "deals/_results.html",
             page=page,

@@ -816,7 +816,7 @@ def delete_line(opportunity_id: int, proposal_id: int, line_id: int):
     return _quote_block(opportunity, proposal, flash_message=message)
 
 
-# --- workflow ---------------------------------------------------------------------------------------
+# --- workflow -------------------------------------------------------------------------------------
 # A workflow button ends in a full navigation (portal.pages.navigate), failures included:
 # the flash says why, and the page shows the current state.
 
@@ -981,7 +981,7 @@ def compare(opportunity_id: int, proposal_id: int):
     )
 
 
-# --- comments -----------------------------------------------------------------------------------------
+# --- comments -------------------------------------------------------------------------------------
 
 
 @bp.post("/<int:proposal_id>/comments")

@@ -101,9 +101,7 @@ def _num(value) -> float | None:
     return None if value is None else float(value)
 
 
-def price_model(
-    c: CompetitorInput, our_cost: Decimal | None, control_price: Decimal | None = None
-):
+def price_model(c: CompetitorInput, our_cost: Decimal | None, control_price: Decimal | None = None):
     """The engine's price model of one competitor row (None for what is not entered).
     "history": the rival's recorded bids as ratios to the control price, scaled to this
     tender's ``control_price`` (NaN without one, which the engine's check refuses)."""

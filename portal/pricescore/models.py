@@ -93,9 +93,7 @@ class PriceScenario(db.Model):
     # figures when the scenario was created), or "demo" data set by the demo loader only
     # (stays labelled wherever its figures show). "starting" (placeholder estimates) was
     # retired by migration 0015, which emptied those figures.
-    figures_origin: Mapped[str] = mapped_column(
-        String(8), default="typed", server_default="typed"
-    )
+    figures_origin: Mapped[str] = mapped_column(String(8), default="typed", server_default="typed")
     rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=lambda: dict(DEFAULT_RULES))
     # Our figures and the prices to test are empty (NULL) until the rep enters them: a new
     # scenario never starts from invented figures, and an incomplete one has no P(win).

@@ -199,9 +199,7 @@ class InboxItem(db.Model):
     task_id: Mapped[int | None] = mapped_column(
         ForeignKey("chain_task.id", ondelete="CASCADE"), index=True
     )
-    actor_id: Mapped[int | None] = mapped_column(
-        ForeignKey("user_account.id", ondelete="SET NULL")
-    )
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id", ondelete="SET NULL"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     read_at: Mapped[datetime | None]
 

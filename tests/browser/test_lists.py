@@ -34,9 +34,7 @@ def test_next_pages_push_the_cursor_and_back_returns_to_the_same_rows(
     expect(rows.first).to_contain_text("Deal 44")
 
 
-def test_account_filter_suggests_as_you_type_and_filters_on_choice(
-    page, log_in, make_opportunity
-):
+def test_account_filter_suggests_as_you_type_and_filters_on_choice(page, log_in, make_opportunity):
     make_opportunity(name="Grid dispatch network", account_name="华东电网")
     make_opportunity(name="Card risk model", account_name="江南银行")
     log_in("rep")

@@ -96,6 +96,7 @@ def test_the_base_layout_carries_the_session_csrf_token(app, as_user):
     with client.session_transaction() as session:
         raw = session["csrf_token"]
     assert serializer.loads(shown) == raw == serializer.loads(client.fetch_csrf())
+
     # And a write with the page's own token is accepted.
     def post(token):
         headers = {"X-CSRFToken": token, "HX-Request": "true"}
