@@ -35,17 +35,17 @@ def test_filters_drill_down_and_back(page, log_in, close_bid):  # noqa: F811
     page.fill("#f-account", "Nobody at all")
     page.press("#f-account", "Enter")
     page.locator("#f-account-error").wait_for(state="visible")
-    assert page.locator("#table-form").get_by_text("No closed bids in this selection.").is_visible()
+    expect(forms.get_by_text("No closed bids in this selection.")).to_be_visible()
 
     page.fill("#f-account", "")
     page.press("#f-account", "Enter")
     page.locator("#f-account-error").wait_for(state="hidden")
     forms.locator("tbody tr", has_text="Inquiry").locator("td").nth(1).get_by_role("link").click()
     page.wait_for_url(re.compile(r"/analytics/opportunities\?.*dim=form.*key=inquiry"))
-    assert page.get_by_text("1 opportunity").is_visible()
+    expect(page.get_by_text("1 opportunity")).to_be_visible()
     assert page.locator("table.drill-down tbody tr").count() == 1
 
     page.go_back()
     page.wait_for_url(re.compile(r"/analytics\?"))
-    assert page.locator("h1", has_text="Analytics").is_visible()
+    expect(page.locator("h1", has_text="Analytics")).to_be_visible()
     expect(page.locator("#table-form tbody tr")).to_have_count(2)
