@@ -585,20 +585,16 @@ def test_an_older_form_without_the_new_fields_keeps_working(app, as_user, opport
 # --- procurement-criteria planner ----------------------------------------------------------
 
 
-def test_planner_page_shows_progress_then_the_heat_map_fast_and_cached(
+def test_planner_page_shows_progress_then_the_heat_map_cached_until_an_input_changes(
     app, as_user, opportunity, scenario
 ):
-    import time
-
+    # Its speed (target: under 2 s) is measured by bench/bench_scoring.py.
     client = as_user("rep")
     page = client.get(_url(opportunity, scenario, "/planner")).get_data(as_text=True)
     assert 'hx-trigger="load"' in page and "Computing 110 rule combinations" in page
-    start = time.perf_counter()
     response = client.get(_url(opportunity, scenario, "/planner/grid"), headers=HX)
-    elapsed = time.perf_counter() - start
     html = response.get_data(as_text=True)
     assert response.status_code == 200
-    assert elapsed < 2.0, elapsed
     assert html.count('class="heat-cell') >= 2 * 110
     assert "What to ask the buyer for" in html and "Ask for a price weight of" in html
     assert "Shown from the cache" not in html
