@@ -132,24 +132,13 @@ def bid_pack_through_the_web(repeat: int) -> None:
     """The bid pack of a demo bid with a ~20-section proposal, through the Flask app."""
     from decimal import Decimal
 
-    from portal import create_app
-    from portal.config import TestingConfig
+    from bench.serving import demo_app, leader_client
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-pack-"))
-    app = create_app(
-        TestingConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}",
-        WTF_CSRF_ENABLED=False,
-        REDIS_URL=None,
-        PDF_CACHE_DIR=str(tmp / "cache"),
-        PDF_FROZEN_DIR=str(tmp / "frozen"),
-    )
+    app, tmp, logins = demo_app("bench-pack-")
     with app.app_context():
-        from flask_migrate import upgrade
         from sqlalchemy import select
 
         from portal.deals.models import Opportunity
-        from portal.demo import load_demo_data
         from portal.drafts.models import (
             Proposal,
             ProposalLine,
@@ -159,11 +148,7 @@ def bid_pack_through_the_web(repeat: int) -> None:
         )
         from portal.drafts.workflow import snapshot
         from portal.extensions import db
-        from portal.seed import load_reference_data
 
-        upgrade()
-        load_reference_data()
-        logins = load_demo_data()
         opportunity = db.session.scalars(
             select(Opportunity).where(Opportunity.status == "open").order_by(Opportunity.id)
         ).first()
@@ -224,10 +209,7 @@ def bid_pack_through_the_web(repeat: int) -> None:
         )
         db.session.commit()
         opportunity_id = opportunity.id
-    leader = next((u, p) for u, p, role in logins if role == "leader")
-    client = app.test_client()
-    login = client.post("/login", data={"username": leader[0], "password": leader[1]})
-    assert login.status_code == 302
+    client = leader_client(app, logins)
     url = f"/opportunities/{opportunity_id}/bid-pack.pdf?lang=zh_CN"
     captured = {}
     from portal.exports import jobs

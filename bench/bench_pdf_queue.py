@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -31,40 +30,19 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=30)
     args = parser.parse_args()
 
-    from portal import create_app
-    from portal.config import TestingConfig
+    from sqlalchemy import select
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-queue-"))
-    app = create_app(
-        TestingConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}",
-        WTF_CSRF_ENABLED=False,
-        REDIS_URL=None,
-        PDF_EXECUTOR="queue",
-        PDF_LOCAL_WORKERS=2,
-        PDF_CACHE_DIR=str(tmp / "cache"),
-        PDF_FROZEN_DIR=str(tmp / "frozen"),
-    )
+    from bench.serving import demo_app, leader_client
+    from portal.deals.models import Opportunity
+
+    app, _folder, logins = demo_app("bench-queue-", PDF_EXECUTOR="queue", PDF_LOCAL_WORKERS=2)
     with app.app_context():
-        from flask_migrate import upgrade
-        from sqlalchemy import select
-
-        from portal.deals.models import Opportunity
-        from portal.demo import load_demo_data
-
-        upgrade()
-        logins = load_demo_data()
         ids = list(
             app.extensions["sqlalchemy"]
             .session.scalars(select(Opportunity.id).order_by(Opportunity.id))
             .all()
         )[: args.packs]
-    leader = next((u, p) for u, p, role in logins if role == "leader")
-    client = app.test_client()
-    assert (
-        client.post("/login", data={"username": leader[0], "password": leader[1]}).status_code
-        == 302
-    )
+    client = leader_client(app, logins)
 
     def list_times(n: int, prefix: str) -> list[float]:
         out = []

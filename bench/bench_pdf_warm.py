@@ -19,7 +19,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -37,35 +36,19 @@ def main() -> None:
     parser.add_argument("--downloads", type=int, default=50)
     args = parser.parse_args()
 
-    from portal import create_app
-    from portal.config import TestingConfig
+    from sqlalchemy import select
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-warm-"))
-    app = create_app(
-        TestingConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}",
-        WTF_CSRF_ENABLED=False,
-        REDIS_URL=None,
-        PDF_EXECUTOR="queue",
-        PDF_WARM_SECONDS=args.debounce,
-        PDF_CACHE_DIR=str(tmp / "cache"),
-        PDF_FROZEN_DIR=str(tmp / "frozen"),
+    from bench.serving import demo_app, leader_client
+    from portal.auth.models import User
+    from portal.deals.models import Opportunity
+    from portal.drafts.models import ProposalRevision
+    from portal.extensions import db
+
+    app, _folder, logins = demo_app(
+        "bench-warm-", PDF_EXECUTOR="queue", PDF_WARM_SECONDS=args.debounce
     )
+    app.extensions.pop("pdf_warm", None)  # the demo load itself is not the bench
     with app.app_context():
-        from flask_migrate import upgrade
-        from sqlalchemy import select
-
-        from portal.auth.models import User
-        from portal.deals.models import Opportunity
-        from portal.demo import load_demo_data
-        from portal.drafts.models import ProposalRevision
-        from portal.extensions import db
-        from portal.seed import load_reference_data
-
-        upgrade()
-        load_reference_data()
-        logins = load_demo_data()
-        app.extensions.pop("pdf_warm", None)  # the demo load itself is not the bench
         revision = db.session.scalars(
             select(ProposalRevision)
             .join(Opportunity, Opportunity.id == ProposalRevision.opportunity_id)
@@ -83,18 +66,12 @@ def main() -> None:
             revision.proposal_id,
             revision.id,
         )
-        leader_name, leader_password = next((u, p) for u, p, role in logins if role == "leader")
+        leader_name = next(u for u, _p, role in logins if role == "leader")
         leader_locale = db.session.scalars(
             select(User.locale).where(User.username == leader_name)
         ).one()
 
-    client = app.test_client()
-    assert (
-        client.post(
-            "/login", data={"username": leader_name, "password": leader_password}
-        ).status_code
-        == 302
-    )
+    client = leader_client(app, logins)
     pack_url = f"/opportunities/{opportunity_id}/bid-pack.pdf"
     proposal_url = (
         f"/opportunities/{opportunity_id}/proposals/{proposal_id}/revisions/{revision_id}.pdf"

@@ -267,41 +267,20 @@ def main() -> None:
 def planner_grid_through_the_web(repeat: int = 3) -> None:
     """The planner's grid fragment of each demo scenario whose inputs are complete, as a
     leader's browser asks for it: afresh (cache emptied) and from the cache."""
-    import logging
-    import tempfile
+    from sqlalchemy import select
 
-    from portal import create_app
-    from portal.config import TestingConfig
+    from bench.serving import demo_app, leader_client
+    from portal.extensions import db
+    from portal.pricescore import planner
+    from portal.pricescore.models import PriceScenario
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-planner-"))
-    app = create_app(
-        TestingConfig,
-        SQLALCHEMY_DATABASE_URI=f"sqlite:///{tmp / 'bench.db'}",
-        WTF_CSRF_ENABLED=False,
-        REDIS_URL=None,
-    )
+    app, _folder, logins = demo_app("bench-planner-")
     with app.app_context():
-        from flask_migrate import upgrade
-        from sqlalchemy import select
-
-        from portal.demo import load_demo_data
-        from portal.extensions import db
-        from portal.pricescore.models import PriceScenario
-
-        logging.disable(logging.INFO)  # not each migration's notes (env.py sets the levels)
-        upgrade()
-        logging.disable(logging.NOTSET)
-        logins = load_demo_data()
         urls = [
             f"/opportunities/{s.opportunity_id}/price-scores/{s.id}/planner/grid"
             for s in db.session.scalars(select(PriceScenario).order_by(PriceScenario.id))
         ]
-    from portal.pricescore import planner
-
-    leader = next((u, p) for u, p, role in logins if role == "leader")
-    client = app.test_client()
-    login = client.post("/login", data={"username": leader[0], "password": leader[1]})
-    assert login.status_code == 302
+    client = leader_client(app, logins)
     headers = {"HX-Request": "true"}
     compute = planner.plan_criteria
 

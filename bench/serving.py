@@ -94,6 +94,48 @@ def prepare_demo_database(url: str, body: str) -> str:
     ).stdout
 
 
+def demo_app(prefix: str, **config):
+    """For benchmarks that call the app in-process: an app on a scratch SQLite database in a
+    new temporary folder (CSRF off, no Redis, its PDF cache and frozen files in that folder;
+    `config` adds or overrides settings), at the newest schema, with the demo loaded.
+    Returns the app, the folder and the demo logins (username, password, role)."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from portal import create_app
+    from portal.config import TestingConfig
+    from portal.demo import load_demo_data
+
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": f"sqlite:///{folder / 'bench.db'}",
+        "WTF_CSRF_ENABLED": False,
+        "REDIS_URL": None,
+        "PDF_CACHE_DIR": str(folder / "cache"),
+        "PDF_FROZEN_DIR": str(folder / "frozen"),
+    }
+    app = create_app(TestingConfig, **{**settings, **config})
+    with app.app_context():
+        logging.disable(logging.INFO)  # not each migration's notes (env.py sets the levels)
+        try:
+            upgrade()
+        finally:
+            logging.disable(logging.NOTSET)
+        logins = load_demo_data()
+    return app, folder, logins
+
+
+def leader_client(app, logins):
+    """A test client of `app` logged in as the demo leader."""
+    username, password = next((u, p) for u, p, role in logins if role == "leader")
+    client = app.test_client()
+    response = client.post("/login", data={"username": username, "password": password})
+    if response.status_code != 302:
+        raise RuntimeError(f"login failed: {response.status_code}")
+    return client
+
+
 def login(port: int, username: str, password: str) -> str:
     """Log in like a browser; returns the Cookie header value of the session."""
     conn = http.client.HTTPConnection("127.0.0.1", port)
