@@ -157,11 +157,11 @@ class LocalTimer:
     def touch(self, opportunity_ids) -> None:
         delay = float(self.app.config.get("PDF_WARM_SECONDS") or 0)
         with self.condition:
+            if self.stopped:
+                return
             at = time.monotonic() + delay
             for opportunity_id in opportunity_ids:
                 self.due[opportunity_id] = at
-            if self.stopped:
-                return
             if self.thread is None or not self.thread.is_alive():
                 self.thread = threading.Thread(target=self._run, name="pdf-warm", daemon=True)
                 self.thread.start()
